@@ -1,0 +1,195 @@
+"""Settings, read only from environment variables (see .env.example)."""
+
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from waterdesk.config.env import database_from_url, env_bool, env_int, env_list, env_str
+
+SRC_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = SRC_DIR.parent.parent  # the project root, next to manage.py
+VAR_DIR = Path(env_str("WATERDESK_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG and env_bool("WATERDESK_REQUIRE_SECRET", False):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("SECRET_KEY must be set")
+    SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "simple_history",
+    "waterdesk.core",
+    "waterdesk.sla",
+    "waterdesk.customers",
+    "waterdesk.notify",
+    "waterdesk.cases",
+    "waterdesk.applications",
+    "waterdesk.workbench",
+    "waterdesk.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "waterdesk.config.urls"
+WSGI_APPLICATION = "waterdesk.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "waterdesk.workbench.context.workbench",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'waterdesk.sqlite3'}"), BASE_DIR
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "workbench:queue"
+LOGOUT_REDIRECT_URL = "login"
+
+# Internationalisation: Simplified Chinese by default, English available.
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [SRC_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Asia/Shanghai"  # shown to people; the database stores UTC
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Background work: Celery through Redis when REDIS_URL is set, in-process otherwise.
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {"task": "waterdesk.sla.tasks.sla_sweep", "schedule": 300.0},
+    "notify-dispatch-due": {"task": "waterdesk.notify.tasks.notification_dispatch_due", "schedule": 60.0},
+    "applications-withdraw-stale": {
+        "task": "waterdesk.applications.tasks.new_connection_withdraw_stale",
+        "schedule": 3600.0,
+    },
+}
+# In the embedded mode a thread in the web process runs the same periodic jobs.
+WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# E-mail (SMTP through Django); the console backend prints messages in development.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "waterdesk@localhost")
+
+# Notification channels: which backend each channel uses.
+WATERDESK_SMS_BACKEND = env_str("WATERDESK_SMS_BACKEND", "outbox")  # outbox | http
+WATERDESK_SMS_GATEWAY_URL = env_str("WATERDESK_SMS_GATEWAY_URL", "")
+WATERDESK_SMS_GATEWAY_TOKEN = env_str("WATERDESK_SMS_GATEWAY_TOKEN", "")
+WATERDESK_EMAIL_ENABLED = env_bool("WATERDESK_EMAIL_ENABLED", True)
+WATERDESK_NOTIFY_MAX_ATTEMPTS = env_int("WATERDESK_NOTIFY_MAX_ATTEMPTS", 6)
+
+# Uploads.
+WATERDESK_ATTACHMENT_MAX_BYTES = env_int("WATERDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+WATERDESK_ATTACHMENT_TYPES = env_list(
+    "WATERDESK_ATTACHMENT_TYPES", "application/pdf,image/jpeg,image/png"
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = WATERDESK_ATTACHMENT_MAX_BYTES + 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.BasicAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "waterdesk.api.errors.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "waterdesk API",
+    "DESCRIPTION": "Service desk of a water supply company: cases, customers, applications.",
+    "VERSION": "1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -1,0 +1,157 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class CustomerKind(models.TextChoices):
+    PERSON = "person", _("个人")
+    ORGANISATION = "organisation", _("单位")
+
+
+class UsageCategory(models.TextChoices):
+    RESIDENTIAL = "residential", _("居民生活")
+    NON_RESIDENTIAL = "non_residential", _("非居民")
+    SPECIAL = "special", _("特种行业")
+
+
+class Customer(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("客户类型"), max_length=20, choices=CustomerKind.choices)
+    name = models.CharField(_("姓名/单位名称"), max_length=200)
+    # Resident ID (cn.ric) for a person, unified social credit code (cn.uscc) for an organisation.
+    id_number = models.CharField(_("证件号码"), max_length=18, db_index=True)
+    mobile = models.CharField(_("手机号"), max_length=20, blank=True, db_index=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    contact_address = models.CharField(_("联系地址"), max_length=300, blank=True)
+    is_vulnerable = models.BooleanField(
+        _("特殊关爱对象"), default=False, help_text=_("如独居老人、医院等，享受绿色通道。")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "id_number"], name="customer_unique_kind_id_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupplyZone(models.Model):
+    code = models.SlugField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("供水片区"), max_length=100)
+
+    class Meta:
+        verbose_name = _("供水片区")
+        verbose_name_plural = _("供水片区")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Premise(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    address = models.CharField(_("用水地址"), max_length=300, db_index=True)
+    district = models.CharField(_("区县"), max_length=50, blank=True)
+    zone = models.ForeignKey(
+        SupplyZone, verbose_name=_("供水片区"), on_delete=models.PROTECT, related_name="premises"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("用水地址")
+        verbose_name_plural = _("用水地址")
+        ordering = ["address", "pk"]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class AccountStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    SUSPENDED = "suspended", _("停水")
+    CLOSED = "closed", _("销户")
+
+
+class Account(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    number = models.CharField(_("户号"), max_length=20, unique=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("客户"), on_delete=models.PROTECT, related_name="accounts"
+    )
+    premise = models.ForeignKey(
+        Premise, verbose_name=_("用水地址"), on_delete=models.PROTECT, related_name="accounts"
+    )
+    usage_category = models.CharField(_("用水性质"), max_length=20, choices=UsageCategory.choices)
+    household_size = models.PositiveSmallIntegerField(_("家庭人口"), default=3)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
+    opened_at = models.DateTimeField(_("开户时间"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("账户")
+        verbose_name_plural = _("账户")
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class MeterState(models.TextChoices):
+    IN_STOCK = "in_stock", _("库存")
+    INSTALLED = "installed", _("在用")
+    REMOVED = "removed", _("已拆除")
+    FAULTY = "faulty", _("故障")
+
+
+class Meter(models.Model):
+    serial = models.CharField(_("表号"), max_length=40, unique=True)
+    size_dn = models.PositiveSmallIntegerField(_("口径(DN)"))
+    state = models.CharField(
+        _("状态"), max_length=20, choices=MeterState.choices, default=MeterState.IN_STOCK
+    )
+    premise = models.ForeignKey(
+        Premise, verbose_name=_("用水地址"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="meters",
+    )
+    account = models.ForeignKey(
+        Account, verbose_name=_("账户"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="meters",
+    )
+    installed_at = models.DateTimeField(_("安装时间"), null=True, blank=True)
+    initial_reading = models.DecimalField(
+        _("初始读数"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_reading = models.DecimalField(
+        _("最大读数"), max_digits=12, decimal_places=2, default=99999,
+        help_text=_("超过后归零（用于判断翻表）。"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("水表")
+        verbose_name_plural = _("水表")
+        ordering = ["serial"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size_dn__gte=15) & models.Q(size_dn__lte=600),
+                name="meter_size_dn_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
