@@ -1,0 +1,107 @@
+"""Test data factories. Reach states through services, not by assigning statuses."""
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from waterdesk.core.models import Department, StaffProfile
+from waterdesk.customers.models import (
+    Account,
+    Customer,
+    CustomerKind,
+    Meter,
+    Premise,
+    SupplyZone,
+    UsageCategory,
+)
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("code",)
+
+    code = "business"
+    name = "营业部"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Sequence(lambda n: f"员工{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@waterdesk.test")
+    password = factory.PostGenerationMethodCall("set_password", "pass-123456")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+        self.save()
+
+    @factory.post_generation
+    def department(self, create, extracted, **kwargs):
+        StaffProfile.objects.update_or_create(
+            user=self, defaults={"department": extracted or DepartmentFactory()}
+        )
+
+
+class SupplyZoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SupplyZone
+        django_get_or_create = ("code",)
+
+    code = "north"
+    name = "城北片区"
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    kind = CustomerKind.PERSON
+    name = factory.Sequence(lambda n: f"客户{n}")
+    # Valid resident IDs (cn.ric checksums) generated from a sequence.
+    id_number = factory.Sequence(lambda n: _ric(n))
+    mobile = factory.Sequence(lambda n: f"1380013{n % 10000:04d}")
+    email = factory.Sequence(lambda n: f"customer{n}@example.cn")
+
+
+class PremiseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Premise
+
+    address = factory.Sequence(lambda n: f"城北区解放路{n + 1}号")
+    district = "城北区"
+    zone = factory.SubFactory(SupplyZoneFactory)
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    number = factory.Sequence(lambda n: f"1{n:09d}")
+    customer = factory.SubFactory(CustomerFactory)
+    premise = factory.SubFactory(PremiseFactory)
+    usage_category = UsageCategory.RESIDENTIAL
+    opened_at = factory.LazyFunction(timezone.now)
+
+
+class MeterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meter
+
+    serial = factory.Sequence(lambda n: f"WM{n:08d}")
+    size_dn = 20
+
+
+def _ric(n: int) -> str:
+    """A valid 18-digit resident ID number for sequence value ``n``."""
+    from stdnum.cn import ric
+
+    body = f"110101{1950 + n % 50:04d}0{1 + n % 9}{10 + n % 18:02d}{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
