@@ -1,0 +1,98 @@
+"""Reads on the Case backbone, always scoped to what the user may see."""
+
+from django.db.models import Exists, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as SqlCase
+
+from waterdesk.cases.models import Case, CaseEvent
+from waterdesk.cases.workflow import all_workflows, workflow_for
+from waterdesk.core.errors import NotFound
+
+
+def _user_permissions(user) -> set[str]:
+    return user.get_all_permissions() if user.is_authenticated else set()
+
+
+def case_scope(user) -> QuerySet[Case]:
+    """Every case the user may see: all of them for supervisors and administrators; otherwise
+    the cases of the user's department, assigned to the user, or that the user worked on."""
+    cases = Case.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return cases.none()
+    if user.has_perm("cases.view_all_cases"):
+        return cases
+    scope = Q(assignee=user) | Exists(CaseEvent.objects.filter(case=OuterRef("pk"), actor=user))
+    profile = getattr(user, "staff_profile", None)
+    if profile is not None and profile.department_id:
+        scope |= Q(department_id=profile.department_id)
+    actionable = _actionable_filter(user)
+    if actionable is not None:
+        # Work waiting for the user's role and not owned by somebody else (e.g. approvals).
+        scope |= actionable & Q(assignee__isnull=True)
+    return cases.filter(scope)
+
+
+def _actionable_filter(user) -> Q | None:
+    permissions = _user_permissions(user)
+    combined = None
+    for workflow in all_workflows():
+        statuses = workflow.statuses_actionable_with(permissions)
+        if statuses:
+            part = Q(kind=workflow.kind, status__in=sorted(statuses))
+            combined = part if combined is None else combined | part
+    return combined
+
+
+def case_get_for_user(*, user, public_id=None, number: str | None = None) -> Case:
+    lookup = {"public_id": public_id} if public_id is not None else {"number": number}
+    try:
+        return case_scope(user).select_related(
+            "customer", "premise", "department", "assignee", "opened_by"
+        ).get(**lookup)
+    except (Case.DoesNotExist, ValueError) as exc:
+        raise NotFound() from exc
+
+
+def _with_next_due(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.annotate(
+        next_due_at=Min("clocks__due_at", filter=Q(clocks__state="running")),
+        priority_rank=SqlCase(
+            When(priority="green", then=Value(0)), default=Value(1), output_field=IntegerField()
+        ),
+    )
+
+
+def case_queue(user) -> QuerySet[Case]:
+    """"My queue": open cases the user can act on now — assigned to the user, or waiting for
+    the user's role unassigned — most urgent first (green channel, then nearest deadline)."""
+    actionable = _actionable_filter(user)
+    wanted = Q(assignee=user)
+    if actionable is not None:
+        wanted |= actionable & (Q(assignee__isnull=True) | Q(assignee=user))
+    cases = case_scope(user).open().filter(wanted)
+    return _with_next_due(cases).select_related("customer", "premise", "assignee").order_by(
+        "priority_rank", "next_due_at", "opened_at"
+    )
+
+
+def case_list_open(user, *, kind: str | None = None, status: str | None = None) -> QuerySet[Case]:
+    """Every open case in scope (the supervisor page), nearest deadline first."""
+    cases = case_scope(user).open()
+    if kind:
+        cases = cases.filter(kind=kind)
+    if status:
+        cases = cases.filter(status=status)
+    return _with_next_due(cases).select_related("customer", "premise", "assignee").order_by(
+        "next_due_at", "opened_at"
+    )
+
+
+def case_available_actions(*, case: Case, user) -> list:
+    """The transitions of the case's current status that this user may take."""
+    if not case.is_open:
+        return []
+    permissions = _user_permissions(user)
+    return [t for t in workflow_for(case.kind).available(case.status) if t.permission in permissions]
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("at", "pk")

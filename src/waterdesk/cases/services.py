@@ -1,0 +1,177 @@
+"""Writes on the Case backbone: numbering, opening, transitions, assignment, attachments."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from waterdesk.cases.models import CASE_NUMBER_PREFIX, Attachment, Case, CaseEvent, CaseSequence
+from waterdesk.cases.workflow import Transition, workflow_for
+from waterdesk.core.errors import ConcurrentUpdate, IllegalTransition, InvalidInput, NotPermitted
+from waterdesk.core.timeutil import local
+
+
+def case_number_next(*, kind: str, at: datetime) -> str:
+    """Hand out the next number for a kind and local day, e.g. ``XZ-20261127-0042``.
+
+    The counter row is bumped with an atomic ``UPDATE … SET last_value = last_value + 1``,
+    so concurrent intakes never get the same number; the caller's transaction owns it.
+    """
+    prefix = CASE_NUMBER_PREFIX[kind]
+    day = local(at).date()
+    for _attempt in range(3):
+        updated = CaseSequence.objects.filter(prefix=prefix, day=day).update(
+            last_value=F("last_value") + 1
+        )
+        if not updated:
+            try:
+                with transaction.atomic():
+                    CaseSequence.objects.create(prefix=prefix, day=day, last_value=1)
+            except IntegrityError:
+                continue  # somebody created today's row first; bump it instead
+        value = CaseSequence.objects.get(prefix=prefix, day=day).last_value
+        return f"{prefix}-{day:%Y%m%d}-{value:04d}"
+    raise ConcurrentUpdate()
+
+
+def case_event_record(
+    *, case: Case, actor, action: str, from_status: str = "", to_status: str = "",
+    note: str = "", data: dict | None = None, at: datetime | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=actor, action=action, from_status=from_status, to_status=to_status,
+        note=note, data=data or {}, at=at or timezone.now(),
+    )
+
+
+@transaction.atomic
+def case_open(
+    *, actor, kind: str, status: str, channel: str, contact_name: str, contact_phone: str,
+    customer=None, premise=None, department=None, priority: str = "normal",
+    green_channel_reason: str = "", summary: str = "", opened_at: datetime | None = None,
+) -> Case:
+    if not actor.has_perm("cases.register_case"):
+        raise NotPermitted()
+    opened_at = opened_at or timezone.now()
+    if department is None:
+        profile = getattr(actor, "staff_profile", None)
+        department = profile.department if profile else None
+    case = Case.objects.create(
+        number=case_number_next(kind=kind, at=opened_at),
+        kind=kind, channel=channel, customer=customer, premise=premise,
+        contact_name=contact_name, contact_phone=contact_phone, department=department,
+        priority=priority, green_channel_reason=green_channel_reason, status=status,
+        summary=summary, opened_at=opened_at, opened_by=actor,
+    )
+    case_event_record(case=case, actor=actor, action="open", to_status=status, at=opened_at,
+                      data={"channel": channel, "priority": priority})
+    return case
+
+
+def case_lock(case: Case) -> Case:
+    """Lock the case row for the rest of the transaction (lock order: case, then detail)."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def case_check_action(*, case: Case, action: str, actor) -> Transition:
+    """The transition ``action`` from the case's current status, if ``actor`` may take it."""
+    transition = workflow_for(case.kind).get(action, case.status)
+    if actor is not None and not actor.has_perm(transition.permission):
+        raise NotPermitted()
+    return transition
+
+
+def case_transition(
+    *, case: Case, action: str, actor, note: str = "", data: dict | None = None,
+    assignee=..., at: datetime | None = None,
+) -> Case:
+    """Move a case along its workflow. Must run inside the caller's transaction after
+    ``case_lock``; the compare-and-set on status makes a lost race visible even without it.
+
+    ``actor=None`` means the system (a periodic job) and skips the permission check.
+    """
+    transition = case_check_action(case=case, action=action, actor=actor)
+    at = at or timezone.now()
+    workflow = workflow_for(case.kind)
+    updates: dict = {"status": transition.target, "version": F("version") + 1}
+    if transition.target in workflow.terminal:
+        updates["closed_at"] = at
+    if assignee is not ...:
+        updates["assignee"] = assignee
+    changed = Case.objects.filter(pk=case.pk, status=case.status).update(**updates)
+    if changed != 1:
+        raise ConcurrentUpdate()
+    case_event_record(case=case, actor=actor, action=action, from_status=case.status,
+                      to_status=transition.target, note=note, data=data, at=at)
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee, actor, note: str = "") -> Case:
+    if not actor.has_perm("cases.reassign_case"):
+        raise NotPermitted()
+    case = case_lock(case)
+    if not case.is_open:
+        raise IllegalTransition(_("工单已办结，不能改派。"))
+    previous = case.assignee
+    Case.objects.filter(pk=case.pk).update(assignee=assignee, version=F("version") + 1)
+    case_event_record(
+        case=case, actor=actor, action="reassign", note=note,
+        data={"from": previous.get_username() if previous else None,
+              "to": assignee.get_username() if assignee else None},
+    )
+    case.refresh_from_db()
+    return case
+
+
+# File signatures of the types we accept; the browser's Content-Type is not trusted.
+_MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+
+
+def _sniff_content_type(uploaded: UploadedFile) -> str | None:
+    head = uploaded.read(16)
+    uploaded.seek(0)
+    for content_type, signatures in _MAGIC.items():
+        if any(head.startswith(signature) for signature in signatures):
+            return content_type
+    return None
+
+
+@transaction.atomic
+def attachment_add(
+    *, case: Case, actor, uploaded_file: UploadedFile, material_code: str = ""
+) -> Attachment:
+    if not actor.has_perm("cases.add_attachment"):
+        raise NotPermitted()
+    max_bytes = settings.WATERDESK_ATTACHMENT_MAX_BYTES
+    if uploaded_file.size > max_bytes:
+        raise InvalidInput(
+            _("文件过大：%(size).1f MB，上限为 %(limit).0f MB。")
+            % {"size": uploaded_file.size / 1048576, "limit": max_bytes / 1048576},
+            code="attachment_too_large", field="file",
+        )
+    content_type = _sniff_content_type(uploaded_file)
+    if content_type is None or content_type not in settings.WATERDESK_ATTACHMENT_TYPES:
+        raise InvalidInput(
+            _("不支持的文件类型，请上传 PDF、JPEG 或 PNG 文件。"),
+            code="attachment_type_not_allowed", field="file",
+        )
+    attachment = Attachment(
+        case=case, material_code=material_code, original_name=uploaded_file.name[:200],
+        content_type=content_type, size=uploaded_file.size, uploaded_by=actor,
+        uploaded_at=timezone.now(),
+    )
+    attachment.file.save(uploaded_file.name, uploaded_file, save=False)
+    attachment.save()
+    case_event_record(case=case, actor=actor, action="attach",
+                      data={"file": attachment.original_name, "material": material_code})
+    return attachment
