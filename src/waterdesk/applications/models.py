@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -83,6 +84,19 @@ class NewConnectionPolicy(models.Model):
         return policy if policy is not None else cls()
 
 
+# Connection-type fees banned by national policy since 2021 (R-C1).
+BANNED_FEE_WORDS = ("开户费", "接水费", "增容费", "碰头费", "配套费")
+
+
+def validate_not_connection_fee(name: str) -> None:
+    for word in BANNED_FEE_WORDS:
+        if word in name:
+            raise ValidationError(
+                _("“%(word)s”属于国家明令取消的接入类收费，只能设置安装工程及材料费用。"),
+                params={"word": word}, code="banned_fee",
+            )
+
+
 class FeeItemKind(models.TextChoices):
     INSTALLATION_WORK = "installation_work", _("安装工程")
     MATERIALS = "materials", _("材料")
@@ -93,7 +107,7 @@ class FeeItem(models.Model):
     are banned nationally since 2021 and are refused by the service that saves items."""
 
     code = models.SlugField(_("编码"), max_length=40, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100, validators=[validate_not_connection_fee])
     kind = models.CharField(_("类别"), max_length=20, choices=FeeItemKind.choices)
     unit = models.CharField(_("单位"), max_length=20)
     unit_price = models.DecimalField(

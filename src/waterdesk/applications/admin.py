@@ -1,0 +1,47 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from waterdesk.applications.models import (
+    FeeItem,
+    MaterialRequirement,
+    MaterialType,
+    NewConnection,
+    NewConnectionPolicy,
+)
+
+
+@admin.register(MaterialType)
+class MaterialTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "description"]
+
+
+@admin.register(MaterialRequirement)
+class MaterialRequirementAdmin(SimpleHistoryAdmin):
+    list_display = ["case_kind", "material", "customer_kind", "position"]
+    list_filter = ["case_kind", "customer_kind"]
+
+
+@admin.register(FeeItem)
+class FeeItemAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "kind", "unit", "unit_price", "is_active"]
+    list_filter = ["kind", "is_active"]
+
+
+@admin.register(NewConnectionPolicy)
+class NewConnectionPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "collective_review_threshold", "materials_wait_days", "payment_due_days"]
+
+    def has_add_permission(self, request) -> bool:
+        return not NewConnectionPolicy.objects.exists()
+
+
+@admin.register(NewConnection)
+class NewConnectionAdmin(admin.ModelAdmin):
+    list_display = ["case", "requested_usage", "surveyor", "fee_total", "paid_amount", "water_on_at"]
+    search_fields = ["case__number"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
