@@ -5,8 +5,23 @@ from waterdesk.core.roles import Role
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _fast_test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Password hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Run tasks in-process even when REDIS_URL is set, except in tests that start a real
+    worker (marked ``celery_worker``)."""
+    from waterdesk.config.celery import app
+
+    eager = request.node.get_closest_marker("celery_worker") is None
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = eager, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
 
 
 @pytest.fixture

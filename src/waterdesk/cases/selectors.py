@@ -14,7 +14,8 @@ def _user_permissions(user) -> set[str]:
 
 def case_scope(user) -> QuerySet[Case]:
     """Every case the user may see: all of them for supervisors and administrators; otherwise
-    the cases of the user's department, assigned to the user, or that the user worked on."""
+    the cases of the user's department, assigned to the user, or that the user worked on.
+    A role never widens the scope: a reviewer sees the cases of the reviewer's department."""
     cases = Case.objects.all()
     if not user.is_authenticated or not user.is_active:
         return cases.none()
@@ -24,10 +25,6 @@ def case_scope(user) -> QuerySet[Case]:
     profile = getattr(user, "staff_profile", None)
     if profile is not None and profile.department_id:
         scope |= Q(department_id=profile.department_id)
-    actionable = _actionable_filter(user)
-    if actionable is not None:
-        # Work waiting for the user's role and not owned by somebody else (e.g. approvals).
-        scope |= actionable & Q(assignee__isnull=True)
     return cases.filter(scope)
 
 
