@@ -85,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sla.change_businesshours",
         "sla.view_businesshours",
         "notify.view_notification",
+        "notify.change_notification",
         "notify.change_notificationtemplate",
         "notify.view_notificationtemplate",
         "auth.view_user",

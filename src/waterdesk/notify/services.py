@@ -1,0 +1,385 @@
+"""Notification outbox: rows are queued inside the caller's transaction and delivered by a
+worker after commit, one claim per attempt, retried with back-off.
+
+Flow: ``notification_queue`` (caller's transaction) → on commit the ``notification_send``
+task → ``notification_send`` claims the row (pending → sending, compare-and-set), calls the
+channel backend with no transaction open, records sent / retry / failed. The periodic
+``notification_dispatch_due`` re-queues due retries and rescues rows whose worker died.
+"""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import phonenumbers
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template import Context, Engine, TemplateSyntaxError
+from django.utils import timezone
+
+from waterdesk.core.tasks import enqueue_on_commit
+from waterdesk.core.timeutil import LOCAL_TZ
+from waterdesk.notify.backends import DeliveryError, backend_for
+from waterdesk.notify.models import (
+    AttemptOutcome,
+    Notification,
+    NotificationAttempt,
+    NotificationChannel,
+    NotificationStatus,
+    NotificationTemplate,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from waterdesk.cases.models import Case
+    from waterdesk.customers.models import Customer
+
+logger = logging.getLogger(__name__)
+
+# Non-urgent SMS wait for the morning (local time, Asia/Shanghai).
+QUIET_HOURS_START = time(21, 0)
+QUIET_HOURS_END = time(8, 0)
+MAX_BACKOFF_MINUTES = 6 * 60
+# A worker that claimed a row and said nothing for this long is presumed dead.
+STUCK_SENDING_AFTER = timedelta(minutes=10)
+DISPATCH_BATCH_SIZE = 500
+SUBJECT_MAX_LENGTH = 200
+
+
+class SendOutcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # this attempt failed; next_attempt_at says when the next one is due
+    FAILED = "failed"  # this attempt failed and it was the last one
+    DEFERRED = "deferred"  # quiet hours: moved to the morning without an attempt
+    SKIPPED = "skipped"  # not pending or not due: sent already, or another worker holds it
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    channel: str
+    address: str
+    customer: "Customer | None" = None
+    user: "AbstractBaseUser | None" = None
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def mobile_address(raw: str) -> str | None:
+    """The 11-digit national number when ``raw`` is a Chinese mobile number, else None."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        number = phonenumbers.parse(raw.strip(), "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        return None
+    return str(number.national_number)
+
+
+def quiet_hours_end(at: datetime) -> datetime | None:
+    """The 08:00 (Asia/Shanghai) that ends the quiet hours ``at`` falls in, or None."""
+    local_at = at.astimezone(LOCAL_TZ)
+    if QUIET_HOURS_END <= local_at.time() < QUIET_HOURS_START:
+        return None
+    day = local_at.date()
+    if local_at.time() >= QUIET_HOURS_START:
+        day += timedelta(days=1)
+    return datetime.combine(day, QUIET_HOURS_END, tzinfo=LOCAL_TZ)
+
+
+def _earliest_send_time(*, channel: str, is_urgent: bool, at: datetime) -> datetime:
+    if channel == NotificationChannel.SMS and not is_urgent:
+        return quiet_hours_end(at) or at
+    return at
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2**attempts, MAX_BACKOFF_MINUTES))
+
+
+def _render(source: str, context: dict) -> str:
+    # Plain text for SMS and e-mail: no HTML escaping.
+    return Engine.get_default().from_string(source).render(Context(context, autoescape=False))
+
+
+def _schedule_send(notification_id: int) -> None:
+    # Imported here because the tasks module imports this one.
+    from waterdesk.notify.tasks import notification_send as notification_send_task
+
+    enqueue_on_commit(notification_send_task, notification_id)
+
+
+def _recipients(
+    *, case: "Case | None", customer: "Customer | None", user: "AbstractBaseUser | None"
+) -> list[_Recipient]:
+    """Addresses to write to. Without an explicit customer or user the case's customer (or,
+    lacking one, the case's contact phone) is the addressee."""
+    recipients: list[_Recipient] = []
+    to_case_contact = customer is None and user is None and case is not None
+    if to_case_contact:
+        customer = case.customer
+    if customer is not None or to_case_contact:
+        mobile = mobile_address(customer.mobile) if customer is not None else None
+        if mobile is None and case is not None:
+            mobile = mobile_address(case.contact_phone)
+        if mobile:
+            recipients.append(_Recipient(NotificationChannel.SMS, mobile, customer=customer))
+        if customer is not None and customer.email.strip() and settings.WATERDESK_EMAIL_ENABLED:
+            recipients.append(
+                _Recipient(NotificationChannel.EMAIL, customer.email.strip(), customer=customer)
+            )
+    if user is not None:
+        if user.email.strip() and settings.WATERDESK_EMAIL_ENABLED:
+            recipients.append(_Recipient(NotificationChannel.EMAIL, user.email.strip(), user=user))
+        profile = getattr(user, "staff_profile", None)
+        mobile = mobile_address(profile.mobile) if profile is not None else None
+        if mobile:
+            recipients.append(_Recipient(NotificationChannel.SMS, mobile, user=user))
+    return recipients
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notification_queue(
+    *,
+    template: str,
+    context: dict,
+    case: "Case | None" = None,
+    customer: "Customer | None" = None,
+    user: "AbstractBaseUser | None" = None,
+    dedupe_key: str | None = None,
+    urgent: bool = False,
+) -> list[Notification]:
+    """Write one outbox row per recipient address and channel that has a template for
+    ``template``, and schedule their delivery for after the caller's commit.
+
+    Call inside the caller's transaction: a rollback discards rows and scheduled sends.
+    Never sends anything itself. Returns the rows created now; with ``dedupe_key`` an
+    address that already has a row for the same key and channel gets none.
+    """
+    templates = {t.channel: t for t in NotificationTemplate.objects.filter(key=template)}
+    if not templates:
+        logger.warning("notify: no template for key %r, nothing queued", template)
+        return []
+    render_context = {"case_number": case.number, **context} if case is not None else context
+    now = timezone.now()
+    queued: list[Notification] = []
+    for recipient in _recipients(case=case, customer=customer, user=user):
+        message_template = templates.get(recipient.channel)
+        if message_template is None:
+            continue
+        try:
+            body = _render(message_template.body, render_context)
+            subject = " ".join(_render(message_template.subject, render_context).split())
+        except TemplateSyntaxError:
+            # A broken admin edit must not fail the caller's business transaction.
+            logger.exception("notify: template %s/%s does not compile", template, recipient.channel)
+            continue
+        notification = Notification(
+            template_key=template,
+            channel=recipient.channel,
+            is_urgent=urgent,
+            recipient_address=recipient.address,
+            recipient_user=recipient.user,
+            customer=recipient.customer,
+            case=case,
+            subject=subject[:SUBJECT_MAX_LENGTH],
+            body=body.strip(),
+            status=NotificationStatus.PENDING,
+            next_attempt_at=_earliest_send_time(
+                channel=recipient.channel, is_urgent=urgent, at=now
+            ),
+            created_at=now,
+            dedupe_key=dedupe_key,
+        )
+        if dedupe_key is None:
+            notification.save()
+        else:
+            try:
+                with transaction.atomic():  # savepoint: a duplicate leaves the caller's tx intact
+                    notification.save()
+            except IntegrityError:
+                continue
+        queued.append(notification)
+        if notification.next_attempt_at <= now:
+            _schedule_send(notification.pk)
+        # Deferred rows (quiet hours) are picked up by notification_dispatch_due.
+    return queued
+
+
+def notification_send(*, notification_id: int) -> SendOutcome:
+    """Deliver one notification if it is pending and due; safe to call twice or concurrently.
+
+    The claim is a compare-and-set (pending → sending, attempts + 1) in autocommit; the
+    backend runs with no transaction or row lock held; the result is recorded with a second
+    compare-and-set on (sending, attempt number).
+    """
+    now = timezone.now()
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if (
+        notification is None
+        or notification.status != NotificationStatus.PENDING
+        or notification.next_attempt_at > now
+    ):
+        return SendOutcome.SKIPPED
+    backend = backend_for(notification.channel)  # misconfiguration fails before the claim
+    allowed_at = _earliest_send_time(
+        channel=notification.channel, is_urgent=notification.is_urgent, at=now
+    )
+    if allowed_at > now:
+        Notification.objects.filter(
+            pk=notification_id, status=NotificationStatus.PENDING, next_attempt_at__lte=now
+        ).update(next_attempt_at=allowed_at)
+        return SendOutcome.DEFERRED
+    claimed = Notification.objects.filter(
+        pk=notification_id, status=NotificationStatus.PENDING, next_attempt_at__lte=now
+    ).update(status=NotificationStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
+    if claimed != 1:
+        return SendOutcome.SKIPPED
+    notification.refresh_from_db()
+    try:
+        message_id = backend.send(notification)
+    except DeliveryError as exc:
+        return _record_failure(notification, error=str(exc))
+    return _record_success(notification, message_id=message_id)
+
+
+@transaction.atomic
+def _record_success(notification: Notification, *, message_id: str) -> SendOutcome:
+    finished_at = timezone.now()
+    updated = Notification.objects.filter(
+        pk=notification.pk, status=NotificationStatus.SENDING, attempts=notification.attempts
+    ).update(
+        status=NotificationStatus.SENT,
+        sent_at=finished_at,
+        provider_message_id=message_id,
+        last_error="",
+    )
+    if updated != 1:
+        # The dispatcher took the row back as stuck; it may be delivered again.
+        logger.warning("notify: %s delivered after its claim was released", notification.pk)
+        return SendOutcome.SENT
+    NotificationAttempt.objects.create(
+        notification=notification,
+        number=notification.attempts,
+        started_at=notification.last_attempt_at,
+        finished_at=finished_at,
+        outcome=AttemptOutcome.SENT,
+        provider_message_id=message_id,
+    )
+    return SendOutcome.SENT
+
+
+@transaction.atomic
+def _record_failure(notification: Notification, *, error: str) -> SendOutcome:
+    finished_at = timezone.now()
+    gives_up = notification.attempts >= settings.WATERDESK_NOTIFY_MAX_ATTEMPTS
+    changes: dict = {"last_error": error}
+    if gives_up:
+        changes["status"] = NotificationStatus.FAILED
+    else:
+        changes["status"] = NotificationStatus.PENDING
+        changes["next_attempt_at"] = _earliest_send_time(
+            channel=notification.channel,
+            is_urgent=notification.is_urgent,
+            at=finished_at + _backoff(notification.attempts),
+        )
+    updated = Notification.objects.filter(
+        pk=notification.pk, status=NotificationStatus.SENDING, attempts=notification.attempts
+    ).update(**changes)
+    logger.warning(
+        "notify: %s attempt %s failed: %s", notification.pk, notification.attempts, error
+    )
+    if updated != 1:
+        return SendOutcome.SKIPPED
+    NotificationAttempt.objects.create(
+        notification=notification,
+        number=notification.attempts,
+        started_at=notification.last_attempt_at,
+        finished_at=finished_at,
+        outcome=AttemptOutcome.FAILED,
+        error=error,
+    )
+    return SendOutcome.FAILED if gives_up else SendOutcome.RETRY
+
+
+def notification_dispatch_due(*, now: datetime | None = None) -> int:
+    """Periodic sweep: hand back rows whose worker vanished, then schedule a send for every
+    pending row that is due. Returns how many sends were scheduled. Each rescued row is its
+    own short transaction; the scheduling is idempotent because sends claim first."""
+    now = now or timezone.now()
+    _release_stuck(now)
+    due_ids = list(
+        Notification.objects.due(now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:DISPATCH_BATCH_SIZE]
+    )
+    for notification_id in due_ids:
+        _schedule_send(notification_id)
+    return len(due_ids)
+
+
+def _release_stuck(now: datetime) -> None:
+    stuck = Notification.objects.filter(
+        status=NotificationStatus.SENDING, last_attempt_at__lt=now - STUCK_SENDING_AFTER
+    ).only("pk", "attempts", "last_attempt_at")
+    error = "worker did not report a result; attempt abandoned"
+    for notification in stuck:
+        gives_up = notification.attempts >= settings.WATERDESK_NOTIFY_MAX_ATTEMPTS
+        with transaction.atomic():
+            updated = Notification.objects.filter(
+                pk=notification.pk,
+                status=NotificationStatus.SENDING,
+                attempts=notification.attempts,
+            ).update(
+                status=NotificationStatus.FAILED if gives_up else NotificationStatus.PENDING,
+                next_attempt_at=now,
+                last_error=error,
+            )
+            if updated == 1:
+                NotificationAttempt.objects.create(
+                    notification=notification,
+                    number=notification.attempts,
+                    started_at=notification.last_attempt_at,
+                    finished_at=now,
+                    outcome=AttemptOutcome.INTERRUPTED,
+                    error=error,
+                )
+
+
+@transaction.atomic
+def notification_retry_now(*, notification_ids: Iterable[int], actor) -> int:
+    """Make pending or given-up rows due now (one more attempt for a given-up row) and
+    schedule their sends after commit. Quiet hours still apply to non-urgent SMS.
+    Returns how many rows were rescheduled."""
+    now = timezone.now()
+    retry_ids = list(
+        Notification.objects.select_for_update()
+        .filter(
+            pk__in=list(notification_ids),
+            status__in=[NotificationStatus.PENDING, NotificationStatus.FAILED],
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=retry_ids).update(
+        status=NotificationStatus.PENDING, next_attempt_at=now
+    )
+    for notification_id in retry_ids:
+        _schedule_send(notification_id)
+    logger.info("notify: %s rescheduled %s notification(s) %s", actor, len(retry_ids), retry_ids)
+    return len(retry_ids)
