@@ -37,7 +37,9 @@ class Customer(models.Model):
         verbose_name_plural = _("客户")
         ordering = ["name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "id_number"], name="customer_unique_kind_id_number"),
+            models.UniqueConstraint(
+                fields=["kind", "id_number"], name="customer_unique_kind_id_number"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,6 +49,7 @@ class Customer(models.Model):
 class SupplyZone(models.Model):
     code = models.SlugField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("供水片区"), max_length=100)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("供水片区")
@@ -111,6 +114,24 @@ class Account(models.Model):
         return self.number
 
 
+class AccountNumberSequence(models.Model):
+    """The last account number handed out per key; numbers are never reused.
+
+    One row per key, incremented with an UPDATE that holds the row lock until the opening
+    transaction commits, so concurrent account openings are serialised on PostgreSQL.
+    """
+
+    key = models.CharField(max_length=20, unique=True)
+    last_value = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("户号序列")
+        verbose_name_plural = _("户号序列")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_value}"
+
+
 class MeterState(models.TextChoices):
     IN_STOCK = "in_stock", _("库存")
     INSTALLED = "installed", _("在用")
@@ -125,11 +146,19 @@ class Meter(models.Model):
         _("状态"), max_length=20, choices=MeterState.choices, default=MeterState.IN_STOCK
     )
     premise = models.ForeignKey(
-        Premise, verbose_name=_("用水地址"), on_delete=models.PROTECT, null=True, blank=True,
+        Premise,
+        verbose_name=_("用水地址"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="meters",
     )
     account = models.ForeignKey(
-        Account, verbose_name=_("账户"), on_delete=models.PROTECT, null=True, blank=True,
+        Account,
+        verbose_name=_("账户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="meters",
     )
     installed_at = models.DateTimeField(_("安装时间"), null=True, blank=True)
@@ -137,7 +166,10 @@ class Meter(models.Model):
         _("初始读数"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     max_reading = models.DecimalField(
-        _("最大读数"), max_digits=12, decimal_places=2, default=99999,
+        _("最大读数"),
+        max_digits=12,
+        decimal_places=2,
+        default=99999,
         help_text=_("超过后归零（用于判断翻表）。"),
     )
     history = HistoricalRecords()

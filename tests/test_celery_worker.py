@@ -1,0 +1,37 @@
+"""The scaled mode: tasks go through Redis to a real Celery worker."""
+
+import time
+
+import pytest
+from django.conf import settings
+
+from tests.factories import CustomerFactory, PremiseFactory
+from waterdesk.applications.services import new_connection_register
+from waterdesk.notify.models import Notification
+
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (the scaled mode)"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notifications_are_delivered_by_a_worker_through_redis(clerk):
+    from celery.contrib.testing.worker import start_worker
+
+    from waterdesk.config.celery import app
+
+    assert not app.conf.task_always_eager
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        customer = CustomerFactory()
+        case = new_connection_register(
+            actor=clerk, channel="counter", contact_name=customer.name,
+            contact_phone=customer.mobile, customer=customer, premise=PremiseFactory(),
+            materials_received=["id_card", "property_certificate"],
+        )
+        queued = Notification.objects.filter(case=case)
+        assert queued.count() == 2
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and queued.exclude(status="sent").exists():
+            time.sleep(0.2)
+    assert sorted(queued.values_list("channel", "status")) == [("email", "sent"), ("sms", "sent")]
