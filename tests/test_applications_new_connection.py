@@ -37,34 +37,80 @@ def register(clerk, *, materials=ALL_PERSON_MATERIALS, **overrides):
     premise = overrides.pop("premise", None) or PremiseFactory()
     contact_name = overrides.pop("contact_name", customer.name)
     return nc.new_connection_register(
-        actor=clerk, channel="counter", contact_name=contact_name,
-        contact_phone="13800138000", customer=customer, premise=premise,
-        materials_received=materials, **overrides,
+        actor=clerk,
+        channel="counter",
+        contact_name=contact_name,
+        contact_phone="13800138000",
+        customer=customer,
+        premise=premise,
+        materials_received=materials,
+        **overrides,
     )
 
 
 def walk_to(case, status, *, clerk, surveyor, reviewer, approver):
     """Drive a registered case forward through the real services up to ``status``."""
     steps = [
-        ("survey_assigned", lambda c: nc.new_connection_assign_survey(actor=clerk, case=c, surveyor=surveyor)),
-        ("survey_booked", lambda c: nc.new_connection_book_survey(
-            actor=surveyor, case=c, booked_for=START + timedelta(days=1), preparation="房产证原件")),
-        ("surveyed", lambda c: nc.new_connection_submit_survey(
-            actor=surveyor, case=c, installation_position="一楼表井", surveyed_usage="residential",
-            site_conditions="市政管网已到位", facilities="DN100 支管", notes_explained="表井须保持畅通",
-            estimated_amount="1200")),
-        ("reviewed", lambda c: nc.new_connection_review_pass(actor=reviewer, case=c, opinion="资料齐全")),
+        (
+            "survey_assigned",
+            lambda c: nc.new_connection_assign_survey(actor=clerk, case=c, surveyor=surveyor),
+        ),
+        (
+            "survey_booked",
+            lambda c: nc.new_connection_book_survey(
+                actor=surveyor,
+                case=c,
+                booked_for=START + timedelta(days=1),
+                preparation="房产证原件",
+            ),
+        ),
+        (
+            "surveyed",
+            lambda c: nc.new_connection_submit_survey(
+                actor=surveyor,
+                case=c,
+                installation_position="一楼表井",
+                surveyed_usage="residential",
+                site_conditions="市政管网已到位",
+                facilities="DN100 支管",
+                notes_explained="表井须保持畅通",
+                estimated_amount="1200",
+            ),
+        ),
+        (
+            "reviewed",
+            lambda c: nc.new_connection_review_pass(actor=reviewer, case=c, opinion="资料齐全"),
+        ),
         ("approved", lambda c: nc.new_connection_approve(actor=approver, case=c, opinion="同意")),
-        ("fee_assessed", lambda c: nc.new_connection_assess_fee(
-            actor=clerk, case=c, lines=[("meter_install_dn15_25", "1"), ("service_pipe_laying", "2.5")])),
-        ("paid", lambda c: nc.new_connection_record_payment(actor=clerk, case=c, amount="480.00", reference="SK-0001")),
-        ("meter_installed", lambda c: nc.new_connection_install_meter(
-            actor=surveyor, case=c, meter_serial="WM-NEW-001", size_dn=20, initial_reading="0.00")),
+        (
+            "fee_assessed",
+            lambda c: nc.new_connection_assess_fee(
+                actor=clerk,
+                case=c,
+                lines=[("meter_install_dn15_25", "1"), ("service_pipe_laying", "2.5")],
+            ),
+        ),
+        (
+            "paid",
+            lambda c: nc.new_connection_record_payment(
+                actor=clerk, case=c, amount="480.00", reference="SK-0001"
+            ),
+        ),
+        (
+            "meter_installed",
+            lambda c: nc.new_connection_install_meter(
+                actor=surveyor,
+                case=c,
+                meter_serial="WM-NEW-001",
+                size_dn=20,
+                initial_reading="0.00",
+            ),
+        ),
         ("account_opened", lambda c: nc.new_connection_open_account(actor=clerk, case=c)),
         ("completed", lambda c: nc.new_connection_turn_water_on(actor=surveyor, case=c)),
     ]
     order = ["registered"] + [target for target, _step in steps]
-    for target, step in steps[order.index(case.status):]:
+    for target, step in steps[order.index(case.status) :]:
         case = step(case)
         assert case.status == target
         if target == status:
@@ -77,7 +123,9 @@ def staff(clerk, surveyor, reviewer, approver):
     return {"clerk": clerk, "surveyor": surveyor, "reviewer": reviewer, "approver": approver}
 
 
-def test_register_with_complete_materials_starts_both_clocks(clerk, django_capture_on_commit_callbacks):
+def test_register_with_complete_materials_starts_both_clocks(
+    clerk, django_capture_on_commit_callbacks
+):
     with time_machine.travel(START, tick=False), django_capture_on_commit_callbacks(execute=True):
         case = register(clerk)
     assert case.number == "XZ-20260310-0001"
@@ -102,7 +150,9 @@ def test_case_numbers_count_up_per_day(clerk):
     with time_machine.travel(START + timedelta(days=1), tick=False):
         third = register(clerk)
     assert [first.number, second.number, third.number] == [
-        "XZ-20260310-0001", "XZ-20260310-0002", "XZ-20260311-0001",
+        "XZ-20260310-0001",
+        "XZ-20260310-0002",
+        "XZ-20260311-0001",
     ]
 
 
@@ -114,14 +164,18 @@ def test_missing_materials_issue_one_notice_and_pause_the_clocks(clerk):
     assert notice.missing == [{"code": "property_certificate", "name": "房产证明"}]
     assert notice.deadline == date(2026, 4, 9)
     assert set(case.clocks.values_list("state", flat=True)) == {"paused"}
-    notices = Notification.objects.filter(case=case, template_key="new_connection.materials_missing")
+    notices = Notification.objects.filter(
+        case=case, template_key="new_connection.materials_missing"
+    )
     assert notices.count() == Notification.objects.filter(case=case).count() >= 1
     assert "房产证明" in notices.first().body
 
     # Two working days later the customer brings the certificate: the clock runs again from
     # there, so the 10-working-day limit is shifted by the two days spent waiting.
     with time_machine.travel(datetime(2026, 3, 12, 9, 0, tzinfo=SHANGHAI), tick=False):
-        case = nc.new_connection_supply_materials(actor=clerk, case=case, materials=["property_certificate"])
+        case = nc.new_connection_supply_materials(
+            actor=clerk, case=case, materials=["property_certificate"]
+        )
     assert case.status == "registered"
     complete = case.clocks.get(milestone="complete")
     assert complete.state == "running"
@@ -161,10 +215,19 @@ def test_register_refuses_bad_input_and_writes_nothing(clerk):
     zone = SupplyZoneFactory()
     with pytest.raises(InvalidInput) as error:
         nc.new_connection_register(
-            actor=clerk, channel="counter", contact_name="张三", contact_phone="13800138000",
-            customer_data={"kind": "person", "name": "张三", "id_number": "110105194912310021",
-                           "mobile": "13800138000"},
-            premise_address="城北区解放路1号", zone=zone, materials_received=ALL_PERSON_MATERIALS,
+            actor=clerk,
+            channel="counter",
+            contact_name="张三",
+            contact_phone="13800138000",
+            customer_data={
+                "kind": "person",
+                "name": "张三",
+                "id_number": "110105194912310021",
+                "mobile": "13800138000",
+            },
+            premise_address="城北区解放路1号",
+            zone=zone,
+            materials_received=ALL_PERSON_MATERIALS,
         )
     assert error.value.code == "invalid_resident_id"
     with pytest.raises(InvalidInput) as error:
@@ -204,7 +267,8 @@ def test_full_walk_to_water_on(staff, django_capture_on_commit_callbacks):
     assert case.closed_at is not None
     assert detail.fee_total == Decimal("480.00")  # 180.00 + 2.5 × 120.00
     assert list(FeeLine.objects.filter(case=case).values_list("amount", flat=True)) == [
-        Decimal("180.00"), Decimal("300.00"),
+        Decimal("180.00"),
+        Decimal("300.00"),
     ]
     account = Account.objects.get(pk=detail.account_id)
     assert account.customer == case.customer
@@ -215,13 +279,26 @@ def test_full_walk_to_water_on(staff, django_capture_on_commit_callbacks):
     clocks = {clock.milestone: clock.state for clock in case.clocks.all()}
     assert clocks == {"contact_customer": "met", "complete": "met"}
     assert list(case.events.values_list("action", flat=True)) == [
-        "open", "assign_survey", "book_survey", "submit_survey", "review_pass", "approve",
-        "assess_fee", "record_payment", "install_meter", "open_account", "turn_water_on",
+        "open",
+        "assign_survey",
+        "book_survey",
+        "submit_survey",
+        "review_pass",
+        "approve",
+        "assess_fee",
+        "record_payment",
+        "install_meter",
+        "open_account",
+        "turn_water_on",
     ]
     templates = set(Notification.objects.filter(case=case).values_list("template_key", flat=True))
     assert templates == {
-        "new_connection.registered", "new_connection.survey_booked", "new_connection.approved",
-        "new_connection.fee_assessed", "new_connection.paid", "new_connection.meter_installed",
+        "new_connection.registered",
+        "new_connection.survey_booked",
+        "new_connection.approved",
+        "new_connection.fee_assessed",
+        "new_connection.paid",
+        "new_connection.meter_installed",
         "new_connection.water_on",
     }
 
@@ -230,22 +307,38 @@ def test_each_step_refuses_the_wrong_role(staff, supervisor):
     """At every step, every other role is refused and nothing changes."""
     roles = {**staff, "supervisor": supervisor}
     allowed = {
-        "registered": "clerk", "survey_assigned": "surveyor", "survey_booked": "surveyor",
-        "surveyed": "reviewer", "reviewed": "approver",
+        "registered": "clerk",
+        "survey_assigned": "surveyor",
+        "survey_booked": "surveyor",
+        "surveyed": "reviewer",
+        "reviewed": "approver",
     }
     with time_machine.travel(START, tick=False):
         case = register(staff["clerk"])
         for status, role in allowed.items():
             case = walk_to(case, status, **staff) if case.status != status else case
             attempts = {
-                "registered": lambda actor, c: nc.new_connection_assign_survey(actor=actor, case=c, surveyor=staff["surveyor"]),
+                "registered": lambda actor, c: nc.new_connection_assign_survey(
+                    actor=actor, case=c, surveyor=staff["surveyor"]
+                ),
                 "survey_assigned": lambda actor, c: nc.new_connection_book_survey(
-                    actor=actor, case=c, booked_for=START + timedelta(days=1)),
+                    actor=actor, case=c, booked_for=START + timedelta(days=1)
+                ),
                 "survey_booked": lambda actor, c: nc.new_connection_submit_survey(
-                    actor=actor, case=c, installation_position="x", surveyed_usage="residential",
-                    site_conditions="x", facilities="x", notes_explained="x"),
-                "surveyed": lambda actor, c: nc.new_connection_review_pass(actor=actor, case=c, opinion="ok"),
-                "reviewed": lambda actor, c: nc.new_connection_approve(actor=actor, case=c, opinion="ok"),
+                    actor=actor,
+                    case=c,
+                    installation_position="x",
+                    surveyed_usage="residential",
+                    site_conditions="x",
+                    facilities="x",
+                    notes_explained="x",
+                ),
+                "surveyed": lambda actor, c: nc.new_connection_review_pass(
+                    actor=actor, case=c, opinion="ok"
+                ),
+                "reviewed": lambda actor, c: nc.new_connection_approve(
+                    actor=actor, case=c, opinion="ok"
+                ),
             }
             for name, actor in roles.items():
                 if name == role:
@@ -262,7 +355,9 @@ def test_only_the_assigned_surveyor_may_book(staff):
     other = UserFactory(username="surveyor2", role=Role.SURVEYOR)
     case = walk_to(register(staff["clerk"]), "survey_assigned", **staff)
     with pytest.raises(NotPermitted):
-        nc.new_connection_book_survey(actor=other, case=case, booked_for=datetime.now(SHANGHAI) + timedelta(days=1))
+        nc.new_connection_book_survey(
+            actor=other, case=case, booked_for=datetime.now(SHANGHAI) + timedelta(days=1)
+        )
     case.refresh_from_db()
     assert case.status == "survey_assigned"
 
@@ -292,11 +387,17 @@ def test_major_application_needs_collective_review_before_approval(staff):
             nc.new_connection_approve(actor=staff["approver"], case=case, opinion="同意")
         assert error.value.code == "collective_review_required"
         case = nc.new_connection_collective_review_record(
-            actor=staff["approver"], case=case, meeting_date=date(2026, 3, 10),
-            participants="总经理、分管副总、营业部主任", decision="approve", minutes="同意接水",
+            actor=staff["approver"],
+            case=case,
+            meeting_date=date(2026, 3, 10),
+            participants="总经理、分管副总、营业部主任",
+            decision="approve",
+            minutes="同意接水",
         )
         assert case.status == "collective_reviewed"
-        case = nc.new_connection_approve(actor=staff["approver"], case=case, opinion="按会议决定办理")
+        case = nc.new_connection_approve(
+            actor=staff["approver"], case=case, opinion="按会议决定办理"
+        )
     assert case.status == "approved"
     assert case.collective_review.participants == "总经理、分管副总、营业部主任"
 
@@ -310,17 +411,24 @@ def test_amount_above_threshold_needs_collective_review(staff):
         with pytest.raises(IllegalTransition):
             nc.new_connection_approve(actor=staff["approver"], case=case, opinion="同意")
         case = nc.new_connection_collective_review_record(
-            actor=staff["approver"], case=case, meeting_date=date(2026, 3, 10),
-            participants="经理办公会", decision="reject", minutes="管网容量不足",
+            actor=staff["approver"],
+            case=case,
+            meeting_date=date(2026, 3, 10),
+            participants="经理办公会",
+            decision="reject",
+            minutes="管网容量不足",
         )
         with pytest.raises(IllegalTransition) as error:
             nc.new_connection_approve(actor=staff["approver"], case=case, opinion="同意")
         assert error.value.code == "collective_review_rejected"
-        case = nc.new_connection_approval_reject(actor=staff["approver"], case=case, opinion="管网容量不足")
+        case = nc.new_connection_approval_reject(
+            actor=staff["approver"], case=case, opinion="管网容量不足"
+        )
     assert case.status == "rejected"
     assert case.new_connection.rejection_reason == "管网容量不足"
     assert dict(case.clocks.values_list("milestone", "state")) == {
-        "contact_customer": "met", "complete": "cancelled",
+        "contact_customer": "met",
+        "complete": "cancelled",
     }
 
 
@@ -329,8 +437,12 @@ def test_collective_review_not_needed_is_refused(staff):
         case = walk_to(register(staff["clerk"]), "reviewed", **staff)
         with pytest.raises(IllegalTransition):
             nc.new_connection_collective_review_record(
-                actor=staff["approver"], case=case, meeting_date=date(2026, 3, 10),
-                participants="x", decision="approve")
+                actor=staff["approver"],
+                case=case,
+                meeting_date=date(2026, 3, 10),
+                participants="x",
+                decision="approve",
+            )
     assert not CollectiveReview.objects.filter(case=case).exists()
     assert case.events.filter(action="record_collective_review").count() == 0
 
@@ -338,7 +450,9 @@ def test_collective_review_not_needed_is_refused(staff):
 def test_review_reject_closes_with_reason(staff):
     with time_machine.travel(START, tick=False):
         case = walk_to(register(staff["clerk"]), "surveyed", **staff)
-        case = nc.new_connection_review_reject(actor=staff["reviewer"], case=case, opinion="不具备接水条件")
+        case = nc.new_connection_review_reject(
+            actor=staff["reviewer"], case=case, opinion="不具备接水条件"
+        )
     assert case.status == "rejected"
     assert case.closed_at is not None
     with pytest.raises(InvalidInput):
@@ -349,18 +463,26 @@ def test_payment_is_recorded_once(staff):
     with time_machine.travel(START, tick=False):
         case = walk_to(register(staff["clerk"]), "fee_assessed", **staff)
         with pytest.raises(InvalidInput) as error:
-            nc.new_connection_record_payment(actor=staff["clerk"], case=case, amount="400", reference="SK-9")
+            nc.new_connection_record_payment(
+                actor=staff["clerk"], case=case, amount="400", reference="SK-9"
+            )
         assert error.value.code == "payment_amount_mismatch"
         case.refresh_from_db()
         assert case.status == "fee_assessed"
-        case = nc.new_connection_record_payment(actor=staff["clerk"], case=case, amount="480.00", reference="SK-9")
-        again = nc.new_connection_record_payment(actor=staff["clerk"], case=case, amount="480.00", reference="SK-9")
+        case = nc.new_connection_record_payment(
+            actor=staff["clerk"], case=case, amount="480.00", reference="SK-9"
+        )
+        again = nc.new_connection_record_payment(
+            actor=staff["clerk"], case=case, amount="480.00", reference="SK-9"
+        )
     assert again.status == "paid"
     assert case.events.filter(action="record_payment").count() == 1
 
 
 def test_fee_catalogue_refuses_connection_fees():
-    item = FeeItem(code="kaihu", name="开户费", kind="installation_work", unit="户", unit_price=Decimal("100"))
+    item = FeeItem(
+        code="kaihu", name="开户费", kind="installation_work", unit="户", unit_price=Decimal("100")
+    )
     with pytest.raises(ValidationError) as error:
         item.full_clean()
     assert "开户费" in str(error.value)
@@ -369,8 +491,11 @@ def test_fee_catalogue_refuses_connection_fees():
 def test_fee_assessment_refuses_unknown_items(staff):
     with time_machine.travel(START, tick=False):
         case = walk_to(register(staff["clerk"]), "approved", **staff)
-        for lines, code in [([], "no_fee_lines"), ([("connection_fee", "1")], "unknown_fee_item"),
-                            ([("meter_box", "0")], "invalid_quantity")]:
+        for lines, code in [
+            ([], "no_fee_lines"),
+            ([("connection_fee", "1")], "unknown_fee_item"),
+            ([("meter_box", "0")], "invalid_quantity"),
+        ]:
             with pytest.raises(InvalidInput) as error:
                 nc.new_connection_assess_fee(actor=staff["clerk"], case=case, lines=lines)
             assert error.value.code == code

@@ -6,7 +6,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.factories import CustomerFactory, DepartmentFactory, PremiseFactory, UserFactory
 from waterdesk.applications.services import new_connection_register
 from waterdesk.cases.models import Attachment, Case
-from waterdesk.cases.selectors import case_available_actions, case_get_for_user, case_queue, case_scope
+from waterdesk.cases.selectors import (
+    case_available_actions,
+    case_get_for_user,
+    case_queue,
+    case_scope,
+)
 from waterdesk.cases.services import attachment_add, case_assign, case_number_next
 from waterdesk.core.errors import InvalidInput, NotFound, NotPermitted
 from waterdesk.core.roles import Role
@@ -19,8 +24,13 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def _register(clerk):
     customer = CustomerFactory()
     return new_connection_register(
-        actor=clerk, channel="counter", contact_name=customer.name, contact_phone="13800138000",
-        customer=customer, premise=PremiseFactory(), materials_received=["id_card", "property_certificate"],
+        actor=clerk,
+        channel="counter",
+        contact_name=customer.name,
+        contact_phone="13800138000",
+        customer=customer,
+        premise=PremiseFactory(),
+        materials_received=["id_card", "property_certificate"],
     )
 
 
@@ -36,7 +46,9 @@ def test_case_numbers_are_sequential_and_never_repeat():
 def test_scope_hides_other_departments_cases(clerk):
     case = _register(clerk)
     other_department = DepartmentFactory(code="engineering", name="工程部")
-    outsider_clerk = UserFactory(username="clerk-elsewhere", role=Role.INTAKE_CLERK, department=other_department)
+    outsider_clerk = UserFactory(
+        username="clerk-elsewhere", role=Role.INTAKE_CLERK, department=other_department
+    )
     assert case_get_for_user(user=clerk, public_id=case.public_id) == case
     with pytest.raises(NotFound):
         case_get_for_user(user=outsider_clerk, public_id=case.public_id)
@@ -54,7 +66,10 @@ def test_queue_lists_work_waiting_for_my_role(clerk, reviewer, surveyor):
     case = _register(clerk)
     assert list(case_queue(clerk)) == [case]  # waiting for survey assignment
     assert list(case_queue(reviewer)) == []
-    assert [t.action for t in case_available_actions(case=case, user=clerk)] == ["withdraw", "assign_survey"]
+    assert [t.action for t in case_available_actions(case=case, user=clerk)] == [
+        "withdraw",
+        "assign_survey",
+    ]
     assert case_available_actions(case=case, user=surveyor) == []
 
 
@@ -72,9 +87,14 @@ def test_reassign_needs_the_permission_and_is_recorded(clerk, supervisor, survey
 def test_attachment_accepts_a_pdf(clerk):
     case = _register(clerk)
     upload = SimpleUploadedFile("身份证.pdf", PDF_BYTES, content_type="application/pdf")
-    attachment = attachment_add(case=case, actor=clerk, uploaded_file=upload, material_code="id_card")
+    attachment = attachment_add(
+        case=case, actor=clerk, uploaded_file=upload, material_code="id_card"
+    )
     assert (attachment.content_type, attachment.size, attachment.original_name) == (
-        "application/pdf", len(PDF_BYTES), "身份证.pdf")
+        "application/pdf",
+        len(PDF_BYTES),
+        "身份证.pdf",
+    )
     assert attachment.file.read() == PDF_BYTES
     assert case.events.filter(action="attach").count() == 1
 
@@ -110,6 +130,8 @@ def test_attachment_refuses_files_over_the_limit(clerk, settings):
 def test_attachment_needs_the_permission(clerk, reviewer):
     case = _register(clerk)
     with pytest.raises(NotPermitted):
-        attachment_add(case=case, actor=reviewer, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES))
+        attachment_add(
+            case=case, actor=reviewer, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)
+        )
     assert not Attachment.objects.exists()
     assert Case.objects.count() == 1

@@ -25,8 +25,12 @@ def test_notifications_are_delivered_by_a_worker_through_redis(clerk):
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
         customer = CustomerFactory()
         case = new_connection_register(
-            actor=clerk, channel="counter", contact_name=customer.name,
-            contact_phone=customer.mobile, customer=customer, premise=PremiseFactory(),
+            actor=clerk,
+            channel="counter",
+            contact_name=customer.name,
+            contact_phone=customer.mobile,
+            customer=customer,
+            premise=PremiseFactory(),
             materials_received=["id_card", "property_certificate"],
         )
         queued = Notification.objects.filter(case=case)

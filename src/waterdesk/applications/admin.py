@@ -29,7 +29,12 @@ class FeeItemAdmin(SimpleHistoryAdmin):
 
 @admin.register(NewConnectionPolicy)
 class NewConnectionPolicyAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "collective_review_threshold", "materials_wait_days", "payment_due_days"]
+    list_display = [
+        "__str__",
+        "collective_review_threshold",
+        "materials_wait_days",
+        "payment_due_days",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return not NewConnectionPolicy.objects.exists()
@@ -37,7 +42,14 @@ class NewConnectionPolicyAdmin(SimpleHistoryAdmin):
 
 @admin.register(NewConnection)
 class NewConnectionAdmin(admin.ModelAdmin):
-    list_display = ["case", "requested_usage", "surveyor", "fee_total", "paid_amount", "water_on_at"]
+    list_display = [
+        "case",
+        "requested_usage",
+        "surveyor",
+        "fee_total",
+        "paid_amount",
+        "water_on_at",
+    ]
     search_fields = ["case__number"]
 
     def has_add_permission(self, request) -> bool:

@@ -15,7 +15,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from waterdesk.applications.selectors import new_connection_materials_missing
+from waterdesk.applications.selectors import (
+    new_connection_materials_missing,
+    new_connection_materials_received,
+    new_connection_open_notice,
+)
 from waterdesk.cases.models import Case
 from waterdesk.core.timeutil import local
 
@@ -33,7 +37,6 @@ def _fmt(value) -> str:
 
 
 def receipt_pdf(case: Case) -> bytes:
-    detail = case.new_connection
     clock = case.clocks.filter(milestone="complete").first()
     if clock is None:
         expected = "—"
@@ -42,7 +45,7 @@ def receipt_pdf(case: Case) -> bytes:
     else:
         expected = local(clock.due_at).strftime("%Y年%m月%d日")
     missing = new_connection_materials_missing(case)
-    received_names = [m.name for m in detail_materials(case)]
+    received_names = [m.name for m in new_connection_materials_received(case)]
     rows = [
         ["受理编号", case.number],
         ["业务类型", case.get_kind_display()],
@@ -51,7 +54,12 @@ def receipt_pdf(case: Case) -> bytes:
         ["用水地址", case.premise.address if case.premise else "—"],
         ["受理渠道", case.get_channel_display()],
         ["受理时间", _fmt(case.opened_at)],
-        ["受理人", (case.opened_by.get_full_name() or case.opened_by.get_username()) if case.opened_by else "—"],
+        [
+            "受理人",
+            (case.opened_by.get_full_name() or case.opened_by.get_username())
+            if case.opened_by
+            else "—",
+        ],
         ["已收材料", "、".join(received_names) or "—"],
         ["需补交材料", "、".join(m.name for m in missing) or "无"],
         ["预计办结日期", expected],
@@ -62,11 +70,15 @@ def receipt_pdf(case: Case) -> bytes:
         [[Paragraph(label, _BODY), Paragraph(str(value), _BODY)] for label, value in rows],
         colWidths=[38 * mm, 122 * mm],
     )
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-        ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef3f8")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef3f8")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
     story = [
         Paragraph(COMPANY_NAME, _TITLE),
         Spacer(1, 4 * mm),
@@ -76,28 +88,33 @@ def receipt_pdf(case: Case) -> bytes:
         Spacer(1, 8 * mm),
         Paragraph(
             "请妥善保管本回执，凭受理编号可在营业厅、服务热线或网上营业厅查询办理进度。"
-            "办理时限按工作日计算，等待客户补交材料的时间不计入办理时限。", _BODY),
+            "办理时限按工作日计算，等待客户补交材料的时间不计入办理时限。",
+            _BODY,
+        ),
     ]
-    if missing:
-        story += [Spacer(1, 4 * mm), Paragraph(
-            f"一次性告知：请于 {detail_notice_deadline(case)} 前补交上述材料，逾期申请将自动撤回。", _BODY)]
+    notice = new_connection_open_notice(case)
+    if notice is not None:
+        deadline = notice.deadline.strftime("%Y年%m月%d日")
+        story += [
+            Spacer(1, 4 * mm),
+            Paragraph(f"一次性告知：请于 {deadline} 前补交上述材料，逾期申请将自动撤回。", _BODY),
+        ]
     story += [Spacer(1, 10 * mm), Paragraph(f"打印时间：{_fmt(timezone.now())}", _SMALL)]
     buffer = BytesIO()
     document = SimpleDocTemplate(
-        buffer, pagesize=A4, title=f"受理回执 {case.number}", author=COMPANY_NAME,
-        leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=20 * mm,
+        buffer,
+        pagesize=A4,
+        title=f"受理回执 {case.number}",
+        author=COMPANY_NAME,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=20 * mm,
+        bottomMargin=20 * mm,
     )
     document.build(story)
     return buffer.getvalue()
 
 
-def detail_materials(case: Case):
-    from waterdesk.applications.models import MaterialType
-
-    codes = case.new_connection.materials_received
-    return list(MaterialType.objects.filter(code__in=codes).order_by("code"))
-
-
-def detail_notice_deadline(case: Case) -> str:
-    notice = case.material_notices.filter(fulfilled_at__isnull=True).first()
-    return notice.deadline.strftime("%Y年%m月%d日") if notice else "—"
+detail_materials = (
+    new_connection_materials_received  # TODO(me): drop once workbench imports the selector
+)

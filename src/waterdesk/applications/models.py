@@ -33,7 +33,10 @@ class MaterialRequirement(models.Model):
     case_kind = models.CharField(_("业务类型"), max_length=32, choices=CaseKind.choices)
     material = models.ForeignKey(MaterialType, on_delete=models.PROTECT, verbose_name=_("材料"))
     customer_kind = models.CharField(
-        _("适用客户"), max_length=20, choices=CustomerKind.choices, blank=True,
+        _("适用客户"),
+        max_length=20,
+        choices=CustomerKind.choices,
+        blank=True,
         help_text=_("留空表示个人和单位均需提供。"),
     )
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
@@ -58,11 +61,14 @@ class NewConnectionPolicy(models.Model):
     """Admin-editable rules of the new-connection workflow (one row)."""
 
     collective_review_threshold = models.DecimalField(
-        _("集体审议金额起点（元）"), max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES, default=Decimal("50000.00"),
+        _("集体审议金额起点（元）"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        default=Decimal("50000.00"),
     )
     materials_wait_days = models.PositiveSmallIntegerField(
-        _("补齐材料期限（自然日）"), default=30,
+        _("补齐材料期限（自然日）"),
+        default=30,
         help_text=_("超过期限仍未补齐材料的申请自动撤回。"),
     )
     payment_due_days = models.PositiveSmallIntegerField(_("缴费期限（自然日）"), default=15)
@@ -93,7 +99,8 @@ def validate_not_connection_fee(name: str) -> None:
         if word in name:
             raise ValidationError(
                 _("“%(word)s”属于国家明令取消的接入类收费，只能设置安装工程及材料费用。"),
-                params={"word": word}, code="banned_fee",
+                params={"word": word},
+                code="banned_fee",
             )
 
 
@@ -121,7 +128,9 @@ class FeeItem(models.Model):
         verbose_name_plural = _("收费项目")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(unit_price__gte=0), name="feeitem_price_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0), name="feeitem_price_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,15 +161,21 @@ class NewConnection(models.Model):
     case = models.OneToOneField(
         "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="new_connection"
     )
-    requested_usage = models.CharField(_("申请用水性质"), max_length=20, choices=UsageCategory.choices)
+    requested_usage = models.CharField(
+        _("申请用水性质"), max_length=20, choices=UsageCategory.choices
+    )
     requested_size_dn = models.PositiveSmallIntegerField(_("申请口径(DN)"), default=20)
     household_size = models.PositiveSmallIntegerField(_("家庭人口"), default=3)
     is_major = models.BooleanField(_("重大申请"), default=False)
     materials_received = models.JSONField(_("已收材料"), default=list, blank=True)
     # Survey (勘查)
     surveyor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("勘查员"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="surveys",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("勘查员"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="surveys",
     )
     survey_booked_for = models.DateTimeField(_("预约勘查时间"), null=True, blank=True)
     survey_preparation = models.CharField(_("请客户准备"), max_length=300, blank=True)
@@ -179,7 +194,9 @@ class NewConnection(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     estimated_amount = models.DecimalField(
-        _("预估工程金额（元）"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES,
+        _("预估工程金额（元）"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
         default=Decimal("0.00"),
     )
     approval_opinion = models.TextField(_("审批意见"), blank=True)
@@ -190,24 +207,38 @@ class NewConnection(models.Model):
     rejection_reason = models.TextField(_("不予办理原因"), blank=True)
     # Fees and payment (费用核算、缴费)
     fee_total = models.DecimalField(
-        _("应缴费用（元）"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES,
-        null=True, blank=True,
+        _("应缴费用（元）"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
     )
     fee_due_date = models.DateField(_("缴费截止日"), null=True, blank=True)
     paid_amount = models.DecimalField(
-        _("实缴金额（元）"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES,
-        null=True, blank=True,
+        _("实缴金额（元）"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
     )
     payment_reference = models.CharField(_("收据/流水号"), max_length=64, blank=True)
     paid_at = models.DateTimeField(_("缴费时间"), null=True, blank=True)
     # Installation and account (装表、开户、通水)
     meter = models.ForeignKey(
-        "customers.Meter", verbose_name=_("水表"), on_delete=models.PROTECT, null=True, blank=True,
+        "customers.Meter",
+        verbose_name=_("水表"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     account = models.ForeignKey(
-        "customers.Account", verbose_name=_("账户"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="+",
+        "customers.Account",
+        verbose_name=_("账户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     water_on_at = models.DateTimeField(_("通水时间"), null=True, blank=True)
 
@@ -227,7 +258,8 @@ class NewConnection(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["payment_reference"], condition=~models.Q(payment_reference=""),
+                fields=["payment_reference"],
+                condition=~models.Q(payment_reference=""),
                 name="newconnection_unique_payment_reference",
             ),
         ]
@@ -242,10 +274,14 @@ class NewConnection(models.Model):
 class MaterialNotice(models.Model):
     """The one-time notice listing every missing material (一次性告知)."""
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="material_notices")
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="material_notices"
+    )
     missing = models.JSONField(_("缺少材料"))
     issued_at = models.DateTimeField(_("告知时间"))
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     deadline = models.DateField(_("补齐期限"))
     fulfilled_at = models.DateTimeField(_("补齐时间"), null=True, blank=True)
 
@@ -254,6 +290,9 @@ class MaterialNotice(models.Model):
         verbose_name_plural = _("一次性告知书")
         ordering = ["-issued_at"]
 
+    def __str__(self) -> str:
+        return f"{self.case} {self.deadline}"
+
 
 class CollectiveDecision(models.TextChoices):
     APPROVE = "approve", _("同意")
@@ -261,17 +300,24 @@ class CollectiveDecision(models.TextChoices):
 
 
 class CollectiveReview(models.Model):
-    case = models.OneToOneField("cases.Case", on_delete=models.CASCADE, related_name="collective_review")
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="collective_review"
+    )
     meeting_date = models.DateField(_("会议日期"))
     participants = models.TextField(_("参会人员"))
     decision = models.CharField(_("审议结论"), max_length=10, choices=CollectiveDecision.choices)
     minutes = models.TextField(_("会议纪要"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("集体审议")
         verbose_name_plural = _("集体审议")
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.meeting_date}"
 
 
 class FeeLine(models.Model):
@@ -290,5 +336,10 @@ class FeeLine(models.Model):
         verbose_name_plural = _("费用明细")
         ordering = ["pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="feeline_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="feeline_quantity_positive"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.item} × {self.quantity}"

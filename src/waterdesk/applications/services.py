@@ -77,12 +77,25 @@ def _detail(case: Case) -> NewConnection:
 
 @transaction.atomic
 def new_connection_register(
-    *, actor, channel: str, contact_name: str, contact_phone: str,
-    customer: Customer | None = None, customer_data: dict | None = None,
-    premise: Premise | None = None, premise_address: str = "", zone=None, district: str = "",
-    requested_usage: str = UsageCategory.RESIDENTIAL, requested_size_dn: int = 20,
-    household_size: int = 3, is_major: bool = False, materials_received: list[str] | None = None,
-    priority: str = Priority.NORMAL, green_channel_reason: str = "", summary: str = "",
+    *,
+    actor,
+    channel: str,
+    contact_name: str,
+    contact_phone: str,
+    customer: Customer | None = None,
+    customer_data: dict | None = None,
+    premise: Premise | None = None,
+    premise_address: str = "",
+    zone=None,
+    district: str = "",
+    requested_usage: str = UsageCategory.RESIDENTIAL,
+    requested_size_dn: int = 20,
+    household_size: int = 3,
+    is_major: bool = False,
+    materials_received: list[str] | None = None,
+    priority: str = Priority.NORMAL,
+    green_channel_reason: str = "",
+    summary: str = "",
 ) -> Case:
     """Register an application (受理登记). Missing materials produce one notice listing all of
     them and pause the clocks until the customer brings them (R-B2, R-B3)."""
@@ -93,7 +106,9 @@ def new_connection_register(
     if requested_usage not in UsageCategory.values:
         raise InvalidInput(_("用水性质不正确。"), code="invalid_usage", field="requested_usage")
     if not 15 <= int(requested_size_dn) <= 600:
-        raise InvalidInput(_("口径应在 DN15 至 DN600 之间。"), code="invalid_size", field="requested_size_dn")
+        raise InvalidInput(
+            _("口径应在 DN15 至 DN600 之间。"), code="invalid_size", field="requested_size_dn"
+        )
     if customer is None:
         if not customer_data:
             raise InvalidInput(_("请选择或登记客户。"), code="required", field="customer")
@@ -104,7 +119,9 @@ def new_connection_register(
             raise InvalidInput(_("请选择供水片区。"), code="required", field="zone")
         premise = customer_services.premise_get_or_create(actor=actor, address=address, zone=zone)
     if priority == Priority.GREEN and not green_channel_reason.strip():
-        raise InvalidInput(_("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason")
+        raise InvalidInput(
+            _("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason"
+        )
     if customer.is_vulnerable and priority != Priority.GREEN:
         priority, green_channel_reason = Priority.GREEN, _("特殊关爱客户")
 
@@ -113,27 +130,46 @@ def new_connection_register(
     received = sorted(set(materials_received or []))
     unknown = [code for code in received if code not in required_codes]
     if unknown:
-        raise InvalidInput(_("未知的材料类型：%(codes)s") % {"codes": "、".join(unknown)},
-                           code="unknown_material", field="materials_received")
+        raise InvalidInput(
+            _("未知的材料类型：%(codes)s") % {"codes": "、".join(unknown)},
+            code="unknown_material",
+            field="materials_received",
+        )
     missing = [m for m in required if m.code not in received]
     status = NewConnectionStatus.MATERIALS_PENDING if missing else NewConnectionStatus.REGISTERED
 
     case = case_open(
-        actor=actor, kind=CaseKind.NEW_CONNECTION, status=status, channel=channel,
-        contact_name=contact_name, contact_phone=contact_phone, customer=customer, premise=premise,
-        priority=priority, green_channel_reason=green_channel_reason, summary=summary,
+        actor=actor,
+        kind=CaseKind.NEW_CONNECTION,
+        status=status,
+        channel=channel,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        customer=customer,
+        premise=premise,
+        priority=priority,
+        green_channel_reason=green_channel_reason,
+        summary=summary,
     )
     NewConnection.objects.create(
-        case=case, requested_usage=requested_usage, requested_size_dn=requested_size_dn,
-        household_size=household_size, is_major=is_major, materials_received=received,
+        case=case,
+        requested_usage=requested_usage,
+        requested_size_dn=requested_size_dn,
+        household_size=household_size,
+        is_major=is_major,
+        materials_received=received,
     )
     sla.clock_start(case=case, milestone=CONTACT_MILESTONE, start=case.opened_at)
     sla.clock_start(case=case, milestone=COMPLETE_MILESTONE, start=case.opened_at)
     if missing:
         _issue_material_notice(case=case, actor=actor, missing=missing)
     else:
-        _notify_customer(case, "new_connection.registered", customer_name=customer.name,
-                         expected_completion=_expected_completion(case))
+        _notify_customer(
+            case,
+            "new_connection.registered",
+            customer_name=customer.name,
+            expected_completion=_expected_completion(case),
+        )
     return case
 
 
@@ -141,20 +177,33 @@ def _issue_material_notice(*, case: Case, actor, missing) -> MaterialNotice:
     policy = NewConnectionPolicy.current()
     deadline = local(case.opened_at).date() + timedelta(days=policy.materials_wait_days)
     notice = MaterialNotice.objects.create(
-        case=case, missing=[{"code": m.code, "name": m.name} for m in missing],
-        issued_at=case.opened_at, issued_by=actor, deadline=deadline,
+        case=case,
+        missing=[{"code": m.code, "name": m.name} for m in missing],
+        issued_at=case.opened_at,
+        issued_by=actor,
+        deadline=deadline,
     )
     sla.clocks_pause(case=case, at=case.opened_at)
-    case_event_record(case=case, actor=actor, action="material_notice",
-                      data={"missing": [m.code for m in missing], "deadline": deadline.isoformat()},
-                      at=case.opened_at)
-    _notify_customer(case, "new_connection.materials_missing",
-                     missing=[m.name for m in missing], deadline=deadline.isoformat())
+    case_event_record(
+        case=case,
+        actor=actor,
+        action="material_notice",
+        data={"missing": [m.code for m in missing], "deadline": deadline.isoformat()},
+        at=case.opened_at,
+    )
+    _notify_customer(
+        case,
+        "new_connection.materials_missing",
+        missing=[m.name for m in missing],
+        deadline=deadline.isoformat(),
+    )
     return notice
 
 
 @transaction.atomic
-def new_connection_supply_materials(*, actor, case: Case, materials: list[str], note: str = "") -> Case:
+def new_connection_supply_materials(
+    *, actor, case: Case, materials: list[str], note: str = ""
+) -> Case:
     """Record materials the customer brought; when the checklist is complete the case is
     registered and its clocks run again."""
     case = case_lock(case)
@@ -172,17 +221,28 @@ def new_connection_supply_materials(*, actor, case: Case, materials: list[str], 
     detail.save(update_fields=["materials_received"])
     still_missing = [m for m in required if m.code not in detail.materials_received]
     if still_missing:
-        case_event_record(case=case, actor=actor, action="materials_partial", note=note,
-                          data={"supplied": sorted(supplied),
-                                "missing": [m.code for m in still_missing]})
+        case_event_record(
+            case=case,
+            actor=actor,
+            action="materials_partial",
+            note=note,
+            data={"supplied": sorted(supplied), "missing": [m.code for m in still_missing]},
+        )
         return case
     now = timezone.now()
     MaterialNotice.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=now)
-    case = case_transition(case=case, action="supply_materials", actor=actor, note=note,
-                           data={"supplied": sorted(supplied)}, at=now)
+    case = case_transition(
+        case=case,
+        action="supply_materials",
+        actor=actor,
+        note=note,
+        data={"supplied": sorted(supplied)},
+        at=now,
+    )
     sla.clocks_resume(case=case, at=now)
-    _notify_customer(case, "new_connection.materials_complete",
-                     expected_completion=_expected_completion(case))
+    _notify_customer(
+        case, "new_connection.materials_complete", expected_completion=_expected_completion(case)
+    )
     return case
 
 
@@ -203,13 +263,17 @@ def new_connection_withdraw_stale(*, today: date | None = None) -> list[str]:
     own transaction, so one failure does not hold back the others; safe to run twice."""
     today = today or local(timezone.now()).date()
     stale = Case.objects.filter(
-        kind=CaseKind.NEW_CONNECTION, status=NewConnectionStatus.MATERIALS_PENDING,
-        material_notices__fulfilled_at__isnull=True, material_notices__deadline__lt=today,
+        kind=CaseKind.NEW_CONNECTION,
+        status=NewConnectionStatus.MATERIALS_PENDING,
+        material_notices__fulfilled_at__isnull=True,
+        material_notices__deadline__lt=today,
     ).distinct()
     withdrawn = []
     for case in stale:
         try:
-            new_connection_withdraw(actor=None, case=case, reason=_("逾期未补齐材料，申请自动撤回。"))
+            new_connection_withdraw(
+                actor=None, case=case, reason=_("逾期未补齐材料，申请自动撤回。")
+            )
         except IllegalTransition:
             continue  # moved on meanwhile (materials arrived)
         withdrawn.append(case.number)
@@ -222,13 +286,20 @@ def new_connection_withdraw_stale(*, today: date | None = None) -> list[str]:
 @transaction.atomic
 def new_connection_assign_survey(*, actor, case: Case, surveyor) -> Case:
     case = case_lock(case)
-    if surveyor is None or not surveyor.is_active or not surveyor.has_perm(
-        "applications.survey_newconnection"
+    if (
+        surveyor is None
+        or not surveyor.is_active
+        or not surveyor.has_perm("applications.survey_newconnection")
     ):
         raise InvalidInput(_("请选择一名勘查员。"), code="not_a_surveyor", field="surveyor")
     detail = _detail(case)
-    case = case_transition(case=case, action="assign_survey", actor=actor, assignee=surveyor,
-                           data={"surveyor": surveyor.get_username()})
+    case = case_transition(
+        case=case,
+        action="assign_survey",
+        actor=actor,
+        assignee=surveyor,
+        data={"surveyor": surveyor.get_username()},
+    )
     detail.surveyor = surveyor
     detail.save(update_fields=["surveyor"])
     return case
@@ -249,15 +320,20 @@ def new_connection_book_survey(
     _check_actor_may(case=case, actor=actor, action="book_survey")
     _require_surveyor(actor, detail)
     if booked_for is None or booked_for < timezone.now() - timedelta(minutes=5):
-        raise InvalidInput(_("预约时间不能早于当前时间。"), code="booking_in_past", field="booked_for")
-    case = case_transition(case=case, action="book_survey", actor=actor,
-                           data={"booked_for": booked_for.isoformat()})
+        raise InvalidInput(
+            _("预约时间不能早于当前时间。"), code="booking_in_past", field="booked_for"
+        )
+    case = case_transition(
+        case=case, action="book_survey", actor=actor, data={"booked_for": booked_for.isoformat()}
+    )
     detail.survey_booked_for = booked_for
     detail.survey_preparation = preparation.strip()
     detail.save(update_fields=["survey_booked_for", "survey_preparation"])
     sla.clock_stop(case=case, milestone=CONTACT_MILESTONE)
     _notify_customer(
-        case, "new_connection.survey_booked", survey_time=_fmt(booked_for),
+        case,
+        "new_connection.survey_booked",
+        survey_time=_fmt(booked_for),
         surveyor_name=actor.get_full_name() or actor.get_username(),
         preparation=detail.survey_preparation or _("身份证件及房产证明原件"),
     )
@@ -271,8 +347,15 @@ def _check_actor_may(*, case: Case, actor, action: str) -> None:
 
 @transaction.atomic
 def new_connection_submit_survey(
-    *, actor, case: Case, installation_position: str, surveyed_usage: str, site_conditions: str,
-    facilities: str, notes_explained: str, estimated_amount: Decimal | str = "0",
+    *,
+    actor,
+    case: Case,
+    installation_position: str,
+    surveyed_usage: str,
+    site_conditions: str,
+    facilities: str,
+    notes_explained: str,
+    estimated_amount: Decimal | str = "0",
 ) -> Case:
     """The on-site survey report (勘查报告), returned to intake for review."""
     case = case_lock(case)
@@ -280,19 +363,30 @@ def new_connection_submit_survey(
     _check_actor_may(case=case, actor=actor, action="submit_survey")
     _require_surveyor(actor, detail)
     detail.installation_position = _required_text(
-        installation_position, field="installation_position", label=_("安装位置"))
+        installation_position, field="installation_position", label=_("安装位置")
+    )
     if surveyed_usage not in UsageCategory.values:
         raise InvalidInput(_("请选择用水性质。"), code="invalid_usage", field="surveyed_usage")
     detail.surveyed_usage = surveyed_usage
-    detail.site_conditions = _required_text(site_conditions, field="site_conditions", label=_("现场环境"))
+    detail.site_conditions = _required_text(
+        site_conditions, field="site_conditions", label=_("现场环境")
+    )
     detail.facilities = _required_text(facilities, field="facilities", label=_("设施状况"))
     detail.notes_explained = _required_text(
-        notes_explained, field="notes_explained", label=_("已向客户说明的注意事项"))
+        notes_explained, field="notes_explained", label=_("已向客户说明的注意事项")
+    )
     detail.estimated_amount = _money(estimated_amount, field="estimated_amount")
     detail.surveyed_at = timezone.now()
-    case = case_transition(case=case, action="submit_survey", actor=actor, assignee=None,
-                           data={"installation_position": detail.installation_position,
-                                 "surveyed_usage": surveyed_usage})
+    case = case_transition(
+        case=case,
+        action="submit_survey",
+        actor=actor,
+        assignee=None,
+        data={
+            "installation_position": detail.installation_position,
+            "surveyed_usage": surveyed_usage,
+        },
+    )
     detail.save()
     return case
 
@@ -316,7 +410,11 @@ def new_connection_review_pass(*, actor, case: Case, opinion: str) -> Case:
     case = case_lock(case)
     detail = _detail(case)
     case = case_transition(case=case, action="review_pass", actor=actor, note=opinion)
-    detail.first_review_opinion, detail.reviewed_by, detail.reviewed_at = opinion, actor, timezone.now()
+    detail.first_review_opinion, detail.reviewed_by, detail.reviewed_at = (
+        opinion,
+        actor,
+        timezone.now(),
+    )
     detail.save(update_fields=["first_review_opinion", "reviewed_by", "reviewed_at"])
     return case
 
@@ -326,10 +424,18 @@ def new_connection_review_reject(*, actor, case: Case, opinion: str) -> Case:
     opinion = _required_text(opinion, field="opinion", label=_("不通过原因"))
     case = case_lock(case)
     detail = _detail(case)
-    case = case_transition(case=case, action="review_reject", actor=actor, note=opinion, assignee=None)
-    detail.first_review_opinion, detail.reviewed_by, detail.reviewed_at = opinion, actor, timezone.now()
+    case = case_transition(
+        case=case, action="review_reject", actor=actor, note=opinion, assignee=None
+    )
+    detail.first_review_opinion, detail.reviewed_by, detail.reviewed_at = (
+        opinion,
+        actor,
+        timezone.now(),
+    )
     detail.rejection_reason = opinion
-    detail.save(update_fields=["first_review_opinion", "reviewed_by", "reviewed_at", "rejection_reason"])
+    detail.save(
+        update_fields=["first_review_opinion", "reviewed_by", "reviewed_at", "rejection_reason"]
+    )
     sla.clocks_cancel(case=case)
     _notify_customer(case, "new_connection.rejected", reason=opinion)
     return case
@@ -343,18 +449,32 @@ def new_connection_collective_review_record(
     case = case_lock(case)
     detail = _detail(case)
     _check_actor_may(case=case, actor=actor, action="record_collective_review")
-    if not detail.needs_collective_review(NewConnectionPolicy.current().collective_review_threshold):
+    if not detail.needs_collective_review(
+        NewConnectionPolicy.current().collective_review_threshold
+    ):
         raise IllegalTransition(_("该申请不需要集体审议。"), code="collective_review_not_required")
     participants = _required_text(participants, field="participants", label=_("参会人员"))
     if decision not in CollectiveDecision.values:
         raise InvalidInput(_("请选择审议结论。"), code="invalid_decision", field="decision")
     if meeting_date is None or meeting_date > local(timezone.now()).date():
-        raise InvalidInput(_("会议日期不能晚于今天。"), code="invalid_meeting_date", field="meeting_date")
-    case = case_transition(case=case, action="record_collective_review", actor=actor, note=minutes,
-                           data={"decision": decision, "meeting_date": meeting_date.isoformat()})
+        raise InvalidInput(
+            _("会议日期不能晚于今天。"), code="invalid_meeting_date", field="meeting_date"
+        )
+    case = case_transition(
+        case=case,
+        action="record_collective_review",
+        actor=actor,
+        note=minutes,
+        data={"decision": decision, "meeting_date": meeting_date.isoformat()},
+    )
     CollectiveReview.objects.create(
-        case=case, meeting_date=meeting_date, participants=participants, decision=decision,
-        minutes=minutes, recorded_by=actor, recorded_at=timezone.now(),
+        case=case,
+        meeting_date=meeting_date,
+        participants=participants,
+        decision=decision,
+        minutes=minutes,
+        recorded_by=actor,
+        recorded_at=timezone.now(),
     )
     return case
 
@@ -368,10 +488,13 @@ def new_connection_approve(*, actor, case: Case, opinion: str) -> Case:
     review = CollectiveReview.objects.filter(case=case).first()
     threshold = NewConnectionPolicy.current().collective_review_threshold
     if detail.needs_collective_review(threshold) and review is None:
-        raise IllegalTransition(_("重大或金额较大的申请须先经集体审议。"),
-                                code="collective_review_required")
+        raise IllegalTransition(
+            _("重大或金额较大的申请须先经集体审议。"), code="collective_review_required"
+        )
     if review is not None and review.decision == CollectiveDecision.REJECT:
-        raise IllegalTransition(_("集体审议未同意，不能审批通过。"), code="collective_review_rejected")
+        raise IllegalTransition(
+            _("集体审议未同意，不能审批通过。"), code="collective_review_rejected"
+        )
     case = case_transition(case=case, action="approve", actor=actor, note=opinion)
     detail.approval_opinion, detail.approved_by, detail.approved_at = opinion, actor, timezone.now()
     detail.save(update_fields=["approval_opinion", "approved_by", "approved_at"])
@@ -384,10 +507,14 @@ def new_connection_approval_reject(*, actor, case: Case, opinion: str) -> Case:
     opinion = _required_text(opinion, field="opinion", label=_("不通过原因"))
     case = case_lock(case)
     detail = _detail(case)
-    case = case_transition(case=case, action="approval_reject", actor=actor, note=opinion, assignee=None)
+    case = case_transition(
+        case=case, action="approval_reject", actor=actor, note=opinion, assignee=None
+    )
     detail.approval_opinion, detail.approved_by, detail.approved_at = opinion, actor, timezone.now()
     detail.rejection_reason = opinion
-    detail.save(update_fields=["approval_opinion", "approved_by", "approved_at", "rejection_reason"])
+    detail.save(
+        update_fields=["approval_opinion", "approved_by", "approved_at", "rejection_reason"]
+    )
     sla.clocks_cancel(case=case)
     _notify_customer(case, "new_connection.rejected", reason=opinion)
     return case
@@ -409,33 +536,51 @@ def new_connection_assess_fee(*, actor, case: Case, lines: list[tuple[str, Decim
     for code, quantity in lines:
         item = items.get(code)
         if item is None:
-            raise InvalidInput(_("收费项目不存在或已停用：%(code)s") % {"code": code},
-                               code="unknown_fee_item", field="lines")
+            raise InvalidInput(
+                _("收费项目不存在或已停用：%(code)s") % {"code": code},
+                code="unknown_fee_item",
+                field="lines",
+            )
         try:
             quantity = Decimal(str(quantity))
         except InvalidOperation as exc:
-            raise InvalidInput(_("数量格式不正确。"), code="invalid_quantity", field="lines") from exc
+            raise InvalidInput(
+                _("数量格式不正确。"), code="invalid_quantity", field="lines"
+            ) from exc
         if quantity <= 0:
             raise InvalidInput(_("数量必须大于零。"), code="invalid_quantity", field="lines")
         computed.append((item, quantity, to_money(quantity * item.unit_price)))
     total = sum((amount for _item, _qty, amount in computed), Decimal("0.00"))
     policy = NewConnectionPolicy.current()
     due = local(timezone.now()).date() + timedelta(days=policy.payment_due_days)
-    case = case_transition(case=case, action="assess_fee", actor=actor,
-                           data={"total": str(total), "lines": [[i.code, str(q)] for i, q, _a in computed]})
-    FeeLine.objects.bulk_create([
-        FeeLine(case=case, item=item, quantity=qty, unit_price=item.unit_price, amount=amount)
-        for item, qty, amount in computed
-    ])
+    case = case_transition(
+        case=case,
+        action="assess_fee",
+        actor=actor,
+        data={"total": str(total), "lines": [[i.code, str(q)] for i, q, _a in computed]},
+    )
+    FeeLine.objects.bulk_create(
+        [
+            FeeLine(case=case, item=item, quantity=qty, unit_price=item.unit_price, amount=amount)
+            for item, qty, amount in computed
+        ]
+    )
     detail.fee_total, detail.fee_due_date = total, due
     detail.save(update_fields=["fee_total", "fee_due_date"])
-    _notify_customer(case, "new_connection.fee_assessed", amount=f"{total:.2f}",
-                     due_date=due.isoformat(), payment_methods=policy.payment_methods)
+    _notify_customer(
+        case,
+        "new_connection.fee_assessed",
+        amount=f"{total:.2f}",
+        due_date=due.isoformat(),
+        payment_methods=policy.payment_methods,
+    )
     return case
 
 
 @transaction.atomic
-def new_connection_record_payment(*, actor, case: Case, amount: Decimal | str, reference: str) -> Case:
+def new_connection_record_payment(
+    *, actor, case: Case, amount: Decimal | str, reference: str
+) -> Case:
     """Record the customer's payment once: the receipt/transaction reference is unique, so a
     repeated submission of the same payment changes nothing."""
     reference = _required_text(reference, field="reference", label=_("收据/流水号"))
@@ -447,13 +592,21 @@ def new_connection_record_payment(*, actor, case: Case, amount: Decimal | str, r
     amount = _money(amount, field="amount")
     if amount != detail.fee_total:
         raise InvalidInput(
-            _("缴费金额 %(paid)s 元与应缴金额 %(due)s 元不符。") % {"paid": amount, "due": detail.fee_total},
-            code="payment_amount_mismatch", field="amount",
+            _("缴费金额 %(paid)s 元与应缴金额 %(due)s 元不符。")
+            % {"paid": amount, "due": detail.fee_total},
+            code="payment_amount_mismatch",
+            field="amount",
         )
     if NewConnection.objects.filter(payment_reference=reference).exists():
-        raise InvalidInput(_("该收据/流水号已用于其他申请。"), code="duplicate_reference", field="reference")
-    case = case_transition(case=case, action="record_payment", actor=actor,
-                           data={"amount": str(amount), "reference": reference})
+        raise InvalidInput(
+            _("该收据/流水号已用于其他申请。"), code="duplicate_reference", field="reference"
+        )
+    case = case_transition(
+        case=case,
+        action="record_payment",
+        actor=actor,
+        data={"amount": str(amount), "reference": reference},
+    )
     detail.paid_amount, detail.payment_reference, detail.paid_at = amount, reference, timezone.now()
     detail.save(update_fields=["paid_amount", "payment_reference", "paid_at"])
     _notify_customer(case, "new_connection.paid", amount=f"{amount:.2f}", receipt_number=reference)
@@ -471,15 +624,26 @@ def new_connection_install_meter(
     detail = _detail(case)
     _check_actor_may(case=case, actor=actor, action="install_meter")
     meter = customer_services.meter_install(
-        actor=actor, meter_serial=meter_serial, size_dn=size_dn, premise=case.premise,
+        actor=actor,
+        meter_serial=meter_serial,
+        size_dn=size_dn,
+        premise=case.premise,
         initial_reading=initial_reading,
     )
-    case = case_transition(case=case, action="install_meter", actor=actor,
-                           data={"meter": meter.serial, "initial_reading": str(meter.initial_reading)})
+    case = case_transition(
+        case=case,
+        action="install_meter",
+        actor=actor,
+        data={"meter": meter.serial, "initial_reading": str(meter.initial_reading)},
+    )
     detail.meter = meter
     detail.save(update_fields=["meter"])
-    _notify_customer(case, "new_connection.meter_installed", meter_serial=meter.serial,
-                     initial_reading=str(meter.initial_reading))
+    _notify_customer(
+        case,
+        "new_connection.meter_installed",
+        meter_serial=meter.serial,
+        initial_reading=str(meter.initial_reading),
+    )
     return case
 
 
@@ -489,13 +653,16 @@ def new_connection_open_account(*, actor, case: Case) -> Case:
     detail = _detail(case)
     _check_actor_may(case=case, actor=actor, action="open_account")
     account = customer_services.account_open(
-        actor=actor, customer=case.customer, premise=case.premise,
+        actor=actor,
+        customer=case.customer,
+        premise=case.premise,
         usage_category=detail.surveyed_usage or detail.requested_usage,
         household_size=detail.household_size,
     )
     customer_services.meter_attach_to_account(actor=actor, meter=detail.meter, account=account)
-    case = case_transition(case=case, action="open_account", actor=actor,
-                           data={"account": account.number})
+    case = case_transition(
+        case=case, action="open_account", actor=actor, data={"account": account.number}
+    )
     detail.account = account
     detail.save(update_fields=["account"])
     return case

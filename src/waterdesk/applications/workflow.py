@@ -18,11 +18,15 @@ NEW_CONNECTION = register(
     Workflow(
         kind=CaseKind.NEW_CONNECTION,
         transitions=[
-            Transition("supply_materials", (S.MATERIALS_PENDING,), S.REGISTERED, _INTAKE, "补齐材料"),
+            Transition(
+                "supply_materials", (S.MATERIALS_PENDING,), S.REGISTERED, _INTAKE, "补齐材料"
+            ),
             Transition(
                 "withdraw",
                 (S.MATERIALS_PENDING, S.REGISTERED, S.SURVEY_ASSIGNED, S.SURVEY_BOOKED),
-                S.WITHDRAWN, _INTAKE, "撤回申请",
+                S.WITHDRAWN,
+                _INTAKE,
+                "撤回申请",
             ),
             Transition("assign_survey", (S.REGISTERED,), S.SURVEY_ASSIGNED, _INTAKE, "派发勘查"),
             Transition("book_survey", (S.SURVEY_ASSIGNED,), S.SURVEY_BOOKED, _SURVEY, "预约勘查"),
@@ -30,18 +34,28 @@ NEW_CONNECTION = register(
             Transition("review_pass", (S.SURVEYED,), S.REVIEWED, _REVIEW, "初审通过"),
             Transition("review_reject", (S.SURVEYED,), S.REJECTED, _REVIEW, "初审不通过"),
             Transition(
-                "record_collective_review", (S.REVIEWED,), S.COLLECTIVE_REVIEWED, _COLLECTIVE,
+                "record_collective_review",
+                (S.REVIEWED,),
+                S.COLLECTIVE_REVIEWED,
+                _COLLECTIVE,
                 "登记集体审议",
             ),
-            Transition("approve", (S.REVIEWED, S.COLLECTIVE_REVIEWED), S.APPROVED, _APPROVE, "审批通过"),
             Transition(
-                "approval_reject", (S.REVIEWED, S.COLLECTIVE_REVIEWED), S.REJECTED, _APPROVE,
+                "approve", (S.REVIEWED, S.COLLECTIVE_REVIEWED), S.APPROVED, _APPROVE, "审批通过"
+            ),
+            Transition(
+                "approval_reject",
+                (S.REVIEWED, S.COLLECTIVE_REVIEWED),
+                S.REJECTED,
+                _APPROVE,
                 "审批不通过",
             ),
             Transition("assess_fee", (S.APPROVED,), S.FEE_ASSESSED, _FEE, "核算费用"),
             Transition("record_payment", (S.FEE_ASSESSED,), S.PAID, _PAYMENT, "登记缴费"),
             Transition("install_meter", (S.PAID,), S.METER_INSTALLED, _INSTALL, "安装水表"),
-            Transition("open_account", (S.METER_INSTALLED,), S.ACCOUNT_OPENED, _ACCOUNT, "办理开户"),
+            Transition(
+                "open_account", (S.METER_INSTALLED,), S.ACCOUNT_OPENED, _ACCOUNT, "办理开户"
+            ),
             Transition("turn_water_on", (S.ACCOUNT_OPENED,), S.COMPLETED, _INSTALL, "通水"),
         ],
         terminal=frozenset({S.COMPLETED, S.REJECTED, S.WITHDRAWN}),

@@ -18,7 +18,16 @@ class CaseEventInline(admin.TabularInline):
 class CaseAdmin(admin.ModelAdmin):
     """Read-only: cases change only through their workflow services."""
 
-    list_display = ["number", "kind", "status", "priority", "customer", "assignee", "opened_at", "closed_at"]
+    list_display = [
+        "number",
+        "kind",
+        "status",
+        "priority",
+        "customer",
+        "assignee",
+        "opened_at",
+        "closed_at",
+    ]
     list_filter = ["kind", "status", "priority", "channel"]
     search_fields = ["number", "contact_name", "contact_phone", "customer__name"]
     date_hierarchy = "opened_at"

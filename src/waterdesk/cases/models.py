@@ -46,22 +46,38 @@ class Case(models.Model):
     kind = models.CharField(_("业务类型"), max_length=32, choices=CaseKind.choices)
     channel = models.CharField(_("受理渠道"), max_length=20, choices=Channel.choices)
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("客户"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="cases",
+        "customers.Customer",
+        verbose_name=_("客户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
     )
     contact_name = models.CharField(_("联系人"), max_length=100)
     contact_phone = models.CharField(_("联系电话"), max_length=20)
     premise = models.ForeignKey(
-        "customers.Premise", verbose_name=_("用水地址"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="cases",
+        "customers.Premise",
+        verbose_name=_("用水地址"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
     )
     department = models.ForeignKey(
-        "core.Department", verbose_name=_("承办部门"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="cases",
+        "core.Department",
+        verbose_name=_("承办部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("经办人"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="assigned_cases",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
     )
     priority = models.CharField(
         _("优先级"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
@@ -71,8 +87,12 @@ class Case(models.Model):
     summary = models.TextField(_("摘要"), blank=True)
     opened_at = models.DateTimeField(_("受理时间"))
     opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("受理人"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="opened_cases",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受理人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="opened_cases",
     )
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     # Bumped by every transition; lets a client detect that somebody else moved the case.
@@ -115,8 +135,13 @@ class CaseSequence(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["prefix", "day"], name="casesequence_unique_prefix_day"),
+            models.UniqueConstraint(
+                fields=["prefix", "day"], name="casesequence_unique_prefix_day"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.day:%Y%m%d}: {self.last_value}"
 
 
 class CaseEvent(models.Model):
@@ -125,8 +150,12 @@ class CaseEvent(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     action = models.CharField(_("动作"), max_length=40)
     from_status = models.CharField(_("原状态"), max_length=40, blank=True)

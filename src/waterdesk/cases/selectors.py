@@ -1,7 +1,7 @@
 """Reads on the Case backbone, always scoped to what the user may see."""
 
-from django.db.models import Exists, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
+from django.db.models import Exists, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.cases.workflow import all_workflows, workflow_for
@@ -42,9 +42,11 @@ def _actionable_filter(user) -> Q | None:
 def case_get_for_user(*, user, public_id=None, number: str | None = None) -> Case:
     lookup = {"public_id": public_id} if public_id is not None else {"number": number}
     try:
-        return case_scope(user).select_related(
-            "customer", "premise", "department", "assignee", "opened_by"
-        ).get(**lookup)
+        return (
+            case_scope(user)
+            .select_related("customer", "premise", "department", "assignee", "opened_by")
+            .get(**lookup)
+        )
     except (Case.DoesNotExist, ValueError) as exc:
         raise NotFound() from exc
 
@@ -59,15 +61,17 @@ def _with_next_due(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def case_queue(user) -> QuerySet[Case]:
-    """"My queue": open cases the user can act on now — assigned to the user, or waiting for
+    """ "My queue": open cases the user can act on now — assigned to the user, or waiting for
     the user's role unassigned — most urgent first (green channel, then nearest deadline)."""
     actionable = _actionable_filter(user)
     wanted = Q(assignee=user)
     if actionable is not None:
         wanted |= actionable & (Q(assignee__isnull=True) | Q(assignee=user))
     cases = case_scope(user).open().filter(wanted)
-    return _with_next_due(cases).select_related("customer", "premise", "assignee").order_by(
-        "priority_rank", "next_due_at", "opened_at"
+    return (
+        _with_next_due(cases)
+        .select_related("customer", "premise", "assignee")
+        .order_by("priority_rank", "next_due_at", "opened_at")
     )
 
 
@@ -78,8 +82,10 @@ def case_list_open(user, *, kind: str | None = None, status: str | None = None) 
         cases = cases.filter(kind=kind)
     if status:
         cases = cases.filter(status=status)
-    return _with_next_due(cases).select_related("customer", "premise", "assignee").order_by(
-        "next_due_at", "opened_at"
+    return (
+        _with_next_due(cases)
+        .select_related("customer", "premise", "assignee")
+        .order_by("next_due_at", "opened_at")
     )
 
 
@@ -88,7 +94,9 @@ def case_available_actions(*, case: Case, user) -> list:
     if not case.is_open:
         return []
     permissions = _user_permissions(user)
-    return [t for t in workflow_for(case.kind).available(case.status) if t.permission in permissions]
+    return [
+        t for t in workflow_for(case.kind).available(case.status) if t.permission in permissions
+    ]
 
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:

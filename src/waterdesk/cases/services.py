@@ -39,20 +39,44 @@ def case_number_next(*, kind: str, at: datetime) -> str:
 
 
 def case_event_record(
-    *, case: Case, actor, action: str, from_status: str = "", to_status: str = "",
-    note: str = "", data: dict | None = None, at: datetime | None = None,
+    *,
+    case: Case,
+    actor,
+    action: str,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    data: dict | None = None,
+    at: datetime | None = None,
 ) -> CaseEvent:
     return CaseEvent.objects.create(
-        case=case, actor=actor, action=action, from_status=from_status, to_status=to_status,
-        note=note, data=data or {}, at=at or timezone.now(),
+        case=case,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+        at=at or timezone.now(),
     )
 
 
 @transaction.atomic
 def case_open(
-    *, actor, kind: str, status: str, channel: str, contact_name: str, contact_phone: str,
-    customer=None, premise=None, department=None, priority: str = "normal",
-    green_channel_reason: str = "", summary: str = "", opened_at: datetime | None = None,
+    *,
+    actor,
+    kind: str,
+    status: str,
+    channel: str,
+    contact_name: str,
+    contact_phone: str,
+    customer=None,
+    premise=None,
+    department=None,
+    priority: str = "normal",
+    green_channel_reason: str = "",
+    summary: str = "",
+    opened_at: datetime | None = None,
 ) -> Case:
     if not actor.has_perm("cases.register_case"):
         raise NotPermitted()
@@ -62,13 +86,28 @@ def case_open(
         department = profile.department if profile else None
     case = Case.objects.create(
         number=case_number_next(kind=kind, at=opened_at),
-        kind=kind, channel=channel, customer=customer, premise=premise,
-        contact_name=contact_name, contact_phone=contact_phone, department=department,
-        priority=priority, green_channel_reason=green_channel_reason, status=status,
-        summary=summary, opened_at=opened_at, opened_by=actor,
+        kind=kind,
+        channel=channel,
+        customer=customer,
+        premise=premise,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        department=department,
+        priority=priority,
+        green_channel_reason=green_channel_reason,
+        status=status,
+        summary=summary,
+        opened_at=opened_at,
+        opened_by=actor,
     )
-    case_event_record(case=case, actor=actor, action="open", to_status=status, at=opened_at,
-                      data={"channel": channel, "priority": priority})
+    case_event_record(
+        case=case,
+        actor=actor,
+        action="open",
+        to_status=status,
+        at=opened_at,
+        data={"channel": channel, "priority": priority},
+    )
     return case
 
 
@@ -86,8 +125,14 @@ def case_check_action(*, case: Case, action: str, actor) -> Transition:
 
 
 def case_transition(
-    *, case: Case, action: str, actor, note: str = "", data: dict | None = None,
-    assignee=..., at: datetime | None = None,
+    *,
+    case: Case,
+    action: str,
+    actor,
+    note: str = "",
+    data: dict | None = None,
+    assignee=...,
+    at: datetime | None = None,
 ) -> Case:
     """Move a case along its workflow. Must run inside the caller's transaction after
     ``case_lock``; the compare-and-set on status makes a lost race visible even without it.
@@ -105,8 +150,16 @@ def case_transition(
     changed = Case.objects.filter(pk=case.pk, status=case.status).update(**updates)
     if changed != 1:
         raise ConcurrentUpdate()
-    case_event_record(case=case, actor=actor, action=action, from_status=case.status,
-                      to_status=transition.target, note=note, data=data, at=at)
+    case_event_record(
+        case=case,
+        actor=actor,
+        action=action,
+        from_status=case.status,
+        to_status=transition.target,
+        note=note,
+        data=data,
+        at=at,
+    )
     case.refresh_from_db()
     return case
 
@@ -121,9 +174,14 @@ def case_assign(*, case: Case, assignee, actor, note: str = "") -> Case:
     previous = case.assignee
     Case.objects.filter(pk=case.pk).update(assignee=assignee, version=F("version") + 1)
     case_event_record(
-        case=case, actor=actor, action="reassign", note=note,
-        data={"from": previous.get_username() if previous else None,
-              "to": assignee.get_username() if assignee else None},
+        case=case,
+        actor=actor,
+        action="reassign",
+        note=note,
+        data={
+            "from": previous.get_username() if previous else None,
+            "to": assignee.get_username() if assignee else None,
+        },
     )
     case.refresh_from_db()
     return case
@@ -157,21 +215,31 @@ def attachment_add(
         raise InvalidInput(
             _("文件过大：%(size).1f MB，上限为 %(limit).0f MB。")
             % {"size": uploaded_file.size / 1048576, "limit": max_bytes / 1048576},
-            code="attachment_too_large", field="file",
+            code="attachment_too_large",
+            field="file",
         )
     content_type = _sniff_content_type(uploaded_file)
     if content_type is None or content_type not in settings.WATERDESK_ATTACHMENT_TYPES:
         raise InvalidInput(
             _("不支持的文件类型，请上传 PDF、JPEG 或 PNG 文件。"),
-            code="attachment_type_not_allowed", field="file",
+            code="attachment_type_not_allowed",
+            field="file",
         )
     attachment = Attachment(
-        case=case, material_code=material_code, original_name=uploaded_file.name[:200],
-        content_type=content_type, size=uploaded_file.size, uploaded_by=actor,
+        case=case,
+        material_code=material_code,
+        original_name=uploaded_file.name[:200],
+        content_type=content_type,
+        size=uploaded_file.size,
+        uploaded_by=actor,
         uploaded_at=timezone.now(),
     )
     attachment.file.save(uploaded_file.name, uploaded_file, save=False)
     attachment.save()
-    case_event_record(case=case, actor=actor, action="attach",
-                      data={"file": attachment.original_name, "material": material_code})
+    case_event_record(
+        case=case,
+        actor=actor,
+        action="attach",
+        data={"file": attachment.original_name, "material": material_code},
+    )
     return attachment

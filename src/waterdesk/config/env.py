@@ -45,9 +45,7 @@ def database_from_url(url: str, base_dir: Path) -> dict:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
-        if path.startswith("//"):  # sqlite:////abs/path
-            path = path[1:]
-        elif path.startswith("/"):
+        if path.startswith("//") or path.startswith("/"):  # sqlite:////abs/path
             path = path[1:]
         name = Path(path) if Path(path).is_absolute() else base_dir / path
         return {

@@ -17,7 +17,7 @@ if not SECRET_KEY:
         from django.core.exceptions import ImproperlyConfigured
 
         raise ImproperlyConfigured("SECRET_KEY must be set")
-    SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105
+    SECRET_KEY = "insecure-development-key-change-me"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
@@ -124,7 +124,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "waterdesk.sla.tasks.sla_sweep", "schedule": 300.0},
-    "notify-dispatch-due": {"task": "waterdesk.notify.tasks.notification_dispatch_due", "schedule": 60.0},
+    "notify-dispatch-due": {
+        "task": "waterdesk.notify.tasks.notification_dispatch_due",
+        "schedule": 60.0,
+    },
     "applications-withdraw-stale": {
         "task": "waterdesk.applications.tasks.new_connection_withdraw_stale",
         "schedule": 3600.0,
@@ -134,7 +137,9 @@ CELERY_BEAT_SCHEDULE = {
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -7,7 +7,9 @@ from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workbench:queue", permanent=False)),
-    path("login/", auth_views.LoginView.as_view(template_name="workbench/login.html"), name="login"),
+    path(
+        "login/", auth_views.LoginView.as_view(template_name="workbench/login.html"), name="login"
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -13,8 +13,14 @@ class DomainError(Exception):
     default_message = _("操作无法完成。")
     http_status = 400
 
-    def __init__(self, message=None, *, code: str | None = None, field: str | None = None,
-                 details: dict | None = None):
+    def __init__(
+        self,
+        message=None,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        details: dict | None = None,
+    ):
         self.message = message if message is not None else self.default_message
         if code:
             self.code = code
