@@ -45,8 +45,8 @@ def database_from_url(url: str, base_dir: Path) -> dict:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
-        if path.startswith("//") or path.startswith("/"):  # sqlite:////abs/path
-            path = path[1:]
+        # sqlite:///relative/path and sqlite:////absolute/path
+        path = path.removeprefix("/")
         name = Path(path) if Path(path).is_absolute() else base_dir / path
         return {
             "ENGINE": "django.db.backends.sqlite3",
