@@ -1,1 +1,39 @@
-urlpatterns = []
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from waterdesk.api import views
+from waterdesk.api.schema import SCHEMA_SETTINGS
+
+app_name = "api"
+
+urlpatterns = [
+    path("cases/", views.CaseListView.as_view(), name="case-list"),
+    path("cases/queue/", views.CaseQueueView.as_view(), name="case-queue"),
+    path("cases/<uuid:public_id>/", views.CaseDetailView.as_view(), name="case-detail"),
+    path(
+        "cases/<uuid:public_id>/receipt.pdf", views.CaseReceiptView.as_view(), name="case-receipt"
+    ),
+    path(
+        "cases/<uuid:public_id>/attachments/",
+        views.CaseAttachmentView.as_view(),
+        name="case-attachments",
+    ),
+    *[
+        path(
+            f"cases/<uuid:public_id>/actions/{action}/",
+            views.CaseActionView.as_view(action_name=action),
+            name=f"case-action-{action}",
+        )
+        for action in views.CASE_ACTIONS
+    ],
+    path("new-connections/", views.NewConnectionIntakeView.as_view(), name="new-connection"),
+    path("customers/", views.CustomerListView.as_view(), name="customer-list"),
+    path("customers/<uuid:public_id>/", views.CustomerDetailView.as_view(), name="customer-detail"),
+    path("calendar/due/", views.CalendarDueView.as_view(), name="calendar-due"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS),
+        name="schema",
+    ),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -186,6 +186,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Choice sets shared by several fields are named once in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseKindEnum": "waterdesk.cases.models.CaseKind",
+        "CustomerKindEnum": "waterdesk.customers.models.CustomerKind",
+        "UsageCategoryEnum": "waterdesk.customers.models.UsageCategory",
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,132 @@
+"""The one place where errors become API responses.
+
+Every error body has a stable machine-readable ``code`` and a human ``message`` (Chinese by
+default, English with ``Accept-Language: en``)::
+
+    {"code": "illegal_transition", "message": "当前状态下不能执行此操作。",
+     "field": "...", "details": {...}}           # domain errors ("field", "details" optional)
+    {"code": "invalid_input", "message": "输入不正确。",
+     "fields": {"contact_phone": ["该字段是必填项。"]}}   # request that fails the serializer
+
+Clients branch on ``code``, never on ``message``. ``ERROR_CODES`` lists the codes and is
+rendered into the OpenAPI description.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from waterdesk.core.errors import DomainError, NotFound, NotPermitted
+
+# The challenge sent with a 401: HTTP Basic is one of the accepted schemes (sessions are
+# the other), so a client that is told to authenticate knows how.
+AUTHENTICATE_CHALLENGE = 'Basic realm="waterdesk"'
+
+# Stable codes (the contract) with their HTTP status and meaning.
+ERROR_CODES: list[tuple[str, int, str]] = [
+    ("invalid_input", 400, "The request does not match the schema; `fields` says where."),
+    ("parse_error", 400, "The request body is not valid JSON / multipart."),
+    ("required", 400, "A required value is missing (`field`)."),
+    ("invalid_resident_id", 400, "Resident ID number (cn.ric) is not valid."),
+    ("invalid_uscc", 400, "Unified social credit code (cn.uscc) is not valid."),
+    ("invalid_mobile", 400, "Mobile number is not a valid mainland China mobile."),
+    ("invalid_phone", 400, "Phone number is not a valid mainland China number."),
+    ("invalid_email", 400, "E-mail address is not valid."),
+    ("invalid_kind", 400, "Customer kind is not person/organisation."),
+    ("invalid_name", 400, "Customer name is missing or too long."),
+    ("customer_exists", 400, "A customer with this ID number exists (`details.customer`)."),
+    ("unknown_material", 400, "A material code is not on the checklist."),
+    ("no_materials", 400, "supply_materials named no material that was still missing."),
+    ("invalid_usage", 400, "Usage category is not valid."),
+    ("invalid_size", 400, "Requested pipe size is outside DN15..DN600."),
+    ("green_reason_required", 400, "A green-channel case needs a reason."),
+    ("not_a_surveyor", 400, "assign_survey: the user is not an active surveyor."),
+    ("booking_in_past", 400, "book_survey: the booking time lies in the past."),
+    ("invalid_amount", 400, "An amount is not a non-negative number."),
+    ("invalid_decision", 400, "Collective review decision is not approve/reject."),
+    ("invalid_meeting_date", 400, "Collective review meeting date lies in the future."),
+    ("no_fee_lines", 400, "assess_fee: no fee line."),
+    ("unknown_fee_item", 400, "assess_fee: fee item unknown or inactive."),
+    ("invalid_quantity", 400, "assess_fee: quantity is not a positive number."),
+    ("payment_amount_mismatch", 400, "record_payment: amount differs from the assessed fee."),
+    ("duplicate_reference", 400, "record_payment: receipt number used by another case."),
+    ("invalid_meter_serial", 400, "install_meter: meter serial is not valid."),
+    ("invalid_meter_size", 400, "install_meter: meter size is outside DN15..DN600."),
+    ("invalid_reading", 400, "install_meter: initial reading is not valid."),
+    ("meter_in_use", 400, "install_meter: the meter is installed elsewhere."),
+    ("meter_unavailable", 400, "install_meter: the meter is removed or faulty."),
+    ("meter_size_mismatch", 400, "install_meter: the stock meter has another size."),
+    ("attachment_too_large", 400, "Upload larger than the configured limit."),
+    ("attachment_type_not_allowed", 400, "Upload is not a PDF, JPEG or PNG file."),
+    ("invalid_calendar_query", 400, "Calendar: the due-time question cannot be computed."),
+    ("not_authenticated", 401, "No or wrong credentials (session or HTTP Basic)."),
+    ("not_permitted", 403, "The user's role may not do this."),
+    ("not_found", 404, "No such object, or the user may not see it."),
+    ("unknown_action", 404, "The case's kind has no such action."),
+    ("method_not_allowed", 405, "HTTP method not allowed here."),
+    ("not_acceptable", 406, "The Accept header asks for a format the API cannot produce."),
+    ("illegal_transition", 409, "The case's status does not allow this action now."),
+    ("collective_review_required", 409, "approve: a collective review must come first."),
+    ("collective_review_rejected", 409, "approve: the collective review said no."),
+    ("collective_review_not_required", 409, "The application does not need a collective review."),
+    ("concurrent_update", 409, "Somebody else moved the case first; reload and retry."),
+    ("unsupported_media_type", 415, "The request body's content type is not accepted."),
+]
+
+
+def error_codes_markdown() -> str:
+    rows = "\n".join(f"| `{code}` | {http} | {meaning} |" for code, http, meaning in ERROR_CODES)
+    return (
+        "### Errors\n\n"
+        "Every error response is JSON with a stable `code` and a translated `message`; domain "
+        "errors may add `field` (the input at fault) and `details`; a request that fails "
+        "validation (`invalid_input`) adds `fields` (input name → messages). Clients branch "
+        "on `code`, never on `message`. Services may add codes; these are the current ones:\n\n"
+        "| code | HTTP | meaning |\n|---|---|---|\n" + rows
+    )
+
+
+def _body(code: str, message, **extra) -> dict:
+    return {"code": code, "message": str(message), **extra}
+
+
+def exception_handler(exc, context):
+    """DRF's ``EXCEPTION_HANDLER``: domain errors and DRF's own errors → one JSON shape."""
+    if isinstance(exc, DomainError):
+        set_rollback()
+        return Response(exc.as_dict(), status=exc.http_status)
+    if isinstance(exc, exceptions.ValidationError):
+        set_rollback()
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        return Response(
+            _body("invalid_input", _("输入不正确。"), fields=fields),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        set_rollback()
+        message = _("请先登录。") if isinstance(exc, exceptions.NotAuthenticated) else exc.detail
+        return Response(
+            _body("not_authenticated", message),
+            status=status.HTTP_401_UNAUTHORIZED,
+            headers={
+                "WWW-Authenticate": getattr(exc, "auth_header", None) or AUTHENTICATE_CHALLENGE
+            },
+        )
+    if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
+        set_rollback()
+        return Response(NotPermitted().as_dict(), status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, exceptions.NotFound | Http404):
+        set_rollback()
+        return Response(NotFound().as_dict(), status=status.HTTP_404_NOT_FOUND)
+
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        if not isinstance(detail, list | dict):
+            code = detail.code if isinstance(detail, exceptions.ErrorDetail) else exc.default_code
+            response.data = _body(code, detail)
+    return response

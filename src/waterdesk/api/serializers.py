@@ -1,0 +1,645 @@
+"""Serializers of the REST API: input serializers check types and shapes only (the services
+own the business rules); output serializers render what the selectors return."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from waterdesk.applications.models import (
+    CollectiveDecision,
+    CollectiveReview,
+    FeeLine,
+    MaterialNotice,
+    NewConnection,
+    NewConnectionStatus,
+)
+from waterdesk.applications.selectors import (
+    new_connection_materials_missing,
+    new_connection_needs_collective_review,
+)
+from waterdesk.cases.models import Attachment, Case, CaseEvent, CaseKind, Channel, Priority
+from waterdesk.cases.selectors import case_available_actions, case_timeline
+from waterdesk.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from waterdesk.customers.models import (
+    Account,
+    Customer,
+    CustomerKind,
+    Premise,
+    SupplyZone,
+    UsageCategory,
+)
+from waterdesk.customers.validation import mask_id_number, mask_mobile
+from waterdesk.sla.calendar import load_calendar
+from waterdesk.sla.models import SlaClock
+from waterdesk.sla.selectors import case_clocks, clock_status_label
+
+# The status enum of each case kind, for the human label of a status.
+STATUS_CHOICES = {CaseKind.NEW_CONNECTION: NewConnectionStatus}
+
+
+def _money_field(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
+    )
+
+
+# --- errors (schema only) -------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable machine-readable code; see the list above.")
+    message = serializers.CharField(help_text="Human message in the request's language.")
+    field = serializers.CharField(required=False, help_text="The input at fault, if one.")
+    details = serializers.DictField(required=False)
+    fields = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text='With "invalid_input": input name → list of messages (nested inputs nest '
+        "the same way).",
+    )
+
+
+# --- small references -----------------------------------------------------------------
+
+
+class UserRefSerializer(serializers.Serializer):
+    username = serializers.CharField(source="get_username")
+    full_name = serializers.CharField(source="get_full_name")
+
+
+class ZoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SupplyZone
+        fields = ["code", "name"]
+
+
+class PremiseSerializer(serializers.ModelSerializer):
+    zone = ZoneSerializer()
+
+    class Meta:
+        model = Premise
+        fields = ["public_id", "address", "district", "zone"]
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+# --- customers ------------------------------------------------------------------------
+
+
+class CustomerListSerializer(serializers.ModelSerializer):
+    """A search hit: ID number and mobile are masked (first and last digits kept)."""
+
+    id_number = serializers.SerializerMethodField()
+    mobile = serializers.SerializerMethodField()
+    account_numbers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Customer
+        fields = [
+            "public_id",
+            "kind",
+            "name",
+            "id_number",
+            "mobile",
+            "is_vulnerable",
+            "account_numbers",
+        ]
+
+    def get_id_number(self, customer: Customer) -> str:
+        return mask_id_number(customer.id_number)
+
+    def get_mobile(self, customer: Customer) -> str:
+        return mask_mobile(customer.mobile)
+
+    def get_account_numbers(self, customer: Customer) -> list[str]:
+        return [account.number for account in customer.accounts.all()]
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    premise = PremiseSerializer()
+
+    class Meta:
+        model = Account
+        fields = [
+            "public_id",
+            "number",
+            "premise",
+            "usage_category",
+            "household_size",
+            "status",
+            "opened_at",
+        ]
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    accounts = AccountSerializer(many=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "public_id",
+            "kind",
+            "name",
+            "id_number",
+            "mobile",
+            "email",
+            "contact_address",
+            "is_vulnerable",
+            "created_at",
+            "accounts",
+        ]
+
+
+class CustomerCreateSerializer(serializers.Serializer):
+    """Types only; ID number, mobile and e-mail are checked by ``customer_create``."""
+
+    kind = serializers.ChoiceField(choices=CustomerKind.choices)
+    name = serializers.CharField(max_length=300)
+    id_number = serializers.CharField(max_length=64)
+    mobile = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
+    contact_address = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, default=""
+    )
+    is_vulnerable = serializers.BooleanField(required=False, default=False)
+
+
+class CustomerSearchQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Name, mobile (or its last 4+ digits), ID number, account number or address.",
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=50, required=False, default=20)
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display")
+    status_display = serializers.SerializerMethodField()
+    customer_name = serializers.CharField(source="customer.name", default=None, allow_null=True)
+    premise_address = serializers.CharField(source="premise.address", default=None, allow_null=True)
+    assignee = serializers.CharField(source="assignee.username", default=None, allow_null=True)
+    is_open = serializers.BooleanField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "public_id",
+            "number",
+            "kind",
+            "kind_display",
+            "status",
+            "status_display",
+            "channel",
+            "priority",
+            "customer_name",
+            "premise_address",
+            "assignee",
+            "opened_at",
+            "closed_at",
+            "is_open",
+            "version",
+        ]
+
+    def get_status_display(self, case: Case) -> str:
+        choices = STATUS_CHOICES.get(case.kind)
+        if choices is None or case.status not in choices.values:
+            return case.status
+        return str(choices(case.status).label)
+
+
+class QueueCaseSerializer(CaseListSerializer):
+    next_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="Nearest deadline of the case's running clocks."
+    )
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [*CaseListSerializer.Meta.fields, "next_due_at"]
+
+
+class CaseListQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=CaseKind.choices, required=False)
+    status = serializers.CharField(max_length=40, required=False)
+    open = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: open cases only; false: closed cases only; absent: both.",
+    )
+
+
+class ClockSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(
+        help_text="met, breached, at_risk, on_track, paused or cancelled."
+    )
+
+    class Meta:
+        model = SlaClock
+        fields = [
+            "milestone",
+            "unit",
+            "amount",
+            "state",
+            "status",
+            "started_at",
+            "due_at",
+            "paused_at",
+            "paused_minutes",
+            "stopped_at",
+            "at_risk_at",
+            "breached_at",
+            "is_late",
+        ]
+
+    def get_status(self, clock: SlaClock) -> str:
+        return clock_status_label(clock, self.context["now"], calendar=self.context["calendar"])
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = UserRefSerializer(allow_null=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["at", "actor", "action", "from_status", "to_status", "note", "data"]
+
+
+class AvailableActionSerializer(serializers.Serializer):
+    action = serializers.CharField(help_text="POST /api/cases/{public_id}/actions/{action}/")
+    label = serializers.CharField()
+    target = serializers.CharField(help_text="The status the case moves to.")
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    uploaded_by = UserRefSerializer()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "material_code",
+            "original_name",
+            "content_type",
+            "size",
+            "uploaded_by",
+            "uploaded_at",
+        ]
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, JPEG or PNG, up to the configured size.")
+    material_code = serializers.SlugField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The checklist material this file shows (e.g. id_card).",
+    )
+
+
+class MaterialSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class MaterialNoticeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MaterialNotice
+        fields = ["missing", "issued_at", "deadline", "fulfilled_at"]
+
+
+class FeeLineSerializer(serializers.ModelSerializer):
+    item = serializers.CharField(source="item.code")
+    item_name = serializers.CharField(source="item.name")
+
+    class Meta:
+        model = FeeLine
+        fields = ["item", "item_name", "quantity", "unit_price", "amount"]
+
+
+class CollectiveReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CollectiveReview
+        fields = ["meeting_date", "participants", "decision", "minutes", "recorded_at"]
+
+
+class NewConnectionSerializer(serializers.ModelSerializer):
+    surveyor = UserRefSerializer(allow_null=True)
+    reviewed_by = UserRefSerializer(allow_null=True)
+    approved_by = UserRefSerializer(allow_null=True)
+    meter = serializers.CharField(source="meter.serial", default=None, allow_null=True)
+    account = serializers.CharField(source="account.number", default=None, allow_null=True)
+    materials_missing = serializers.SerializerMethodField()
+    needs_collective_review = serializers.SerializerMethodField()
+    material_notices = serializers.SerializerMethodField()
+    fee_lines = serializers.SerializerMethodField()
+    collective_review = serializers.SerializerMethodField()
+
+    class Meta:
+        model = NewConnection
+        fields = [
+            "requested_usage",
+            "requested_size_dn",
+            "household_size",
+            "is_major",
+            "materials_received",
+            "materials_missing",
+            "material_notices",
+            "surveyor",
+            "survey_booked_for",
+            "survey_preparation",
+            "installation_position",
+            "surveyed_usage",
+            "site_conditions",
+            "facilities",
+            "notes_explained",
+            "surveyed_at",
+            "first_review_opinion",
+            "reviewed_by",
+            "reviewed_at",
+            "estimated_amount",
+            "needs_collective_review",
+            "collective_review",
+            "approval_opinion",
+            "approved_by",
+            "approved_at",
+            "rejection_reason",
+            "fee_lines",
+            "fee_total",
+            "fee_due_date",
+            "paid_amount",
+            "payment_reference",
+            "paid_at",
+            "meter",
+            "account",
+            "water_on_at",
+        ]
+
+    @extend_schema_field(MaterialSerializer(many=True))
+    def get_materials_missing(self, detail: NewConnection):
+        return MaterialSerializer(new_connection_materials_missing(detail.case), many=True).data
+
+    def get_needs_collective_review(self, detail: NewConnection) -> bool:
+        return new_connection_needs_collective_review(detail.case)
+
+    @extend_schema_field(MaterialNoticeSerializer(many=True))
+    def get_material_notices(self, detail: NewConnection):
+        notices = detail.case.material_notices.order_by("issued_at", "pk")
+        return MaterialNoticeSerializer(notices, many=True).data
+
+    @extend_schema_field(FeeLineSerializer(many=True))
+    def get_fee_lines(self, detail: NewConnection):
+        lines = detail.case.fee_lines.select_related("item").order_by("pk")
+        return FeeLineSerializer(lines, many=True).data
+
+    @extend_schema_field(CollectiveReviewSerializer(allow_null=True))
+    def get_collective_review(self, detail: NewConnection):
+        review = CollectiveReview.objects.filter(case=detail.case).first()
+        return CollectiveReviewSerializer(review).data if review is not None else None
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    """A case with its kind's detail, SLA clocks, the actions this user may take now and
+    the timeline. Needs ``request`` in the context."""
+
+    customer = serializers.SerializerMethodField()
+    premise = PremiseSerializer(allow_null=True)
+    department = DepartmentRefSerializer(allow_null=True)
+    assignee = UserRefSerializer(allow_null=True)
+    opened_by = UserRefSerializer(allow_null=True)
+    new_connection = NewConnectionSerializer(allow_null=True)
+    clocks = serializers.SerializerMethodField()
+    available_actions = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+    attachments = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "customer",
+            "premise",
+            "contact_name",
+            "contact_phone",
+            "department",
+            "opened_by",
+            "green_channel_reason",
+            "summary",
+            "new_connection",
+            "clocks",
+            "available_actions",
+            "timeline",
+            "attachments",
+        ]
+
+    @extend_schema_field(CustomerListSerializer(allow_null=True))
+    def get_customer(self, case: Case):
+        return CustomerListSerializer(case.customer).data if case.customer else None
+
+    @extend_schema_field(ClockSerializer(many=True))
+    def get_clocks(self, case: Case):
+        context = {"now": timezone.now(), "calendar": load_calendar()}
+        return ClockSerializer(case_clocks(case), many=True, context=context).data
+
+    @extend_schema_field(AvailableActionSerializer(many=True))
+    def get_available_actions(self, case: Case):
+        actions = case_available_actions(case=case, user=self.context["request"].user)
+        return AvailableActionSerializer(actions, many=True).data
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_timeline(self, case: Case):
+        return EventSerializer(case_timeline(case), many=True).data
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, case: Case):
+        attachments = case.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk")
+        return AttachmentSerializer(attachments, many=True).data
+
+
+# --- new connection: intake -----------------------------------------------------------
+
+
+class NewConnectionIntakeSerializer(serializers.Serializer):
+    """Either ``customer`` (an existing customer's public id) or ``customer_data`` (a new
+    customer); either ``premise`` (public id) or ``premise_address`` + ``zone`` (code)."""
+
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    contact_name = serializers.CharField(max_length=100)
+    contact_phone = serializers.CharField(max_length=32)
+    customer = serializers.SlugRelatedField(
+        slug_field="public_id", queryset=Customer.objects.all(), required=False
+    )
+    customer_data = CustomerCreateSerializer(required=False)
+    premise = serializers.SlugRelatedField(
+        slug_field="public_id", queryset=Premise.objects.all(), required=False
+    )
+    premise_address = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default=""
+    )
+    zone = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=SupplyZone.objects.all(),
+        required=False,
+        help_text="Supply zone code, with premise_address.",
+    )
+    district = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    requested_usage = serializers.ChoiceField(
+        choices=UsageCategory.choices, default=UsageCategory.RESIDENTIAL
+    )
+    requested_size_dn = serializers.IntegerField(min_value=15, max_value=600, default=20)
+    household_size = serializers.IntegerField(min_value=1, max_value=99, default=3)
+    is_major = serializers.BooleanField(default=False)
+    materials_received = serializers.ListField(
+        child=serializers.SlugField(max_length=40),
+        default=list,
+        help_text="Codes of the checklist materials the customer brought (e.g. id_card).",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    green_channel_reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    summary = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if "customer" in attrs and "customer_data" in attrs:
+            raise serializers.ValidationError(
+                {"customer_data": ["不能同时选择已有客户和登记新客户。"]}
+            )
+        if "premise" in attrs and (attrs.get("premise_address") or "zone" in attrs):
+            raise serializers.ValidationError(
+                {"premise_address": ["不能同时选择已有地址和填写新地址。"]}
+            )
+        return attrs
+
+
+# --- new connection: one serializer per action ----------------------------------------
+
+
+class SupplyMaterialsSerializer(serializers.Serializer):
+    materials = serializers.ListField(child=serializers.SlugField(max_length=40), allow_empty=False)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class AssignSurveySerializer(serializers.Serializer):
+    surveyor = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="Username of a surveyor.",
+    )
+
+
+class BookSurveySerializer(serializers.Serializer):
+    booked_for = serializers.DateTimeField(help_text="Without an offset: Asia/Shanghai time.")
+    preparation = serializers.CharField(
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What the customer should have ready.",
+    )
+
+
+class SubmitSurveySerializer(serializers.Serializer):
+    installation_position = serializers.CharField(max_length=200)
+    surveyed_usage = serializers.ChoiceField(choices=UsageCategory.choices)
+    site_conditions = serializers.CharField(max_length=4000)
+    facilities = serializers.CharField(max_length=4000)
+    notes_explained = serializers.CharField(max_length=4000)
+    estimated_amount = _money_field(min_value=Decimal("0"), default=Decimal("0.00"))
+
+
+class OpinionSerializer(serializers.Serializer):
+    opinion = serializers.CharField(max_length=4000)
+
+
+class CollectiveReviewInputSerializer(serializers.Serializer):
+    meeting_date = serializers.DateField()
+    participants = serializers.CharField(max_length=2000)
+    decision = serializers.ChoiceField(choices=CollectiveDecision.choices)
+    minutes = serializers.CharField(max_length=8000, required=False, allow_blank=True, default="")
+
+
+class FeeLineInputSerializer(serializers.Serializer):
+    item = serializers.SlugField(max_length=40, help_text="Fee item code.")
+    quantity = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+
+
+class AssessFeeSerializer(serializers.Serializer):
+    lines = FeeLineInputSerializer(many=True, allow_empty=False)
+
+    def validate_lines(self, lines):
+        # The service takes (item code, quantity) pairs.
+        return [(line["item"], line["quantity"]) for line in lines]
+
+
+class RecordPaymentSerializer(serializers.Serializer):
+    amount = _money_field(min_value=Decimal("0"))
+    reference = serializers.CharField(max_length=64, help_text="Receipt or transaction number.")
+
+
+class InstallMeterSerializer(serializers.Serializer):
+    meter_serial = serializers.CharField(max_length=40)
+    size_dn = serializers.IntegerField()
+    initial_reading = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0")
+    )
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class TurnWaterOnSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+# --- calendar -------------------------------------------------------------------------
+
+
+class DueQuerySerializer(serializers.Serializer):
+    start = serializers.DateTimeField(
+        required=False, help_text="Start (day 0); without an offset: Asia/Shanghai. Default now."
+    )
+    working_days = serializers.IntegerField(min_value=0, required=False)
+    working_hours = serializers.DecimalField(
+        max_digits=8, decimal_places=2, min_value=Decimal("0"), required=False
+    )
+    hours = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        help_text="Calendar hours.",
+    )
+
+    def validate(self, attrs):
+        given = [name for name in ("working_days", "working_hours", "hours") if name in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["请给出 working_days、working_hours 或 hours 中的一项。"]}
+            )
+        return attrs
+
+
+class DueSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    unit = serializers.CharField(help_text="working_days, working_hours or calendar_hours.")
+    amount = serializers.DecimalField(max_digits=8, decimal_places=2)
+    due_at = serializers.DateTimeField()
+    provisional_years = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Years on the way whose official holiday schedule is not confirmed: "
+        "the due time may still move.",
+    )

@@ -1,0 +1,406 @@
+"""REST endpoints: parse the request, call one selector or service, serialize the result.
+
+Objects are always fetched through the scoped selectors (a case the user may not see is
+"not found"); roles are checked at the door (``permissions``) and again by the services.
+Errors become responses in ``waterdesk.api.errors``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from waterdesk.api import serializers as s
+from waterdesk.api.permissions import HasRequiredPermissions, case_action_check_role
+from waterdesk.applications import services as applications
+from waterdesk.applications.documents import receipt_pdf
+from waterdesk.cases.models import Case, CaseKind
+from waterdesk.cases.selectors import case_get_for_user, case_queue, case_scope
+from waterdesk.cases.services import attachment_add
+from waterdesk.cases.workflow import workflow_for
+from waterdesk.core.errors import InvalidInput, NotFound
+from waterdesk.customers.selectors import customer_get, customer_search
+from waterdesk.customers.services import customer_create
+from waterdesk.sla.calendar import (
+    UNIT_CALENDAR_HOURS,
+    UNIT_WORKING_DAYS,
+    UNIT_WORKING_HOURS,
+    CalendarError,
+    load_calendar,
+)
+
+# --- shared schema pieces -------------------------------------------------------------
+
+_INVALID = OpenApiResponse(
+    s.ErrorSerializer,
+    description="`invalid_input` (the request does not match the schema; see `fields`) or "
+    "a domain code such as `invalid_resident_id` (see `field`).",
+)
+_UNAUTHENTICATED = OpenApiResponse(s.ErrorSerializer, description="`not_authenticated`")
+_FORBIDDEN = OpenApiResponse(s.ErrorSerializer, description="`not_permitted`")
+_NOT_FOUND = OpenApiResponse(s.ErrorSerializer, description="`not_found`")
+_CONFLICT = OpenApiResponse(
+    s.ErrorSerializer,
+    description="`illegal_transition` (not possible in the case's status) or "
+    "`concurrent_update` (somebody else moved the case first).",
+)
+
+
+def _case_data(case: Case, request: Request) -> dict:
+    return s.CaseDetailSerializer(case, context={"request": request}).data
+
+
+class _RoleGuardedView(APIView):
+    parser_classes = [JSONParser]
+    permission_classes = [IsAuthenticated, HasRequiredPermissions]
+    required_permissions: tuple | dict = ()
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary="Cases the user may see",
+    description="Every case in the user's scope, newest first, filtered by kind, status and "
+    "open/closed.",
+    parameters=[s.CaseListQuerySerializer],
+    responses={200: s.CaseListSerializer(many=True), 400: _INVALID, 401: _UNAUTHENTICATED},
+)
+class CaseListView(generics.ListAPIView):
+    serializer_class = s.CaseListSerializer
+
+    def get_queryset(self):
+        query = s.CaseListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        cases = case_scope(self.request.user)
+        filters = query.validated_data
+        if filters.get("kind"):
+            cases = cases.filter(kind=filters["kind"])
+        if filters.get("status"):
+            cases = cases.filter(status=filters["status"])
+        if filters["open"] is not None:
+            cases = cases.open() if filters["open"] else cases.closed()
+        return cases.select_related("customer", "premise", "assignee").order_by("-opened_at", "-pk")
+
+
+@extend_schema(
+    summary="My queue",
+    description="Open cases the user can act on now, most urgent first (green channel, then "
+    "nearest deadline).",
+    responses={200: s.QueueCaseSerializer(many=True), 401: _UNAUTHENTICATED},
+)
+class CaseQueueView(generics.ListAPIView):
+    serializer_class = s.QueueCaseSerializer
+
+    def get_queryset(self):
+        return case_queue(self.request.user)
+
+
+class CaseDetailView(APIView):
+    @extend_schema(
+        summary="One case",
+        description="The case with its kind's detail, SLA clocks, the actions this user may "
+        "take now, the timeline and the attachments.",
+        responses={200: s.CaseDetailSerializer, 401: _UNAUTHENTICATED, 404: _NOT_FOUND},
+    )
+    def get(self, request: Request, public_id) -> Response:
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        return Response(_case_data(case, request))
+
+
+class _IgnoreAcceptHeader(BaseContentNegotiation):
+    """The receipt is always a PDF and its errors always JSON, whatever the client accepts."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class CaseReceiptView(APIView):
+    content_negotiation_class = _IgnoreAcceptHeader
+
+    @extend_schema(
+        operation_id="cases_receipt_pdf",
+        summary="Intake receipt (PDF)",
+        description="The printable receipt of a new-connection application: case number, "
+        "materials received and missing, expected completion date.",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            401: _UNAUTHENTICATED,
+            404: _NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, public_id) -> HttpResponse:
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        if case.kind != CaseKind.NEW_CONNECTION:
+            raise NotFound()
+        response = HttpResponse(receipt_pdf(case), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
+        return response
+
+
+class CaseAttachmentView(_RoleGuardedView):
+    parser_classes = [MultiPartParser, FormParser]
+    required_permissions = ("cases.add_attachment",)
+
+    @extend_schema(
+        summary="Attach a file to a case",
+        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        responses={
+            201: s.AttachmentSerializer,
+            400: OpenApiResponse(
+                s.ErrorSerializer,
+                description="`attachment_too_large`, `attachment_type_not_allowed` or "
+                "`invalid_input`.",
+            ),
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, public_id) -> Response:
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        upload = s.AttachmentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        attachment = attachment_add(
+            case=case,
+            actor=request.user,
+            uploaded_file=upload.validated_data["file"],
+            material_code=upload.validated_data["material_code"],
+        )
+        return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+# --- new connection -------------------------------------------------------------------
+
+
+class NewConnectionIntakeView(_RoleGuardedView):
+    required_permissions = ("applications.intake_newconnection",)
+
+    @extend_schema(
+        summary="Register a new-connection application",
+        description="Registers the application (and the customer, when `customer_data` is "
+        "given, and the premise, when `premise_address` + `zone` are given). Missing "
+        "materials put the case in `materials_pending` with one notice listing all of them.",
+        request=s.NewConnectionIntakeSerializer,
+        responses={
+            201: s.CaseDetailSerializer,
+            400: _INVALID,
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        intake = s.NewConnectionIntakeSerializer(data=request.data)
+        intake.is_valid(raise_exception=True)
+        case = applications.new_connection_register(actor=request.user, **intake.validated_data)
+        return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    """One workflow action of the API: its input and the service that takes it. The
+    serializer's validated data are the service's keyword arguments."""
+
+    serializer: type[serializers.Serializer]
+    service: Callable[..., Case]
+
+
+CASE_ACTIONS: dict[str, CaseAction] = {
+    "supply_materials": CaseAction(
+        s.SupplyMaterialsSerializer, applications.new_connection_supply_materials
+    ),
+    "withdraw": CaseAction(s.WithdrawSerializer, applications.new_connection_withdraw),
+    "assign_survey": CaseAction(
+        s.AssignSurveySerializer, applications.new_connection_assign_survey
+    ),
+    "book_survey": CaseAction(s.BookSurveySerializer, applications.new_connection_book_survey),
+    "submit_survey": CaseAction(
+        s.SubmitSurveySerializer, applications.new_connection_submit_survey
+    ),
+    "review_pass": CaseAction(s.OpinionSerializer, applications.new_connection_review_pass),
+    "review_reject": CaseAction(s.OpinionSerializer, applications.new_connection_review_reject),
+    "record_collective_review": CaseAction(
+        s.CollectiveReviewInputSerializer, applications.new_connection_collective_review_record
+    ),
+    "approve": CaseAction(s.OpinionSerializer, applications.new_connection_approve),
+    "approval_reject": CaseAction(s.OpinionSerializer, applications.new_connection_approval_reject),
+    "assess_fee": CaseAction(s.AssessFeeSerializer, applications.new_connection_assess_fee),
+    "record_payment": CaseAction(
+        s.RecordPaymentSerializer, applications.new_connection_record_payment
+    ),
+    "install_meter": CaseAction(
+        s.InstallMeterSerializer, applications.new_connection_install_meter
+    ),
+    "open_account": CaseAction(s.EmptySerializer, applications.new_connection_open_account),
+    "turn_water_on": CaseAction(s.TurnWaterOnSerializer, applications.new_connection_turn_water_on),
+}
+
+
+class _CaseActionSchema(AutoSchema):
+    """One documented operation per action URL, each with its own request body."""
+
+    def _transition_labels(self) -> str:
+        workflow = workflow_for(CaseKind.NEW_CONNECTION)
+        moves = [t for t in workflow.transitions if t.action == self.view.action_name]
+        return "; ".join(f"{'/'.join(t.sources)} → {t.target} ({t.permission})" for t in moves)
+
+    def get_operation_id(self) -> str:
+        return f"cases_actions_{self.view.action_name}"
+
+    def get_summary(self) -> str:
+        return f"Action {self.view.action_name}"
+
+    def get_description(self) -> str:
+        return (
+            f"Takes the workflow action `{self.view.action_name}` on a case and returns the "
+            f"updated case. Moves: {self._transition_labels()}."
+        )
+
+    def get_request_serializer(self):
+        return CASE_ACTIONS[self.view.action_name].serializer
+
+    def get_response_serializers(self):
+        return {
+            200: s.CaseDetailSerializer,
+            400: _INVALID,
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            409: _CONFLICT,
+        }
+
+
+class CaseActionView(APIView):
+    """``as_view(action_name=...)``: one URL per action, all served by this view."""
+
+    action_name: str = ""
+    parser_classes = [JSONParser]
+    schema = _CaseActionSchema()
+
+    def post(self, request: Request, public_id) -> Response:
+        action = CASE_ACTIONS[self.action_name]
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        case_action_check_role(user=request.user, case=case, action=self.action_name)
+        payload = action.serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        case = action.service(actor=request.user, case=case, **payload.validated_data)
+        return Response(_case_data(case, request))
+
+
+# --- customers ------------------------------------------------------------------------
+
+
+class CustomerListView(_RoleGuardedView):
+    required_permissions = {
+        "GET": ("customers.view_customer",),
+        "POST": ("customers.add_customer",),
+    }
+
+    @extend_schema(
+        summary="Search customers",
+        description="By name, mobile (or its last 4+ digits), ID number, account number or "
+        "address; exact key matches first. ID numbers and mobiles are masked.",
+        parameters=[s.CustomerSearchQuerySerializer],
+        responses={
+            200: s.CustomerListSerializer(many=True),
+            400: _INVALID,
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = s.CustomerSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        customers = customer_search(
+            query=query.validated_data["q"], limit=query.validated_data["limit"]
+        )
+        return Response(s.CustomerListSerializer(customers, many=True).data)
+
+    @extend_schema(
+        summary="Register a customer",
+        request=s.CustomerCreateSerializer,
+        responses={
+            201: s.CustomerSerializer,
+            400: _INVALID,
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = s.CustomerCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer = customer_create(actor=request.user, **data.validated_data)
+        return Response(s.CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+
+
+class CustomerDetailView(_RoleGuardedView):
+    required_permissions = ("customers.view_customer",)
+
+    @extend_schema(
+        summary="One customer",
+        responses={
+            200: s.CustomerSerializer,
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, public_id) -> Response:
+        return Response(s.CustomerSerializer(customer_get(public_id=public_id)).data)
+
+
+# --- calendar -------------------------------------------------------------------------
+
+
+class CalendarDueView(APIView):
+    @extend_schema(
+        summary="Due time on the working-day calendar",
+        description="The start day is day 0; N working days end at the close of business on "
+        "the N-th working day after it. Give exactly one of `working_days`, `working_hours` "
+        "or `hours` (calendar hours).",
+        parameters=[s.DueQuerySerializer],
+        responses={200: s.DueSerializer, 400: _INVALID, 401: _UNAUTHENTICATED},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.DueQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        start = data.get("start") or timezone.now()
+        if "working_days" in data:
+            unit, amount = UNIT_WORKING_DAYS, data["working_days"]
+        elif "working_hours" in data:
+            unit, amount = UNIT_WORKING_HOURS, data["working_hours"]
+        else:
+            unit, amount = UNIT_CALENDAR_HOURS, data["hours"]
+        calendar = load_calendar()
+        try:
+            due = calendar.due_at(start, unit, amount)
+        except CalendarError as exc:
+            raise InvalidInput(
+                _("无法计算截止时间，请检查工作日历设置。"),
+                code="invalid_calendar_query",
+                details={"reason": str(exc)},
+            ) from exc
+        result = {
+            "start": start,
+            "unit": unit,
+            "amount": amount,
+            "due_at": due,
+            "provisional_years": calendar.provisional_years_between(start, due),
+        }
+        return Response(s.DueSerializer(result).data)
