@@ -117,7 +117,9 @@ def new_connection_register(
         address = _required_text(premise_address, field="premise_address", label=_("用水地址"))
         if zone is None:
             raise InvalidInput(_("请选择供水片区。"), code="required", field="zone")
-        premise = customer_services.premise_get_or_create(actor=actor, address=address, zone=zone)
+        premise = customer_services.premise_get_or_create(
+            actor=actor, address=address, zone=zone, district=district
+        )
     if priority == Priority.GREEN and not green_channel_reason.strip():
         raise InvalidInput(
             _("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason"

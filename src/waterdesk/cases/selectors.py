@@ -1,7 +1,7 @@
 """Reads on the Case backbone, always scoped to what the user may see."""
 
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.cases.workflow import all_workflows, workflow_for
@@ -71,7 +71,7 @@ def case_queue(user) -> QuerySet[Case]:
     return (
         _with_next_due(cases)
         .select_related("customer", "premise", "assignee")
-        .order_by("priority_rank", "next_due_at", "opened_at")
+        .order_by("priority_rank", F("next_due_at").asc(nulls_last=True), "opened_at", "pk")
     )
 
 
@@ -85,7 +85,7 @@ def case_list_open(user, *, kind: str | None = None, status: str | None = None) 
     return (
         _with_next_due(cases)
         .select_related("customer", "premise", "assignee")
-        .order_by("next_due_at", "opened_at")
+        .order_by(F("next_due_at").asc(nulls_last=True), "opened_at", "pk")
     )
 
 

@@ -1,2 +1,22 @@
+from django.urls import path
+
+from waterdesk.workbench import views
+
 app_name = "workbench"
-urlpatterns = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("intake/", views.intake, name="intake"),
+    path("customers/", views.customers, name="customers"),
+    path("customers/search/", views.customer_search_results, name="customer_search"),
+    path("customers/<uuid:public_id>/pick/", views.customer_pick, name="customer_pick"),
+    path("cases/<uuid:public_id>/", views.case_detail, name="case"),
+    path("cases/<uuid:public_id>/actions/<slug:action>/", views.case_action, name="case_action"),
+    path("cases/<uuid:public_id>/attachments/", views.attachment_add, name="attachment_add"),
+    path(
+        "cases/<uuid:public_id>/attachments/<int:attachment_id>/",
+        views.attachment_download,
+        name="attachment",
+    ),
+    path("cases/<uuid:public_id>/receipt.pdf", views.receipt, name="receipt"),
+    path("supervisor/", views.supervisor, name="supervisor"),
+]

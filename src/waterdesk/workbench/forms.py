@@ -1,0 +1,412 @@
+"""Forms of the staff pages. They parse and type the input; the services validate the
+domain rules and the views hand a refusal back with ``add_domain_error``."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from waterdesk.applications.models import CollectiveDecision, FeeItem
+from waterdesk.applications.selectors import (
+    materials_required,
+    new_connection_materials_missing,
+)
+from waterdesk.cases.models import CaseKind, Channel, Priority
+from waterdesk.core.errors import DomainError
+from waterdesk.customers.models import CustomerKind, SupplyZone, UsageCategory
+
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+FEE_ROWS = 4
+
+
+class DomainErrorMixin:
+    # Services name some fields differently from the page.
+    field_aliases: dict[str, str] = {}
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """Show a service's refusal on the field it names, or above the form."""
+        field = self.field_aliases.get(error.field, error.field)
+        self.add_error(
+            field if field in self.fields else None,
+            ValidationError(str(error.message), code=error.code),
+        )
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format=DATETIME_LOCAL_FORMAT, **kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _text_area(rows: int = 2) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+# --- intake ---------------------------------------------------------------------------
+
+
+def intake_material_choices() -> list[tuple[str, str]]:
+    """Every material of the new-connection checklist, labelled with whom it applies to."""
+    person = materials_required(
+        case_kind=CaseKind.NEW_CONNECTION, customer_kind=CustomerKind.PERSON
+    )
+    organisation = materials_required(
+        case_kind=CaseKind.NEW_CONNECTION, customer_kind=CustomerKind.ORGANISATION
+    )
+    person_codes = {m.code for m in person}
+    organisation_codes = {m.code for m in organisation}
+    choices, seen = [], set()
+    for material in [*person, *organisation]:
+        if material.code in seen:
+            continue
+        seen.add(material.code)
+        if material.code in person_codes and material.code in organisation_codes:
+            label = material.name
+        elif material.code in person_codes:
+            label = _("%(name)s（个人）") % {"name": material.name}
+        else:
+            label = _("%(name)s（单位）") % {"name": material.name}
+        choices.append((material.code, label))
+    return choices
+
+
+class IntakeForm(DomainErrorMixin, forms.Form):
+    """A new-connection application; the customer is picked (``customer``) or entered in
+    the separate ``CustomerForm``."""
+
+    field_aliases = {"phone": "contact_phone"}
+
+    customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    channel = forms.ChoiceField(
+        label=_("受理渠道"), choices=Channel.choices, initial=Channel.COUNTER
+    )
+    premise_address = forms.CharField(label=_("用水地址"), max_length=300)
+    zone = forms.ModelChoiceField(
+        label=_("供水片区"), queryset=SupplyZone.objects.order_by("code"), empty_label=_("请选择")
+    )
+    district = forms.CharField(label=_("区县"), max_length=50, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=100)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
+    requested_usage = forms.ChoiceField(
+        label=_("申请用水性质"), choices=UsageCategory.choices, initial=UsageCategory.RESIDENTIAL
+    )
+    requested_size_dn = forms.IntegerField(
+        label=_("申请口径(DN)"), initial=20, min_value=15, max_value=600
+    )
+    household_size = forms.IntegerField(label=_("家庭人口"), initial=3, min_value=1, max_value=99)
+    is_major = forms.BooleanField(label=_("重大申请（须集体审议）"), required=False)
+    materials_received = forms.MultipleChoiceField(
+        label=_("已收材料"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    priority = forms.ChoiceField(
+        label=_("优先级"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    green_channel_reason = forms.CharField(label=_("绿色通道原因"), max_length=200, required=False)
+    summary = forms.CharField(label=_("摘要"), required=False, widget=_text_area(3))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["materials_received"].choices = intake_material_choices()
+
+    def clean_premise_address(self) -> str:
+        return " ".join(self.cleaned_data["premise_address"].split())
+
+    def service_kwargs(self) -> dict:
+        """The arguments of ``new_connection_register`` except actor and customer."""
+        data = self.cleaned_data
+        return {
+            "channel": data["channel"],
+            "contact_name": data["contact_name"],
+            "contact_phone": data["contact_phone"],
+            "premise_address": data["premise_address"],
+            "zone": data["zone"],
+            "district": data["district"],
+            "requested_usage": data["requested_usage"],
+            "requested_size_dn": data["requested_size_dn"],
+            "household_size": data["household_size"],
+            "is_major": data["is_major"],
+            "materials_received": list(data["materials_received"]),
+            "priority": data["priority"],
+            "green_channel_reason": data["green_channel_reason"],
+            "summary": data["summary"],
+        }
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("查找客户"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("姓名、电话、证件号、户号或地址")}
+        ),
+    )
+
+
+class AttachmentForm(DomainErrorMixin, forms.Form):
+    file = forms.FileField(label=_("文件"), help_text=_("PDF、JPEG 或 PNG。"))
+    material_code = forms.ChoiceField(label=_("材料类型"), required=False)
+
+    def __init__(self, *args, material_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material_code"].choices = [("", _("其他")), *material_choices]
+
+
+# --- case actions ---------------------------------------------------------------------
+#
+# One form per action. ``service_kwargs()`` turns cleaned data into the keyword arguments of
+# the matching service (besides actor and case).
+
+
+class ActionForm(DomainErrorMixin, forms.Form):
+    def __init__(self, *args, case=None, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class SupplyMaterialsForm(ActionForm):
+    materials = forms.MultipleChoiceField(
+        label=_("本次补交的材料"), widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label=_("备注"), required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        missing = new_connection_materials_missing(self.case) if self.case is not None else []
+        self.fields["materials"].choices = [(m.code, m.name) for m in missing]
+
+    def service_kwargs(self) -> dict:
+        return {
+            "materials": list(self.cleaned_data["materials"]),
+            "note": self.cleaned_data["note"],
+        }
+
+
+class WithdrawForm(ActionForm):
+    reason = forms.CharField(label=_("撤回原因"), widget=_text_area())
+
+
+def users_with_permission(permission: str):
+    """Active users holding ``app_label.codename`` through a group, directly or as superuser."""
+    app_label, codename = permission.split(".", 1)
+    granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(groups__permissions__in=granted)
+            | Q(user_permissions__in=granted)
+            | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+class SurveyorChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class AssignSurveyForm(ActionForm):
+    surveyor = SurveyorChoiceField(label=_("勘查员"), queryset=None, empty_label=_("请选择"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["surveyor"].queryset = users_with_permission(
+            "applications.survey_newconnection"
+        )
+
+
+class BookSurveyForm(ActionForm):
+    booked_for = forms.DateTimeField(
+        label=_("预约勘查时间"),
+        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M"],
+        widget=DateTimeLocalInput(),
+    )
+    preparation = forms.CharField(
+        label=_("请客户准备"),
+        required=False,
+        max_length=300,
+        help_text=_("留空则提示客户准备身份证件及房产证明原件。"),
+    )
+
+
+class SubmitSurveyForm(ActionForm):
+    installation_position = forms.CharField(label=_("安装位置"), max_length=200)
+    surveyed_usage = forms.ChoiceField(label=_("用水性质"), choices=UsageCategory.choices)
+    site_conditions = forms.CharField(label=_("现场环境"), widget=_text_area())
+    facilities = forms.CharField(label=_("设施状况"), widget=_text_area())
+    notes_explained = forms.CharField(label=_("已向客户说明的注意事项"), widget=_text_area())
+    estimated_amount = forms.DecimalField(
+        label=_("预估工程金额（元）"),
+        min_value=Decimal("0"),
+        max_digits=14,
+        decimal_places=2,
+        initial=Decimal("0.00"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        detail = getattr(self.case, "new_connection", None) if self.case is not None else None
+        if detail is not None and not self.is_bound:
+            self.fields["surveyed_usage"].initial = detail.requested_usage
+
+
+class OpinionForm(ActionForm):
+    opinion = forms.CharField(label=_("意见"), widget=_text_area(3))
+
+
+class RejectForm(ActionForm):
+    opinion = forms.CharField(label=_("不通过原因"), widget=_text_area(3))
+
+
+class CollectiveReviewForm(ActionForm):
+    meeting_date = forms.DateField(label=_("会议日期"), widget=DateInput())
+    participants = forms.CharField(label=_("参会人员"), widget=_text_area())
+    decision = forms.ChoiceField(label=_("审议结论"), choices=CollectiveDecision.choices)
+    minutes = forms.CharField(label=_("会议纪要"), required=False, widget=_text_area(3))
+
+
+class FeeItemChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.name}（{obj.unit_price} 元/{obj.unit}）"
+
+
+class AssessFeeForm(ActionForm):
+    """Fee lines as ``item_<n>`` / ``quantity_<n>`` pairs; empty rows are ignored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        items = FeeItem.objects.filter(is_active=True).order_by("code")
+        for row in range(FEE_ROWS):
+            self.fields[f"item_{row}"] = FeeItemChoiceField(
+                label=_("收费项目"),
+                queryset=items,
+                to_field_name="code",
+                required=False,
+                empty_label="—",
+                widget=forms.Select(
+                    attrs={"aria-label": _("第 %(n)s 项收费项目") % {"n": row + 1}}
+                ),
+            )
+            self.fields[f"quantity_{row}"] = forms.DecimalField(
+                label=_("数量"),
+                required=False,
+                min_value=Decimal("0.01"),
+                max_digits=10,
+                decimal_places=2,
+                widget=forms.NumberInput(
+                    attrs={"aria-label": _("第 %(n)s 项数量") % {"n": row + 1}, "step": "0.01"}
+                ),
+            )
+
+    def rows(self) -> list[tuple]:
+        return [(self[f"item_{row}"], self[f"quantity_{row}"]) for row in range(FEE_ROWS)]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        lines = []
+        for row in range(FEE_ROWS):
+            item, quantity = cleaned.get(f"item_{row}"), cleaned.get(f"quantity_{row}")
+            if item is None and quantity is None:
+                continue
+            if item is None:
+                self.add_error(f"item_{row}", _("请选择收费项目。"))
+            elif quantity is None:
+                self.add_error(f"quantity_{row}", _("请填写数量。"))
+            else:
+                lines.append((item.code, quantity))
+        if not lines and not self.errors:
+            raise ValidationError(_("请至少填写一项费用。"), code="no_fee_lines")
+        cleaned["lines"] = lines
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        return {"lines": self.cleaned_data["lines"]}
+
+
+class RecordPaymentForm(ActionForm):
+    amount = forms.DecimalField(
+        label=_("实缴金额（元）"), min_value=Decimal("0"), max_digits=14, decimal_places=2
+    )
+    reference = forms.CharField(label=_("收据/流水号"), max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        detail = getattr(self.case, "new_connection", None) if self.case is not None else None
+        if detail is not None and detail.fee_total is not None and not self.is_bound:
+            self.fields["amount"].initial = detail.fee_total
+
+
+class InstallMeterForm(ActionForm):
+    meter_serial = forms.CharField(label=_("表号"), max_length=40)
+    size_dn = forms.IntegerField(label=_("口径(DN)"), min_value=15, max_value=600)
+    initial_reading = forms.DecimalField(
+        label=_("初始读数"),
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        initial=Decimal("0"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        detail = getattr(self.case, "new_connection", None) if self.case is not None else None
+        if detail is not None and not self.is_bound:
+            self.fields["size_dn"].initial = detail.requested_size_dn
+
+
+class OpenAccountForm(ActionForm):
+    confirm = forms.BooleanField(label=_("确认客户、地址和水表信息无误，办理开户"))
+
+    def service_kwargs(self) -> dict:
+        return {}
+
+
+class TurnWaterOnForm(ActionForm):
+    note = forms.CharField(label=_("备注"), required=False, max_length=500)
+
+
+# --- supervisor -----------------------------------------------------------------------
+
+
+def open_status_choices() -> list[tuple[str, str]]:
+    """Every non-terminal status of every case kind, labelled."""
+    from waterdesk.cases.workflow import all_workflows
+    from waterdesk.workbench.templatetags.workbench_tags import STATUS_ENUMS
+
+    choices = []
+    for workflow in all_workflows():
+        enum = STATUS_ENUMS.get(workflow.kind)
+        if enum is None:
+            continue
+        choices += [
+            (value, label) for value, label in enum.choices if value not in workflow.terminal
+        ]
+    return choices
+
+
+class SupervisorFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    kind = forms.ChoiceField(label=_("业务类型"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("全部状态")), *open_status_choices()]
+        self.fields["kind"].choices = [("", _("全部类型")), *CaseKind.choices]

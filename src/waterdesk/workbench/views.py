@@ -1,0 +1,607 @@
+"""Staff pages: my queue, intake, customer search, the case page with its actions, the
+intake receipt and the supervisor's overview.
+
+Views are thin: a form parses the input, one service does the work, and a ``DomainError``
+comes back to the page as a form error with its Chinese message. Cases are only fetched
+through ``case_get_for_user`` (404 outside the user's scope); actions are refused (403)
+unless ``case_available_actions`` offers them to the user.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from waterdesk.applications import services as applications
+from waterdesk.applications.documents import receipt_pdf
+from waterdesk.applications.models import CollectiveDecision, CollectiveReview
+from waterdesk.applications.selectors import (
+    materials_required,
+    new_connection_materials_missing,
+    new_connection_materials_received,
+    new_connection_needs_collective_review,
+)
+from waterdesk.cases.models import Case, CaseKind
+from waterdesk.cases.selectors import (
+    case_available_actions,
+    case_get_for_user,
+    case_list_open,
+    case_queue,
+    case_scope,
+    case_timeline,
+)
+from waterdesk.cases.services import attachment_add as attachment_add_service
+from waterdesk.cases.workflow import Transition, all_workflows, workflow_for
+from waterdesk.core.errors import DomainError, IllegalTransition, NotFound, NotPermitted
+from waterdesk.customers.forms import CustomerForm
+from waterdesk.customers.selectors import customer_get, customer_search
+from waterdesk.sla.calendar import load_calendar
+from waterdesk.sla.models import ClockState, SlaClock
+from waterdesk.sla.selectors import case_clocks, clock_status_label
+from waterdesk.workbench import forms
+
+CUSTOMER_SEARCH_LIMIT = 20
+CUSTOMER_PAGE_LIMIT = 50
+
+# --- access ---------------------------------------------------------------------------
+
+
+def _staff_permissions() -> set[str]:
+    """Holding any of these makes a user staff of the service desk."""
+    permissions = {"cases.view_all_cases", "cases.register_case"}
+    for workflow in all_workflows():
+        permissions |= {transition.permission for transition in workflow.transitions}
+    return permissions
+
+
+def is_desk_staff(user) -> bool:
+    return user.is_active and (
+        user.is_superuser or bool(user.get_all_permissions() & _staff_permissions())
+    )
+
+
+def has_perm(permission: str) -> Callable[..., bool]:
+    return lambda user: user.has_perm(permission)
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def forbidden(request: HttpRequest, message=None) -> HttpResponse:
+    return render(
+        request,
+        "workbench/403.html",
+        {"message": message or NotPermitted.default_message},
+        status=403,
+    )
+
+
+def desk_view(check: Callable[..., bool] = is_desk_staff):
+    """Log-in required, then ``check(user)``; domain refusals become 404 / 403 pages."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                if _is_htmx(request):
+                    # A partial refresh after the session expired: send the whole page away.
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = redirect_to_login(request.get_full_path()).url
+                    return response
+                return redirect_to_login(request.get_full_path())
+            if not check(request.user):
+                return forbidden(request)
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as error:
+                raise Http404(str(error.message)) from error
+            except NotPermitted as error:
+                return forbidden(request, error.message)
+
+        return wrapper
+
+    return decorator
+
+
+def _render_partial_or_page(request, page: str, partial: str, context: dict, status=200):
+    response = render(request, partial if _is_htmx(request) else page, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- deadlines ------------------------------------------------------------------------
+
+
+@dataclass
+class CaseRow:
+    case: Case
+    next_due_at: datetime | None
+    is_overdue: bool
+    is_at_risk: bool
+    is_paused: bool
+
+    @property
+    def css_class(self) -> str:
+        if self.is_overdue:
+            return "overdue"
+        return "at-risk" if self.is_at_risk else ""
+
+
+def _with_open_clocks(cases):
+    return cases.prefetch_related(
+        Prefetch(
+            "clocks",
+            queryset=SlaClock.objects.open().select_related("policy").order_by("due_at", "pk"),
+            to_attr="open_clocks",
+        )
+    )
+
+
+def case_rows(cases, *, now: datetime) -> list[CaseRow]:
+    """Each case with its nearest running deadline, flagged overdue or at risk."""
+    cases = list(_with_open_clocks(cases))
+    calendar = load_calendar() if cases else None
+    rows = []
+    for case in cases:
+        running = [c for c in case.open_clocks if c.state == ClockState.RUNNING]
+        nearest = running[0] if running else None
+        next_due = nearest.due_at if nearest else None
+        is_overdue = next_due is not None and next_due < now
+        is_at_risk = (
+            nearest is not None
+            and not is_overdue
+            and clock_status_label(nearest, now, calendar=calendar) == "at_risk"
+        )
+        rows.append(
+            CaseRow(
+                case=case,
+                next_due_at=next_due,
+                is_overdue=is_overdue,
+                is_at_risk=is_at_risk,
+                is_paused=nearest is None
+                and any(c.state == ClockState.PAUSED for c in case.open_clocks),
+            )
+        )
+    return rows
+
+
+def row_counts(rows: list[CaseRow]) -> dict[str, int]:
+    return {
+        "total": len(rows),
+        "at_risk": sum(row.is_at_risk for row in rows),
+        "overdue": sum(row.is_overdue for row in rows),
+    }
+
+
+# --- my queue -------------------------------------------------------------------------
+
+
+@require_GET
+@desk_view()
+def queue(request: HttpRequest) -> HttpResponse:
+    rows = case_rows(case_queue(request.user), now=timezone.now())
+    context = {"rows": rows, "counts": row_counts(rows)}
+    return _render_partial_or_page(
+        request, "workbench/queue.html", "workbench/partials/queue_table.html", context
+    )
+
+
+# --- customers ------------------------------------------------------------------------
+
+
+@require_GET
+@desk_view(has_perm("customers.view_customer"))
+def customers(request: HttpRequest) -> HttpResponse:
+    form = forms.CustomerSearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    results = customer_search(query=query, limit=CUSTOMER_PAGE_LIMIT) if query else []
+    context = {"form": form, "query": query, "results": results, "pick": False}
+    return _render_partial_or_page(
+        request, "workbench/customers.html", "workbench/partials/customer_results.html", context
+    )
+
+
+@require_GET
+@desk_view(has_perm("customers.view_customer"))
+def customer_search_results(request: HttpRequest) -> HttpResponse:
+    """The results partial: of the customers page, or with "pick" buttons for intake."""
+    form = forms.CustomerSearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    pick = request.GET.get("pick") == "1" and request.user.has_perm(
+        "applications.intake_newconnection"
+    )
+    limit = CUSTOMER_SEARCH_LIMIT if pick else CUSTOMER_PAGE_LIMIT
+    context = {
+        "query": query,
+        "pick": pick,
+        "results": customer_search(query=query, limit=limit) if query else [],
+    }
+    return render(request, "workbench/partials/customer_results.html", context)
+
+
+@require_GET
+@desk_view(has_perm("applications.intake_newconnection"))
+def customer_pick(request: HttpRequest, public_id) -> HttpResponse:
+    """The chosen customer on the intake form (a hidden input and a summary)."""
+    customer = customer_get(public_id=public_id)
+    return render(request, "workbench/partials/customer_picked.html", {"customer": customer})
+
+
+# --- intake ---------------------------------------------------------------------------
+
+
+def _route_intake_error(error: DomainError, form, customer_form) -> None:
+    field = form.field_aliases.get(error.field, error.field)
+    if (
+        field not in form.fields
+        and customer_form is not None
+        and error.field in customer_form.fields
+    ):
+        customer_form.add_domain_error(error)
+    else:
+        form.add_domain_error(error)
+
+
+@require_http_methods(["GET", "POST"])
+@desk_view(has_perm("applications.intake_newconnection"))
+def intake(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = forms.IntakeForm(data)
+    customer_form = CustomerForm(data, prefix="new", use_required_attribute=False)
+    picked = None
+    status = 200
+    if request.method == "POST":
+        picked_id = request.POST.get("customer", "").strip()
+        if picked_id:
+            try:
+                picked = customer_get(public_id=picked_id)
+            except NotFound:
+                form.add_error("customer", _("所选客户不存在，请重新查找。"))
+        # A picked customer makes the new-customer fields irrelevant.
+        customer_ok = picked is not None or (not picked_id and customer_form.is_valid())
+        if form.is_valid() and customer_ok:
+            try:
+                case = applications.new_connection_register(
+                    actor=request.user,
+                    customer=picked,
+                    customer_data=None if picked is not None else customer_form.cleaned_data,
+                    **form.service_kwargs(),
+                )
+            except NotPermitted:
+                raise
+            except DomainError as error:
+                _route_intake_error(error, form, None if picked is not None else customer_form)
+            else:
+                messages.success(
+                    request, _("已受理，受理编号 %(number)s。") % {"number": case.number}
+                )
+                return redirect("workbench:case", public_id=case.public_id)
+        status = 400
+        if picked is not None:
+            # The new-customer fields were not used: show them empty, without errors.
+            customer_form = CustomerForm(prefix="new", use_required_attribute=False)
+    context = {
+        "form": form,
+        "customer_form": customer_form,
+        "picked": picked,
+        "search_form": forms.CustomerSearchForm(),
+    }
+    return render(request, "workbench/intake.html", context, status=status)
+
+
+# --- the case page --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    form_class: type[forms.ActionForm]
+    service: Callable[..., Case]
+    css: str = ""  # "secondary" / "contrast" for the negative moves
+
+
+ACTIONS: dict[str, dict[str, ActionSpec]] = {
+    CaseKind.NEW_CONNECTION: {
+        "supply_materials": ActionSpec(
+            forms.SupplyMaterialsForm, applications.new_connection_supply_materials
+        ),
+        "withdraw": ActionSpec(
+            forms.WithdrawForm, applications.new_connection_withdraw, "secondary"
+        ),
+        "assign_survey": ActionSpec(
+            forms.AssignSurveyForm, applications.new_connection_assign_survey
+        ),
+        "book_survey": ActionSpec(forms.BookSurveyForm, applications.new_connection_book_survey),
+        "submit_survey": ActionSpec(
+            forms.SubmitSurveyForm, applications.new_connection_submit_survey
+        ),
+        "review_pass": ActionSpec(forms.OpinionForm, applications.new_connection_review_pass),
+        "review_reject": ActionSpec(
+            forms.RejectForm, applications.new_connection_review_reject, "secondary"
+        ),
+        "record_collective_review": ActionSpec(
+            forms.CollectiveReviewForm, applications.new_connection_collective_review_record
+        ),
+        "approve": ActionSpec(forms.OpinionForm, applications.new_connection_approve),
+        "approval_reject": ActionSpec(
+            forms.RejectForm, applications.new_connection_approval_reject, "secondary"
+        ),
+        "assess_fee": ActionSpec(forms.AssessFeeForm, applications.new_connection_assess_fee),
+        "record_payment": ActionSpec(
+            forms.RecordPaymentForm, applications.new_connection_record_payment
+        ),
+        "install_meter": ActionSpec(
+            forms.InstallMeterForm, applications.new_connection_install_meter
+        ),
+        "open_account": ActionSpec(forms.OpenAccountForm, applications.new_connection_open_account),
+        "turn_water_on": ActionSpec(
+            forms.TurnWaterOnForm, applications.new_connection_turn_water_on
+        ),
+    },
+}
+
+
+@dataclass
+class ActionPanel:
+    transition: Transition
+    form: forms.ActionForm
+    css: str
+    is_open: bool = False  # shown unfolded (it has errors)
+
+    @property
+    def action(self) -> str:
+        return self.transition.action
+
+
+def visible_actions(case: Case, user) -> list[Transition]:
+    """The actions the page offers: the user's available ones, minus those the service
+    would refuse anyway (another surveyor's visit, approval before a required meeting)."""
+    available = case_available_actions(case=case, user=user)
+    if case.kind != CaseKind.NEW_CONNECTION or not available:
+        return available
+    detail = case.new_connection
+    actions = {t.action for t in available}
+    needs_meeting = bool(actions & {"record_collective_review", "approve"}) and (
+        new_connection_needs_collective_review(case)
+    )
+    meeting = CollectiveReview.objects.filter(case=case).first() if needs_meeting else None
+    visible = []
+    for transition in available:
+        if transition.action in {"book_survey", "submit_survey"} and detail.surveyor_id != user.pk:
+            continue
+        if transition.action == "record_collective_review" and not needs_meeting:
+            continue
+        if (
+            transition.action == "approve"
+            and needs_meeting
+            and (meeting is None or meeting.decision == CollectiveDecision.REJECT)
+        ):
+            continue
+        visible.append(transition)
+    return visible
+
+
+def _action_panels(
+    case: Case, user, failed: tuple[str, forms.ActionForm] | None
+) -> list[ActionPanel]:
+    specs = ACTIONS.get(case.kind, {})
+    panels = []
+    for transition in visible_actions(case, user):
+        spec = specs.get(transition.action)
+        if spec is None:
+            continue
+        if failed is not None and failed[0] == transition.action:
+            panels.append(ActionPanel(transition, failed[1], spec.css, is_open=True))
+        else:
+            form = spec.form_class(case=case, prefix=transition.action)
+            panels.append(ActionPanel(transition, form, spec.css))
+    # Moves forward first, then the negative ones (withdraw, reject).
+    return sorted(panels, key=lambda panel: bool(panel.css))
+
+
+def _material_choices(case: Case) -> list[tuple[str, str]]:
+    if case.kind != CaseKind.NEW_CONNECTION or case.customer is None:
+        return []
+    required = materials_required(case_kind=case.kind, customer_kind=case.customer.kind)
+    return [(m.code, m.name) for m in required]
+
+
+def _new_connection_context(case: Case) -> dict:
+    detail = case.new_connection
+    return {
+        "detail": detail,
+        "materials_received": new_connection_materials_received(case),
+        "materials_missing": new_connection_materials_missing(case) if case.customer else [],
+        "notices": list(case.material_notices.select_related("issued_by").order_by("issued_at")),
+        "collective_review": CollectiveReview.objects.filter(case=case)
+        .select_related("recorded_by")
+        .first(),
+        "fee_lines": list(case.fee_lines.select_related("item")),
+        "needs_collective_review": new_connection_needs_collective_review(case),
+    }
+
+
+def render_case(
+    request: HttpRequest,
+    case: Case,
+    *,
+    failed: tuple[str, forms.ActionForm] | None = None,
+    attachment_form: forms.AttachmentForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    clocks = list(case_clocks(case))
+    calendar = load_calendar() if clocks else None
+    user = request.user
+    context = {
+        "case": case,
+        "clocks": [(clock, clock_status_label(clock, now, calendar=calendar)) for clock in clocks],
+        "timeline": case_timeline(case),
+        "attachments": list(case.attachments.select_related("uploaded_by")),
+        "actions": _action_panels(case, user, failed),
+        "can_attach": user.has_perm("cases.add_attachment"),
+        "attachment_form": attachment_form
+        or forms.AttachmentForm(material_choices=_material_choices(case)),
+        "can_print_receipt": case.kind == CaseKind.NEW_CONNECTION and _may_print_receipt(user),
+    }
+    if case.kind == CaseKind.NEW_CONNECTION:
+        context.update(_new_connection_context(case))
+    return render(request, "workbench/case.html", context, status=status)
+
+
+@require_GET
+@desk_view()
+def case_detail(request: HttpRequest, public_id) -> HttpResponse:
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    return render_case(request, case)
+
+
+@require_POST
+@desk_view()
+def case_action(request: HttpRequest, public_id, action: str) -> HttpResponse:
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    spec = ACTIONS.get(case.kind, {}).get(action)
+    if spec is None:
+        return forbidden(request)
+    available = {t.action for t in case_available_actions(case=case, user=request.user)}
+    if action not in available:
+        permitted = {
+            t.permission for t in workflow_for(case.kind).transitions if t.action == action
+        }
+        if not any(request.user.has_perm(p) for p in permitted):
+            return forbidden(request)
+        # The user's role may do this, just not now (the case moved on, e.g. a double click).
+        messages.error(request, str(IllegalTransition.default_message))
+        return render_case(request, case, status=IllegalTransition.http_status)
+    form = spec.form_class(request.POST, case=case, prefix=action)
+    if not form.is_valid():
+        return render_case(request, case, failed=(action, form), status=400)
+    try:
+        updated = spec.service(actor=request.user, case=case, **form.service_kwargs())
+    except NotPermitted:
+        raise
+    except DomainError as error:
+        form.add_domain_error(error)
+        messages.error(request, str(error.message))
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        return render_case(request, case, failed=(action, form), status=error.http_status)
+    label = workflow_for(case.kind).get(action, case.status).label
+    if updated.status == case.status:
+        messages.info(request, _("已记录。"))
+    else:
+        messages.success(request, _("已完成：%(action)s。") % {"action": label})
+    return redirect("workbench:case", public_id=case.public_id)
+
+
+@require_POST
+@desk_view(has_perm("cases.add_attachment"))
+def attachment_add(request: HttpRequest, public_id) -> HttpResponse:
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    form = forms.AttachmentForm(
+        request.POST, request.FILES, material_choices=_material_choices(case)
+    )
+    status = 400
+    if form.is_valid():
+        try:
+            attachment_add_service(
+                case=case,
+                actor=request.user,
+                uploaded_file=form.cleaned_data["file"],
+                material_code=form.cleaned_data["material_code"],
+            )
+        except NotPermitted:
+            raise
+        except DomainError as error:
+            form.add_domain_error(error)
+            status = error.http_status
+        else:
+            messages.success(request, _("附件已上传。"))
+            return redirect("workbench:case", public_id=case.public_id)
+    return render_case(request, case, attachment_form=form, status=status)
+
+
+@require_GET
+@desk_view()
+def attachment_download(request: HttpRequest, public_id, attachment_id: int) -> FileResponse:
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404()
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=attachment.original_name,
+    )
+
+
+def _may_print_receipt(user) -> bool:
+    return user.has_perm("applications.intake_newconnection") or user.has_perm(
+        "cases.view_all_cases"
+    )
+
+
+@require_GET
+@desk_view(_may_print_receipt)
+def receipt(request: HttpRequest, public_id) -> HttpResponse:
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    if case.kind != CaseKind.NEW_CONNECTION:
+        raise Http404()
+    response = HttpResponse(receipt_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=f"receipt-{case.number}.pdf"
+    )
+    return response
+
+
+# --- supervisor -----------------------------------------------------------------------
+
+
+def _status_counts(user) -> list[dict]:
+    from waterdesk.workbench.templatetags.workbench_tags import status_label
+
+    counts = (
+        case_scope(user)
+        .open()
+        .order_by()
+        .values("kind", "status")
+        .annotate(count=Count("pk"))
+        .order_by("kind", "status")
+    )
+    order = {value: index for index, (value, _label) in enumerate(forms.open_status_choices())}
+    rows = [{**row, "label": status_label(row["status"], row["kind"])} for row in counts]
+    return sorted(rows, key=lambda row: (row["kind"], order.get(row["status"], len(order))))
+
+
+@require_GET
+@desk_view(has_perm("cases.view_all_cases"))
+def supervisor(request: HttpRequest) -> HttpResponse:
+    form = forms.SupervisorFilterForm(request.GET or None)
+    status = kind = ""
+    if form.is_valid():
+        status, kind = form.cleaned_data["status"], form.cleaned_data["kind"]
+    cases = case_list_open(request.user, kind=kind or None, status=status or None)
+    rows = case_rows(cases, now=timezone.now())
+    context = {
+        "form": form,
+        "rows": rows,
+        "counts": row_counts(rows),
+        "status_counts": _status_counts(request.user),
+        "status": status,
+        "kind": kind,
+        "filter_url": reverse("workbench:supervisor"),
+    }
+    return _render_partial_or_page(
+        request, "workbench/supervisor.html", "workbench/partials/supervisor_table.html", context
+    )
