@@ -1,4 +1,6 @@
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
+from pytest_django.plugin import blocking_manager_key
 
 from tests.factories import DepartmentFactory, UserFactory
 from waterdesk.core.roles import Role
@@ -22,6 +24,31 @@ def _celery_in_process(request):
     app.conf.task_always_eager, app.conf.task_eager_propagates = eager, True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return marker is not None and marker.kwargs.get("transaction", False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put back the migrations' seed data (groups, checklist, calendar, SLA policies,
+    templates …) after a transactional test: its closing flush empties every table, which
+    would break the tests that run after it on the same worker. Transactional tests must use
+    ``serialized_rollback=True`` so that the seed data is serialized when the database is
+    created."""
+    result = yield
+    # After the session's last test the test database itself is gone: nothing to restore.
+    if _is_transactional(item) and nextitem is not None:
+        assert item.get_closest_marker("django_db").kwargs.get("serialized_rollback"), (
+            f"{item.nodeid}: transactional tests need django_db(serialized_rollback=True)"
+        )
+        connection = connections[DEFAULT_DB_ALIAS]
+        contents = connection._test_serialized_contents
+        with item.config.stash[blocking_manager_key].unblock():
+            connection.creation.deserialize_db_from_string(contents)
+    return result
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ pytestmark = [
 ]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_notifications_are_delivered_by_a_worker_through_redis(clerk):
     from celery.contrib.testing.worker import start_worker
 

@@ -384,7 +384,7 @@ def test_account_open_refuses_bad_input_and_consumes_no_number(clerk, overrides,
     assert account_open(**kwargs).number == "2000000001"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_account_opens_get_distinct_numbers():
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL")
