@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -511,11 +512,11 @@ class NewConnectionIntakeSerializer(serializers.Serializer):
     def validate(self, attrs):
         if "customer" in attrs and "customer_data" in attrs:
             raise serializers.ValidationError(
-                {"customer_data": ["不能同时选择已有客户和登记新客户。"]}
+                {"customer_data": [_("不能同时选择已有客户和登记新客户。")]}
             )
         if "premise" in attrs and (attrs.get("premise_address") or "zone" in attrs):
             raise serializers.ValidationError(
-                {"premise_address": ["不能同时选择已有地址和填写新地址。"]}
+                {"premise_address": [_("不能同时选择已有地址和填写新地址。")]}
             )
         return attrs
 
@@ -628,7 +629,7 @@ class DueQuerySerializer(serializers.Serializer):
         given = [name for name in ("working_days", "working_hours", "hours") if name in attrs]
         if len(given) != 1:
             raise serializers.ValidationError(
-                {"non_field_errors": ["请给出 working_days、working_hours 或 hours 中的一项。"]}
+                {"non_field_errors": [_("请给出 working_days、working_hours 或 hours 中的一项。")]}
             )
         return attrs
 

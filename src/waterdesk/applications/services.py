@@ -40,6 +40,9 @@ from waterdesk.customers.validation import validate_phone
 from waterdesk.notify.services import notification_queue
 from waterdesk.sla import services as sla
 
+# Texts that reach the customer (SMS, e-mail, the case record) are in the customer's
+# language, Chinese, whatever language the clerk's screen is in: they are not translated.
+
 CONTACT_MILESTONE = "contact_customer"
 COMPLETE_MILESTONE = "complete"
 
@@ -60,7 +63,7 @@ def _expected_completion(case: Case) -> str:
     if clock is None:
         return ""
     if clock.state == "paused":
-        return _("材料补齐后起算")
+        return "材料补齐后起算"
     return _fmt(clock.due_at)
 
 
@@ -125,7 +128,7 @@ def new_connection_register(
             _("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason"
         )
     if customer.is_vulnerable and priority != Priority.GREEN:
-        priority, green_channel_reason = Priority.GREEN, _("特殊关爱客户")
+        priority, green_channel_reason = Priority.GREEN, "特殊关爱客户"
 
     required = materials_required(case_kind=CaseKind.NEW_CONNECTION, customer_kind=customer.kind)
     required_codes = [m.code for m in required]
@@ -274,7 +277,7 @@ def new_connection_withdraw_stale(*, today: date | None = None) -> list[str]:
     for case in stale:
         try:
             new_connection_withdraw(
-                actor=None, case=case, reason=_("逾期未补齐材料，申请自动撤回。")
+                actor=None, case=case, reason="逾期未补齐材料，申请自动撤回。"
             )
         except IllegalTransition:
             continue  # moved on meanwhile (materials arrived)
@@ -337,7 +340,7 @@ def new_connection_book_survey(
         "new_connection.survey_booked",
         survey_time=_fmt(booked_for),
         surveyor_name=actor.get_full_name() or actor.get_username(),
-        preparation=detail.survey_preparation or _("身份证件及房产证明原件"),
+        preparation=detail.survey_preparation or "身份证件及房产证明原件",
     )
     return case
 

@@ -1,5 +1,7 @@
 """The new-connection workflow (新装开户): every status, every move, and who may make it."""
 
+from django.utils.translation import gettext_lazy as _
+
 from waterdesk.applications.models import NewConnectionStatus as S
 from waterdesk.cases.models import CaseKind
 from waterdesk.cases.workflow import Transition, Workflow, register
@@ -19,44 +21,46 @@ NEW_CONNECTION = register(
         kind=CaseKind.NEW_CONNECTION,
         transitions=[
             Transition(
-                "supply_materials", (S.MATERIALS_PENDING,), S.REGISTERED, _INTAKE, "补齐材料"
+                "supply_materials", (S.MATERIALS_PENDING,), S.REGISTERED, _INTAKE, _("补齐材料")
             ),
             Transition(
                 "withdraw",
                 (S.MATERIALS_PENDING, S.REGISTERED, S.SURVEY_ASSIGNED, S.SURVEY_BOOKED),
                 S.WITHDRAWN,
                 _INTAKE,
-                "撤回申请",
+                _("撤回申请"),
             ),
-            Transition("assign_survey", (S.REGISTERED,), S.SURVEY_ASSIGNED, _INTAKE, "派发勘查"),
-            Transition("book_survey", (S.SURVEY_ASSIGNED,), S.SURVEY_BOOKED, _SURVEY, "预约勘查"),
-            Transition("submit_survey", (S.SURVEY_BOOKED,), S.SURVEYED, _SURVEY, "提交勘查报告"),
-            Transition("review_pass", (S.SURVEYED,), S.REVIEWED, _REVIEW, "初审通过"),
-            Transition("review_reject", (S.SURVEYED,), S.REJECTED, _REVIEW, "初审不通过"),
+            Transition("assign_survey", (S.REGISTERED,), S.SURVEY_ASSIGNED, _INTAKE, _("派发勘查")),
+            Transition(
+                "book_survey", (S.SURVEY_ASSIGNED,), S.SURVEY_BOOKED, _SURVEY, _("预约勘查")
+            ),
+            Transition("submit_survey", (S.SURVEY_BOOKED,), S.SURVEYED, _SURVEY, _("提交勘查报告")),
+            Transition("review_pass", (S.SURVEYED,), S.REVIEWED, _REVIEW, _("初审通过")),
+            Transition("review_reject", (S.SURVEYED,), S.REJECTED, _REVIEW, _("初审不通过")),
             Transition(
                 "record_collective_review",
                 (S.REVIEWED,),
                 S.COLLECTIVE_REVIEWED,
                 _COLLECTIVE,
-                "登记集体审议",
+                _("登记集体审议"),
             ),
             Transition(
-                "approve", (S.REVIEWED, S.COLLECTIVE_REVIEWED), S.APPROVED, _APPROVE, "审批通过"
+                "approve", (S.REVIEWED, S.COLLECTIVE_REVIEWED), S.APPROVED, _APPROVE, _("审批通过")
             ),
             Transition(
                 "approval_reject",
                 (S.REVIEWED, S.COLLECTIVE_REVIEWED),
                 S.REJECTED,
                 _APPROVE,
-                "审批不通过",
+                _("审批不通过"),
             ),
-            Transition("assess_fee", (S.APPROVED,), S.FEE_ASSESSED, _FEE, "核算费用"),
-            Transition("record_payment", (S.FEE_ASSESSED,), S.PAID, _PAYMENT, "登记缴费"),
-            Transition("install_meter", (S.PAID,), S.METER_INSTALLED, _INSTALL, "安装水表"),
+            Transition("assess_fee", (S.APPROVED,), S.FEE_ASSESSED, _FEE, _("核算费用")),
+            Transition("record_payment", (S.FEE_ASSESSED,), S.PAID, _PAYMENT, _("登记缴费")),
+            Transition("install_meter", (S.PAID,), S.METER_INSTALLED, _INSTALL, _("安装水表")),
             Transition(
-                "open_account", (S.METER_INSTALLED,), S.ACCOUNT_OPENED, _ACCOUNT, "办理开户"
+                "open_account", (S.METER_INSTALLED,), S.ACCOUNT_OPENED, _ACCOUNT, _("办理开户")
             ),
-            Transition("turn_water_on", (S.ACCOUNT_OPENED,), S.COMPLETED, _INSTALL, "通水"),
+            Transition("turn_water_on", (S.ACCOUNT_OPENED,), S.COMPLETED, _INSTALL, _("通水")),
         ],
         terminal=frozenset({S.COMPLETED, S.REJECTED, S.WITHDRAWN}),
     )

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
     name = "waterdesk.customers"
     label = "customers"
-    verbose_name = "客户"
+    verbose_name = _("客户")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SlaConfig(AppConfig):
     name = "waterdesk.sla"
     label = "sla"
-    verbose_name = "SLA时限"
+    verbose_name = _("SLA时限")

@@ -242,7 +242,9 @@ def _notify(clock: SlaClock, template: str) -> None:
     from waterdesk.notify.services import notification_queue
 
     case_event_record(
-        case=clock.case, actor=None, action=template.replace(".", "_"),
+        case=clock.case,
+        actor=None,
+        action=template.replace(".", "_"),
         data={"milestone": clock.milestone, "due_at": clock.due_at.isoformat()},
     )
     context = {

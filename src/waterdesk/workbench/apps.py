@@ -1,12 +1,13 @@
 import importlib.util
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkbenchConfig(AppConfig):
     name = "waterdesk.workbench"
     label = "workbench"
-    verbose_name = "工作台"
+    verbose_name = _("工作台")
 
     def ready(self) -> None:
         # The embedded mode runs the periodic jobs in the web process; the scheduler itself

@@ -285,7 +285,11 @@ class CollectiveReviewForm(ActionForm):
 
 class FeeItemChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
-        return f"{obj.name}（{obj.unit_price} 元/{obj.unit}）"
+        return _("%(name)s（%(price)s 元/%(unit)s）") % {
+            "name": obj.name,
+            "price": obj.unit_price,
+            "unit": obj.unit,
+        }
 
 
 class AssessFeeForm(ActionForm):
