@@ -6,6 +6,7 @@ library or font file, so a fresh install prints receipts out of the box.
 
 from io import BytesIO
 
+from django.conf import settings
 from django.utils import timezone
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -24,7 +25,6 @@ from waterdesk.cases.models import Case
 from waterdesk.core.timeutil import local
 
 FONT = "STSong-Light"
-COMPANY_NAME = "城市供水有限公司"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 _TITLE = ParagraphStyle("title", fontName=FONT, fontSize=18, leading=24, alignment=1)
@@ -80,7 +80,7 @@ def receipt_pdf(case: Case) -> bytes:
         )
     )
     story = [
-        Paragraph(COMPANY_NAME, _TITLE),
+        Paragraph(settings.WATERDESK_COMPANY_NAME, _TITLE),
         Spacer(1, 4 * mm),
         Paragraph("业务受理回执", _TITLE),
         Spacer(1, 8 * mm),
@@ -105,7 +105,7 @@ def receipt_pdf(case: Case) -> bytes:
         buffer,
         pagesize=A4,
         title=f"受理回执 {case.number}",
-        author=COMPANY_NAME,
+        author=settings.WATERDESK_COMPANY_NAME,
         leftMargin=20 * mm,
         rightMargin=20 * mm,
         topMargin=20 * mm,
