@@ -7,11 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 class CaseKind(models.TextChoices):
     NEW_CONNECTION = "new_connection", _("新装开户")
+    OWNERSHIP_TRANSFER = "ownership_transfer", _("水表过户")
+    USAGE_CHANGE = "usage_change", _("用水性质变更")
 
 
 # The letters that start a case number, per kind: XZ-20261127-0042.
 CASE_NUMBER_PREFIX: dict[str, str] = {
     CaseKind.NEW_CONNECTION: "XZ",
+    CaseKind.OWNERSHIP_TRANSFER: "GH",
+    CaseKind.USAGE_CHANGE: "BG",
 }
 
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "waterdesk.notify",
     "waterdesk.cases",
     "waterdesk.applications",
+    "waterdesk.billing",
     "waterdesk.workbench",
     "waterdesk.api",
 ]

@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", _("初审员")
     APPROVER = "approver", _("审批人")
     SUPERVISOR = "supervisor", _("服务监督员")
+    METER_READER = "meter_reader", _("抄表员")
+    BILLING_CLERK = "billing_clerk", _("账务员")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 
@@ -56,6 +58,30 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.approve_newconnection",
         "applications.collective_review_newconnection",
     ],
+    Role.METER_READER: [
+        "customers.view_account",
+        "customers.view_meter",
+        "billing.add_meterread",
+        "billing.view_meterread",
+        "billing.import_meterread",
+    ],
+    Role.BILLING_CLERK: [
+        "customers.view_customer",
+        "customers.view_account",
+        "customers.view_meter",
+        "billing.view_meterread",
+        "billing.add_meterread",
+        "billing.review_meterread",
+        "billing.import_meterread",
+        "billing.view_readingcycle",
+        "billing.add_readingcycle",
+        "billing.view_billrun",
+        "billing.run_billing",
+        "billing.view_bill",
+        "billing.view_ledgerentry",
+        "billing.post_adjustment",
+        "billing.view_tariff",
+    ],
     Role.SUPERVISOR: [
         "cases.view_all_cases",
         "cases.reassign_case",
@@ -88,6 +114,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notify.change_notification",
         "notify.change_notificationtemplate",
         "notify.view_notificationtemplate",
+        "billing.view_tariff",
+        "billing.add_tariff",
+        "billing.change_tariff",
+        "billing.view_tariffversion",
+        "billing.add_tariffversion",
+        "billing.change_tariffversion",
+        "billing.view_bill",
+        "billing.view_billrun",
+        "billing.view_ledgerentry",
+        "customers.view_route",
+        "customers.add_route",
+        "customers.change_route",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

@@ -79,6 +79,30 @@ class Premise(models.Model):
         return self.address
 
 
+class Route(models.Model):
+    """A meter-reading route (抄表路线): the accounts one reader visits together."""
+
+    code = models.SlugField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("路线名称"), max_length=100)
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("抄表员"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reading_routes",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("抄表路线")
+        verbose_name_plural = _("抄表路线")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class AccountStatus(models.TextChoices):
     ACTIVE = "active", _("正常")
     SUSPENDED = "suspended", _("停水")
@@ -98,6 +122,14 @@ class Account(models.Model):
     household_size = models.PositiveSmallIntegerField(_("家庭人口"), default=3)
     status = models.CharField(
         _("状态"), max_length=20, choices=AccountStatus.choices, default=AccountStatus.ACTIVE
+    )
+    route = models.ForeignKey(
+        Route,
+        verbose_name=_("抄表路线"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accounts",
     )
     opened_at = models.DateTimeField(_("开户时间"))
     opened_by = models.ForeignKey(
