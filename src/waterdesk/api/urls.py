@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from waterdesk.api import views
@@ -30,6 +30,7 @@ urlpatterns = [
     path("customers/", views.CustomerListView.as_view(), name="customer-list"),
     path("customers/<uuid:public_id>/", views.CustomerDetailView.as_view(), name="customer-detail"),
     path("calendar/due/", views.CalendarDueView.as_view(), name="calendar-due"),
+    path("billing/", include("waterdesk.billing.api.urls")),
     path(
         "schema/",
         SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS),

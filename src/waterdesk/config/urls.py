@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("desk/", include("waterdesk.workbench.urls")),
+    path("billing/", include("waterdesk.billing.urls")),
     path("api/", include("waterdesk.api.urls")),
 ]
 if settings.DEBUG:
