@@ -49,8 +49,12 @@ def render(source: str, context: dict) -> str:
 
 
 def test_every_key_is_seeded_for_sms_and_email(db):
+    # The transfer and usage-change templates are checked with their own contexts there.
+    from tests.test_applications_transfer import TEMPLATE_CONTEXTS as CHANGE_CONTEXTS
+
     seeded = set(NotificationTemplate.objects.values_list("key", "channel"))
-    assert seeded == {(key, channel) for key in CONTEXTS for channel in ("sms", "email")}
+    keys = set(CONTEXTS) | set(CHANGE_CONTEXTS)
+    assert seeded == {(key, channel) for key in keys for channel in ("sms", "email")}
 
 
 @pytest.mark.parametrize("key", sorted(CONTEXTS))

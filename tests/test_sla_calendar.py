@@ -64,6 +64,10 @@ def test_seed_business_hours_and_default_policies():
         ("new_connection", "contact_customer", "green", Decimal("4.00"), "working_hours"),
         ("new_connection", "complete", "normal", Decimal("10.00"), "working_days"),
         ("new_connection", "complete", "green", Decimal("5.00"), "working_days"),
+        ("ownership_transfer", "complete", "normal", Decimal("3.00"), "working_days"),
+        ("ownership_transfer", "complete", "green", Decimal("2.00"), "working_days"),
+        ("usage_change", "complete", "normal", Decimal("5.00"), "working_days"),
+        ("usage_change", "complete", "green", Decimal("3.00"), "working_days"),
     }
 
 

@@ -16,11 +16,18 @@ from waterdesk.applications.models import (
     MaterialNotice,
     NewConnection,
     NewConnectionStatus,
+    OwnershipTransfer,
+    OwnershipTransferStatus,
+    UsageChange,
+    UsageChangeStatus,
 )
 from waterdesk.applications.selectors import (
+    change_materials_missing,
     new_connection_materials_missing,
     new_connection_needs_collective_review,
 )
+from waterdesk.applications.workflow import INTERNAL_ACTIONS
+from waterdesk.billing.models import Bill, MeterRead, Tariff
 from waterdesk.cases.models import Attachment, Case, CaseEvent, CaseKind, Channel, Priority
 from waterdesk.cases.selectors import case_available_actions, case_timeline
 from waterdesk.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
@@ -38,7 +45,11 @@ from waterdesk.sla.models import SlaClock
 from waterdesk.sla.selectors import case_clocks, clock_status_label
 
 # The status enum of each case kind, for the human label of a status.
-STATUS_CHOICES = {CaseKind.NEW_CONNECTION: NewConnectionStatus}
+STATUS_CHOICES = {
+    CaseKind.NEW_CONNECTION: NewConnectionStatus,
+    CaseKind.OWNERSHIP_TRANSFER: OwnershipTransferStatus,
+    CaseKind.USAGE_CHANGE: UsageChangeStatus,
+}
 
 
 def _money_field(**kwargs) -> serializers.DecimalField:
@@ -408,6 +419,126 @@ class NewConnectionSerializer(serializers.ModelSerializer):
         return CollectiveReviewSerializer(review).data if review is not None else None
 
 
+class ChecklistItemSerializer(serializers.Serializer):
+    codes = serializers.ListField(
+        child=serializers.CharField(), help_text="Any one of these materials satisfies the item."
+    )
+    name = serializers.CharField()
+
+
+class ReadRefSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="transfer, change, actual, … (billing read kinds)")
+    status = serializers.CharField(help_text="validated, needs_review or rejected.")
+
+    class Meta:
+        model = MeterRead
+        fields = ["read_on", "value", "kind", "status", "consumption", "issues"]
+
+
+class BillRefSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="final (a bill up to a transfer/change read) or cycle.")
+
+    class Meta:
+        model = Bill
+        fields = [
+            "public_id",
+            "number",
+            "kind",
+            "period_start",
+            "period_end",
+            "volume",
+            "amount",
+            "due_date",
+        ]
+
+
+class _ChangeDetailSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.number")
+    materials_missing = serializers.SerializerMethodField()
+    material_notices = serializers.SerializerMethodField()
+
+    @extend_schema_field(ChecklistItemSerializer(many=True))
+    def get_materials_missing(self, detail):
+        return ChecklistItemSerializer(change_materials_missing(detail.case), many=True).data
+
+    @extend_schema_field(MaterialNoticeSerializer(many=True))
+    def get_material_notices(self, detail):
+        notices = detail.case.material_notices.order_by("issued_at", "pk")
+        return MaterialNoticeSerializer(notices, many=True).data
+
+
+class OwnershipTransferSerializer(_ChangeDetailSerializer):
+    previous_customer = CustomerListSerializer()
+    new_customer = CustomerListSerializer()
+    verified_by = UserRefSerializer(allow_null=True)
+    transfer_read = ReadRefSerializer(allow_null=True)
+    final_bill = BillRefSerializer(allow_null=True)
+
+    class Meta:
+        model = OwnershipTransfer
+        fields = [
+            "account",
+            "previous_customer",
+            "new_customer",
+            "materials_received",
+            "materials_missing",
+            "material_notices",
+            "verification_opinion",
+            "verified_by",
+            "verified_at",
+            "rejection_reason",
+            "transfer_read",
+            "final_bill",
+            "balance_after_final_bill",
+            "settlement",
+            "carried_balance",
+            "completed_at",
+        ]
+
+
+class UsageChangeSerializer(_ChangeDetailSerializer):
+    requested_tariff = serializers.CharField(
+        source="requested_tariff.code", default=None, allow_null=True
+    )
+    applied_tariff = serializers.CharField(
+        source="applied_tariff.code", default=None, allow_null=True
+    )
+    surveyor = UserRefSerializer(allow_null=True)
+    verified_by = UserRefSerializer(allow_null=True)
+    approved_by = UserRefSerializer(allow_null=True)
+    change_read = ReadRefSerializer(allow_null=True)
+    split_bill = BillRefSerializer(allow_null=True)
+
+    class Meta:
+        model = UsageChange
+        fields = [
+            "account",
+            "previous_usage",
+            "requested_usage",
+            "requested_tariff",
+            "materials_received",
+            "materials_missing",
+            "material_notices",
+            "verification_method",
+            "surveyor",
+            "survey_findings",
+            "verified_usage",
+            "verification_opinion",
+            "verified_by",
+            "verified_at",
+            "approval_opinion",
+            "approved_by",
+            "approved_at",
+            "effective_date",
+            "rejection_reason",
+            "change_read",
+            "split_bill",
+            "applied_tariff",
+            "price_summary",
+            "completed_at",
+        ]
+
+
 class CaseDetailSerializer(CaseListSerializer):
     """A case with its kind's detail, SLA clocks, the actions this user may take now and
     the timeline. Needs ``request`` in the context."""
@@ -418,6 +549,8 @@ class CaseDetailSerializer(CaseListSerializer):
     assignee = UserRefSerializer(allow_null=True)
     opened_by = UserRefSerializer(allow_null=True)
     new_connection = NewConnectionSerializer(allow_null=True)
+    ownership_transfer = OwnershipTransferSerializer(allow_null=True)
+    usage_change = UsageChangeSerializer(allow_null=True)
     clocks = serializers.SerializerMethodField()
     available_actions = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
@@ -435,6 +568,8 @@ class CaseDetailSerializer(CaseListSerializer):
             "green_channel_reason",
             "summary",
             "new_connection",
+            "ownership_transfer",
+            "usage_change",
             "clocks",
             "available_actions",
             "timeline",
@@ -453,6 +588,7 @@ class CaseDetailSerializer(CaseListSerializer):
     @extend_schema_field(AvailableActionSerializer(many=True))
     def get_available_actions(self, case: Case):
         actions = case_available_actions(case=case, user=self.context["request"].user)
+        actions = [t for t in actions if t.action not in INTERNAL_ACTIONS]
         return AvailableActionSerializer(actions, many=True).data
 
     @extend_schema_field(EventSerializer(many=True))
@@ -603,6 +739,94 @@ class EmptySerializer(serializers.Serializer):
 
 
 class TurnWaterOnSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+# --- ownership transfer and usage change ----------------------------------------------
+
+
+class _ChangeIntakeSerializer(serializers.Serializer):
+    account = serializers.SlugRelatedField(
+        slug_field="number", queryset=Account.objects.all(), help_text="Account number."
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    contact_name = serializers.CharField(max_length=100)
+    contact_phone = serializers.CharField(max_length=32)
+    materials_received = serializers.ListField(
+        child=serializers.SlugField(max_length=40),
+        default=list,
+        help_text="Codes of the checklist materials the customer brought.",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    green_channel_reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    summary = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class OwnershipTransferIntakeSerializer(_ChangeIntakeSerializer):
+    """The new owner: either ``new_customer`` (an existing customer's public id) or
+    ``new_customer_data`` (registered now). Materials: the new owner's ``id_card`` and
+    ``property_certificate`` (an organisation also ``business_licence``)."""
+
+    new_customer = serializers.SlugRelatedField(
+        slug_field="public_id", queryset=Customer.objects.all(), required=False
+    )
+    new_customer_data = CustomerCreateSerializer(required=False)
+
+    def validate(self, attrs):
+        if "new_customer" in attrs and "new_customer_data" in attrs:
+            raise serializers.ValidationError(
+                {"new_customer_data": [_("不能同时选择已有客户和登记新客户。")]}
+            )
+        return attrs
+
+
+class UsageChangeIntakeSerializer(_ChangeIntakeSerializer):
+    """Materials: ``business_licence`` or ``authority_approval`` (either one)."""
+
+    requested_usage = serializers.ChoiceField(choices=UsageCategory.choices)
+    requested_tariff = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Tariff.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Code of a special tariff of the requested category; default: the "
+        "category's default tariff.",
+    )
+
+
+class VerifyUsageSerializer(serializers.Serializer):
+    verified_usage = serializers.ChoiceField(choices=UsageCategory.choices)
+    opinion = serializers.CharField(max_length=4000)
+
+
+class RecordSurveySerializer(VerifyUsageSerializer):
+    findings = serializers.CharField(max_length=4000)
+
+
+class ApproveChangeSerializer(serializers.Serializer):
+    opinion = serializers.CharField(max_length=4000)
+    effective_date = serializers.DateField(
+        help_text="Today or later: the change read is taken that day; the new price applies "
+        "to the water used after it."
+    )
+
+
+class RecordReadSerializer(serializers.Serializer):
+    value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0"))
+    read_on = serializers.DateField(
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="Transfer: any day from intake (default today). Usage change: the "
+        "effective date (the default).",
+    )
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class CompleteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 

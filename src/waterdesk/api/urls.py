@@ -24,9 +24,15 @@ urlpatterns = [
             views.CaseActionView.as_view(action_name=action),
             name=f"case-action-{action}",
         )
-        for action in views.CASE_ACTIONS
+        for action in views.ACTION_SERIALIZERS
     ],
     path("new-connections/", views.NewConnectionIntakeView.as_view(), name="new-connection"),
+    path(
+        "ownership-transfers/",
+        views.OwnershipTransferIntakeView.as_view(),
+        name="ownership-transfer",
+    ),
+    path("usage-changes/", views.UsageChangeIntakeView.as_view(), name="usage-change"),
     path("customers/", views.CustomerListView.as_view(), name="customer-list"),
     path("customers/<uuid:public_id>/", views.CustomerDetailView.as_view(), name="customer-detail"),
     path("calendar/due/", views.CalendarDueView.as_view(), name="calendar-due"),

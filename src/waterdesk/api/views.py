@@ -8,6 +8,7 @@ Errors become responses in ``waterdesk.api.errors``.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,12 +25,13 @@ from rest_framework.views import APIView
 
 from waterdesk.api import serializers as s
 from waterdesk.api.permissions import HasRequiredPermissions, case_action_check_role
+from waterdesk.applications import changes
 from waterdesk.applications import services as applications
 from waterdesk.applications.documents import receipt_pdf
 from waterdesk.cases.models import Case, CaseKind
 from waterdesk.cases.selectors import case_get_for_user, case_queue, case_scope
 from waterdesk.cases.services import attachment_add
-from waterdesk.cases.workflow import workflow_for
+from waterdesk.cases.workflow import all_workflows
 from waterdesk.core.errors import InvalidInput, NotFound
 from waterdesk.customers.selectors import customer_get, customer_search
 from waterdesk.customers.services import customer_create
@@ -136,8 +138,9 @@ class CaseReceiptView(APIView):
     @extend_schema(
         operation_id="cases_receipt_pdf",
         summary="Intake receipt (PDF)",
-        description="The printable receipt of a new-connection application: case number, "
-        "materials received and missing, expected completion date.",
+        description="The printable receipt of an application (new connection, ownership "
+        "transfer, usage change): case number, materials received and missing, expected "
+        "completion date.",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
             401: _UNAUTHENTICATED,
@@ -146,7 +149,7 @@ class CaseReceiptView(APIView):
     )
     def get(self, request: Request, public_id) -> HttpResponse:
         case = case_get_for_user(user=request.user, public_id=public_id)
-        if case.kind != CaseKind.NEW_CONNECTION:
+        if case.kind not in CASE_ACTIONS:
             raise NotFound()
         response = HttpResponse(receipt_pdf(case), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
@@ -211,6 +214,63 @@ class NewConnectionIntakeView(_RoleGuardedView):
         return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
 
 
+# --- ownership transfer and usage change ----------------------------------------------
+
+
+class OwnershipTransferIntakeView(_RoleGuardedView):
+    required_permissions = ("applications.intake_ownershiptransfer",)
+
+    @extend_schema(
+        summary="Register an ownership transfer",
+        description="Transfers `account` to a new owner (an existing customer, or one "
+        "registered from `new_customer_data`). Missing materials put the case in "
+        "`materials_pending` with one notice. Then: `verify` → `record_read` (the transfer "
+        "read, by a meter reader or billing clerk) → `complete` (final bill once; with the "
+        "settlement policy and money owed the case waits in `awaiting_settlement` and "
+        "`complete` is retried after payment). Errors: `transfer_in_progress`, `same_owner`, "
+        "`account_closed`, `unknown_material`, `transfer_read_required`, "
+        "`settlement_required`.",
+        request=s.OwnershipTransferIntakeSerializer,
+        responses={
+            201: s.CaseDetailSerializer,
+            400: _INVALID,
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        intake = s.OwnershipTransferIntakeSerializer(data=request.data)
+        intake.is_valid(raise_exception=True)
+        case = changes.ownership_transfer_register(actor=request.user, **intake.validated_data)
+        return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
+
+
+class UsageChangeIntakeView(_RoleGuardedView):
+    required_permissions = ("applications.intake_usagechange",)
+
+    @extend_schema(
+        summary="Register a usage change",
+        description="Changes `account` to `requested_usage` (optionally a special tariff). "
+        "Then: `verify_at_desk` or `assign_survey` → `record_survey`; `approve_change` (with "
+        "the effective date) by an approver; `record_read` on the effective date; `complete` "
+        "(the usage up to the read billed at the old price, the new tariff after it, the "
+        "customer told the new price). Errors: `usage_change_in_progress`, `usage_unchanged`, "
+        "`tariff_category_mismatch`, `change_read_required`.",
+        request=s.UsageChangeIntakeSerializer,
+        responses={
+            201: s.CaseDetailSerializer,
+            400: _INVALID,
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        intake = s.UsageChangeIntakeSerializer(data=request.data)
+        intake.is_valid(raise_exception=True)
+        case = changes.usage_change_register(actor=request.user, **intake.validated_data)
+        return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
+
+
 @dataclass(frozen=True)
 class CaseAction:
     """One workflow action of the API: its input and the service that takes it. The
@@ -220,44 +280,100 @@ class CaseAction:
     service: Callable[..., Case]
 
 
-CASE_ACTIONS: dict[str, CaseAction] = {
-    "supply_materials": CaseAction(
-        s.SupplyMaterialsSerializer, applications.new_connection_supply_materials
-    ),
-    "withdraw": CaseAction(s.WithdrawSerializer, applications.new_connection_withdraw),
-    "assign_survey": CaseAction(
-        s.AssignSurveySerializer, applications.new_connection_assign_survey
-    ),
-    "book_survey": CaseAction(s.BookSurveySerializer, applications.new_connection_book_survey),
-    "submit_survey": CaseAction(
-        s.SubmitSurveySerializer, applications.new_connection_submit_survey
-    ),
-    "review_pass": CaseAction(s.OpinionSerializer, applications.new_connection_review_pass),
-    "review_reject": CaseAction(s.OpinionSerializer, applications.new_connection_review_reject),
-    "record_collective_review": CaseAction(
-        s.CollectiveReviewInputSerializer, applications.new_connection_collective_review_record
-    ),
-    "approve": CaseAction(s.OpinionSerializer, applications.new_connection_approve),
-    "approval_reject": CaseAction(s.OpinionSerializer, applications.new_connection_approval_reject),
-    "assess_fee": CaseAction(s.AssessFeeSerializer, applications.new_connection_assess_fee),
-    "record_payment": CaseAction(
-        s.RecordPaymentSerializer, applications.new_connection_record_payment
-    ),
-    "install_meter": CaseAction(
-        s.InstallMeterSerializer, applications.new_connection_install_meter
-    ),
-    "open_account": CaseAction(s.EmptySerializer, applications.new_connection_open_account),
-    "turn_water_on": CaseAction(s.TurnWaterOnSerializer, applications.new_connection_turn_water_on),
+# The actions of each case kind. An action name shared by several kinds has the same input
+# everywhere (one URL, one documented request body).
+CASE_ACTIONS: dict[str, dict[str, CaseAction]] = {
+    CaseKind.NEW_CONNECTION: {
+        "supply_materials": CaseAction(
+            s.SupplyMaterialsSerializer, applications.new_connection_supply_materials
+        ),
+        "withdraw": CaseAction(s.WithdrawSerializer, applications.new_connection_withdraw),
+        "assign_survey": CaseAction(
+            s.AssignSurveySerializer, applications.new_connection_assign_survey
+        ),
+        "book_survey": CaseAction(s.BookSurveySerializer, applications.new_connection_book_survey),
+        "submit_survey": CaseAction(
+            s.SubmitSurveySerializer, applications.new_connection_submit_survey
+        ),
+        "review_pass": CaseAction(s.OpinionSerializer, applications.new_connection_review_pass),
+        "review_reject": CaseAction(s.OpinionSerializer, applications.new_connection_review_reject),
+        "record_collective_review": CaseAction(
+            s.CollectiveReviewInputSerializer,
+            applications.new_connection_collective_review_record,
+        ),
+        "approve": CaseAction(s.OpinionSerializer, applications.new_connection_approve),
+        "approval_reject": CaseAction(
+            s.OpinionSerializer, applications.new_connection_approval_reject
+        ),
+        "assess_fee": CaseAction(s.AssessFeeSerializer, applications.new_connection_assess_fee),
+        "record_payment": CaseAction(
+            s.RecordPaymentSerializer, applications.new_connection_record_payment
+        ),
+        "install_meter": CaseAction(
+            s.InstallMeterSerializer, applications.new_connection_install_meter
+        ),
+        "open_account": CaseAction(s.EmptySerializer, applications.new_connection_open_account),
+        "turn_water_on": CaseAction(
+            s.TurnWaterOnSerializer, applications.new_connection_turn_water_on
+        ),
+    },
+    CaseKind.OWNERSHIP_TRANSFER: {
+        "supply_materials": CaseAction(
+            s.SupplyMaterialsSerializer, changes.ownership_transfer_supply_materials
+        ),
+        "withdraw": CaseAction(s.WithdrawSerializer, changes.ownership_transfer_withdraw),
+        "verify": CaseAction(s.OpinionSerializer, changes.ownership_transfer_verify),
+        "verification_reject": CaseAction(
+            s.OpinionSerializer, changes.ownership_transfer_verification_reject
+        ),
+        "record_read": CaseAction(s.RecordReadSerializer, changes.ownership_transfer_record_read),
+        "complete": CaseAction(s.CompleteSerializer, changes.ownership_transfer_complete),
+    },
+    CaseKind.USAGE_CHANGE: {
+        "supply_materials": CaseAction(
+            s.SupplyMaterialsSerializer, changes.usage_change_supply_materials
+        ),
+        "withdraw": CaseAction(s.WithdrawSerializer, changes.usage_change_withdraw),
+        "verify_at_desk": CaseAction(s.VerifyUsageSerializer, changes.usage_change_verify_at_desk),
+        "assign_survey": CaseAction(s.AssignSurveySerializer, changes.usage_change_assign_survey),
+        "record_survey": CaseAction(s.RecordSurveySerializer, changes.usage_change_record_survey),
+        "verification_reject": CaseAction(
+            s.OpinionSerializer, changes.usage_change_verification_reject
+        ),
+        "approve_change": CaseAction(s.ApproveChangeSerializer, changes.usage_change_approve),
+        "approval_reject": CaseAction(s.OpinionSerializer, changes.usage_change_approval_reject),
+        "record_read": CaseAction(s.RecordReadSerializer, changes.usage_change_record_read),
+        "complete": CaseAction(s.CompleteSerializer, changes.usage_change_complete),
+    },
 }
+
+
+def _action_serializers() -> dict[str, type[serializers.Serializer]]:
+    """One request serializer per action URL (checked to agree across kinds)."""
+    by_name: dict[str, type[serializers.Serializer]] = {}
+    for actions in CASE_ACTIONS.values():
+        for name, action in actions.items():
+            known = by_name.setdefault(name, action.serializer)
+            if known is not action.serializer:
+                raise ImproperlyConfigured(f"action {name!r} has two different inputs")
+    return by_name
+
+
+ACTION_SERIALIZERS = _action_serializers()
 
 
 class _CaseActionSchema(AutoSchema):
     """One documented operation per action URL, each with its own request body."""
 
     def _transition_labels(self) -> str:
-        workflow = workflow_for(CaseKind.NEW_CONNECTION)
-        moves = [t for t in workflow.transitions if t.action == self.view.action_name]
-        return "; ".join(f"{'/'.join(t.sources)} → {t.target} ({t.permission})" for t in moves)
+        moves = [
+            f"{workflow.kind}: {'/'.join(t.sources)} → {t.target} ({t.permission})"
+            for workflow in all_workflows()
+            if self.view.action_name in CASE_ACTIONS.get(workflow.kind, {})
+            for t in workflow.transitions
+            if t.action == self.view.action_name
+        ]
+        return "; ".join(moves)
 
     def get_operation_id(self) -> str:
         return f"cases_actions_{self.view.action_name}"
@@ -272,7 +388,7 @@ class _CaseActionSchema(AutoSchema):
         )
 
     def get_request_serializer(self):
-        return CASE_ACTIONS[self.view.action_name].serializer
+        return ACTION_SERIALIZERS[self.view.action_name]
 
     def get_response_serializers(self):
         return {
@@ -293,8 +409,10 @@ class CaseActionView(APIView):
     schema = _CaseActionSchema()
 
     def post(self, request: Request, public_id) -> Response:
-        action = CASE_ACTIONS[self.action_name]
         case = case_get_for_user(user=request.user, public_id=public_id)
+        action = CASE_ACTIONS.get(case.kind, {}).get(self.action_name)
+        if action is None:
+            raise NotFound(_("此类工单没有该操作。"), code="unknown_action")
         case_action_check_role(user=request.user, case=case, action=self.action_name)
         payload = action.serializer(data=request.data)
         payload.is_valid(raise_exception=True)

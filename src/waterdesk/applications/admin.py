@@ -7,6 +7,9 @@ from waterdesk.applications.models import (
     MaterialType,
     NewConnection,
     NewConnectionPolicy,
+    OwnershipTransfer,
+    TransferPolicy,
+    UsageChange,
 )
 
 
@@ -17,7 +20,7 @@ class MaterialTypeAdmin(admin.ModelAdmin):
 
 @admin.register(MaterialRequirement)
 class MaterialRequirementAdmin(SimpleHistoryAdmin):
-    list_display = ["case_kind", "material", "customer_kind", "position"]
+    list_display = ["case_kind", "material", "customer_kind", "alternative_group", "position"]
     list_filter = ["case_kind", "customer_kind"]
 
 
@@ -57,3 +60,58 @@ class NewConnectionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(TransferPolicy)
+class TransferPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "require_settlement"]
+
+    def has_add_permission(self, request) -> bool:
+        return not TransferPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class _ReadOnlyCaseDetailAdmin(admin.ModelAdmin):
+    """Case details change only through the workflow services (the case pages)."""
+
+    search_fields = ["case__number", "account__number"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OwnershipTransfer)
+class OwnershipTransferAdmin(_ReadOnlyCaseDetailAdmin):
+    list_display = [
+        "case",
+        "account",
+        "previous_customer",
+        "new_customer",
+        "final_bill",
+        "settlement",
+        "completed_at",
+    ]
+    list_filter = ["settlement"]
+
+
+@admin.register(UsageChange)
+class UsageChangeAdmin(_ReadOnlyCaseDetailAdmin):
+    list_display = [
+        "case",
+        "account",
+        "previous_usage",
+        "requested_usage",
+        "verified_usage",
+        "effective_date",
+        "applied_tariff",
+        "completed_at",
+    ]
+    list_filter = ["requested_usage", "verification_method"]

@@ -1,4 +1,5 @@
-"""Printable documents of the application services: the intake receipt (受理回执).
+"""Printable documents of the application services: the intake receipt (受理回执) of a new
+connection, an ownership transfer or a usage change.
 
 ReportLab with its built-in CID font STSong-Light renders Chinese without any system
 library or font file, so a fresh install prints receipts out of the box.
@@ -7,7 +8,7 @@ library or font file, so a fresh install prints receipts out of the box.
 from io import BytesIO
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -17,11 +18,13 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from waterdesk.applications.selectors import (
+    case_open_material_notice,
+    change_materials_missing,
+    change_materials_received,
     new_connection_materials_missing,
     new_connection_materials_received,
-    new_connection_open_notice,
 )
-from waterdesk.cases.models import Case
+from waterdesk.cases.models import Case, CaseKind
 from waterdesk.core.timeutil import local
 
 FONT = "STSong-Light"
@@ -36,7 +39,35 @@ def _fmt(value) -> str:
     return local(value).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
+def _kind_rows(case: Case) -> list[list[str]]:
+    """What the application asks for, per kind (customer-facing: Chinese)."""
+    if case.kind == CaseKind.OWNERSHIP_TRANSFER:
+        detail = case.ownership_transfer
+        return [
+            ["户号", detail.account.number],
+            ["原户主", detail.previous_customer.name],
+            ["新户主", detail.new_customer.name],
+        ]
+    if case.kind == CaseKind.USAGE_CHANGE:
+        detail = case.usage_change
+        requested = detail.get_requested_usage_display()
+        if detail.requested_tariff is not None:
+            requested = f"{requested}（{detail.requested_tariff.name}）"
+        return [
+            ["户号", detail.account.number],
+            ["原用水性质", str(detail.get_previous_usage_display())],
+            ["申请变更为", str(requested)],
+        ]
+    return []
+
+
 def receipt_pdf(case: Case) -> bytes:
+    """The receipt, in Chinese whatever the clerk's screen language (it is the customer's)."""
+    with translation.override("zh-hans"):
+        return _receipt_pdf(case)
+
+
+def _receipt_pdf(case: Case) -> bytes:
     clock = case.clocks.filter(milestone="complete").first()
     if clock is None:
         expected = "—"
@@ -44,8 +75,12 @@ def receipt_pdf(case: Case) -> bytes:
         expected = "材料补齐之日起计算"
     else:
         expected = local(clock.due_at).strftime("%Y年%m月%d日")
-    missing = new_connection_materials_missing(case)
-    received_names = [m.name for m in new_connection_materials_received(case)]
+    if case.kind == CaseKind.NEW_CONNECTION:
+        missing_names = [m.name for m in new_connection_materials_missing(case)]
+        received_names = [m.name for m in new_connection_materials_received(case)]
+    else:
+        missing_names = [item.name for item in change_materials_missing(case)]
+        received_names = [m.name for m in change_materials_received(case)]
     rows = [
         ["受理编号", case.number],
         ["业务类型", case.get_kind_display()],
@@ -60,8 +95,9 @@ def receipt_pdf(case: Case) -> bytes:
             if case.opened_by
             else "—",
         ],
+        *_kind_rows(case),
         ["已收材料", "、".join(received_names) or "—"],
-        ["需补交材料", "、".join(m.name for m in missing) or "无"],
+        ["需补交材料", "、".join(missing_names) or "无"],
         ["预计办结日期", expected],
     ]
     if case.is_green:
@@ -92,7 +128,7 @@ def receipt_pdf(case: Case) -> bytes:
             _BODY,
         ),
     ]
-    notice = new_connection_open_notice(case)
+    notice = case_open_material_notice(case)
     if notice is not None:
         deadline = notice.deadline.strftime("%Y年%m月%d日")
         story += [

@@ -40,6 +40,15 @@ class MaterialRequirement(models.Model):
         help_text=_("留空表示个人和单位均需提供。"),
     )
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    # Requirements of one case kind sharing a group are alternatives: any one of them
+    # satisfies the group (a usage change needs a business licence OR an authority approval).
+    alternative_group = models.SlugField(
+        _("可替代组"),
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_("同一业务类型下组名相同的材料任交其一即可；留空表示必须提供。"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -343,3 +352,245 @@ class FeeLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} × {self.quantity}"
+
+
+# --- ownership transfer (水表过户) and usage change (用水性质变更) ----------------------------
+
+
+class TransferPolicy(models.Model):
+    """Admin-editable rules of the ownership-transfer workflow (one row)."""
+
+    require_settlement = models.BooleanField(
+        _("过户前须结清欠费"),
+        default=True,
+        help_text=_(
+            "勾选：结清账单出具后账户仍有欠费的，须原户主结清后方可过户；"
+            "不勾选：欠费随账户结转给新户主，并在账户流水中注明。"
+        ),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("过户规则")
+        verbose_name_plural = _("过户规则")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "TransferPolicy":
+        policy = cls.objects.order_by("pk").first()
+        return policy if policy is not None else cls()
+
+
+class OwnershipTransferStatus(models.TextChoices):
+    MATERIALS_PENDING = "materials_pending", _("待补材料")
+    REGISTERED = "registered", _("待核验材料")
+    VERIFIED = "verified", _("待过户抄表结算")
+    AWAITING_SETTLEMENT = "awaiting_settlement", _("待结清欠费")
+    COMPLETED = "completed", _("已过户")
+    REJECTED = "rejected", _("未通过")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class SettlementOutcome(models.TextChoices):
+    NOTHING_OWED = "nothing_owed", _("无欠费")
+    SETTLED = "settled", _("已结清")
+    CARRIED = "carried", _("结转新户主")
+
+
+class OwnershipTransfer(models.Model):
+    """The detail of an ownership-transfer case (水表过户), 1:1 with ``cases.Case``.
+
+    The case's customer is the new owner; ``previous_customer`` is the owner at intake.
+    """
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="ownership_transfer"
+    )
+    account = models.ForeignKey(
+        "customers.Account", verbose_name=_("账户"), on_delete=models.PROTECT, related_name="+"
+    )
+    previous_customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("原户主"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    new_customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("新户主"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    materials_received = models.JSONField(_("已收材料"), default=list, blank=True)
+    verification_opinion = models.TextField(_("核验意见"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("核验时间"), null=True, blank=True)
+    rejection_reason = models.TextField(_("不予办理原因"), blank=True)
+    transfer_read = models.ForeignKey(
+        "billing.MeterRead",
+        verbose_name=_("过户读数"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # One final bill per transfer, issued once (a retried completion reuses it).
+    final_bill = models.OneToOneField(
+        "billing.Bill",
+        verbose_name=_("结清账单"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ownership_transfer",
+    )
+    balance_after_final_bill = models.DecimalField(
+        _("出具结清账单后余额（元）"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+    )
+    settlement = models.CharField(
+        _("欠费处理"), max_length=20, choices=SettlementOutcome.choices, blank=True
+    )
+    carried_balance = models.DecimalField(
+        _("结转金额（元）"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+    )
+    completed_at = models.DateTimeField(_("过户时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("水表过户")
+        verbose_name_plural = _("水表过户")
+        permissions = [
+            ("intake_ownershiptransfer", _("可受理过户申请")),
+            ("verify_ownershiptransfer", _("可核验过户材料")),
+            ("complete_ownershiptransfer", _("可办结过户")),
+        ]
+        indexes = [
+            models.Index(fields=["account"], name="ownershiptransfer_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.case)
+
+
+class UsageChangeStatus(models.TextChoices):
+    MATERIALS_PENDING = "materials_pending", _("待补材料")
+    REGISTERED = "registered", _("待核实用途")
+    SURVEY_ASSIGNED = "survey_assigned", _("待现场核查")
+    VERIFIED = "verified", _("待审批")
+    APPROVED = "approved", _("待变更抄表")
+    COMPLETED = "completed", _("已变更")
+    REJECTED = "rejected", _("未通过")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class VerificationMethod(models.TextChoices):
+    DESK = "desk", _("书面核实")
+    SURVEY = "survey", _("现场核查")
+
+
+class UsageChange(models.Model):
+    """The detail of a usage-change case (用水性质变更), 1:1 with ``cases.Case``."""
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="usage_change"
+    )
+    account = models.ForeignKey(
+        "customers.Account", verbose_name=_("账户"), on_delete=models.PROTECT, related_name="+"
+    )
+    previous_usage = models.CharField(_("原用水性质"), max_length=20, choices=UsageCategory.choices)
+    requested_usage = models.CharField(
+        _("申请用水性质"), max_length=20, choices=UsageCategory.choices
+    )
+    requested_tariff = models.ForeignKey(
+        "billing.Tariff",
+        verbose_name=_("申请执行的特定水价"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    materials_received = models.JSONField(_("已收材料"), default=list, blank=True)
+    # Verification of the actual use (核实实际用途)
+    verification_method = models.CharField(
+        _("核实方式"), max_length=10, choices=VerificationMethod.choices, blank=True
+    )
+    surveyor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核查员"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    survey_findings = models.TextField(_("现场核查情况"), blank=True)
+    verified_usage = models.CharField(
+        _("核实用水性质"), max_length=20, choices=UsageCategory.choices, blank=True
+    )
+    verification_opinion = models.TextField(_("核实意见"), blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    # Approval (审批)
+    approval_opinion = models.TextField(_("审批意见"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    effective_date = models.DateField(_("变更生效日期"), null=True, blank=True)
+    rejection_reason = models.TextField(_("不予办理原因"), blank=True)
+    # Completion (抄表、换价)
+    change_read = models.ForeignKey(
+        "billing.MeterRead",
+        verbose_name=_("变更读数"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The bill up to the change read, at the old price (a bill run may have issued it).
+    split_bill = models.ForeignKey(
+        "billing.Bill",
+        verbose_name=_("变更前结算账单"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    applied_tariff = models.ForeignKey(
+        "billing.Tariff",
+        verbose_name=_("变更后水价"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    price_summary = models.TextField(_("新水价说明"), blank=True)
+    completed_at = models.DateTimeField(_("变更时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("用水性质变更")
+        verbose_name_plural = _("用水性质变更")
+        permissions = [
+            ("intake_usagechange", _("可受理用水性质变更")),
+            ("verify_usagechange", _("可核实用水性质变更")),
+            ("survey_usagechange", _("可现场核查用水性质")),
+            ("approve_usagechange", _("可审批用水性质变更")),
+            ("complete_usagechange", _("可办结用水性质变更")),
+        ]
+        indexes = [
+            models.Index(fields=["account"], name="usagechange_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.case)

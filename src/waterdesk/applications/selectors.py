@@ -1,5 +1,15 @@
-from waterdesk.applications.models import MaterialRequirement, MaterialType, NewConnectionPolicy
-from waterdesk.cases.models import Case
+from dataclasses import dataclass
+
+from waterdesk.applications.models import (
+    MaterialRequirement,
+    MaterialType,
+    NewConnectionPolicy,
+    OwnershipTransfer,
+    UsageChange,
+)
+from waterdesk.billing.models import MeterRead, ReadKind, ReadStatus
+from waterdesk.cases.models import Case, CaseKind
+from waterdesk.core.timeutil import local
 
 
 def materials_required(*, case_kind: str, customer_kind: str) -> list[MaterialType]:
@@ -32,3 +42,128 @@ def new_connection_open_notice(case: Case):
 def new_connection_needs_collective_review(case: Case) -> bool:
     threshold = NewConnectionPolicy.current().collective_review_threshold
     return case.new_connection.needs_collective_review(threshold)
+
+
+# --- ownership transfer and usage change ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One line of a checklist: a single material, or alternatives of which any one will do."""
+
+    materials: tuple[MaterialType, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(material.code for material in self.materials)
+
+    @property
+    def name(self) -> str:
+        # Customer-facing (notices, receipts): Chinese whatever the clerk's language.
+        return "或".join(material.name for material in self.materials)
+
+    def is_met_by(self, received) -> bool:
+        return any(code in received for code in self.codes)
+
+
+def material_checklist(*, case_kind: str, customer_kind: str) -> list[ChecklistItem]:
+    """The checklist of a service for a kind of customer, alternatives grouped together in
+    the position of the group's first material."""
+    requirements = (
+        MaterialRequirement.objects.filter(case_kind=case_kind)
+        .filter(customer_kind__in=["", customer_kind])
+        .select_related("material")
+        .order_by("position", "pk")
+    )
+    items: list[list[MaterialType]] = []
+    groups: dict[str, list[MaterialType]] = {}
+    for requirement in requirements:
+        group = requirement.alternative_group
+        if not group:
+            items.append([requirement.material])
+        elif group in groups:
+            if requirement.material not in groups[group]:
+                groups[group].append(requirement.material)
+        else:
+            groups[group] = [requirement.material]
+            items.append(groups[group])
+    return [ChecklistItem(tuple(materials)) for materials in items]
+
+
+def checklist_missing(checklist: list[ChecklistItem], received) -> list[ChecklistItem]:
+    received = set(received)
+    return [item for item in checklist if not item.is_met_by(received)]
+
+
+def _change_detail(case: Case):
+    if case.kind == CaseKind.OWNERSHIP_TRANSFER:
+        return case.ownership_transfer
+    if case.kind == CaseKind.USAGE_CHANGE:
+        return case.usage_change
+    raise ValueError(f"not a change case: {case.kind}")
+
+
+def change_checklist(case: Case) -> list[ChecklistItem]:
+    """The checklist of a transfer (for the new owner's kind) or a usage change."""
+    return material_checklist(case_kind=case.kind, customer_kind=case.customer.kind)
+
+
+def change_materials_missing(case: Case) -> list[ChecklistItem]:
+    return checklist_missing(change_checklist(case), _change_detail(case).materials_received)
+
+
+def change_materials_received(case: Case) -> list[MaterialType]:
+    codes = _change_detail(case).materials_received
+    return list(MaterialType.objects.filter(code__in=codes).order_by("code"))
+
+
+def case_open_material_notice(case: Case):
+    """The one-time notice of any application kind still waiting for materials, if any."""
+    return case.material_notices.filter(fulfilled_at__isnull=True).first()
+
+
+def transfer_open_for_account(account) -> OwnershipTransfer | None:
+    return (
+        OwnershipTransfer.objects.filter(account=account, case__closed_at__isnull=True)
+        .select_related("case")
+        .first()
+    )
+
+
+def usage_change_open_for_account(account) -> UsageChange | None:
+    return (
+        UsageChange.objects.filter(account=account, case__closed_at__isnull=True)
+        .select_related("case")
+        .first()
+    )
+
+
+def transfer_read_latest(case: Case) -> MeterRead | None:
+    """The newest transfer read of the account taken on or after the intake day (rejected
+    reads do not count). Reads entered on billing's pages count as well as the case's own."""
+    detail = case.ownership_transfer
+    return (
+        MeterRead.objects.filter(
+            account_id=detail.account_id,
+            kind=ReadKind.TRANSFER,
+            read_on__gte=local(case.opened_at).date(),
+        )
+        .exclude(status=ReadStatus.REJECTED)
+        .order_by("-read_on", "-pk")
+        .first()
+    )
+
+
+def change_read_on_effective_date(case: Case) -> MeterRead | None:
+    """The change read of the account on the approved effective date (not rejected)."""
+    detail = case.usage_change
+    if detail.effective_date is None:
+        return None
+    return (
+        MeterRead.objects.filter(
+            account_id=detail.account_id, kind=ReadKind.CHANGE, read_on=detail.effective_date
+        )
+        .exclude(status=ReadStatus.REJECTED)
+        .order_by("-pk")
+        .first()
+    )

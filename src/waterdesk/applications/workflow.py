@@ -1,8 +1,11 @@
-"""The new-connection workflow (新装开户): every status, every move, and who may make it."""
+"""The workflows of the application services — new connection (新装开户), ownership transfer
+(水表过户) and usage change (用水性质变更): every status, every move, and who may make it."""
 
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.applications.models import NewConnectionStatus as S
+from waterdesk.applications.models import OwnershipTransferStatus as T
+from waterdesk.applications.models import UsageChangeStatus as U
 from waterdesk.cases.models import CaseKind
 from waterdesk.cases.workflow import Transition, Workflow, register
 
@@ -63,5 +66,137 @@ NEW_CONNECTION = register(
             Transition("turn_water_on", (S.ACCOUNT_OPENED,), S.COMPLETED, _INSTALL, _("通水")),
         ],
         terminal=frozenset({S.COMPLETED, S.REJECTED, S.WITHDRAWN}),
+    )
+)
+
+
+# --- ownership transfer ----------------------------------------------------------------
+# Intake clerks register, verify the materials and complete; meter readers and billing
+# clerks (billing.add_meterread) record the transfer read from the case page. Completing
+# issues the old owner's final bill once; when the policy requires settlement and money is
+# still owed, the same service parks the case in "awaiting_settlement" (an internal move,
+# not offered as a button) and completing is retried after the old owner has paid.
+
+# Moves a service makes on its own (never offered as a button or an API action).
+INTERNAL_ACTIONS = frozenset({"await_settlement"})
+
+_TRANSFER_INTAKE = "applications.intake_ownershiptransfer"
+_TRANSFER_VERIFY = "applications.verify_ownershiptransfer"
+_TRANSFER_COMPLETE = "applications.complete_ownershiptransfer"
+READ_PERMISSION = "billing.add_meterread"
+
+OWNERSHIP_TRANSFER = register(
+    Workflow(
+        kind=CaseKind.OWNERSHIP_TRANSFER,
+        transitions=[
+            Transition(
+                "supply_materials",
+                (T.MATERIALS_PENDING,),
+                T.REGISTERED,
+                _TRANSFER_INTAKE,
+                _("补齐材料"),
+            ),
+            Transition(
+                "withdraw",
+                (T.MATERIALS_PENDING, T.REGISTERED, T.VERIFIED, T.AWAITING_SETTLEMENT),
+                T.WITHDRAWN,
+                _TRANSFER_INTAKE,
+                _("撤回申请"),
+            ),
+            Transition("verify", (T.REGISTERED,), T.VERIFIED, _TRANSFER_VERIFY, _("材料核验通过")),
+            Transition(
+                "verification_reject",
+                (T.REGISTERED,),
+                T.REJECTED,
+                _TRANSFER_VERIFY,
+                _("材料核验不通过"),
+            ),
+            # Recording the read does not move the case: the completion checks for it.
+            Transition(
+                "record_read", (T.VERIFIED,), T.VERIFIED, READ_PERMISSION, _("录入过户读数")
+            ),
+            Transition(
+                "await_settlement",
+                (T.VERIFIED,),
+                T.AWAITING_SETTLEMENT,
+                _TRANSFER_COMPLETE,
+                _("等待结清欠费"),
+            ),
+            Transition(
+                "complete",
+                (T.VERIFIED, T.AWAITING_SETTLEMENT),
+                T.COMPLETED,
+                _TRANSFER_COMPLETE,
+                _("办理过户"),
+            ),
+        ],
+        terminal=frozenset({T.COMPLETED, T.REJECTED, T.WITHDRAWN}),
+    )
+)
+
+# --- usage change ----------------------------------------------------------------------
+# Intake clerks register and verify the actual use at the desk or send a surveyor; the
+# surveyor reports the findings; an approver approves (with the effective date) or rejects;
+# the change read is recorded on the effective date; the intake clerk completes (new tariff
+# and category from the effective date, the customer told the new price).
+
+_CHANGE_INTAKE = "applications.intake_usagechange"
+_CHANGE_VERIFY = "applications.verify_usagechange"
+_CHANGE_SURVEY = "applications.survey_usagechange"
+_CHANGE_APPROVE = "applications.approve_usagechange"
+_CHANGE_COMPLETE = "applications.complete_usagechange"
+
+USAGE_CHANGE = register(
+    Workflow(
+        kind=CaseKind.USAGE_CHANGE,
+        transitions=[
+            Transition(
+                "supply_materials",
+                (U.MATERIALS_PENDING,),
+                U.REGISTERED,
+                _CHANGE_INTAKE,
+                _("补齐材料"),
+            ),
+            Transition(
+                "withdraw",
+                (U.MATERIALS_PENDING, U.REGISTERED, U.SURVEY_ASSIGNED, U.VERIFIED, U.APPROVED),
+                U.WITHDRAWN,
+                _CHANGE_INTAKE,
+                _("撤回申请"),
+            ),
+            Transition(
+                "verify_at_desk", (U.REGISTERED,), U.VERIFIED, _CHANGE_VERIFY, _("书面核实用途")
+            ),
+            Transition(
+                "assign_survey",
+                (U.REGISTERED,),
+                U.SURVEY_ASSIGNED,
+                _CHANGE_VERIFY,
+                _("派发现场核查"),
+            ),
+            Transition(
+                "record_survey",
+                (U.SURVEY_ASSIGNED,),
+                U.VERIFIED,
+                _CHANGE_SURVEY,
+                _("提交核查结果"),
+            ),
+            Transition(
+                "verification_reject",
+                (U.REGISTERED,),
+                U.REJECTED,
+                _CHANGE_VERIFY,
+                _("核实不通过"),
+            ),
+            Transition("approve_change", (U.VERIFIED,), U.APPROVED, _CHANGE_APPROVE, _("审批通过")),
+            Transition(
+                "approval_reject", (U.VERIFIED,), U.REJECTED, _CHANGE_APPROVE, _("审批不通过")
+            ),
+            Transition(
+                "record_read", (U.APPROVED,), U.APPROVED, READ_PERMISSION, _("录入变更读数")
+            ),
+            Transition("complete", (U.APPROVED,), U.COMPLETED, _CHANGE_COMPLETE, _("办结变更")),
+        ],
+        terminal=frozenset({U.COMPLETED, U.REJECTED, U.WITHDRAWN}),
     )
 )

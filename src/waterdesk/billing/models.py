@@ -319,6 +319,7 @@ class MeterRead(models.Model):
     )
     consumption = _volume_field(_("用水量（m³）"), null=True, blank=True)
     issues = models.JSONField(_("校验问题"), default=list, blank=True)  # codes, see billing.reading
+    note = models.CharField(_("备注"), max_length=300, blank=True)
     import_batch = models.ForeignKey(
         ReadImport, on_delete=models.PROTECT, null=True, blank=True, related_name="reads"
     )
@@ -355,6 +356,51 @@ class MeterRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meter} {self.read_on} {self.value}"
+
+
+class ReadingPolicy(models.Model):
+    """The thresholds of read validation (``billing.reading``); one row (pk 1), edited in
+    the admin. Without the row the defaults apply."""
+
+    jump_factor = models.DecimalField(
+        _("突增倍数"),
+        max_digits=5,
+        decimal_places=2,
+        default=3,
+        help_text=_("本次用水量超过历史日均用水量×间隔天数的此倍数时，转人工复核。"),
+    )
+    history_reads = models.PositiveSmallIntegerField(
+        _("历史读数个数"), default=6, help_text=_("计算日均用水量所用的最近已审核读数个数。")
+    )
+    min_history_reads = models.PositiveSmallIntegerField(
+        _("最少历史读数"),
+        default=3,
+        help_text=_("已审核读数少于此数时不做突增判断。"),
+    )
+    jump_min_volume = _volume_field(
+        _("突增最小水量（m³）"),
+        default=5,
+        help_text=_("用水量不超过此值时不判为突增（用于历史用水接近零的账户）。"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("抄表校验规则")
+        verbose_name_plural = _("抄表校验规则")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="readingpolicy_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(jump_factor__gte=1), name="readingpolicy_jump_factor_min"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_history_reads__gte=1)
+                & models.Q(history_reads__gte=models.F("min_history_reads")),
+                name="readingpolicy_history_reads",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
 
 
 # --- bill runs, bills, ledger ---------------------------------------------------------------

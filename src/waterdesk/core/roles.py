@@ -35,6 +35,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "applications.assess_fee_newconnection",
         "applications.record_payment_newconnection",
         "applications.open_account_newconnection",
+        "applications.intake_ownershiptransfer",
+        "applications.verify_ownershiptransfer",
+        "applications.complete_ownershiptransfer",
+        "applications.intake_usagechange",
+        "applications.verify_usagechange",
+        "applications.complete_usagechange",
     ],
     Role.SURVEYOR: [
         "cases.add_attachment",
@@ -44,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_meter",
         "applications.survey_newconnection",
         "applications.install_meter_newconnection",
+        "applications.survey_usagechange",
     ],
     Role.REVIEWER: [
         "customers.view_customer",
@@ -57,6 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_account",
         "applications.approve_newconnection",
         "applications.collective_review_newconnection",
+        "applications.approve_usagechange",
     ],
     Role.METER_READER: [
         "customers.view_account",

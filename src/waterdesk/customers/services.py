@@ -263,6 +263,57 @@ def account_open(
     return account
 
 
+@transaction.atomic
+def account_transfer_owner(
+    *, actor: Actor, account: Account, new_customer: Customer, reason: str = ""
+) -> Account:
+    """Move ``account`` to ``new_customer`` (水表过户): the account keeps its number, premise,
+    meters, reads and ledger; its history records the old owner, who did it and ``reason``
+    (e.g. the case number)."""
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if locked.status == AccountStatus.CLOSED:
+        raise InvalidInput(
+            format_lazy(_("账户{number}已销户。"), number=locked.number),
+            code="account_closed",
+            field="account",
+        )
+    if new_customer is None or new_customer.pk is None:
+        raise InvalidInput(_("请选择新户主。"), code="invalid_customer", field="customer")
+    if new_customer.pk == locked.customer_id:
+        raise InvalidInput(_("新户主与原户主相同，无需过户。"), code="same_owner", field="customer")
+    locked.customer = new_customer
+    _stamp(locked, actor)
+    locked._change_reason = str(reason or "")[:100]
+    locked.save(update_fields=["customer"])
+    return locked
+
+
+@transaction.atomic
+def account_change_usage(
+    *, actor: Actor, account: Account, usage_category: str, reason: str = ""
+) -> Account:
+    """Change the usage category of ``account`` (用水性质变更); unchanged is a no-op. The
+    prices follow from billing's account tariff rows, not from this field alone."""
+    if usage_category not in UsageCategory.values:
+        raise InvalidInput(
+            _("用水性质不正确。"), code="invalid_usage_category", field="usage_category"
+        )
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    if locked.status == AccountStatus.CLOSED:
+        raise InvalidInput(
+            format_lazy(_("账户{number}已销户。"), number=locked.number),
+            code="account_closed",
+            field="account",
+        )
+    if locked.usage_category == usage_category:
+        return locked
+    locked.usage_category = usage_category
+    _stamp(locked, actor)
+    locked._change_reason = str(reason or "")[:100]
+    locked.save(update_fields=["usage_category"])
+    return locked
+
+
 def _next_account_number() -> str:
     """Take the next number from the sequence row.
 

@@ -8,15 +8,21 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.applications.models import CollectiveDecision, FeeItem
 from waterdesk.applications.selectors import (
+    change_materials_missing,
+    material_checklist,
     materials_required,
     new_connection_materials_missing,
 )
+from waterdesk.billing.models import Tariff
 from waterdesk.cases.models import CaseKind, Channel, Priority
 from waterdesk.core.errors import DomainError
+from waterdesk.core.timeutil import local
 from waterdesk.customers.models import CustomerKind, SupplyZone, UsageCategory
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -144,6 +150,131 @@ class IntakeForm(DomainErrorMixin, forms.Form):
         }
 
 
+def checklist_material_choices(case_kind: str) -> list[tuple[str, str]]:
+    """Every material of a change kind's checklist, labelled with whom it applies to and
+    whether it is one of alternatives."""
+    person = material_checklist(case_kind=case_kind, customer_kind=CustomerKind.PERSON)
+    organisation = material_checklist(case_kind=case_kind, customer_kind=CustomerKind.ORGANISATION)
+    person_codes = {code for item in person for code in item.codes}
+    organisation_codes = {code for item in organisation for code in item.codes}
+    choices, seen = [], set()
+    for item in [*person, *organisation]:
+        for material in item.materials:
+            if material.code in seen:
+                continue
+            seen.add(material.code)
+            label = material.name
+            if material.code not in organisation_codes:
+                label = _("%(name)s（个人）") % {"name": label}
+            elif material.code not in person_codes:
+                label = _("%(name)s（单位）") % {"name": label}
+            if len(item.materials) > 1:
+                label = _("%(name)s（与%(others)s任交其一）") % {
+                    "name": label,
+                    "others": "、".join(m.name for m in item.materials if m != material),
+                }
+            choices.append((material.code, label))
+    return choices
+
+
+class _ChangeIntakeForm(DomainErrorMixin, forms.Form):
+    """Fields shared by the transfer and usage-change intake: the account (by number), the
+    contact, the materials and the priority."""
+
+    field_aliases = {"phone": "contact_phone", "account": "account_number"}
+    case_kind = ""
+
+    account_number = forms.CharField(
+        label=_("户号"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    channel = forms.ChoiceField(
+        label=_("受理渠道"), choices=Channel.choices, initial=Channel.COUNTER
+    )
+    contact_name = forms.CharField(label=_("联系人"), max_length=100)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
+    materials_received = forms.MultipleChoiceField(
+        label=_("已收材料"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    priority = forms.ChoiceField(
+        label=_("优先级"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    green_channel_reason = forms.CharField(label=_("绿色通道原因"), max_length=200, required=False)
+    summary = forms.CharField(label=_("摘要"), required=False, widget=_text_area(3))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["materials_received"].choices = checklist_material_choices(self.case_kind)
+        # The account summary appears under the number as it is typed.
+        self.fields["account_number"].widget.attrs.update(
+            {
+                "hx-get": reverse("workbench:account_lookup"),
+                "hx-trigger": "input changed delay:400ms, change",
+                "hx-target": "#account-result",
+            }
+        )
+
+    def clean_account_number(self) -> str:
+        return "".join(self.cleaned_data["account_number"].split())
+
+    def service_kwargs(self) -> dict:
+        """The shared service arguments (without actor and account)."""
+        data = self.cleaned_data
+        return {
+            "channel": data["channel"],
+            "contact_name": data["contact_name"],
+            "contact_phone": data["contact_phone"],
+            "materials_received": list(data["materials_received"]),
+            "priority": data["priority"],
+            "green_channel_reason": data["green_channel_reason"],
+            "summary": data["summary"],
+        }
+
+
+class TransferIntakeForm(_ChangeIntakeForm):
+    """An ownership transfer; the new owner is picked (``customer``) or entered in the
+    separate ``CustomerForm``."""
+
+    field_aliases = {**_ChangeIntakeForm.field_aliases, "new_customer": "customer"}
+    case_kind = CaseKind.OWNERSHIP_TRANSFER
+
+    customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+
+class TariffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return _("%(name)s（%(usage)s）") % {
+            "name": obj.name,
+            "usage": obj.get_usage_category_display(),
+        }
+
+
+class UsageChangeIntakeForm(_ChangeIntakeForm):
+    case_kind = CaseKind.USAGE_CHANGE
+
+    requested_usage = forms.ChoiceField(
+        label=_("申请变更为"), choices=UsageCategory.choices, initial=UsageCategory.NON_RESIDENTIAL
+    )
+    requested_tariff = TariffChoiceField(
+        label=_("申请执行的特定水价"),
+        queryset=Tariff.objects.order_by("usage_category", "code"),
+        required=False,
+        empty_label=_("按该用水性质的默认水价"),
+    )
+
+    def service_kwargs(self) -> dict:
+        return {
+            **super().service_kwargs(),
+            "requested_usage": self.cleaned_data["requested_usage"],
+            "requested_tariff": self.cleaned_data["requested_tariff"],
+        }
+
+
+class AccountLookupForm(forms.Form):
+    account_number = forms.CharField(label=_("户号"), max_length=30, required=False)
+
+
 class CustomerSearchForm(forms.Form):
     q = forms.CharField(
         label=_("查找客户"),
@@ -187,8 +318,18 @@ class SupplyMaterialsForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        missing = new_connection_materials_missing(self.case) if self.case is not None else []
-        self.fields["materials"].choices = [(m.code, m.name) for m in missing]
+        if self.case is None:
+            choices = []
+        elif self.case.kind == CaseKind.NEW_CONNECTION:
+            choices = [(m.code, m.name) for m in new_connection_materials_missing(self.case)]
+        else:
+            # Each alternative of a "one of" item is offered on its own.
+            choices = [
+                (material.code, material.name)
+                for item in change_materials_missing(self.case)
+                for material in item.materials
+            ]
+        self.fields["materials"].choices = choices
 
     def service_kwargs(self) -> dict:
         return {
@@ -387,23 +528,96 @@ class TurnWaterOnForm(ActionForm):
     note = forms.CharField(label=_("备注"), required=False, max_length=500)
 
 
+# --- ownership transfer and usage change: case actions --------------------------------
+
+
+def _today():
+    return local(timezone.now()).date()
+
+
+class RecordReadForm(ActionForm):
+    """The transfer read (any day from intake on) or the change read (the effective date)."""
+
+    value = forms.DecimalField(
+        label=_("读数"), min_value=Decimal("0"), max_digits=12, decimal_places=2
+    )
+    read_on = forms.DateField(label=_("抄表日期"), widget=DateInput())
+    note = forms.CharField(label=_("备注"), required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        detail = getattr(self.case, "usage_change", None) if self.case is not None else None
+        if detail is not None and self.case.kind == CaseKind.USAGE_CHANGE:
+            self.fields["read_on"].initial = detail.effective_date
+            self.fields["read_on"].disabled = True
+            self.fields["read_on"].help_text = _("变更读数须于生效日期抄录。")
+        else:
+            self.fields["read_on"].initial = _today()
+
+
+class CompleteForm(ActionForm):
+    note = forms.CharField(label=_("备注"), required=False, max_length=500)
+
+
+class VerifyUsageForm(ActionForm):
+    verified_usage = forms.ChoiceField(label=_("核实的用水性质"), choices=UsageCategory.choices)
+    opinion = forms.CharField(label=_("核实意见"), widget=_text_area(3))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        detail = getattr(self.case, "usage_change", None) if self.case is not None else None
+        if detail is not None and not self.is_bound:
+            self.fields["verified_usage"].initial = detail.requested_usage
+
+
+class AssignChangeSurveyForm(ActionForm):
+    surveyor = SurveyorChoiceField(label=_("核查员"), queryset=None, empty_label=_("请选择"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["surveyor"].queryset = users_with_permission("applications.survey_usagechange")
+
+
+class RecordSurveyForm(VerifyUsageForm):
+    findings = forms.CharField(label=_("现场核查情况"), widget=_text_area(3))
+
+    field_order = ["findings", "verified_usage", "opinion"]
+
+
+class ApproveChangeForm(ActionForm):
+    effective_date = forms.DateField(
+        label=_("变更生效日期"),
+        widget=DateInput(),
+        help_text=_("当日抄录变更读数；抄表前的用水按原水价结算。"),
+    )
+    opinion = forms.CharField(label=_("审批意见"), widget=_text_area(3))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["effective_date"].initial = _today()
+
+
 # --- supervisor -----------------------------------------------------------------------
 
 
 def open_status_choices() -> list[tuple[str, str]]:
-    """Every non-terminal status of every case kind, labelled."""
+    """Every non-terminal status of every case kind, labelled. A value several kinds share
+    (e.g. "registered") appears once with each kind's label: filtering by it finds them all."""
     from waterdesk.cases.workflow import all_workflows
     from waterdesk.workbench.templatetags.workbench_tags import STATUS_ENUMS
 
-    choices = []
+    labels: dict[str, list[str]] = {}
     for workflow in all_workflows():
         enum = STATUS_ENUMS.get(workflow.kind)
         if enum is None:
             continue
-        choices += [
-            (value, label) for value, label in enum.choices if value not in workflow.terminal
-        ]
-    return choices
+        for value, label in enum.choices:
+            if value in workflow.terminal:
+                continue
+            names = labels.setdefault(value, [])
+            if str(label) not in names:
+                names.append(str(label))
+    return [(value, " / ".join(names)) for value, names in labels.items()]
 
 
 class SupervisorFilterForm(forms.Form):

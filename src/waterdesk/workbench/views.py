@@ -24,15 +24,27 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from waterdesk.applications import changes
 from waterdesk.applications import services as applications
 from waterdesk.applications.documents import receipt_pdf
-from waterdesk.applications.models import CollectiveDecision, CollectiveReview
+from waterdesk.applications.models import (
+    CollectiveDecision,
+    CollectiveReview,
+    OwnershipTransferStatus,
+    TransferPolicy,
+)
 from waterdesk.applications.selectors import (
+    change_checklist,
+    change_materials_missing,
+    change_materials_received,
+    change_read_on_effective_date,
     materials_required,
     new_connection_materials_missing,
     new_connection_materials_received,
     new_connection_needs_collective_review,
+    transfer_read_latest,
 )
+from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.cases.models import Case, CaseKind
 from waterdesk.cases.selectors import (
     case_available_actions,
@@ -46,7 +58,7 @@ from waterdesk.cases.services import attachment_add as attachment_add_service
 from waterdesk.cases.workflow import Transition, all_workflows, workflow_for
 from waterdesk.core.errors import DomainError, IllegalTransition, NotFound, NotPermitted
 from waterdesk.customers.forms import CustomerForm
-from waterdesk.customers.selectors import customer_get, customer_search
+from waterdesk.customers.selectors import account_get_by_number, customer_get, customer_search
 from waterdesk.sla.calendar import load_calendar
 from waterdesk.sla.models import ClockState, SlaClock
 from waterdesk.sla.selectors import case_clocks, clock_status_label
@@ -74,6 +86,32 @@ def is_desk_staff(user) -> bool:
 
 def has_perm(permission: str) -> Callable[..., bool]:
     return lambda user: user.has_perm(permission)
+
+
+INTAKE_PERMISSIONS = (
+    "applications.intake_newconnection",
+    "applications.intake_ownershiptransfer",
+    "applications.intake_usagechange",
+)
+# The intake permission of each application kind.
+KIND_INTAKE_PERMISSION = dict(
+    zip(
+        (CaseKind.NEW_CONNECTION, CaseKind.OWNERSHIP_TRANSFER, CaseKind.USAGE_CHANGE),
+        INTAKE_PERMISSIONS,
+        strict=True,
+    )
+)
+
+
+def may_intake(user) -> bool:
+    """Registers applications of at least one kind."""
+    return any(user.has_perm(permission) for permission in INTAKE_PERMISSIONS)
+
+
+def may_look_up_accounts(user) -> bool:
+    return user.has_perm("applications.intake_ownershiptransfer") or user.has_perm(
+        "applications.intake_usagechange"
+    )
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -220,9 +258,7 @@ def customer_search_results(request: HttpRequest) -> HttpResponse:
     """The results partial: of the customers page, or with "pick" buttons for intake."""
     form = forms.CustomerSearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    pick = request.GET.get("pick") == "1" and request.user.has_perm(
-        "applications.intake_newconnection"
-    )
+    pick = request.GET.get("pick") == "1" and may_intake(request.user)
     limit = CUSTOMER_SEARCH_LIMIT if pick else CUSTOMER_PAGE_LIMIT
     context = {
         "query": query,
@@ -233,7 +269,7 @@ def customer_search_results(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@desk_view(has_perm("applications.intake_newconnection"))
+@desk_view(may_intake)
 def customer_pick(request: HttpRequest, public_id) -> HttpResponse:
     """The chosen customer on the intake form (a hidden input and a summary)."""
     customer = customer_get(public_id=public_id)
@@ -302,6 +338,132 @@ def intake(request: HttpRequest) -> HttpResponse:
     return render(request, "workbench/intake.html", context, status=status)
 
 
+def _lookup_account(form, number: str):
+    """The account with this number, or a form error on ``account_number``."""
+    try:
+        return account_get_by_number(number)
+    except NotFound:
+        form.add_error("account_number", _("未找到户号为 %(number)s 的账户。") % {"number": number})
+        return None
+
+
+@require_GET
+@desk_view(may_look_up_accounts)
+def account_lookup(request: HttpRequest) -> HttpResponse:
+    """The account summary of the change intake pages (htmx partial)."""
+    form = forms.AccountLookupForm(request.GET or None)
+    number = "".join(form.cleaned_data["account_number"].split()) if form.is_valid() else ""
+    account = None
+    if number:
+        try:
+            account = account_get_by_number(number)
+        except NotFound:
+            account = None
+    context = {"account": account, "number": number}
+    if account is not None:
+        context["balance"] = account_balance(account)
+    return render(request, "workbench/partials/account_lookup_result.html", context)
+
+
+def _change_intake_context(request: HttpRequest, form, account, **extra) -> dict:
+    if account is None and request.method == "GET" and request.GET.get("account"):
+        try:  # linked with ?account=<number>: show the account at once
+            account = account_get_by_number(request.GET["account"])
+        except NotFound:
+            account = None
+    context = {"form": form, "account": account, **extra}
+    if account is not None:
+        context["balance"] = account_balance(account)
+    return context
+
+
+@require_http_methods(["GET", "POST"])
+@desk_view(has_perm("applications.intake_ownershiptransfer"))
+def intake_transfer(request: HttpRequest) -> HttpResponse:
+    """Ownership transfer intake: the account by number, the new owner picked or entered."""
+    data = request.POST if request.method == "POST" else None
+    form = forms.TransferIntakeForm(
+        data, initial={"account_number": request.GET.get("account", "")}
+    )
+    customer_form = CustomerForm(data, prefix="new", use_required_attribute=False)
+    picked = account = None
+    status = 200
+    if request.method == "POST":
+        picked_id = request.POST.get("customer", "").strip()
+        if picked_id:
+            try:
+                picked = customer_get(public_id=picked_id)
+            except NotFound:
+                form.add_error("customer", _("所选客户不存在，请重新查找。"))
+        customer_ok = picked is not None or (not picked_id and customer_form.is_valid())
+        form_ok = form.is_valid()
+        if form_ok:
+            account = _lookup_account(form, form.cleaned_data["account_number"])
+        if form_ok and account is not None and customer_ok:
+            try:
+                case = changes.ownership_transfer_register(
+                    actor=request.user,
+                    account=account,
+                    new_customer=picked,
+                    new_customer_data=None if picked is not None else customer_form.cleaned_data,
+                    **form.service_kwargs(),
+                )
+            except NotPermitted:
+                raise
+            except DomainError as error:
+                _route_intake_error(error, form, None if picked is not None else customer_form)
+            else:
+                messages.success(
+                    request, _("已受理，受理编号 %(number)s。") % {"number": case.number}
+                )
+                return redirect("workbench:case", public_id=case.public_id)
+        status = 400
+        if picked is not None:
+            customer_form = CustomerForm(prefix="new", use_required_attribute=False)
+    context = _change_intake_context(
+        request,
+        form,
+        account,
+        customer_form=customer_form,
+        picked=picked,
+        search_form=forms.CustomerSearchForm(),
+        policy=TransferPolicy.current(),
+    )
+    return render(request, "workbench/intake_transfer.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@desk_view(has_perm("applications.intake_usagechange"))
+def intake_usage_change(request: HttpRequest) -> HttpResponse:
+    """Usage change intake: the account by number, the requested category and materials."""
+    data = request.POST if request.method == "POST" else None
+    form = forms.UsageChangeIntakeForm(
+        data, initial={"account_number": request.GET.get("account", "")}
+    )
+    account = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            account = _lookup_account(form, form.cleaned_data["account_number"])
+        if account is not None and not form.errors:
+            try:
+                case = changes.usage_change_register(
+                    actor=request.user, account=account, **form.service_kwargs()
+                )
+            except NotPermitted:
+                raise
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(
+                    request, _("已受理，受理编号 %(number)s。") % {"number": case.number}
+                )
+                return redirect("workbench:case", public_id=case.public_id)
+        status = 400
+    context = _change_intake_context(request, form, account)
+    return render(request, "workbench/intake_usage_change.html", context, status=status)
+
+
 # --- the case page --------------------------------------------------------------------
 
 
@@ -350,6 +512,40 @@ ACTIONS: dict[str, dict[str, ActionSpec]] = {
             forms.TurnWaterOnForm, applications.new_connection_turn_water_on
         ),
     },
+    CaseKind.OWNERSHIP_TRANSFER: {
+        "supply_materials": ActionSpec(
+            forms.SupplyMaterialsForm, changes.ownership_transfer_supply_materials
+        ),
+        "withdraw": ActionSpec(
+            forms.WithdrawForm, changes.ownership_transfer_withdraw, "secondary"
+        ),
+        "verify": ActionSpec(forms.OpinionForm, changes.ownership_transfer_verify),
+        "verification_reject": ActionSpec(
+            forms.RejectForm, changes.ownership_transfer_verification_reject, "secondary"
+        ),
+        "record_read": ActionSpec(forms.RecordReadForm, changes.ownership_transfer_record_read),
+        "complete": ActionSpec(forms.CompleteForm, changes.ownership_transfer_complete),
+    },
+    CaseKind.USAGE_CHANGE: {
+        "supply_materials": ActionSpec(
+            forms.SupplyMaterialsForm, changes.usage_change_supply_materials
+        ),
+        "withdraw": ActionSpec(forms.WithdrawForm, changes.usage_change_withdraw, "secondary"),
+        "verify_at_desk": ActionSpec(forms.VerifyUsageForm, changes.usage_change_verify_at_desk),
+        "assign_survey": ActionSpec(
+            forms.AssignChangeSurveyForm, changes.usage_change_assign_survey
+        ),
+        "record_survey": ActionSpec(forms.RecordSurveyForm, changes.usage_change_record_survey),
+        "verification_reject": ActionSpec(
+            forms.RejectForm, changes.usage_change_verification_reject, "secondary"
+        ),
+        "approve_change": ActionSpec(forms.ApproveChangeForm, changes.usage_change_approve),
+        "approval_reject": ActionSpec(
+            forms.RejectForm, changes.usage_change_approval_reject, "secondary"
+        ),
+        "record_read": ActionSpec(forms.RecordReadForm, changes.usage_change_record_read),
+        "complete": ActionSpec(forms.CompleteForm, changes.usage_change_complete),
+    },
 }
 
 
@@ -369,6 +565,9 @@ def visible_actions(case: Case, user) -> list[Transition]:
     """The actions the page offers: the user's available ones, minus those the service
     would refuse anyway (another surveyor's visit, approval before a required meeting)."""
     available = case_available_actions(case=case, user=user)
+    if case.kind == CaseKind.USAGE_CHANGE:
+        surveyor_id = case.usage_change.surveyor_id
+        return [t for t in available if t.action != "record_survey" or surveyor_id == user.pk]
     if case.kind != CaseKind.NEW_CONNECTION or not available:
         return available
     detail = case.new_connection
@@ -412,10 +611,14 @@ def _action_panels(
 
 
 def _material_choices(case: Case) -> list[tuple[str, str]]:
-    if case.kind != CaseKind.NEW_CONNECTION or case.customer is None:
+    if case.customer is None:
         return []
-    required = materials_required(case_kind=case.kind, customer_kind=case.customer.kind)
-    return [(m.code, m.name) for m in required]
+    if case.kind == CaseKind.NEW_CONNECTION:
+        required = materials_required(case_kind=case.kind, customer_kind=case.customer.kind)
+        return [(m.code, m.name) for m in required]
+    if case.kind in (CaseKind.OWNERSHIP_TRANSFER, CaseKind.USAGE_CHANGE):
+        return [(m.code, m.name) for item in change_checklist(case) for m in item.materials]
+    return []
 
 
 def _new_connection_context(case: Case) -> dict:
@@ -430,6 +633,39 @@ def _new_connection_context(case: Case) -> dict:
         .first(),
         "fee_lines": list(case.fee_lines.select_related("item")),
         "needs_collective_review": new_connection_needs_collective_review(case),
+    }
+
+
+def _change_materials_context(case: Case) -> dict:
+    return {
+        "materials_received": change_materials_received(case),
+        "materials_missing": change_materials_missing(case),
+        "notices": list(case.material_notices.select_related("issued_by").order_by("issued_at")),
+    }
+
+
+def _ownership_transfer_context(case: Case) -> dict:
+    detail = case.ownership_transfer
+    is_open = case.is_open
+    return {
+        "detail": detail,
+        "detail_template": "workbench/partials/ownership_transfer_details.html",
+        **_change_materials_context(case),
+        "transfer_read": detail.transfer_read or (transfer_read_latest(case) if is_open else None),
+        "balance": account_balance(detail.account) if is_open else None,
+        "awaiting_settlement": case.status == OwnershipTransferStatus.AWAITING_SETTLEMENT,
+        "policy": TransferPolicy.current(),
+    }
+
+
+def _usage_change_context(case: Case) -> dict:
+    detail = case.usage_change
+    return {
+        "detail": detail,
+        "detail_template": "workbench/partials/usage_change_details.html",
+        **_change_materials_context(case),
+        "change_read": detail.change_read
+        or (change_read_on_effective_date(case) if case.is_open else None),
     }
 
 
@@ -454,10 +690,15 @@ def render_case(
         "can_attach": user.has_perm("cases.add_attachment"),
         "attachment_form": attachment_form
         or forms.AttachmentForm(material_choices=_material_choices(case)),
-        "can_print_receipt": case.kind == CaseKind.NEW_CONNECTION and _may_print_receipt(user),
+        "can_print_receipt": case.kind in KIND_INTAKE_PERMISSION and _may_print_receipt(user),
     }
     if case.kind == CaseKind.NEW_CONNECTION:
         context.update(_new_connection_context(case))
+        context["detail_template"] = "workbench/partials/new_connection_details.html"
+    elif case.kind == CaseKind.OWNERSHIP_TRANSFER:
+        context.update(_ownership_transfer_context(case))
+    elif case.kind == CaseKind.USAGE_CHANGE:
+        context.update(_usage_change_context(case))
     return render(request, "workbench/case.html", context, status=status)
 
 
@@ -497,11 +738,16 @@ def case_action(request: HttpRequest, public_id, action: str) -> HttpResponse:
         messages.error(request, str(error.message))
         case = case_get_for_user(user=request.user, public_id=public_id)
         return render_case(request, case, failed=(action, form), status=error.http_status)
-    label = workflow_for(case.kind).get(action, case.status).label
+    transition = workflow_for(case.kind).get(action, case.status)
     if updated.status == case.status:
         messages.info(request, _("已记录。"))
+    elif updated.status != transition.target:
+        # The service took another way (a transfer waiting for the old owner to settle).
+        from waterdesk.workbench.templatetags.workbench_tags import case_status
+
+        messages.warning(request, _("当前状态：%(status)s。") % {"status": case_status(updated)})
     else:
-        messages.success(request, _("已完成：%(action)s。") % {"action": label})
+        messages.success(request, _("已完成：%(action)s。") % {"action": transition.label})
     return redirect("workbench:case", public_id=case.public_id)
 
 
@@ -547,16 +793,14 @@ def attachment_download(request: HttpRequest, public_id, attachment_id: int) -> 
 
 
 def _may_print_receipt(user) -> bool:
-    return user.has_perm("applications.intake_newconnection") or user.has_perm(
-        "cases.view_all_cases"
-    )
+    return may_intake(user) or user.has_perm("cases.view_all_cases")
 
 
 @require_GET
 @desk_view(_may_print_receipt)
 def receipt(request: HttpRequest, public_id) -> HttpResponse:
     case = case_get_for_user(user=request.user, public_id=public_id)
-    if case.kind != CaseKind.NEW_CONNECTION:
+    if case.kind not in KIND_INTAKE_PERMISSION:
         raise Http404()
     response = HttpResponse(receipt_pdf(case), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(

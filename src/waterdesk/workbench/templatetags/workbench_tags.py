@@ -4,16 +4,27 @@ from django import template
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.applications.models import CollectiveDecision, NewConnectionStatus
+from waterdesk.applications.models import (
+    CollectiveDecision,
+    NewConnectionStatus,
+    OwnershipTransferStatus,
+    UsageChangeStatus,
+)
+from waterdesk.billing.models import ReadStatus
 from waterdesk.cases.models import CaseKind
 from waterdesk.cases.workflow import workflow_for
 from waterdesk.core.timeutil import local
+from waterdesk.customers.models import UsageCategory
 from waterdesk.customers.validation import mask_id_number
 
 register = template.Library()
 
 # The status enum of each case kind (the Case row stores the bare value).
-STATUS_ENUMS = {CaseKind.NEW_CONNECTION: NewConnectionStatus}
+STATUS_ENUMS = {
+    CaseKind.NEW_CONNECTION: NewConnectionStatus,
+    CaseKind.OWNERSHIP_TRANSFER: OwnershipTransferStatus,
+    CaseKind.USAGE_CHANGE: UsageChangeStatus,
+}
 
 MILESTONE_LABELS = {
     "contact_customer": _("联系客户"),
@@ -37,7 +48,10 @@ STATUS_CLASSES = {
     NewConnectionStatus.COMPLETED: "badge-done",
     NewConnectionStatus.REJECTED: "badge-rejected",
     NewConnectionStatus.WITHDRAWN: "badge-closed",
+    OwnershipTransferStatus.AWAITING_SETTLEMENT: "badge-waiting",
 }
+
+READ_STATUS_LABELS = dict(ReadStatus.choices)
 
 # Events that are not transitions of a workflow.
 EVENT_LABELS = {
@@ -46,6 +60,7 @@ EVENT_LABELS = {
     "materials_partial": _("部分补交材料"),
     "attach": _("上传附件"),
     "reassign": _("改派"),
+    "final_bill": _("出具结清账单"),
 }
 
 
@@ -143,6 +158,39 @@ def event_summary(event) -> str:
         }
     if action == "open_account" and data.get("account"):
         return gettext("户号 %(account)s") % {"account": data["account"]}
+    if action == "record_read" and "value" in data:
+        return gettext("读数 %(value)s（%(day)s），用水量 %(volume)s m³，%(status)s") % {
+            "value": data["value"],
+            "day": data.get("read_on", ""),
+            "volume": data.get("consumption") or "—",
+            "status": READ_STATUS_LABELS.get(data.get("status"), data.get("status", "")),
+        }
+    if action == "final_bill" and data.get("bill"):
+        return gettext("账单 %(bill)s，金额 %(amount)s 元") % {
+            "bill": data["bill"],
+            "amount": data.get("amount", ""),
+        }
+    if action == "await_settlement" and "balance" in data:
+        return gettext("原户主欠费 %(balance)s 元") % {"balance": data["balance"]}
+    if action in {"verify_at_desk", "record_survey"} and data.get("verified_usage"):
+        usage = data["verified_usage"]
+        label = UsageCategory(usage).label if usage in UsageCategory.values else usage
+        return gettext("核实用水性质：%(usage)s") % {"usage": label}
+    if action == "approve_change" and data.get("effective_date"):
+        return gettext("生效日期 %(day)s") % {"day": data["effective_date"]}
+    if action == "complete" and data.get("to"):
+        return gettext("户号 %(account)s：%(old)s → %(new)s") % {
+            "account": data.get("account", ""),
+            "old": data.get("from", ""),
+            "new": data["to"],
+        }
+    if action == "complete" and data.get("usage"):
+        usage = data["usage"]
+        label = UsageCategory(usage).label if usage in UsageCategory.values else usage
+        return gettext("户号 %(account)s 变更为%(usage)s") % {
+            "account": data.get("account", ""),
+            "usage": label,
+        }
     if action == "attach" and data.get("file"):
         return gettext("文件：%(file)s") % {"file": data["file"]}
     if action == "reassign":

@@ -1,0 +1,303 @@
+"""Reads of bill runs and bills: lists, a run's progress and skipped accounts, a bill's
+statement (what its page and PDF show)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from waterdesk.billing.models import (
+    Bill,
+    BillLine,
+    BillRun,
+    BillRunChunk,
+    BillRunStatus,
+    LedgerEntry,
+    LedgerEntryKind,
+    MeterRead,
+    ReadingCycle,
+    ReadKind,
+    ReadStatus,
+)
+from waterdesk.billing.selectors.ledger import account_balance
+from waterdesk.billing.services.bill_run import accounts_to_bill
+from waterdesk.billing.services.bills import (
+    SKIP_LABELS,
+    SKIP_NEEDS_REVIEW,
+    SKIP_NO_READ,
+    SKIP_NOT_PRICED,
+)
+from waterdesk.core.errors import NotFound
+from waterdesk.customers.models import Account
+
+SKIPPED_LIST_LIMIT = 200
+SKIP_COVERED = "covered_by_other_bill"
+SKIPPED_REASON_LABELS = {**SKIP_LABELS, SKIP_COVERED: _("本期抄表已计入其他账单")}
+
+
+def _get_or_not_found(queryset, **lookup):
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+def bill_run_list(*, cycle: ReadingCycle | None = None) -> QuerySet[BillRun]:
+    runs = BillRun.objects.select_related("cycle", "created_by").order_by("-created_at", "-pk")
+    return runs.filter(cycle=cycle) if cycle is not None else runs
+
+
+def bill_run_get(*, public_id: uuid.UUID | str) -> BillRun:
+    return _get_or_not_found(
+        BillRun.objects.select_related("cycle", "created_by"), public_id=public_id
+    )
+
+
+def reading_cycles_open() -> QuerySet[ReadingCycle]:
+    """Cycles a run may be started for (not closed), latest first."""
+    return ReadingCycle.objects.filter(is_closed=False).order_by("-period_start", "-pk")
+
+
+def reading_cycle_get(*, code: str) -> ReadingCycle:
+    return _get_or_not_found(ReadingCycle.objects.all(), code=code)
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    status: str
+    status_label: str
+    total_accounts: int
+    billed: int
+    skipped: int
+    processed: int
+    percent: int
+    chunks_total: int
+    chunks_completed: int
+    chunks_running: int
+    chunks_failed: int
+    errors: list[tuple[int, str]]  # (chunk index, error) of failed chunks
+    started_at: datetime | None
+    finished_at: datetime | None
+    seconds: float | None
+    accounts_per_second: float | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (BillRunStatus.PENDING, BillRunStatus.RUNNING)
+
+    @property
+    def can_resume(self) -> bool:
+        return self.status in (BillRunStatus.FAILED, BillRunStatus.RUNNING)
+
+
+def bill_run_progress(run: BillRun) -> RunProgress:
+    """Counts of the run so far, summed from its chunks (one query)."""
+    run.refresh_from_db(fields=["status", "started_at", "finished_at", "total_accounts"])
+    done = Q(status=BillRunStatus.COMPLETED)
+    counts = BillRunChunk.objects.filter(run=run).aggregate(
+        total=Count("pk"),
+        completed=Count("pk", filter=done),
+        running=Count("pk", filter=Q(status=BillRunStatus.RUNNING)),
+        failed=Count("pk", filter=Q(status=BillRunStatus.FAILED)),
+        billed=Sum("billed", filter=done),
+        skipped=Sum("skipped", filter=done),
+    )
+    billed, skipped = counts["billed"] or 0, counts["skipped"] or 0
+    processed = billed + skipped
+    if counts["total"] == 0 or counts["completed"] == counts["total"]:
+        percent = 100 if run.status == BillRunStatus.COMPLETED else 0
+    else:
+        percent = min(99, processed * 100 // max(run.total_accounts, 1))
+    errors = list(
+        run.chunks.filter(status=BillRunStatus.FAILED)
+        .order_by("index")
+        .values_list("index", "error")[:20]
+    )
+    seconds = None
+    rate = None
+    if run.started_at is not None:
+        seconds = ((run.finished_at or timezone.now()) - run.started_at).total_seconds()
+        rate = processed / seconds if seconds > 0 else None
+    return RunProgress(
+        status=run.status,
+        status_label=str(BillRunStatus(run.status).label),
+        total_accounts=run.total_accounts,
+        billed=billed,
+        skipped=skipped,
+        processed=processed,
+        percent=percent,
+        chunks_total=counts["total"],
+        chunks_completed=counts["completed"],
+        chunks_running=counts["running"],
+        chunks_failed=counts["failed"],
+        errors=errors,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        seconds=seconds,
+        accounts_per_second=rate,
+    )
+
+
+@dataclass(frozen=True)
+class SkippedAccount:
+    account: Account
+    reason: str
+
+    @property
+    def reason_label(self) -> str:
+        return str(SKIPPED_REASON_LABELS[self.reason])
+
+
+def bill_run_skipped(
+    run: BillRun, *, limit: int = SKIPPED_LIST_LIMIT
+) -> tuple[list[SkippedAccount], int]:
+    """Accounts of the run's completed chunks that still have no bill for the cycle, with
+    the reason as it stands now (up to ``limit``, by account number), and their count."""
+    ranges = list(
+        run.chunks.filter(status=BillRunStatus.COMPLETED, skipped__gt=0).values_list(
+            "first_account_id", "last_account_id"
+        )
+    )
+    if not ranges:
+        return [], 0
+    in_ranges = Q()
+    for first, last in ranges:
+        in_ranges |= Q(pk__range=(first, last))
+    cycle_reads = MeterRead.objects.filter(account_id=OuterRef("pk"), cycle_id=run.cycle_id)
+    accounts = (
+        accounts_to_bill(run.cycle)
+        .filter(in_ranges)
+        .annotate(
+            in_review=Exists(cycle_reads.filter(status=ReadStatus.NEEDS_REVIEW)),
+            last_read=Subquery(
+                cycle_reads.filter(status=ReadStatus.VALIDATED, consumption__isnull=False)
+                .order_by("-read_on")
+                .values("read_on")[:1]
+            ),
+            billed_to=Subquery(
+                Bill.objects.filter(account_id=OuterRef("pk"))
+                .order_by("-period_end")
+                .values("period_end")[:1]
+            ),
+        )
+        .select_related("customer", "premise")
+        .order_by("number")
+    )
+    total = accounts.count()
+    rows = []
+    for account in accounts[:limit]:
+        if account.in_review:
+            reason = SKIP_NEEDS_REVIEW
+        elif account.last_read is None:
+            reason = SKIP_NO_READ
+        elif account.billed_to is not None and account.last_read <= account.billed_to:
+            reason = SKIP_COVERED
+        else:
+            reason = SKIP_NOT_PRICED
+        rows.append(SkippedAccount(account=account, reason=reason))
+    return rows, total
+
+
+# --- bills --------------------------------------------------------------------------------
+
+
+def bill_list_for_account(account: Account) -> QuerySet[Bill]:
+    return (
+        Bill.objects.filter(account=account).select_related("cycle").order_by("-period_end", "-pk")
+    )
+
+
+def bill_list_for_cycle(cycle: ReadingCycle) -> QuerySet[Bill]:
+    return Bill.objects.filter(cycle=cycle).select_related("account").order_by("account__number")
+
+
+def bill_get(*, public_id: uuid.UUID | str) -> Bill:
+    return _get_or_not_found(
+        Bill.objects.select_related(
+            "account", "account__customer", "account__premise", "cycle", "closing_read"
+        ),
+        public_id=public_id,
+    )
+
+
+def account_get(*, public_id: uuid.UUID | str) -> Account:
+    return _get_or_not_found(
+        Account.objects.select_related("customer", "premise"), public_id=public_id
+    )
+
+
+def account_get_by_number(*, number: str) -> Account:
+    return _get_or_not_found(
+        Account.objects.select_related("customer", "premise"), number=str(number).strip()
+    )
+
+
+@dataclass(frozen=True)
+class BillStatement:
+    """What a bill shows: its lines, the reads it covers, the opening and closing register
+    values, whether an estimate is in it, and the balance brought forward."""
+
+    bill: Bill
+    lines: list[BillLine]
+    reads: list[MeterRead]
+    opening_value: Decimal | None
+    opening_date: date | None
+    closing_value: Decimal
+    closing_date: date
+    is_estimated: bool
+    balance_brought_forward: Decimal
+    total_due: Decimal
+
+
+def bill_reads_covered(bill: Bill) -> list[MeterRead]:
+    """The validated reads a bill covers: after the account's previous bill, up to and
+    including its closing read."""
+    previous_end = Bill.objects.filter(
+        account_id=bill.account_id, period_end__lt=bill.period_end
+    ).aggregate(last=Max("period_end"))["last"]
+    reads = MeterRead.objects.filter(
+        account_id=bill.account_id,
+        status=ReadStatus.VALIDATED,
+        consumption__isnull=False,
+        read_on__lte=bill.period_end,
+    )
+    if previous_end is not None:
+        reads = reads.filter(read_on__gt=previous_end)
+    return list(reads.select_related("previous", "meter").order_by("read_on", "pk"))
+
+
+def bill_statement(bill: Bill) -> BillStatement:
+    lines = list(bill.lines.order_by("pk"))
+    reads = bill_reads_covered(bill)
+    closing = bill.closing_read
+    first = reads[0] if reads else closing
+    opening = first.previous
+    charge_moment = bill.issued_at
+    brought_forward = account_balance(bill.account, before=charge_moment)
+    return BillStatement(
+        bill=bill,
+        lines=lines,
+        reads=reads,
+        opening_value=opening.value if opening is not None else None,
+        opening_date=opening.read_on if opening is not None else None,
+        closing_value=closing.value,
+        closing_date=closing.read_on,
+        is_estimated=any(
+            read.kind == ReadKind.ESTIMATED or "estimated" in (read.issues or []) for read in reads
+        ),
+        balance_brought_forward=brought_forward,
+        total_due=brought_forward + bill.amount,
+    )
+
+
+def bill_charge_entry(bill: Bill) -> LedgerEntry | None:
+    return LedgerEntry.objects.filter(bill=bill, kind=LedgerEntryKind.CHARGE).first()

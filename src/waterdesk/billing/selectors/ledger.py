@@ -1,0 +1,124 @@
+"""Reads of the account ledger: balance, aging and the statement.
+
+Aging (账龄) applies payments and credits to the oldest debts first (FIFO):
+
+1. The entries posted on or before the ``as_of`` day (Asia/Shanghai) count. An entry and
+   its reversal, both in that set, cancel each other and are left out.
+2. Debts are the entries with a positive amount (charges, late fees, debit adjustments),
+   each due on its ``due_date`` (a bill's due date; an entry without one is due the day it
+   was posted). Credits are the negative entries (payments, credit notes, credit
+   adjustments), whatever their own date.
+3. The sum of the credits settles the debts in order of due date (then posting time): the
+   oldest debt first, regardless of which bill a payment named.
+4. What is left of each debt goes to a bucket by the days it is overdue on ``as_of``:
+   not yet due (0 or less), 1–30, 31–90, 91–180 and more than 180 days. Credit left over
+   after every debt is settled is reported as ``credit``.
+
+So ``sum(buckets) − credit`` is the balance on ``as_of``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from waterdesk.billing.models import LedgerEntry
+from waterdesk.core.timeutil import LOCAL_TZ, local
+from waterdesk.customers.models import Account
+
+ZERO = Decimal("0.00")
+
+AGING_BUCKETS: tuple[tuple[str, int | None], ...] = (
+    # (key, the most days overdue in the bucket; None: no limit)
+    ("not_due", 0),
+    ("days_1_30", 30),
+    ("days_31_90", 90),
+    ("days_91_180", 180),
+    ("over_180", None),
+)
+
+
+def account_balance(account: Account, *, before: datetime | None = None) -> Decimal:
+    """What the account owes (> 0) or has in credit (< 0): the sum of its ledger; with
+    ``before``, of the entries posted before that moment."""
+    entries = LedgerEntry.objects.filter(account=account)
+    if before is not None:
+        entries = entries.filter(posted_at__lt=before)
+    return entries.aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def _end_of_day(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
+
+
+def account_aging(account: Account, *, as_of: date) -> dict[str, Decimal]:
+    """The balance on ``as_of`` by age (see the module docstring): the keys of
+    ``AGING_BUCKETS`` plus ``credit`` and ``balance``."""
+    entries = list(
+        LedgerEntry.objects.filter(account=account, posted_at__lt=_end_of_day(as_of))
+        .only("pk", "amount", "due_date", "posted_at", "reverses_id")
+        .order_by("posted_at", "pk")
+    )
+    ids = {entry.pk for entry in entries}
+    cancelled = set()
+    for entry in entries:
+        if entry.reverses_id is not None and entry.reverses_id in ids:
+            cancelled |= {entry.pk, entry.reverses_id}
+    debts = []
+    credit = ZERO
+    for entry in entries:
+        if entry.pk in cancelled:
+            continue
+        if entry.amount > 0:
+            due = entry.due_date or local(entry.posted_at).date()
+            debts.append((due, entry.posted_at, entry.pk, entry.amount))
+        else:
+            credit -= entry.amount
+    debts.sort()
+    result = {key: ZERO for key, _limit in AGING_BUCKETS}
+    for due, _posted, _pk, amount in debts:
+        settled = min(credit, amount)
+        credit -= settled
+        left = amount - settled
+        if not left:
+            continue
+        overdue = (as_of - due).days
+        for key, limit in AGING_BUCKETS:
+            if limit is None or overdue <= limit:
+                result[key] += left
+                break
+    result["credit"] = credit
+    result["balance"] = sum((result[key] for key, _limit in AGING_BUCKETS), ZERO) - credit
+    return result
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    entry: LedgerEntry
+    balance: Decimal  # the running balance after this entry
+
+
+def account_statement(account: Account, *, limit: int | None = None) -> list[StatementRow]:
+    """The account's ledger in posting order with the running balance after each entry;
+    with ``limit``, only the latest ``limit`` rows (their balances still count everything
+    before them)."""
+    entries = LedgerEntry.objects.filter(account=account).select_related("bill", "reverses")
+    ordered = list(entries.order_by("posted_at", "pk"))
+    rows = []
+    balance = ZERO
+    for entry in ordered:
+        balance += entry.amount
+        rows.append(StatementRow(entry=entry, balance=balance))
+    return rows[-limit:] if limit else rows
+
+
+def ledger_entry_reversed_ids(account: Account) -> set[int]:
+    """Ids of the account's entries that have been reversed."""
+    return set(
+        LedgerEntry.objects.filter(account=account, reverses__isnull=False).values_list(
+            "reverses_id", flat=True
+        )
+    )

@@ -1,0 +1,227 @@
+"""Writes to the account ledger. The ledger is append-only: nothing is ever updated or
+deleted; a correction is a new entry.
+
+- A **charge** is written with its bill (``services.bills``); issued bills never change.
+- An **adjustment** corrects what an account owes: > 0 debits it, < 0 credits it. A credit
+  note is a negative adjustment against a bill.
+- A **payment** (> 0 received) is stored negative, exactly once per idempotency key.
+- A **reversal** cancels one payment, adjustment or late fee with the opposite amount, at
+  most once (``reverses`` is one-to-one). Charges are not reversed: a bill is corrected by a
+  credit note, so that the bill and its correction both stay on the statement.
+
+Amounts are ``Decimal`` yuan with at most two places (no rounding here: the fen is exact).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
+from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
+from waterdesk.core.money import MONEY_MAX_DIGITS, MONEY_PLACES
+from waterdesk.core.timeutil import local
+from waterdesk.customers.models import Account
+
+REASON_MAX_LENGTH = 200
+REFERENCE_MAX_LENGTH = 64
+IDEMPOTENCY_KEY_MAX_LENGTH = 100
+_MONEY_LIMIT = Decimal(10) ** (MONEY_MAX_DIGITS - 2)
+
+
+def _require(actor, permission: str) -> None:
+    if actor is None or not actor.has_perm(permission):
+        raise NotPermitted()
+
+
+def _clean_amount(value, *, field: str = "amount") -> Decimal:
+    """A non-zero number of yuan with at most two decimals."""
+    try:
+        amount = Decimal(str(value).strip()) if value is not None and value != "" else None
+    except (InvalidOperation, ValueError):
+        amount = None
+    if (
+        isinstance(value, bool)
+        or amount is None
+        or not amount.is_finite()
+        or amount != amount.quantize(MONEY_PLACES)
+        or abs(amount) >= _MONEY_LIMIT
+    ):
+        raise InvalidInput(_("金额应为最多两位小数的数字。"), code="invalid_amount", field=field)
+    if amount == 0:
+        raise InvalidInput(_("金额不能为零。"), code="amount_zero", field=field)
+    return amount.quantize(MONEY_PLACES)
+
+
+def _clean_text(value, *, max_length: int, field: str, code: str, message) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput(message, code=code, field=field)
+    if len(text) > max_length:
+        raise InvalidInput(
+            _("内容过长（最多 %(limit)s 个字符）。") % {"limit": max_length},
+            code="too_long",
+            field=field,
+        )
+    return text
+
+
+def _clean_key(value) -> str | None:
+    if value is None or value == "":
+        return None
+    key = str(value).strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise InvalidInput(
+            _("幂等键应为 1 到 100 个字符。"),
+            code="invalid_idempotency_key",
+            field="idempotency_key",
+        )
+    return key
+
+
+def _existing_for_key(key: str, *, account: Account, kind: str, amount: Decimal) -> LedgerEntry:
+    entry = LedgerEntry.objects.get(idempotency_key=key)
+    if entry.account_id != account.pk or entry.kind != kind or entry.amount != amount:
+        raise InvalidInput(
+            _("该幂等键已用于另一笔不同的记账。"),
+            code="idempotency_key_reused",
+            field="idempotency_key",
+        )
+    return entry
+
+
+def _create_once(*, key: str | None, account: Account, kind: str, amount: Decimal, **fields):
+    """Insert an entry; with an idempotency key, a repeat (even a concurrent one, caught by
+    the unique constraint) returns the entry already recorded."""
+    if key is None:
+        return LedgerEntry.objects.create(account=account, kind=kind, amount=amount, **fields)
+    if LedgerEntry.objects.filter(idempotency_key=key).exists():
+        return _existing_for_key(key, account=account, kind=kind, amount=amount)
+    try:
+        with transaction.atomic():
+            return LedgerEntry.objects.create(
+                account=account, kind=kind, amount=amount, idempotency_key=key, **fields
+            )
+    except IntegrityError:
+        return _existing_for_key(key, account=account, kind=kind, amount=amount)
+
+
+@transaction.atomic
+def ledger_post_adjustment(
+    *,
+    actor,
+    account: Account,
+    amount,
+    reason: str,
+    bill: Bill | None = None,
+    idempotency_key: str | None = None,
+) -> LedgerEntry:
+    """An adjustment (> 0 debit, < 0 credit); against ``bill`` a negative one is a credit
+    note. Needs ``billing.post_adjustment``; a debit is due at once (or on the bill's due
+    date when made against a bill)."""
+    _require(actor, "billing.post_adjustment")
+    value = _clean_amount(amount)
+    text = _clean_text(
+        reason,
+        max_length=REASON_MAX_LENGTH,
+        field="reason",
+        code="reason_required",
+        message=_("请填写调整原因。"),
+    )
+    key = _clean_key(idempotency_key)
+    if bill is not None and bill.account_id != account.pk:
+        raise InvalidInput(_("该账单不属于此账户。"), code="bill_wrong_account", field="bill")
+    now = timezone.now()
+    return _create_once(
+        key=key,
+        account=account,
+        kind=LedgerEntryKind.ADJUSTMENT,
+        amount=value,
+        bill=bill,
+        posted_at=now,
+        due_date=(bill.due_date if bill is not None else local(now).date()) if value > 0 else None,
+        description=text,
+        reference=bill.number if bill is not None else "",
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def ledger_post_payment(
+    *, actor, account: Account, amount, reference: str, idempotency_key: str
+) -> LedgerEntry:
+    """Record a payment of ``amount`` (> 0) exactly once per ``idempotency_key``: a repeat
+    returns the entry recorded the first time. Stored negative (it reduces the debt).
+
+    ``actor`` None is the system (a payment gateway's callback); a user needs
+    ``billing.post_adjustment``.
+    """
+    if actor is not None:
+        _require(actor, "billing.post_adjustment")
+    value = _clean_amount(amount)
+    if value < 0:
+        raise InvalidInput(_("缴费金额应大于零。"), code="invalid_amount", field="amount")
+    text = _clean_text(
+        reference,
+        max_length=REFERENCE_MAX_LENGTH,
+        field="reference",
+        code="reference_required",
+        message=_("请填写缴费凭证号。"),
+    )
+    key = _clean_key(idempotency_key)
+    if key is None:
+        raise InvalidInput(
+            _("缴费必须带幂等键。"), code="invalid_idempotency_key", field="idempotency_key"
+        )
+    return _create_once(
+        key=key,
+        account=account,
+        kind=LedgerEntryKind.PAYMENT,
+        amount=-value,
+        posted_at=timezone.now(),
+        reference=text,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def ledger_reverse(*, actor, entry: LedgerEntry, reason: str) -> LedgerEntry:
+    """A REVERSAL entry with the opposite amount, once per entry (needs
+    ``billing.post_adjustment``). Charges and reversals are not reversed."""
+    _require(actor, "billing.post_adjustment")
+    text = _clean_text(
+        reason,
+        max_length=REASON_MAX_LENGTH,
+        field="reason",
+        code="reason_required",
+        message=_("请填写冲正原因。"),
+    )
+    original = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
+    if original.kind == LedgerEntryKind.CHARGE:
+        raise IllegalTransition(
+            _("账单应收不能冲正，请对账单开具红字（负数调整）。"), code="charge_not_reversible"
+        )
+    if original.kind == LedgerEntryKind.REVERSAL:
+        raise IllegalTransition(_("冲正记录不能再冲正。"), code="reversal_not_reversible")
+    if LedgerEntry.objects.filter(reverses=original).exists():
+        raise IllegalTransition(_("该笔记录已冲正。"), code="already_reversed")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            return LedgerEntry.objects.create(
+                account_id=original.account_id,
+                kind=LedgerEntryKind.REVERSAL,
+                amount=-original.amount,
+                bill_id=original.bill_id,
+                reverses=original,
+                posted_at=now,
+                due_date=local(now).date() if original.amount < 0 else None,
+                description=text,
+                reference=original.reference,
+                created_by=actor,
+            )
+    except IntegrityError as error:  # a concurrent reversal won (one-to-one ``reverses``)
+        raise IllegalTransition(_("该笔记录已冲正。"), code="already_reversed") from error
