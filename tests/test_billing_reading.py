@@ -540,6 +540,20 @@ def test_reject_needs_a_note_and_the_next_read_skips_the_rejected_one(
     )
 
 
+def test_a_rejected_read_can_be_entered_again_for_the_same_day(reader, billing_clerk, negative):
+    first, read = negative  # 400 on 2 March was mistyped
+    meter_read_reject(actor=billing_clerk, read=read, note="抄错，应为 540")
+    again = record(reader, read.account, date(2026, 3, 2), "540")
+    assert (again.status, again.previous, again.consumption) == (
+        ReadStatus.VALIDATED,
+        first,
+        Decimal("40.00"),
+    )
+    with pytest.raises(InvalidInput) as error:
+        record(reader, read.account, date(2026, 3, 2), "541")
+    assert error.value.code == "read_duplicate"
+
+
 def test_reviewing_twice_is_an_illegal_transition(billing_clerk, negative):
     _first, read = negative
     meter_read_reject(actor=billing_clerk, read=read, note="抄错")

@@ -342,9 +342,12 @@ class MeterRead(models.Model):
         ]
         ordering = ["meter", "read_on", "pk"]
         constraints = [
-            # The natural key of a read: importing the same file twice adds nothing.
+            # The natural key of a read: importing the same file twice adds nothing. A rejected
+            # read gives way, so a mistyped reading can be entered again for that day.
             models.UniqueConstraint(
-                fields=["meter", "read_on", "kind"], name="meterread_unique_meter_day_kind"
+                fields=["meter", "read_on", "kind"],
+                condition=~models.Q(status="rejected"),
+                name="meterread_unique_meter_day_kind",
             ),
         ]
         indexes = [

@@ -838,8 +838,11 @@ class _ReadBook:
                 state.latest_day = row["latest"]
                 state.has_pending = row["pending"] > 0
             if first_day is not None:
-                keys = reads.filter(read_on__range=(first_day, last_day)).values_list(
-                    "meter_id", "read_on", "kind", "value", "account_id"
+                # A rejected read does not count: the meter may be read again that day.
+                keys = (
+                    reads.exclude(status=ReadStatus.REJECTED)
+                    .filter(read_on__range=(first_day, last_day))
+                    .values_list("meter_id", "read_on", "kind", "value", "account_id")
                 )
                 for meter_id, read_on, kind, value, account_id in keys:
                     book.existing[(meter_id, read_on, kind)] = (value, account_id)
