@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import CustomerFactory, PremiseFactory, SupplyZoneFactory, UserFactory
 from waterdesk.applications import services as nc
+from waterdesk.applications.materials import applications_withdraw_stale
 from waterdesk.applications.models import (
     CollectiveReview,
     FeeItem,
@@ -198,9 +199,9 @@ def test_stale_applications_are_withdrawn_once(clerk):
     with time_machine.travel(START, tick=False):
         case = register(clerk, materials=[])
         complete = register(clerk)
-    assert nc.new_connection_withdraw_stale(today=date(2026, 4, 9)) == []
-    assert nc.new_connection_withdraw_stale(today=date(2026, 4, 10)) == [case.number]
-    assert nc.new_connection_withdraw_stale(today=date(2026, 4, 11)) == []
+    assert applications_withdraw_stale(today=date(2026, 4, 9)) == []
+    assert applications_withdraw_stale(today=date(2026, 4, 10)) == [case.number]
+    assert applications_withdraw_stale(today=date(2026, 4, 11)) == []
     case.refresh_from_db()
     assert case.status == "withdrawn"
     assert case.closed_at is not None

@@ -12,6 +12,7 @@ from django.template import Context, Engine
 
 from tests.factories import AccountFactory, CustomerFactory, UserFactory
 from waterdesk.applications import changes as ch
+from waterdesk.applications.materials import applications_withdraw_stale
 from waterdesk.applications.models import MaterialNotice, OwnershipTransfer, TransferPolicy
 from waterdesk.billing.models import Bill, LedgerEntry, MeterRead
 from waterdesk.billing.selectors.ledger import account_balance
@@ -245,6 +246,20 @@ def test_missing_materials_notice_pauses_the_clock_until_supplied(clerk, account
     assert clock.state == "running"
     assert clock.due_at == datetime(2026, 3, 17, 17, 30, tzinfo=SHANGHAI)
     assert MaterialNotice.objects.get(case=case).fulfilled_at is not None
+
+
+def test_a_transfer_whose_materials_never_arrive_is_withdrawn_once(clerk, account):
+    with time_machine.travel(START, tick=False):
+        case = register_transfer(clerk, account, materials=["id_card"])
+    assert applications_withdraw_stale(today=date(2026, 4, 9)) == []
+    assert applications_withdraw_stale(today=date(2026, 4, 10)) == [case.number]
+    assert applications_withdraw_stale(today=date(2026, 4, 11)) == []
+    case.refresh_from_db()
+    assert (case.status, case.closed_at is not None) == ("withdrawn", True)
+    assert case.events.filter(action="withdraw", actor=None).count() == 1
+    assert case.clocks.get().state == "cancelled"
+    account.refresh_from_db()
+    assert account.customer == OwnershipTransfer.objects.get(case=case).previous_customer
 
 
 def test_an_organisation_also_brings_its_business_licence(clerk, account):

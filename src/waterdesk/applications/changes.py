@@ -37,8 +37,16 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from waterdesk.applications.materials import (
+    COMPLETE_MILESTONE,
+    application_withdraw,
+    expected_completion,
+    material_notice_issue,
+    materials_check,
+    materials_supply,
+    notify_customer,
+)
 from waterdesk.applications.models import (
-    MaterialNotice,
     NewConnectionPolicy,
     OwnershipTransfer,
     OwnershipTransferStatus,
@@ -49,19 +57,12 @@ from waterdesk.applications.models import (
     VerificationMethod,
 )
 from waterdesk.applications.selectors import (
-    ChecklistItem,
     change_read_on_effective_date,
-    checklist_missing,
-    material_checklist,
     transfer_open_for_account,
     transfer_read_latest,
     usage_change_open_for_account,
 )
-from waterdesk.applications.services import (
-    COMPLETE_MILESTONE,
-    _expected_completion,
-    _required_text,
-)
+from waterdesk.applications.services import _required_text
 from waterdesk.billing.models import (
     Bill,
     LedgerEntry,
@@ -89,7 +90,6 @@ from waterdesk.core.timeutil import local
 from waterdesk.customers import services as customer_services
 from waterdesk.customers.models import Account, AccountStatus, Customer, UsageCategory
 from waterdesk.customers.validation import validate_phone
-from waterdesk.notify.services import notification_queue
 from waterdesk.sla import services as sla
 
 # Texts that reach the customer (SMS, e-mail, the case record) are Chinese whatever the
@@ -98,21 +98,10 @@ from waterdesk.sla import services as sla
 ZERO = Decimal("0.00")
 TRANSFER = CaseKind.OWNERSHIP_TRANSFER
 CHANGE = CaseKind.USAGE_CHANGE
-# Template key prefix of each kind's customer notices.
-_NOTICE_PREFIX = {TRANSFER: "ownership_transfer", CHANGE: "usage_change"}
 
 
 def _today() -> date:
     return local(timezone.now()).date()
-
-
-def _notify(case: Case, event: str, *, customer: Customer | None = None, **context) -> None:
-    notification_queue(
-        template=f"{_NOTICE_PREFIX[case.kind]}.{event}",
-        context=context,
-        case=case,
-        customer=customer,
-    )
 
 
 def _require_kind(case: Case, kind: str) -> None:
@@ -169,95 +158,10 @@ def _intake_priority(
     return priority, green_channel_reason.strip()
 
 
-def _received_materials(
-    checklist: list[ChecklistItem], materials_received: list[str] | None
-) -> tuple[list[str], list[ChecklistItem]]:
-    """The received codes (checked against the checklist) and the items still missing."""
-    known = {code for item in checklist for code in item.codes}
-    received = sorted(set(materials_received or []))
-    unknown = [code for code in received if code not in known]
-    if unknown:
-        raise InvalidInput(
-            _("未知的材料类型：%(codes)s") % {"codes": "、".join(unknown)},
-            code="unknown_material",
-            field="materials_received",
-        )
-    return received, checklist_missing(checklist, received)
-
-
-def _issue_material_notice(*, case: Case, actor, missing: list[ChecklistItem]) -> None:
-    """The one-time notice (一次性告知) listing every missing item; the clocks wait for it."""
-    policy = NewConnectionPolicy.current()
-    deadline = local(case.opened_at).date() + timedelta(days=policy.materials_wait_days)
-    MaterialNotice.objects.create(
-        case=case,
-        missing=[{"code": "|".join(item.codes), "name": item.name} for item in missing],
-        issued_at=case.opened_at,
-        issued_by=actor,
-        deadline=deadline,
-    )
-    sla.clocks_pause(case=case, at=case.opened_at)
-    case_event_record(
-        case=case,
-        actor=actor,
-        action="material_notice",
-        data={"missing": ["|".join(item.codes) for item in missing], "deadline": str(deadline)},
-        at=case.opened_at,
-    )
-    _notify(
-        case, "materials_missing", missing=[item.name for item in missing], deadline=str(deadline)
-    )
-
-
-def _supply_materials(*, actor, case: Case, detail, materials: list[str], note: str) -> Case:
-    """Shared by both kinds: record what the customer brought; a complete checklist
-    registers the case and restarts its clocks."""
-    checklist = material_checklist(case_kind=case.kind, customer_kind=case.customer.kind)
-    known = {code for item in checklist for code in item.codes}
-    supplied = set(materials) & known
-    if not supplied - set(detail.materials_received):
-        raise InvalidInput(_("请勾选本次补交的材料。"), code="no_materials", field="materials")
-    detail.materials_received = sorted(set(detail.materials_received) | supplied)
-    detail.save(update_fields=["materials_received"])
-    still_missing = checklist_missing(checklist, detail.materials_received)
-    if still_missing:
-        case_event_record(
-            case=case,
-            actor=actor,
-            action="materials_partial",
-            note=note,
-            data={
-                "supplied": sorted(supplied),
-                "missing": ["|".join(item.codes) for item in still_missing],
-            },
-        )
-        return case
-    now = timezone.now()
-    MaterialNotice.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=now)
-    case = case_transition(
-        case=case,
-        action="supply_materials",
-        actor=actor,
-        note=note,
-        data={"supplied": sorted(supplied)},
-        at=now,
-    )
-    sla.clocks_resume(case=case, at=now)
-    _notify(case, "materials_complete", expected_completion=_expected_completion(case))
-    return case
-
-
-def _withdraw(*, actor, case: Case, reason: str) -> Case:
-    case = case_transition(case=case, action="withdraw", actor=actor, note=reason, assignee=None)
-    sla.clocks_cancel(case=case)
-    _notify(case, "withdrawn", reason=reason)
-    return case
-
-
 def _reject(*, actor, case: Case, action: str, reason: str) -> Case:
     case = case_transition(case=case, action=action, actor=actor, note=reason, assignee=None)
     sla.clocks_cancel(case=case)
-    _notify(case, "rejected", reason=reason)
+    notify_customer(case, "rejected", reason=reason)
     return case
 
 
@@ -328,8 +232,9 @@ def ownership_transfer_register(
     if new_customer.pk == account.customer_id:
         raise InvalidInput(_("新户主与原户主相同，无需过户。"), code="same_owner", field="customer")
     priority, green_channel_reason = _intake_priority(new_customer, priority, green_channel_reason)
-    checklist = material_checklist(case_kind=TRANSFER, customer_kind=new_customer.kind)
-    received, missing = _received_materials(checklist, materials_received)
+    received, missing = materials_check(
+        case_kind=TRANSFER, customer_kind=new_customer.kind, materials_received=materials_received
+    )
     status = (
         OwnershipTransferStatus.MATERIALS_PENDING if missing else OwnershipTransferStatus.REGISTERED
     )
@@ -355,14 +260,14 @@ def ownership_transfer_register(
     )
     sla.clock_start(case=case, milestone=COMPLETE_MILESTONE, start=case.opened_at)
     if missing:
-        _issue_material_notice(case=case, actor=actor, missing=missing)
+        material_notice_issue(case=case, actor=actor, missing=missing)
     else:
-        _notify(
+        notify_customer(
             case,
             "registered",
             customer_name=new_customer.name,
             account_number=account.number,
-            expected_completion=_expected_completion(case),
+            expected_completion=expected_completion(case),
         )
     return case
 
@@ -373,7 +278,7 @@ def ownership_transfer_supply_materials(
 ) -> Case:
     case = _lock(case, TRANSFER, "supply_materials", actor)
     detail = _transfer_detail(case)
-    return _supply_materials(actor=actor, case=case, detail=detail, materials=materials, note=note)
+    return materials_supply(actor=actor, case=case, detail=detail, materials=materials, note=note)
 
 
 @transaction.atomic
@@ -382,7 +287,7 @@ def ownership_transfer_withdraw(*, actor, case: Case, reason: str) -> Case:
     the final bill stays issued, it is the old owner's debt either way)."""
     case = _lock(case, TRANSFER, "withdraw", actor)
     reason = _required_text(reason, field="reason", label=_("撤回原因"))
-    return _withdraw(actor=actor, case=case, reason=reason)
+    return application_withdraw(actor=actor, case=case, reason=reason)
 
 
 @transaction.atomic
@@ -513,7 +418,7 @@ def ownership_transfer_complete(*, actor, case: Case, note: str = "") -> Case:
             data={"balance": str(balance), "bill": bill.number},
         )
         sla.clocks_pause(case=case)
-        _notify(
+        notify_customer(
             case,
             "settlement_required",
             customer=detail.previous_customer,
@@ -563,7 +468,7 @@ def ownership_transfer_complete(*, actor, case: Case, note: str = "") -> Case:
     )
     sla.clock_stop(case=case, milestone=COMPLETE_MILESTONE, at=now)
     carried = f"{detail.carried_balance:.2f}" if detail.carried_balance else ""
-    _notify(
+    notify_customer(
         case,
         "completed",
         customer=detail.new_customer,
@@ -571,7 +476,7 @@ def ownership_transfer_complete(*, actor, case: Case, note: str = "") -> Case:
         account_number=detail.account.number,
         carried_balance=carried if detail.carried_balance and detail.carried_balance > 0 else "",
     )
-    _notify(
+    notify_customer(
         case,
         "completed_previous",
         customer=detail.previous_customer,
@@ -661,8 +566,9 @@ def usage_change_register(
         )
     customer = account.customer
     priority, green_channel_reason = _intake_priority(customer, priority, green_channel_reason)
-    checklist = material_checklist(case_kind=CHANGE, customer_kind=customer.kind)
-    received, missing = _received_materials(checklist, materials_received)
+    received, missing = materials_check(
+        case_kind=CHANGE, customer_kind=customer.kind, materials_received=materials_received
+    )
     status = UsageChangeStatus.MATERIALS_PENDING if missing else UsageChangeStatus.REGISTERED
     case = case_open(
         actor=actor,
@@ -687,15 +593,15 @@ def usage_change_register(
     )
     sla.clock_start(case=case, milestone=COMPLETE_MILESTONE, start=case.opened_at)
     if missing:
-        _issue_material_notice(case=case, actor=actor, missing=missing)
+        material_notice_issue(case=case, actor=actor, missing=missing)
     else:
-        _notify(
+        notify_customer(
             case,
             "registered",
             customer_name=customer.name,
             account_number=account.number,
             requested_usage=str(UsageCategory(requested_usage).label),
-            expected_completion=_expected_completion(case),
+            expected_completion=expected_completion(case),
         )
     return case
 
@@ -706,14 +612,14 @@ def usage_change_supply_materials(
 ) -> Case:
     case = _lock(case, CHANGE, "supply_materials", actor)
     detail = _change_detail(case)
-    return _supply_materials(actor=actor, case=case, detail=detail, materials=materials, note=note)
+    return materials_supply(actor=actor, case=case, detail=detail, materials=materials, note=note)
 
 
 @transaction.atomic
 def usage_change_withdraw(*, actor, case: Case, reason: str) -> Case:
     case = _lock(case, CHANGE, "withdraw", actor)
     reason = _required_text(reason, field="reason", label=_("撤回原因"))
-    return _withdraw(actor=actor, case=case, reason=reason)
+    return application_withdraw(actor=actor, case=case, reason=reason)
 
 
 def _clean_verified_usage(detail: UsageChange, verified_usage: str) -> str:
@@ -882,7 +788,7 @@ def usage_change_approve(*, actor, case: Case, opinion: str, effective_date: dat
     detail.approval_opinion, detail.approved_by, detail.approved_at = opinion, actor, timezone.now()
     detail.effective_date = effective_date
     detail.save(update_fields=["approval_opinion", "approved_by", "approved_at", "effective_date"])
-    _notify(
+    notify_customer(
         case,
         "approved",
         usage=str(UsageCategory(detail.verified_usage).label),
@@ -1016,7 +922,7 @@ def usage_change_complete(*, actor, case: Case, note: str = "") -> Case:
         },
     )
     sla.clock_stop(case=case, milestone=COMPLETE_MILESTONE, at=now)
-    _notify(
+    notify_customer(
         case,
         "completed",
         account_number=account.number,

@@ -12,21 +12,27 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from waterdesk.applications.materials import (
+    COMPLETE_MILESTONE,
+    application_withdraw,
+    expected_completion,
+    material_notice_issue,
+    materials_check,
+    materials_supply,
+    notify_customer,
+)
 from waterdesk.applications.models import (
     CollectiveDecision,
     CollectiveReview,
     FeeItem,
     FeeLine,
-    MaterialNotice,
     NewConnection,
     NewConnectionPolicy,
     NewConnectionStatus,
 )
-from waterdesk.applications.selectors import materials_required
 from waterdesk.cases.models import Case, CaseKind, Priority
 from waterdesk.cases.services import (
     case_check_action,
-    case_event_record,
     case_lock,
     case_open,
     case_transition,
@@ -37,14 +43,12 @@ from waterdesk.core.timeutil import local
 from waterdesk.customers import services as customer_services
 from waterdesk.customers.models import Customer, Premise, UsageCategory
 from waterdesk.customers.validation import validate_phone
-from waterdesk.notify.services import notification_queue
 from waterdesk.sla import services as sla
 
 # Texts that reach the customer (SMS, e-mail, the case record) are in the customer's
 # language, Chinese, whatever language the clerk's screen is in: they are not translated.
 
 CONTACT_MILESTONE = "contact_customer"
-COMPLETE_MILESTONE = "complete"
 
 
 def _fmt(value: datetime | None) -> str:
@@ -56,19 +60,6 @@ def _required_text(value: str, *, field: str, label: str) -> str:
     if not value:
         raise InvalidInput(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
     return value
-
-
-def _expected_completion(case: Case) -> str:
-    clock = case.clocks.filter(milestone=COMPLETE_MILESTONE).first()
-    if clock is None:
-        return ""
-    if clock.state == "paused":
-        return "材料补齐后起算"
-    return _fmt(clock.due_at)
-
-
-def _notify_customer(case: Case, template: str, **context) -> None:
-    notification_queue(template=template, context=context, case=case)
 
 
 def _detail(case: Case) -> NewConnection:
@@ -130,17 +121,11 @@ def new_connection_register(
     if customer.is_vulnerable and priority != Priority.GREEN:
         priority, green_channel_reason = Priority.GREEN, "特殊关爱客户"
 
-    required = materials_required(case_kind=CaseKind.NEW_CONNECTION, customer_kind=customer.kind)
-    required_codes = [m.code for m in required]
-    received = sorted(set(materials_received or []))
-    unknown = [code for code in received if code not in required_codes]
-    if unknown:
-        raise InvalidInput(
-            _("未知的材料类型：%(codes)s") % {"codes": "、".join(unknown)},
-            code="unknown_material",
-            field="materials_received",
-        )
-    missing = [m for m in required if m.code not in received]
+    received, missing = materials_check(
+        case_kind=CaseKind.NEW_CONNECTION,
+        customer_kind=customer.kind,
+        materials_received=materials_received,
+    )
     status = NewConnectionStatus.MATERIALS_PENDING if missing else NewConnectionStatus.REGISTERED
 
     case = case_open(
@@ -167,42 +152,15 @@ def new_connection_register(
     sla.clock_start(case=case, milestone=CONTACT_MILESTONE, start=case.opened_at)
     sla.clock_start(case=case, milestone=COMPLETE_MILESTONE, start=case.opened_at)
     if missing:
-        _issue_material_notice(case=case, actor=actor, missing=missing)
+        material_notice_issue(case=case, actor=actor, missing=missing)
     else:
-        _notify_customer(
+        notify_customer(
             case,
-            "new_connection.registered",
+            "registered",
             customer_name=customer.name,
-            expected_completion=_expected_completion(case),
+            expected_completion=expected_completion(case),
         )
     return case
-
-
-def _issue_material_notice(*, case: Case, actor, missing) -> MaterialNotice:
-    policy = NewConnectionPolicy.current()
-    deadline = local(case.opened_at).date() + timedelta(days=policy.materials_wait_days)
-    notice = MaterialNotice.objects.create(
-        case=case,
-        missing=[{"code": m.code, "name": m.name} for m in missing],
-        issued_at=case.opened_at,
-        issued_by=actor,
-        deadline=deadline,
-    )
-    sla.clocks_pause(case=case, at=case.opened_at)
-    case_event_record(
-        case=case,
-        actor=actor,
-        action="material_notice",
-        data={"missing": [m.code for m in missing], "deadline": deadline.isoformat()},
-        at=case.opened_at,
-    )
-    _notify_customer(
-        case,
-        "new_connection.materials_missing",
-        missing=[m.name for m in missing],
-        deadline=deadline.isoformat(),
-    )
-    return notice
 
 
 @transaction.atomic
@@ -216,73 +174,16 @@ def new_connection_supply_materials(
         raise IllegalTransition()
     if not actor.has_perm("applications.intake_newconnection"):
         raise NotPermitted()
-    detail = _detail(case)
-    required = materials_required(case_kind=case.kind, customer_kind=case.customer.kind)
-    required_codes = {m.code for m in required}
-    supplied = set(materials) & required_codes
-    if not supplied - set(detail.materials_received):
-        raise InvalidInput(_("请勾选本次补交的材料。"), code="no_materials", field="materials")
-    detail.materials_received = sorted(set(detail.materials_received) | supplied)
-    detail.save(update_fields=["materials_received"])
-    still_missing = [m for m in required if m.code not in detail.materials_received]
-    if still_missing:
-        case_event_record(
-            case=case,
-            actor=actor,
-            action="materials_partial",
-            note=note,
-            data={"supplied": sorted(supplied), "missing": [m.code for m in still_missing]},
-        )
-        return case
-    now = timezone.now()
-    MaterialNotice.objects.filter(case=case, fulfilled_at__isnull=True).update(fulfilled_at=now)
-    case = case_transition(
-        case=case,
-        action="supply_materials",
-        actor=actor,
-        note=note,
-        data={"supplied": sorted(supplied)},
-        at=now,
+    return materials_supply(
+        actor=actor, case=case, detail=_detail(case), materials=materials, note=note
     )
-    sla.clocks_resume(case=case, at=now)
-    _notify_customer(
-        case, "new_connection.materials_complete", expected_completion=_expected_completion(case)
-    )
-    return case
 
 
 @transaction.atomic
 def new_connection_withdraw(*, actor, case: Case, reason: str) -> Case:
-    """Withdraw an application at the customer's request, or (``actor=None``) because the
-    materials never arrived."""
+    """Withdraw an application at the customer's request."""
     reason = _required_text(reason, field="reason", label=_("撤回原因"))
-    case = case_lock(case)
-    case = case_transition(case=case, action="withdraw", actor=actor, note=reason, assignee=None)
-    sla.clocks_cancel(case=case)
-    _notify_customer(case, "new_connection.withdrawn", reason=reason)
-    return case
-
-
-def new_connection_withdraw_stale(*, today: date | None = None) -> list[str]:
-    """Withdraw every application whose material notice deadline has passed. Each case is its
-    own transaction, so one failure does not hold back the others; safe to run twice."""
-    today = today or local(timezone.now()).date()
-    stale = Case.objects.filter(
-        kind=CaseKind.NEW_CONNECTION,
-        status=NewConnectionStatus.MATERIALS_PENDING,
-        material_notices__fulfilled_at__isnull=True,
-        material_notices__deadline__lt=today,
-    ).distinct()
-    withdrawn = []
-    for case in stale:
-        try:
-            new_connection_withdraw(
-                actor=None, case=case, reason="逾期未补齐材料，申请自动撤回。"
-            )
-        except IllegalTransition:
-            continue  # moved on meanwhile (materials arrived)
-        withdrawn.append(case.number)
-    return withdrawn
+    return application_withdraw(actor=actor, case=case_lock(case), reason=reason)
 
 
 # --- survey ---------------------------------------------------------------------------
@@ -335,9 +236,9 @@ def new_connection_book_survey(
     detail.survey_preparation = preparation.strip()
     detail.save(update_fields=["survey_booked_for", "survey_preparation"])
     sla.clock_stop(case=case, milestone=CONTACT_MILESTONE)
-    _notify_customer(
+    notify_customer(
         case,
-        "new_connection.survey_booked",
+        "survey_booked",
         survey_time=_fmt(booked_for),
         surveyor_name=actor.get_full_name() or actor.get_username(),
         preparation=detail.survey_preparation or "身份证件及房产证明原件",
@@ -442,7 +343,7 @@ def new_connection_review_reject(*, actor, case: Case, opinion: str) -> Case:
         update_fields=["first_review_opinion", "reviewed_by", "reviewed_at", "rejection_reason"]
     )
     sla.clocks_cancel(case=case)
-    _notify_customer(case, "new_connection.rejected", reason=opinion)
+    notify_customer(case, "rejected", reason=opinion)
     return case
 
 
@@ -503,7 +404,7 @@ def new_connection_approve(*, actor, case: Case, opinion: str) -> Case:
     case = case_transition(case=case, action="approve", actor=actor, note=opinion)
     detail.approval_opinion, detail.approved_by, detail.approved_at = opinion, actor, timezone.now()
     detail.save(update_fields=["approval_opinion", "approved_by", "approved_at"])
-    _notify_customer(case, "new_connection.approved")
+    notify_customer(case, "approved")
     return case
 
 
@@ -521,7 +422,7 @@ def new_connection_approval_reject(*, actor, case: Case, opinion: str) -> Case:
         update_fields=["approval_opinion", "approved_by", "approved_at", "rejection_reason"]
     )
     sla.clocks_cancel(case=case)
-    _notify_customer(case, "new_connection.rejected", reason=opinion)
+    notify_customer(case, "rejected", reason=opinion)
     return case
 
 
@@ -572,9 +473,9 @@ def new_connection_assess_fee(*, actor, case: Case, lines: list[tuple[str, Decim
     )
     detail.fee_total, detail.fee_due_date = total, due
     detail.save(update_fields=["fee_total", "fee_due_date"])
-    _notify_customer(
+    notify_customer(
         case,
-        "new_connection.fee_assessed",
+        "fee_assessed",
         amount=f"{total:.2f}",
         due_date=due.isoformat(),
         payment_methods=policy.payment_methods,
@@ -614,7 +515,7 @@ def new_connection_record_payment(
     )
     detail.paid_amount, detail.payment_reference, detail.paid_at = amount, reference, timezone.now()
     detail.save(update_fields=["paid_amount", "payment_reference", "paid_at"])
-    _notify_customer(case, "new_connection.paid", amount=f"{amount:.2f}", receipt_number=reference)
+    notify_customer(case, "paid", amount=f"{amount:.2f}", receipt_number=reference)
     return case
 
 
@@ -643,9 +544,9 @@ def new_connection_install_meter(
     )
     detail.meter = meter
     detail.save(update_fields=["meter"])
-    _notify_customer(
+    notify_customer(
         case,
-        "new_connection.meter_installed",
+        "meter_installed",
         meter_serial=meter.serial,
         initial_reading=str(meter.initial_reading),
     )
@@ -682,5 +583,5 @@ def new_connection_turn_water_on(*, actor, case: Case, note: str = "") -> Case:
     detail.water_on_at = now
     detail.save(update_fields=["water_on_at"])
     sla.clock_stop(case=case, milestone=COMPLETE_MILESTONE, at=now)
-    _notify_customer(case, "new_connection.water_on", account_number=detail.account.number)
+    notify_customer(case, "water_on", account_number=detail.account.number)
     return case

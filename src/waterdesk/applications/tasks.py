@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from waterdesk.applications.services import new_connection_withdraw_stale as _withdraw_stale
+from waterdesk.applications.materials import applications_withdraw_stale as _withdraw_stale
 
 
-@shared_task(name="waterdesk.applications.tasks.new_connection_withdraw_stale")
-def new_connection_withdraw_stale() -> list[str]:
+@shared_task(name="waterdesk.applications.tasks.applications_withdraw_stale")
+def applications_withdraw_stale() -> list[str]:
     return _withdraw_stale()

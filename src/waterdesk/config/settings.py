@@ -130,7 +130,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "applications-withdraw-stale": {
-        "task": "waterdesk.applications.tasks.new_connection_withdraw_stale",
+        "task": "waterdesk.applications.tasks.applications_withdraw_stale",
         "schedule": 3600.0,
     },
 }

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 
 from waterdesk.applications import services as applications
+from waterdesk.applications.materials import applications_withdraw_stale
 from waterdesk.applications.models import NewConnection, NewConnectionPolicy, NewConnectionStatus
 from waterdesk.applications.selectors import materials_required
 from waterdesk.cases.models import Case, CaseKind, Channel, Priority
@@ -850,7 +851,7 @@ class CaseWalk:
             deadline + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ
         ) + timedelta(hours=9)
         with _at(sweep_at):
-            applications.new_connection_withdraw_stale()
+            applications_withdraw_stale()
         self.case.refresh_from_db()
 
     # --- the steps, each one real service call by the role allowed to take it -----------
