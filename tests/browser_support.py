@@ -73,4 +73,5 @@ def log_in(page, *, username: str, password: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/desk/")
+    # Each role lands on its own page (workbench:home decides): wait until we left /login/.
+    page.wait_for_url(lambda url: "/login/" not in url)

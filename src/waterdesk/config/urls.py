@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="workbench:queue", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="workbench:home", permanent=False)),
     path(
         "login/", auth_views.LoginView.as_view(template_name="workbench/login.html"), name="login"
     ),

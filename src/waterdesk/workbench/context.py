@@ -16,7 +16,17 @@ def _provisional_years(request) -> list[int]:
     return years
 
 
+def _is_desk_staff(request) -> bool:
+    from waterdesk.workbench.views import is_desk_staff
+
+    return request.user.is_authenticated and is_desk_staff(request.user)
+
+
 def workbench(request) -> dict:
     """``provisional_years``: calendar years whose official holiday schedule is not confirmed,
-    so deadlines falling in them may still move (the banner of base.html)."""
-    return {"provisional_years": SimpleLazyObject(lambda: _provisional_years(request))}
+    so deadlines falling in them may still move (the banner of base.html); ``is_desk_staff``:
+    whether the user works cases (the queue, intake and customer links)."""
+    return {
+        "provisional_years": SimpleLazyObject(lambda: _provisional_years(request)),
+        "is_desk_staff": SimpleLazyObject(lambda: _is_desk_staff(request)),
+    }

@@ -5,6 +5,7 @@ from waterdesk.workbench import views
 app_name = "workbench"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("home/", views.home, name="home"),
     path("intake/", views.intake, name="intake"),
     path("intake/transfer/", views.intake_transfer, name="intake_transfer"),
     path("intake/usage-change/", views.intake_usage_change, name="intake_usage_change"),

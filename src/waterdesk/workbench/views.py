@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -222,6 +223,26 @@ def row_counts(rows: list[CaseRow]) -> dict[str, int]:
         "at_risk": sum(row.is_at_risk for row in rows),
         "overdue": sum(row.is_overdue for row in rows),
     }
+
+
+# --- landing --------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Where a user lands after logging in: the case queue for desk staff, the reading page
+    for meter readers, the bill runs for the billing office."""
+    user = request.user
+    if user.is_superuser or user.has_perm("cases.view_all_cases"):
+        return redirect("workbench:queue")
+    if user.has_perm("billing.run_billing"):
+        return redirect("billing:runs")
+    if user.has_perm("billing.add_meterread") and not any(
+        user.has_perm(permission) for permission in INTAKE_PERMISSIONS
+    ):
+        return redirect("billing:reading_entry")
+    return redirect("workbench:queue")  # explains that the user has no role yet
 
 
 # --- my queue -------------------------------------------------------------------------
