@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 BENCH_DB = "waterdesk_bench"
+SNAPSHOT_DB = "waterdesk_bench_snapshot"
 YEAR = 2025
 SEED = 2025
 OPENED = datetime(2024, 12, 31, 16, 0, tzinfo=UTC)  # 2025-01-01 00:00 Shanghai
@@ -75,7 +76,7 @@ def bench_urls() -> tuple[str, str]:
             f"drops its own database {BENCH_DB!r} on that server and never touches the "
             "database named in the URL."
         )
-    if parsed.path.lstrip("/") == BENCH_DB:
+    if parsed.path.lstrip("/") in {BENCH_DB, SNAPSHOT_DB}:
         sys.exit(
             f"DATABASE_URL must not name {BENCH_DB!r}: it is the benchmark's scratch database."
         )
@@ -88,6 +89,7 @@ def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
     import psycopg
 
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {SNAPSHOT_DB} WITH (FORCE)")
         conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
         if not drop_only:
             conn.execute(f"CREATE DATABASE {BENCH_DB}")
@@ -498,26 +500,51 @@ def print_profile(profiler) -> None:
     stats.sort_stats("cumulative").print_stats(30)
 
 
+def snapshot(maintenance_url: str) -> None:
+    """Copy the freshly built database, so that every mode starts from the same state."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {SNAPSHOT_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {SNAPSHOT_DB} TEMPLATE {BENCH_DB} STRATEGY FILE_COPY")
+
+
+def restore(maintenance_url: str) -> None:
+    import psycopg
+    from django.db import connection, connections
+
+    connections.close_all()
+    with psycopg.connect(maintenance_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB} TEMPLATE {SNAPSHOT_DB} STRATEGY FILE_COPY")
+    with connection.cursor() as cursor:
+        cursor.execute("CHECKPOINT")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", nargs="?", type=int, default=200_000, help="accounts (200000)")
     parser.add_argument("--sizes", help="comma-separated sizes, e.g. 50000,100000,200000")
     parser.add_argument("--chunk-size", type=int, default=2000)
     parser.add_argument(
-        "--threads", type=int, default=2, help="threads working the chunks in-process (2)"
+        "--modes",
+        default="threads,processes",
+        help="how the chunks are worked, comma-separated: threads (in this process, "
+        "--threads of them), processes (--processes worker processes, as Celery workers)",
     )
-    parser.add_argument(
-        "--processes",
-        type=int,
-        default=0,
-        help="work the chunks in N worker processes instead (as N Celery workers would)",
-    )
+    parser.add_argument("--threads", type=int, default=2, help="threads in-process (2)")
+    parser.add_argument("--processes", type=int, default=2, help="worker processes (2)")
     parser.add_argument("--no-history", action="store_true", help="January–November unbilled")
     parser.add_argument("--profile", action="store_true", help="cProfile the largest run")
     parser.add_argument("--keep", action="store_true", help=f"keep the {BENCH_DB} database")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")] if args.sizes else [args.n]
+    modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
+    if not modes or set(modes) - {"threads", "processes"}:
+        sys.exit("--modes takes threads and/or processes")
 
     maintenance_url, bench_url = bench_urls()
     print(
@@ -533,41 +560,65 @@ def main() -> None:
         for size in sizes:
             print(f"building {size} accounts …", flush=True)
             build_times = build(size, history=not args.no_history)
-            profile = args.profile and size == max(sizes)
-            pool = WorkerPool(args.processes, bench_url) if args.processes else None
-            try:
-                run_seconds, run, run_profiler = time_run(
-                    args.chunk_size,
-                    threads=args.threads,
-                    pool=pool,
-                    profile=profile,
-                    progress=not args.quiet,
+            if len(modes) > 1:
+                snapshot(maintenance_url)
+            for position, mode in enumerate(modes):
+                if position:
+                    restore(maintenance_url)
+                pool = WorkerPool(args.processes, bench_url) if mode == "processes" else None
+                # cProfile sees only the thread it runs in: the profiled run has one thread.
+                profile = args.profile and size == max(sizes) and mode == "threads"
+                threads = 1 if profile else args.threads
+                try:
+                    run_seconds, run, run_profiler = time_run(
+                        args.chunk_size,
+                        threads=threads,
+                        pool=pool,
+                        profile=profile,
+                        progress=not args.quiet,
+                    )
+                finally:
+                    if pool is not None:
+                        pool.close()
+                profiler = run_profiler or profiler
+                copy_seconds, bills, lines = time_raw_copy(run)
+                label = (
+                    f"{args.processes} processes"
+                    if mode == "processes"
+                    else f"{threads} thread{'s' if threads > 1 else ''}"
                 )
-            finally:
-                if pool is not None:
-                    pool.close()
-            profiler = run_profiler or profiler
-            copy_seconds, bills, lines = time_raw_copy(run)
-            results.append(
-                (size, build_times["total"], run, run_seconds, bills, lines, copy_seconds)
-            )
+
+                results.append(
+                    (
+                        size,
+                        build_times["total"],
+                        label,
+                        run,
+                        run_seconds,
+                        bills,
+                        lines,
+                        copy_seconds,
+                    )
+                )
         print()
         header = (
-            f"{'accounts':>9} {'setup s':>8} {'billed':>8} {'bills':>8} {'lines':>8} "
-            f"{'run s':>7} {'acc/s':>7} {'raw COPY s':>10} {'COPY/run':>8}"
+            f"{'accounts':>9} {'setup s':>8} {'worked by':>12} {'billed':>8} {'bills':>8} "
+            f"{'lines':>8} {'run s':>7} {'acc/s':>7} {'raw COPY s':>10} {'COPY/run':>8}"
         )
         print(header)
         print("-" * len(header))
-        for size, setup, run, run_seconds, bills, lines, copy_seconds in results:
+        for size, setup, label, run, run_seconds, bills, lines, copy_seconds in results:
             print(
-                f"{size:>9} {setup:>8.1f} {run.billed_accounts:>8} {bills:>8} {lines:>8} "
-                f"{run_seconds:>7.2f} {size / run_seconds:>7.0f} {copy_seconds:>10.2f} "
-                f"{copy_seconds / run_seconds:>8.2f}"
+                f"{size:>9} {setup:>8.1f} {label:>12} {run.billed_accounts:>8} {bills:>8} "
+                f"{lines:>8} {run_seconds:>7.2f} {size / run_seconds:>7.0f} "
+                f"{copy_seconds:>10.2f} {copy_seconds / run_seconds:>8.2f}"
             )
         print(
             "\nacc/s: accounts billed per second, wall clock of the whole run (plan + every "
             "chunk).\nCOPY/run: time of a raw COPY of the same bill + line rows ÷ run time "
-            "(target ≥ 0.2; accounts/s target ≥ 3000)."
+            "(target ≥ 0.2; accounts/s target ≥ 3000).\nthreads: in this process (the "
+            "embedded mode and the CLI); processes: worker processes taking the chunks as "
+            "Celery workers do (the scaled mode)."
         )
         if profiler is not None:
             print_profile(profiler)

@@ -6,18 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from tests import test_billing_run_support as support
 from tests.factories import AccountFactory, UserFactory
-from tests.test_billing_run_support import (  # noqa: F401 — fixtures
-    D,
-    account_with_meter,
-    beijing,
-    billing_clerk,
-    cycles,
-    meter_reader,
-    pinned_now,
-    read,
-    run_cycle,
-)
+from tests.test_billing_run_support import D, account_with_meter, read, run_cycle
 from waterdesk.billing.models import (
     Bill,
     BillKind,
@@ -32,11 +23,19 @@ from waterdesk.billing.models import (
 from waterdesk.billing.selectors.bills import bill_run_progress, bill_run_skipped
 from waterdesk.billing.services import bill_run as runs
 from waterdesk.billing.services.reading import meter_read_approve
+from waterdesk.billing.tasks import bill_run_chunk
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.roles import Role
 from waterdesk.customers.models import AccountStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
+
+# Shared fixtures (tests/test_billing_run_support.py).
+beijing = support.beijing
+billing_clerk = support.billing_clerk
+cycles = support.cycles
+meter_reader = support.meter_reader
+pinned_now = support.pinned_now
 
 
 def lines_of(bill):
@@ -272,6 +271,7 @@ def test_processing_a_completed_chunk_again_changes_nothing(
     chunk = run.chunks.get()
 
     assert runs.bill_run_process_chunk(chunk_id=chunk.pk) is None
+    assert bill_run_chunk.apply(args=[chunk.pk]).get() is None  # the task, delivered again
     assert Bill.objects.count() == 2
     assert BillRunChunk.objects.get(pk=chunk.pk).attempts == 1
 

@@ -102,10 +102,9 @@ def cycles(billing_clerk):
     return {month: month_cycle(billing_clerk, 2026, month) for month in (1, 2, 3)}
 
 
-def account_with_meter(*, initial="0", household_size=3, number=None, **fields):
-    """An account opened on 2026-01-01 with a meter installed the same day."""
-    extra = {"number": number} if number else {}
-    account = AccountFactory(opened_at=OPENED, household_size=household_size, **extra, **fields)
+def account_with_meter(*, initial="0", household_size=3, opened=OPENED, **fields):
+    """An account opened on 2026-01-01 (or ``opened``) with a meter installed that day."""
+    account = AccountFactory(opened_at=opened, household_size=household_size, **fields)
     meter_install(
         actor=None,
         meter_serial=f"M{account.number}",
@@ -113,7 +112,7 @@ def account_with_meter(*, initial="0", household_size=3, number=None, **fields):
         premise=account.premise,
         account=account,
         initial_reading=initial,
-        installed_at=OPENED,
+        installed_at=opened,
     )
     return account
 

@@ -19,7 +19,6 @@ from waterdesk.billing.models import (
     BillRunChunk,
     BillRunStatus,
     LedgerEntry,
-    LedgerEntryKind,
     MeterRead,
     ReadingCycle,
     ReadKind,
@@ -235,12 +234,6 @@ def account_get(*, public_id: uuid.UUID | str) -> Account:
     )
 
 
-def account_get_by_number(*, number: str) -> Account:
-    return _get_or_not_found(
-        Account.objects.select_related("customer", "premise"), number=str(number).strip()
-    )
-
-
 @dataclass(frozen=True)
 class BillStatement:
     """What a bill shows: its lines, the reads it covers, the opening and closing register
@@ -299,5 +292,10 @@ def bill_statement(bill: Bill) -> BillStatement:
     )
 
 
-def bill_charge_entry(bill: Bill) -> LedgerEntry | None:
-    return LedgerEntry.objects.filter(bill=bill, kind=LedgerEntryKind.CHARGE).first()
+def bill_ledger_entries(bill: Bill) -> QuerySet[LedgerEntry]:
+    """The ledger entries naming a bill: its charge, credit notes, reversals."""
+    return (
+        LedgerEntry.objects.filter(bill=bill)
+        .select_related("created_by")
+        .order_by("posted_at", "pk")
+    )

@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from waterdesk.billing.models import LedgerEntry
+from waterdesk.core.money import MONEY_PLACES
 from waterdesk.core.timeutil import LOCAL_TZ, local
 from waterdesk.customers.models import Account
 
@@ -47,7 +48,8 @@ def account_balance(account: Account, *, before: datetime | None = None) -> Deci
     entries = LedgerEntry.objects.filter(account=account)
     if before is not None:
         entries = entries.filter(posted_at__lt=before)
-    return entries.aggregate(total=Sum("amount"))["total"] or ZERO
+    total = entries.aggregate(total=Sum("amount"))["total"]
+    return ZERO if total is None else Decimal(total).quantize(MONEY_PLACES)
 
 
 def _end_of_day(day: date) -> datetime:
@@ -113,12 +115,3 @@ def account_statement(account: Account, *, limit: int | None = None) -> list[Sta
         balance += entry.amount
         rows.append(StatementRow(entry=entry, balance=balance))
     return rows[-limit:] if limit else rows
-
-
-def ledger_entry_reversed_ids(account: Account) -> set[int]:
-    """Ids of the account's entries that have been reversed."""
-    return set(
-        LedgerEntry.objects.filter(account=account, reverses__isnull=False).values_list(
-            "reverses_id", flat=True
-        )
-    )

@@ -39,6 +39,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +62,7 @@ from waterdesk.billing.models import (
     ReadStatus,
 )
 from waterdesk.billing.services.bills import (
+    BillTerms,
     Pricer,
     account_rows,
     bill_drafts_build,
@@ -219,7 +222,15 @@ def bill_run_work(
         .order_by("index")
         .values_list("pk", flat=True)
     )
-    if threads <= 1 or connection.vendor != "postgresql" or len(chunk_ids) < 2:
+    # Other threads have their own connections: they cannot see uncommitted rows, so inside
+    # a transaction the chunks are worked in this thread.
+    in_one_thread = (
+        threads <= 1
+        or connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or len(chunk_ids) < 2
+    )
+    if in_one_thread:
         for chunk_id in chunk_ids:
             chunk = bill_run_process_chunk(chunk_id=chunk_id)
             if on_chunk is not None:
@@ -345,32 +356,49 @@ def _chunk_bill(chunk: BillRunChunk) -> tuple[int, int]:
     )
     inputs = billing_inputs_load(accounts=accounts, up_to=None)
     issued_at = timezone.now()
-    due_date = due_date_for(issued_at, cycle.due_days)
+    terms = BillTerms(
+        kind=BillKind.CYCLE,
+        due_date=due_date_for(issued_at, cycle.due_days),
+        cycle_id=cycle.pk,
+        run_id=run.pk,
+    )
     requests = []
     skipped = 0
+    active = AccountStatus.ACTIVE.value
     for account in accounts.values():
         if account.has_cycle_bill:
             continue
         reads = inputs.reads.get(account.id, ())
-        if account.status != AccountStatus.ACTIVE and not any(
-            read.cycle_id == cycle.pk for read in reads
-        ):
+        if account.status != active and not any(read.cycle_id == cycle.pk for read in reads):
             continue  # not an account of this run (see ``accounts_to_bill``)
         chosen = cycle_bill_reads(reads, cycle_id=cycle.pk)
         if isinstance(chosen, str):
             skipped += 1
             continue
-        extra = {
-            "kind": BillKind.CYCLE,
-            "number": cycle_bill_number(cycle.code, account.number),
-            "due_date": due_date,
-            "cycle_id": cycle.pk,
-            "run_id": run.pk,
-        }
-        requests.append((account, chosen, extra))
-    drafts, refused = bill_drafts_build(requests, inputs=inputs, pricer=Pricer(TariffBook.load()))
+        requests.append((account, chosen, cycle_bill_number(cycle.code, account.number)))
+    drafts, refused = bill_drafts_build(
+        requests, terms=terms, inputs=inputs, pricer=Pricer(_tariff_book(run.public_id))
+    )
     bill_drafts_insert(drafts, issued_at=issued_at, actor_id=run.created_by_id)
     return len(drafts), skipped + len(refused)
+
+
+_book_cache: dict[uuid.UUID, tuple[float, TariffBook]] = {}
+BOOK_MAX_AGE_SECONDS = 60.0
+
+
+def _tariff_book(run_id: uuid.UUID) -> TariffBook:
+    """The tariff snapshot of a run in this process, reloaded after a minute: the chunks a
+    process works in a row price with the same book (loading it costs more than billing a
+    hundred accounts)."""
+    now = time.monotonic()
+    cached = _book_cache.get(run_id)
+    if cached is not None and now - cached[0] < BOOK_MAX_AGE_SECONDS:
+        return cached[1]
+    book = TariffBook.load()
+    _book_cache.clear()
+    _book_cache[run_id] = (now, book)
+    return book
 
 
 def _run_finish_if_done(run_id: int) -> None:

@@ -12,7 +12,7 @@ bill of an ownership transfer or usage change (one account):
 3. ``bill_drafts_insert`` writes the bills, their lines and their CHARGE ledger entries:
    with ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere.
 
-Rules (the docs repeat them):
+Rules:
 
 - **What a bill covers.** An account is billed up to the ``read_on`` of its last bill's
   closing read (always the bill's ``period_end``). A bill covers every validated read with a
@@ -24,8 +24,9 @@ Rules (the docs repeat them):
   the closing read's day. The volume is priced over that period: pricing prorates it by
   days over price changes and tier periods.
 - **Cumulative volume.** Annual and monthly tiers count the volume already billed in the
-  tier period; it is read back from the bill lines (the volume of a segment is the sum of
-  one component's lines, i.e. the sum of all its lines over the number of components).
+  tier period. It is the sum of the year's bill volumes when that is exact (see
+  ``cumulative_before``), otherwise it is read back from the bill lines (the volume of a
+  segment is the sum of one component's lines: all its lines over the number of components).
 - **Numbers.** Cycle bills ``<cycle code without dashes>-<account number>``
   (``202603-1000000001``); final bills ``F<account number>-<closing read id>``. Both are
   deterministic, so a bill run that is restarted produces the same numbers.
@@ -36,7 +37,7 @@ Rules (the docs repeat them):
 
 from __future__ import annotations
 
-import uuid
+import os
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,8 +45,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, OuterRef, Subquery, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -70,7 +70,6 @@ ONE_DAY = timedelta(days=1)
 _VALIDATED = str(ReadStatus.VALIDATED.value)
 _NEEDS_REVIEW = str(ReadStatus.NEEDS_REVIEW.value)
 ZERO_VOLUME = Decimal("0.00")
-ZERO_MONEY = Decimal("0.00")
 
 # Why an account got no bill (the run page shows them; stable codes).
 SKIP_NEEDS_REVIEW = "read_needs_review"
@@ -87,19 +86,19 @@ SKIP_LABELS = {
 # --- inputs -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AccountRow:
     id: int
     number: str
     usage_category: str
     household_size: int
-    opened_at: datetime
+    opened_at: datetime | None  # loaded only for accounts never billed
     status: str
     billed_to: date | None  # the last bill's period end (= its closing read's day)
     has_cycle_bill: bool  # already billed for the cycle asked about (``account_rows``)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReadRow:
     id: int
     account_id: int
@@ -132,17 +131,18 @@ class BillingInputs:
 
 def account_rows(queryset, *, cycle_id: int | None = None) -> dict[int, AccountRow]:
     """``AccountRow`` of each account of ``queryset`` (ids within one range) with its
-    billed-to day and whether it has a bill for ``cycle_id``: two queries."""
+    billed-to day and whether it has a bill for ``cycle_id``: two queries (three when some
+    account was never billed: its opening day starts its first bill)."""
     latest_end = Bill.objects.filter(account_id=OuterRef("pk")).order_by("-period_end")
     rows = list(
         queryset.annotate(billed_to=Subquery(latest_end.values("period_end")[:1]))
         .order_by("pk")
-        .values_list(
-            "id", "number", "usage_category", "household_size", "opened_at", "status", "billed_to"
-        )
+        .values_list("id", "number", "usage_category", "household_size", "status", "billed_to")
     )
+    if not rows:
+        return {}
     billed_for_cycle: set[int] = set()
-    if rows and cycle_id is not None:
+    if cycle_id is not None:
         # ``cycle_id + 0``: scan the (account, cycle) unique index over the id range. While a
         # run adds bills to the cycle, statistics taken before it make the cycle's own index
         # look selective, and scanning the cycle's bills would grow with every chunk.
@@ -153,18 +153,24 @@ def account_rows(queryset, *, cycle_id: int | None = None) -> dict[int, AccountR
             .order_by()
             .values_list("account_id", flat=True)
         )
+    never_billed = [row[0] for row in rows if row[5] is None]
+    opened = (
+        dict(Account.objects.filter(pk__in=never_billed).values_list("pk", "opened_at"))
+        if never_billed
+        else {}
+    )
     return {
         pk: AccountRow(
             pk,
             number,
             category,
             household,
-            opened_at,
+            opened.get(pk),
             status,
             billed_to,
             pk in billed_for_cycle,
         )
-        for pk, number, category, household, opened_at, status, billed_to in rows
+        for pk, number, category, household, status, billed_to in rows
     }
 
 
@@ -224,20 +230,39 @@ def billing_inputs_load(*, accounts: dict[int, AccountRow], up_to: date | None) 
     straddled: dict[int, set[int]] = defaultdict(set)
     billed_days = [day for day in billed if day is not None]
     if billed_days:
-        since = date(min(billed_days).year, 1, 1)
-        for account_id, first_year, last_year, volume in (
-            Bill.objects.filter(
-                account_id__gte=first_id, account_id__lte=last_id, period_end__gte=since
+        # Per account: the volume of the bills lying wholly inside each year from the
+        # earliest billed-to year on, and the count of bills spanning each 1 January.
+        years = list(range(min(billed_days).year, max(billed_days).year + 1))
+        boundaries = [*years, years[-1] + 1]
+        aggregates = {
+            f"volume_{year}": Sum(
+                "volume",
+                filter=Q(period_start__gte=date(year, 1, 1), period_end__lt=date(year + 1, 1, 1)),
             )
-            .values("account_id", first=ExtractYear("period_start"), last=ExtractYear("period_end"))
-            .annotate(volume=Sum("volume"))
+            for year in years
+        } | {
+            f"across_{year}": Count(
+                "pk", filter=Q(period_start__lt=date(year, 1, 1), period_end__gte=date(year, 1, 1))
+            )
+            for year in boundaries
+        }
+        for account_id, *values in (
+            Bill.objects.filter(
+                account_id__gte=first_id,
+                account_id__lte=last_id,
+                period_end__gte=date(years[0], 1, 1),
+            )
+            .values("account_id")
+            .annotate(**aggregates)
             .order_by()
-            .values_list("account_id", "first", "last", "volume")
+            .values_list("account_id", *aggregates)
         ):
-            if first_year == last_year:
-                year_volumes[account_id][first_year] = volume
-            else:
-                straddled[account_id].update(range(first_year, last_year + 1))
+            for year, volume in zip(years, values, strict=False):
+                if volume is not None:
+                    year_volumes[account_id][year] = volume
+            for year, count in zip(boundaries, values[len(years) :], strict=True):
+                if count:
+                    straddled[account_id].update((year - 1, year))
     return BillingInputs(
         accounts=accounts,
         reads=dict(reads),
@@ -339,7 +364,7 @@ def cumulative_before(
 # --- choosing the reads of a bill ---------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BillReads:
     closing: ReadRow
     covered: list[ReadRow]  # billable reads, closing read last
@@ -411,7 +436,7 @@ def final_bill_number(account_number: str, closing_read_id: int) -> str:
     return f"F{account_number}-{closing_read_id}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cut:
     """A billing period cut into segments, with the tier periods they touch."""
 
@@ -432,7 +457,7 @@ class Pricer:
         self.book = book
         self._cuts: dict[tuple, Cut] = {}
         self._bases: dict[tuple, set[str]] = {}
-        self._prices: dict[tuple, list[pricing.LineDraft]] = {}
+        self._prices: dict[tuple, tuple[list[pricing.LineDraft], Decimal]] = {}
 
     def cut(
         self, usage_category: str, account_tariffs: list[tuple[date, int]], start: date, end: date
@@ -471,31 +496,39 @@ class Pricer:
 
     def lines(
         self, cut: Cut, *, volume: Decimal, household_size: int, cumulative: dict[int, Decimal]
-    ) -> list[pricing.LineDraft]:
+    ) -> tuple[list[pricing.LineDraft], Decimal]:
+        """The lines and their total."""
         key = (cut.ident, volume, household_size, tuple(sorted(cumulative.items())))
-        lines = self._prices.get(key)
-        if lines is None:
+        priced = self._prices.get(key)
+        if priced is None:
             lines, _after = pricing.price_volume(
                 segments=cut.segments,
                 volume=volume,
                 household_size=household_size,
                 cumulative_before=cumulative,
             )
-            self._prices[key] = lines
-        return lines
+            priced = self._prices[key] = (lines, pricing.lines_total(lines))
+        return priced
+
+
+@dataclass(slots=True)
+class BillTerms:
+    """What the bills of one batch share."""
+
+    kind: str
+    due_date: date
+    cycle_id: int | None = None
+    run_id: int | None = None
 
 
 def bill_draft_build(
     *,
     account: AccountRow,
     bill_reads: BillReads,
+    number: str,
+    terms: BillTerms,
     inputs: BillingInputs,
     pricer: Pricer,
-    kind: str,
-    number: str,
-    due_date: date,
-    cycle_id: int | None = None,
-    run_id: int | None = None,
 ) -> BillDraft:
     """Price one account's reads into a bill draft. Raises ``DomainError`` when the
     account's tariff has no price for the period, ``NeedsExactCumulative`` when the
@@ -509,11 +542,14 @@ def bill_draft_build(
     else:
         period_start = local(account.opened_at).date()
     period_start = min(period_start, period_end)
-    volume = sum((read.consumption for read in covered), ZERO_VOLUME)
+    if len(covered) == 1:
+        volume = covered[0].consumption
+    else:
+        volume = sum((read.consumption for read in covered), ZERO_VOLUME)
     cut = pricer.cut(
         account.usage_category, inputs.tariffs.get(account.id, []), period_start, period_end
     )
-    lines = pricer.lines(
+    lines, amount = pricer.lines(
         cut,
         volume=volume,
         household_size=account.household_size,
@@ -522,38 +558,44 @@ def bill_draft_build(
     return BillDraft(
         account_id=account.id,
         number=number,
-        kind=kind,
-        cycle_id=cycle_id,
-        run_id=run_id,
+        kind=terms.kind,
+        cycle_id=terms.cycle_id,
+        run_id=terms.run_id,
         period_start=period_start,
         period_end=period_end,
         closing_read_id=bill_reads.closing.id,
         volume=volume,
-        amount=pricing.lines_total(lines),
-        due_date=due_date,
+        amount=amount,
+        due_date=terms.due_date,
         lines=lines,
     )
 
 
 def bill_drafts_build(
-    requests: Sequence[tuple[AccountRow, BillReads, dict]],
+    requests: Sequence[tuple[AccountRow, BillReads, str]],
     *,
+    terms: BillTerms,
     inputs: BillingInputs,
     pricer: Pricer,
 ) -> tuple[list[BillDraft], list[tuple[AccountRow, DomainError]]]:
-    """Drafts for many accounts: ``requests`` are (account, reads, extra keyword arguments of
-    ``bill_draft_build``). Accounts whose cumulative volume needs the bill lines are priced
-    in a second pass after one query for all of them. Returns the drafts and the accounts
-    that could not be priced, with the reason."""
+    """Drafts for many accounts: ``requests`` are (account, its reads, bill number).
+    Accounts whose cumulative volume needs the bill lines are priced in a second pass after
+    one query for all of them. Returns the drafts and the accounts that could not be
+    priced, with the reason."""
     drafts: list[BillDraft] = []
     refused: list[tuple[AccountRow, DomainError]] = []
     deferred = []
     for request in requests:
-        account, bill_reads, extra = request
+        account, bill_reads, number = request
         try:
             drafts.append(
                 bill_draft_build(
-                    account=account, bill_reads=bill_reads, inputs=inputs, pricer=pricer, **extra
+                    account=account,
+                    bill_reads=bill_reads,
+                    number=number,
+                    terms=terms,
+                    inputs=inputs,
+                    pricer=pricer,
                 )
             )
         except NeedsExactCumulative:
@@ -561,16 +603,17 @@ def bill_drafts_build(
         except DomainError as error:
             refused.append((account, error))
     if deferred:
-        billing_inputs_load_exact(inputs, [account.id for account, _reads, _extra in deferred])
-        for account, bill_reads, extra in deferred:
+        billing_inputs_load_exact(inputs, [account.id for account, _reads, _number in deferred])
+        for account, bill_reads, number in deferred:
             try:
                 drafts.append(
                     bill_draft_build(
                         account=account,
                         bill_reads=bill_reads,
+                        number=number,
+                        terms=terms,
                         inputs=inputs,
                         pricer=pricer,
-                        **extra,
                     )
                 )
             except DomainError as error:
@@ -621,6 +664,20 @@ def bill_drafts_insert(
     return _insert_with_orm(drafts, issued_at=issued_at, actor_id=actor_id)
 
 
+def _uuid4_strings(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as text, from one read of the system's random
+    source (``uuid.uuid4()`` reads it once per id)."""
+    blob = os.urandom(16 * count).hex()
+    result = []
+    for start in range(0, 32 * count, 32):
+        digits = blob[start : start + 32]
+        variant = "89ab"[int(digits[16], 16) & 3]
+        result.append(
+            f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
+        )
+    return result
+
+
 def _insert_with_copy(
     drafts: Sequence[BillDraft], *, issued_at: datetime, actor_id: int | None
 ) -> list[int]:
@@ -642,18 +699,20 @@ def _insert_with_copy(
             [len(drafts)],
         )
         bill_ids = [row[0] for row in cursor.fetchall()]
+        public_ids = _uuid4_strings(len(drafts))
         bills: list[str] = []
         lines: list[str] = []
         entries: list[str] = []
-        for bill_id, draft in zip(bill_ids, drafts, strict=True):
+        for bill_id, public_id, draft in zip(bill_ids, public_ids, drafts, strict=True):
             number = _copy_text(draft.number)
             cycle = "\\N" if draft.cycle_id is None else str(draft.cycle_id)
             run = "\\N" if draft.run_id is None else str(draft.run_id)
             due = day(draft.due_date)
             bills.append(
-                f"{bill_id}\t{uuid.uuid4()}\t{number}\t{draft.account_id}\t{draft.kind}\t"
+                f"{bill_id}\t{public_id}\t{number}\t{draft.account_id}\t{draft.kind}\t"
                 f"{cycle}\t{run}\t{day(draft.period_start)}\t{day(draft.period_end)}\t"
-                f"{draft.closing_read_id}\t{draft.volume}\t{draft.amount}\t{issued}\t{due}\n"
+                f"{draft.closing_read_id}\t{draft.volume!s}\t{draft.amount!s}\t{issued}\t"
+                f"{due}\n"
             )
             for line in draft.lines:
                 key = (
@@ -670,10 +729,12 @@ def _insert_with_copy(
                         f"\t{line.component_kind}\t{_copy_text(line.component_name)}\t{tier}\t"
                         f"{day(line.period_start)}\t{day(line.period_end)}\t"
                     )
-                lines.append(f"{bill_id}{middle}{line.volume}\t{line.unit_price}\t{line.amount}\n")
+                lines.append(
+                    f"{bill_id}{middle}{line.volume!s}\t{line.unit_price!s}\t{line.amount!s}\n"
+                )
             if draft.amount:
                 entries.append(
-                    f"{draft.account_id}\t{_CHARGE}\t{draft.amount}\t{bill_id}\t{issued}\t"
+                    f"{draft.account_id}\t{_CHARGE}\t{draft.amount!s}\t{bill_id}\t{issued}\t"
                     f"{due}\t\t{number}\t{actor}\n"
                 )
         for table, columns, rows in (
@@ -797,17 +858,8 @@ def bill_issue_final(
         )
     issued_at = timezone.now()
     drafts, refused = bill_drafts_build(
-        [
-            (
-                accounts[locked.pk],
-                chosen,
-                {
-                    "kind": BillKind.FINAL,
-                    "number": final_bill_number(locked.number, read.pk),
-                    "due_date": due_date_for(issued_at, due_days),
-                },
-            )
-        ],
+        [(accounts[locked.pk], chosen, final_bill_number(locked.number, read.pk))],
+        terms=BillTerms(kind=BillKind.FINAL, due_date=due_date_for(issued_at, due_days)),
         inputs=inputs,
         pricer=Pricer(TariffBook.load()),
     )

@@ -1,3 +1,298 @@
-"""Placeholder until written."""
+"""Bill-run and account pages: the runs of each cycle (and starting one), a run's progress
+(refreshed with htmx while it runs), an account's bills, ledger and aging with the
+adjustment form, a bill and its PDF.
 
-urlpatterns: list = []
+Thin views: a form parses the input, one service does the work, a ``DomainError`` comes
+back as a form error or a flash message. Log-in is required and each page checks its
+permission (403 otherwise).
+"""
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from waterdesk.billing.documents import bill_pdf as render_bill_pdf
+from waterdesk.billing.models import Bill, LedgerEntryKind
+from waterdesk.billing.selectors.bills import (
+    account_get,
+    bill_get,
+    bill_ledger_entries,
+    bill_list_for_account,
+    bill_run_get,
+    bill_run_list,
+    bill_run_progress,
+    bill_run_skipped,
+    bill_statement,
+    reading_cycles_open,
+)
+from waterdesk.billing.selectors.ledger import (
+    AGING_BUCKETS,
+    account_aging,
+    account_balance,
+    account_statement,
+)
+from waterdesk.billing.services.bill_run import (
+    MAX_CHUNK_SIZE,
+    bill_run_create,
+    bill_run_resume,
+    bill_run_start,
+)
+from waterdesk.billing.services.ledger import ledger_post_adjustment
+from waterdesk.core.errors import DomainError, NotFound
+from waterdesk.customers.selectors import account_get_by_number
+from waterdesk.workbench.forms import DomainErrorMixin
+from waterdesk.workbench.views import desk_view, forbidden, has_perm
+
+ACCOUNT_BILLS_LIMIT = 24
+STATEMENT_ROWS_LIMIT = 60
+
+AGING_LABELS = {
+    "not_due": gettext_lazy("未到期"),
+    "days_1_30": gettext_lazy("逾期1–30天"),
+    "days_31_90": gettext_lazy("逾期31–90天"),
+    "days_91_180": gettext_lazy("逾期91–180天"),
+    "over_180": gettext_lazy("逾期180天以上"),
+}
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- forms --------------------------------------------------------------------------------
+
+
+class RunStartForm(DomainErrorMixin, forms.Form):
+    cycle = forms.ModelChoiceField(
+        label=gettext_lazy("账期"), queryset=None, to_field_name="code", empty_label=None
+    )
+    chunk_size = forms.IntegerField(
+        label=gettext_lazy("每批账户数"),
+        min_value=1,
+        max_value=MAX_CHUNK_SIZE,
+        initial=2000,
+        help_text=gettext_lazy("出账按账户分批处理，每批在一个事务中完成。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = reading_cycles_open()
+
+
+class AdjustmentForm(DomainErrorMixin, forms.Form):
+    amount = forms.DecimalField(
+        label=gettext_lazy("金额（元）"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=gettext_lazy("正数增加欠费，负数冲减欠费（红字）。"),
+    )
+    reason = forms.CharField(label=gettext_lazy("调整原因"), max_length=200)
+    bill = forms.ModelChoiceField(
+        label=gettext_lazy("针对账单"),
+        queryset=Bill.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        empty_label=gettext_lazy("（不针对具体账单）"),
+    )
+    # One key per form shown: a double submission posts the adjustment once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args, account, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", str(uuid.uuid4()))
+        super().__init__(*args, **kwargs)
+        self.fields["bill"].queryset = bill_list_for_account(account)
+        self.fields["bill"].label_from_instance = lambda bill: f"{bill.number}（{bill.amount}）"
+
+
+# --- runs ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@desk_view(has_perm("billing.view_billrun"))
+def runs(request: HttpRequest) -> HttpResponse:
+    """The bill runs, latest first, and the form that starts one (billing clerks)."""
+    may_run = request.user.has_perm("billing.run_billing")
+    form = RunStartForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if not may_run:
+            return forbidden(request)
+        if form.is_valid():
+            try:
+                run = bill_run_create(
+                    actor=request.user,
+                    cycle=form.cleaned_data["cycle"],
+                    chunk_size=form.cleaned_data["chunk_size"],
+                )
+                run = bill_run_start(run=run)
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(
+                    request,
+                    _("账期 %(cycle)s 的出账已开始，共 %(count)s 户。")
+                    % {"cycle": run.cycle.code, "count": run.total_accounts},
+                )
+                return redirect("billing:run", public_id=run.public_id)
+        status = 400
+    context = {"form": form, "may_run": may_run, "runs": bill_run_list()[:50]}
+    return render(request, "billing/bills/runs.html", context, status=status)
+
+
+def _run_context(request: HttpRequest, run) -> dict:
+    progress = bill_run_progress(run)
+    skipped, skipped_total = bill_run_skipped(run)
+    return {
+        "run": run,
+        "progress": progress,
+        "skipped": skipped,
+        "skipped_total": skipped_total,
+        "may_run": request.user.has_perm("billing.run_billing"),
+    }
+
+
+@require_GET
+@desk_view(has_perm("billing.view_billrun"))
+def run(request: HttpRequest, public_id) -> HttpResponse:
+    """A run: progress bar, counts, failed chunks, skipped accounts with reasons. While the
+    run is active its progress block refreshes itself every two seconds (htmx)."""
+    bill_run = bill_run_get(public_id=public_id)
+    context = _run_context(request, bill_run)
+    template = (
+        "billing/bills/partials/run_progress.html"
+        if _is_htmx(request)
+        else "billing/bills/run.html"
+    )
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_POST
+@desk_view(has_perm("billing.run_billing"))
+def run_resume(request: HttpRequest, public_id) -> HttpResponse:
+    bill_run = bill_run_get(public_id=public_id)
+    try:
+        bill_run_resume(run=bill_run)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已继续出账。"))
+    return redirect("billing:run", public_id=bill_run.public_id)
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+@require_GET
+@desk_view(has_perm("billing.view_bill"))
+def account_lookup(request: HttpRequest) -> HttpResponse:
+    """Find an account by its number and go to its billing page."""
+    number = "".join(request.GET.get("number", "").split())
+    if number:
+        try:
+            account = account_get_by_number(number)
+        except NotFound:
+            messages.error(request, _("未找到户号为 %(number)s 的账户。") % {"number": number})
+        else:
+            return redirect("billing:account", public_id=account.public_id)
+    return redirect("billing:runs")
+
+
+def _account_context(request: HttpRequest, account, form=None) -> dict:
+    today = timezone.localdate()
+    aging = account_aging(account, as_of=today)
+    may_adjust = request.user.has_perm("billing.post_adjustment")
+    return {
+        "account": account,
+        "balance": account_balance(account),
+        "aging": [(AGING_LABELS[key], aging[key]) for key, _limit in AGING_BUCKETS],
+        "aging_credit": aging["credit"],
+        "as_of": today,
+        "bills": bill_list_for_account(account)[:ACCOUNT_BILLS_LIMIT],
+        "statement": list(reversed(account_statement(account, limit=STATEMENT_ROWS_LIMIT))),
+        "may_adjust": may_adjust,
+        "form": form
+        if form is not None
+        else (AdjustmentForm(account=account) if may_adjust else None),
+        "charge": LedgerEntryKind.CHARGE,
+    }
+
+
+@require_GET
+@desk_view(has_perm("billing.view_bill"))
+def account(request: HttpRequest, public_id) -> HttpResponse:
+    """An account's bills, its ledger with the running balance, its aging."""
+    customer_account = account_get(public_id=public_id)
+    return render(
+        request, "billing/bills/account.html", _account_context(request, customer_account)
+    )
+
+
+@require_POST
+@desk_view(has_perm("billing.post_adjustment"))
+def account_adjust(request: HttpRequest, public_id) -> HttpResponse:
+    customer_account = account_get(public_id=public_id)
+    form = AdjustmentForm(request.POST, account=customer_account)
+    if form.is_valid():
+        try:
+            ledger_post_adjustment(
+                actor=request.user,
+                account=customer_account,
+                amount=form.cleaned_data["amount"],
+                reason=form.cleaned_data["reason"],
+                bill=form.cleaned_data["bill"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, _("调整已记账。"))
+            return redirect("billing:account", public_id=customer_account.public_id)
+    context = _account_context(request, customer_account, form=form)
+    return render(request, "billing/bills/account.html", context, status=400)
+
+
+# --- bills --------------------------------------------------------------------------------
+
+
+@require_GET
+@desk_view(has_perm("billing.view_bill"))
+def bill(request: HttpRequest, public_id) -> HttpResponse:
+    statement = bill_statement(bill_get(public_id=public_id))
+    context = {
+        "statement": statement,
+        "bill": statement.bill,
+        "entries": bill_ledger_entries(statement.bill),
+    }
+    return render(request, "billing/bills/bill.html", context)
+
+
+@require_GET
+@desk_view(has_perm("billing.view_bill"))
+def bill_pdf(request: HttpRequest, public_id) -> HttpResponse:
+    statement_bill = bill_get(public_id=public_id)
+    response = HttpResponse(render_bill_pdf(statement_bill), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{statement_bill.number}.pdf"'
+    return response
+
+
+urlpatterns = [
+    path("runs/", runs, name="runs"),
+    path("runs/<uuid:public_id>/", run, name="run"),
+    path("runs/<uuid:public_id>/resume/", run_resume, name="run_resume"),
+    path("accounts/", account_lookup, name="account_lookup"),
+    path("accounts/<uuid:public_id>/", account, name="account"),
+    path("accounts/<uuid:public_id>/adjustments/", account_adjust, name="account_adjust"),
+    path("bills/<uuid:public_id>/", bill, name="bill"),
+    path("bills/<uuid:public_id>/bill.pdf", bill_pdf, name="bill_pdf"),
+]
