@@ -513,7 +513,7 @@ def test_carry_policy_moves_the_account_with_its_balance_and_a_ledger_note(
     assert account_balance(account) == Decimal("85.00")
     detail = OwnershipTransfer.objects.get(case=case)
     assert (detail.settlement, detail.carried_balance) == ("carried", Decimal("85.00"))
-    note = LedgerEntry.objects.get(kind="adjustment")
+    note = LedgerEntry.objects.get(kind="note")
     assert (note.amount, note.reference, note.description, note.created_by) == (
         Decimal("0.00"),
         case.number,

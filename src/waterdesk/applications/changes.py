@@ -65,8 +65,6 @@ from waterdesk.applications.selectors import (
 from waterdesk.applications.services import _required_text
 from waterdesk.billing.models import (
     Bill,
-    LedgerEntry,
-    LedgerEntryKind,
     ReadKind,
     ReadStatus,
     Tariff,
@@ -74,6 +72,7 @@ from waterdesk.billing.models import (
 from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.billing.selectors.tariffs import tariff_price_summary, tariff_version_on
 from waterdesk.billing.services.bills import bill_issue_final
+from waterdesk.billing.services.ledger import ledger_post_note
 from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.billing.services.tariffs import account_tariff_set
 from waterdesk.cases.models import Case, CaseKind, Priority
@@ -489,25 +488,19 @@ def ownership_transfer_complete(*, actor, case: Case, note: str = "") -> Case:
 
 
 def _ledger_carry_note(*, actor, case: Case, detail: OwnershipTransfer, balance: Decimal) -> None:
-    """A zero-amount note on the account's ledger saying the balance went with the account
-    to the new owner (the balance itself stays: the ledger is the account's). Written here
-    because billing has no note service yet; the idempotency key makes it once per case."""
+    """A note on the account's ledger saying the balance went with the account to the new
+    owner (the balance itself stays: the ledger is the account's); once per case."""
     text = (
         f"过户结转：原户主{detail.previous_customer.name}"
         f"{'欠费' if balance > 0 else '余额'}{abs(balance):.2f}元"
         f"随账户转至新户主{detail.new_customer.name}"
     )
-    LedgerEntry.objects.get_or_create(
+    ledger_post_note(
+        actor=actor,
+        account=detail.account,
+        text=text[:200],
+        reference=case.number,
         idempotency_key=f"transfer-carry:{case.number}",
-        defaults={
-            "account": detail.account,
-            "kind": LedgerEntryKind.ADJUSTMENT,
-            "amount": ZERO,
-            "posted_at": timezone.now(),
-            "description": text[:200],
-            "reference": case.number,
-            "created_by": actor,
-        },
     )
 
 

@@ -543,11 +543,13 @@ class LedgerEntryKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("调整")
     LATE_FEE = "late_fee", _("违约金")
     REVERSAL = "reversal", _("冲正")
+    NOTE = "note", _("备注")
 
 
 class LedgerEntry(models.Model):
     """Append-only account ledger. ``amount`` > 0 is owed by the customer (a charge, a late
-    fee), < 0 reduces the debt (a payment, a credit). Balance and aging are sums of rows."""
+    fee), < 0 reduces the debt (a payment, a credit); a note has no amount and records an
+    event on the account (a balance carried to a new owner). Balance and aging are sums."""
 
     account = models.ForeignKey(
         "customers.Account", on_delete=models.PROTECT, related_name="ledger"

@@ -150,6 +150,31 @@ def ledger_post_adjustment(
 
 
 @transaction.atomic
+def ledger_post_note(
+    *, actor, account: Account, text: str, reference: str = "", idempotency_key: str
+) -> LedgerEntry:
+    """A note on the account's ledger with no amount (e.g. the balance carried to a new
+    owner at a transfer); recorded once per ``idempotency_key``."""
+    text = _clean_text(
+        text,
+        max_length=200,
+        field="text",
+        code="reason_required",
+        message=_("请填写备注内容。"),
+    )
+    return _create_once(
+        key=_clean_key(idempotency_key),
+        account=account,
+        kind=LedgerEntryKind.NOTE,
+        amount=Decimal("0.00"),
+        posted_at=timezone.now(),
+        description=text,
+        reference=reference,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
 def ledger_post_payment(
     *, actor, account: Account, amount, reference: str, idempotency_key: str
 ) -> LedgerEntry:
