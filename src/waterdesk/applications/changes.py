@@ -39,10 +39,9 @@ from django.utils.translation import gettext as _
 
 from waterdesk.applications.materials import (
     COMPLETE_MILESTONE,
+    application_register,
     application_withdraw,
-    expected_completion,
-    material_notice_issue,
-    materials_check,
+    intake_priority,
     materials_supply,
     notify_customer,
 )
@@ -53,7 +52,6 @@ from waterdesk.applications.models import (
     SettlementOutcome,
     TransferPolicy,
     UsageChange,
-    UsageChangeStatus,
     VerificationMethod,
 )
 from waterdesk.applications.selectors import (
@@ -80,7 +78,6 @@ from waterdesk.cases.services import (
     case_check_action,
     case_event_record,
     case_lock,
-    case_open,
     case_transition,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
@@ -141,20 +138,6 @@ def _lock_account(account: Account | None) -> Account:
             field="account",
         )
     return account
-
-
-def _intake_priority(
-    customer: Customer, priority: str, green_channel_reason: str
-) -> tuple[str, str]:
-    if priority not in Priority.values:
-        raise InvalidInput(_("优先级不正确。"), code="invalid_priority", field="priority")
-    if priority == Priority.GREEN and not green_channel_reason.strip():
-        raise InvalidInput(
-            _("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason"
-        )
-    if customer.is_vulnerable and priority != Priority.GREEN:
-        return Priority.GREEN, "特殊关爱客户"
-    return priority, green_channel_reason.strip()
 
 
 def _reject(*, actor, case: Case, action: str, reason: str) -> Case:
@@ -230,45 +213,29 @@ def ownership_transfer_register(
         new_customer = customer_services.customer_create(actor=actor, **new_customer_data)
     if new_customer.pk == account.customer_id:
         raise InvalidInput(_("新户主与原户主相同，无需过户。"), code="same_owner", field="customer")
-    priority, green_channel_reason = _intake_priority(new_customer, priority, green_channel_reason)
-    received, missing = materials_check(
-        case_kind=TRANSFER, customer_kind=new_customer.kind, materials_received=materials_received
-    )
-    status = (
-        OwnershipTransferStatus.MATERIALS_PENDING if missing else OwnershipTransferStatus.REGISTERED
-    )
-    case = case_open(
+    priority, green_channel_reason = intake_priority(new_customer, priority, green_channel_reason)
+    return application_register(
         actor=actor,
         kind=TRANSFER,
-        status=status,
+        customer=new_customer,
+        premise=account.premise,
+        materials_received=materials_received,
+        create_detail=lambda case, received: OwnershipTransfer.objects.create(
+            case=case,
+            account=account,
+            previous_customer=account.customer,
+            new_customer=new_customer,
+            materials_received=received,
+        ),
+        milestones=(COMPLETE_MILESTONE,),
+        registered_context={"customer_name": new_customer.name, "account_number": account.number},
         channel=channel,
         contact_name=contact_name,
         contact_phone=contact_phone,
-        customer=new_customer,
-        premise=account.premise,
         priority=priority,
         green_channel_reason=green_channel_reason,
         summary=summary,
     )
-    OwnershipTransfer.objects.create(
-        case=case,
-        account=account,
-        previous_customer=account.customer,
-        new_customer=new_customer,
-        materials_received=received,
-    )
-    sla.clock_start(case=case, milestone=COMPLETE_MILESTONE, start=case.opened_at)
-    if missing:
-        material_notice_issue(case=case, actor=actor, missing=missing)
-    else:
-        notify_customer(
-            case,
-            "registered",
-            customer_name=new_customer.name,
-            account_number=account.number,
-            expected_completion=expected_completion(case),
-        )
-    return case
 
 
 @transaction.atomic
@@ -558,45 +525,34 @@ def usage_change_register(
             field="requested_usage",
         )
     customer = account.customer
-    priority, green_channel_reason = _intake_priority(customer, priority, green_channel_reason)
-    received, missing = materials_check(
-        case_kind=CHANGE, customer_kind=customer.kind, materials_received=materials_received
-    )
-    status = UsageChangeStatus.MATERIALS_PENDING if missing else UsageChangeStatus.REGISTERED
-    case = case_open(
+    priority, green_channel_reason = intake_priority(customer, priority, green_channel_reason)
+    return application_register(
         actor=actor,
         kind=CHANGE,
-        status=status,
+        customer=customer,
+        premise=account.premise,
+        materials_received=materials_received,
+        create_detail=lambda case, received: UsageChange.objects.create(
+            case=case,
+            account=account,
+            previous_usage=account.usage_category,
+            requested_usage=requested_usage,
+            requested_tariff=requested_tariff,
+            materials_received=received,
+        ),
+        milestones=(COMPLETE_MILESTONE,),
+        registered_context={
+            "customer_name": customer.name,
+            "account_number": account.number,
+            "requested_usage": str(UsageCategory(requested_usage).label),
+        },
         channel=channel,
         contact_name=contact_name,
         contact_phone=contact_phone,
-        customer=customer,
-        premise=account.premise,
         priority=priority,
         green_channel_reason=green_channel_reason,
         summary=summary,
     )
-    UsageChange.objects.create(
-        case=case,
-        account=account,
-        previous_usage=account.usage_category,
-        requested_usage=requested_usage,
-        requested_tariff=requested_tariff,
-        materials_received=received,
-    )
-    sla.clock_start(case=case, milestone=COMPLETE_MILESTONE, start=case.opened_at)
-    if missing:
-        material_notice_issue(case=case, actor=actor, missing=missing)
-    else:
-        notify_customer(
-            case,
-            "registered",
-            customer_name=customer.name,
-            account_number=account.number,
-            requested_usage=str(UsageCategory(requested_usage).label),
-            expected_completion=expected_completion(case),
-        )
-    return case
 
 
 @transaction.atomic

@@ -1,12 +1,14 @@
-"""Materials of every application kind (新装, 过户, 用水性质变更): checking what the customer
-brought against the kind's checklist, the one-time notice (一次性告知) listing everything
-missing while the clocks wait, supplying materials later, and withdrawing applications whose
-materials never arrived.
+"""Intake and materials of every application kind (新装, 过户, 用水性质变更): the green
+channel, checking what the customer brought against the kind's checklist, registering the
+case with its clocks, the one-time notice (一次性告知) listing everything missing while the
+clocks wait, supplying materials later, and withdrawing applications whose materials never
+arrived.
 
 The functions run inside the calling service's transaction, after it locked the case and
 checked the actor's permission.
 """
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -15,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from waterdesk.applications.models import MaterialNotice, NewConnectionPolicy
 from waterdesk.applications.selectors import ChecklistItem, checklist_missing, material_checklist
-from waterdesk.cases.models import Case, CaseKind
-from waterdesk.cases.services import case_event_record, case_lock, case_transition
+from waterdesk.cases.models import Case, CaseKind, Priority
+from waterdesk.cases.services import case_event_record, case_lock, case_open, case_transition
 from waterdesk.core.errors import IllegalTransition, InvalidInput
 from waterdesk.core.timeutil import local
 from waterdesk.notify.services import notification_queue
@@ -52,6 +54,62 @@ def expected_completion(case: Case) -> str:
     if clock.state == "paused":
         return "材料补齐后起算"
     return local(clock.due_at).strftime("%Y-%m-%d %H:%M")
+
+
+def intake_priority(customer, priority: str, green_channel_reason: str) -> tuple[str, str]:
+    """The case's priority: a green channel needs a reason; vulnerable customers (elderly
+    living alone, hospitals …) always get it."""
+    if priority not in Priority.values:
+        raise InvalidInput(_("优先级不正确。"), code="invalid_priority", field="priority")
+    if priority == Priority.GREEN and not green_channel_reason.strip():
+        raise InvalidInput(
+            _("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason"
+        )
+    if customer.is_vulnerable and priority != Priority.GREEN:
+        return Priority.GREEN, "特殊关爱客户"
+    return priority, green_channel_reason.strip()
+
+
+def application_register(
+    *,
+    actor,
+    kind: str,
+    customer,
+    premise,
+    materials_received: list[str] | None,
+    create_detail: Callable[[Case, list[str]], object],
+    milestones: tuple[str, ...],
+    registered_context: dict,
+    **case_fields,
+) -> Case:
+    """Open the case of an application (受理登记): "registered" with its clocks running when
+    the materials are complete, else waiting for them with one notice listing everything
+    missing. ``create_detail(case, received_codes)`` writes the kind's detail row;
+    ``case_fields`` are the rest of ``case_open``'s (channel, contact, priority …)."""
+    received, missing = materials_check(
+        case_kind=kind, customer_kind=customer.kind, materials_received=materials_received
+    )
+    case = case_open(
+        actor=actor,
+        kind=kind,
+        status=MATERIALS_PENDING if missing else "registered",
+        customer=customer,
+        premise=premise,
+        **case_fields,
+    )
+    create_detail(case, received)
+    for milestone in milestones:
+        sla.clock_start(case=case, milestone=milestone, start=case.opened_at)
+    if missing:
+        material_notice_issue(case=case, actor=actor, missing=missing)
+    else:
+        notify_customer(
+            case,
+            "registered",
+            **registered_context,
+            expected_completion=expected_completion(case),
+        )
+    return case
 
 
 def materials_check(

@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 
 from waterdesk.applications.materials import (
     COMPLETE_MILESTONE,
+    application_register,
     application_withdraw,
-    expected_completion,
-    material_notice_issue,
-    materials_check,
+    intake_priority,
     materials_supply,
     notify_customer,
 )
@@ -34,7 +33,6 @@ from waterdesk.cases.models import Case, CaseKind, Priority
 from waterdesk.cases.services import (
     case_check_action,
     case_lock,
-    case_open,
     case_transition,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
@@ -114,53 +112,30 @@ def new_connection_register(
         premise = customer_services.premise_get_or_create(
             actor=actor, address=address, zone=zone, district=district
         )
-    if priority == Priority.GREEN and not green_channel_reason.strip():
-        raise InvalidInput(
-            _("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason"
-        )
-    if customer.is_vulnerable and priority != Priority.GREEN:
-        priority, green_channel_reason = Priority.GREEN, "特殊关爱客户"
-
-    received, missing = materials_check(
-        case_kind=CaseKind.NEW_CONNECTION,
-        customer_kind=customer.kind,
-        materials_received=materials_received,
-    )
-    status = NewConnectionStatus.MATERIALS_PENDING if missing else NewConnectionStatus.REGISTERED
-
-    case = case_open(
+    priority, green_channel_reason = intake_priority(customer, priority, green_channel_reason)
+    return application_register(
         actor=actor,
         kind=CaseKind.NEW_CONNECTION,
-        status=status,
+        customer=customer,
+        premise=premise,
+        materials_received=materials_received,
+        create_detail=lambda case, received: NewConnection.objects.create(
+            case=case,
+            requested_usage=requested_usage,
+            requested_size_dn=requested_size_dn,
+            household_size=household_size,
+            is_major=is_major,
+            materials_received=received,
+        ),
+        milestones=(CONTACT_MILESTONE, COMPLETE_MILESTONE),
+        registered_context={"customer_name": customer.name},
         channel=channel,
         contact_name=contact_name,
         contact_phone=contact_phone,
-        customer=customer,
-        premise=premise,
         priority=priority,
         green_channel_reason=green_channel_reason,
         summary=summary,
     )
-    NewConnection.objects.create(
-        case=case,
-        requested_usage=requested_usage,
-        requested_size_dn=requested_size_dn,
-        household_size=household_size,
-        is_major=is_major,
-        materials_received=received,
-    )
-    sla.clock_start(case=case, milestone=CONTACT_MILESTONE, start=case.opened_at)
-    sla.clock_start(case=case, milestone=COMPLETE_MILESTONE, start=case.opened_at)
-    if missing:
-        material_notice_issue(case=case, actor=actor, missing=missing)
-    else:
-        notify_customer(
-            case,
-            "registered",
-            customer_name=customer.name,
-            expected_completion=expected_completion(case),
-        )
-    return case
 
 
 @transaction.atomic
