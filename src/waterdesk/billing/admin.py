@@ -296,8 +296,9 @@ class TariffComponentInline(_VersionPartInline):
 
     @admin.display(description=_("单价（元/m³）"))
     def prices(self, obj: TariffComponent) -> str:
+        flat = _("统一")
         return " / ".join(
-            f"{_('统一') if rate.tier_index is None else rate.tier_index}: {rate.price}"
+            f"{flat if rate.tier_index is None else rate.tier_index}: {rate.price}"
             for rate in obj.rates.all()
         )
 
