@@ -13,10 +13,10 @@ import pytest
 from django.db import connection
 
 from tests import test_billing_run_support as support
+from tests.test_billing_run_killed_support import bills_snapshot
 from tests.test_billing_run_support import account_with_meter, read
 from waterdesk.billing.models import (
     Bill,
-    BillLine,
     BillRun,
     BillRunChunk,
     BillRunStatus,
@@ -57,33 +57,6 @@ def in_thread(target, *args, **kwargs):
     thread = threading.Thread(target=run)
     thread.start()
     return thread, outcome
-
-
-def bills_snapshot():
-    """Every bill with its lines and charge, comparable across runs."""
-    rows = []
-    for bill in Bill.objects.order_by("number"):
-        lines = tuple(
-            BillLine.objects.filter(bill=bill)
-            .order_by("pk")
-            .values_list("component_name", "tier_index", "volume", "unit_price", "amount")
-        )
-        charges = tuple(LedgerEntry.objects.filter(bill=bill).values_list("kind", "amount"))
-        rows.append(
-            (
-                bill.number,
-                bill.account_id,
-                bill.period_start,
-                bill.period_end,
-                bill.closing_read_id,
-                bill.volume,
-                bill.amount,
-                bill.due_date,
-                lines,
-                charges,
-            )
-        )
-    return rows
 
 
 def work_run(actor, cycle, *, chunk_size):
