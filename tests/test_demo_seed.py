@@ -2,7 +2,8 @@
 and a second run changes nothing."""
 
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -13,11 +14,31 @@ from django.db.models import F
 from django.utils import timezone
 
 from waterdesk.applications.models import NewConnectionStatus
+from waterdesk.billing.models import (
+    Bill,
+    BillKind,
+    BillRun,
+    LedgerEntry,
+    MeterRead,
+    ReadImport,
+    ReadingCycle,
+    TariffVersion,
+)
+from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.cases.models import Case, CaseEvent, CaseKind, Priority
+from waterdesk.core.management.commands.demo_seed import demo_arrears, demo_calendar
 from waterdesk.core.models import Department
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
-from waterdesk.customers.models import Account, Customer, CustomerKind, Meter, SupplyZone
+from waterdesk.customers.models import (
+    Account,
+    Customer,
+    CustomerKind,
+    Meter,
+    MeterState,
+    Route,
+    SupplyZone,
+)
 from waterdesk.customers.validation import validate_mobile, validate_resident_id, validate_uscc
 from waterdesk.notify.models import Notification
 from waterdesk.sla.models import ClockState, SlaClock
@@ -38,6 +59,15 @@ def _snapshot() -> dict[str, int]:
         "events": CaseEvent.objects.count(),
         "clocks": SlaClock.objects.count(),
         "notifications": Notification.objects.count(),
+        "routes": Route.objects.count(),
+        "routed_accounts": Account.objects.filter(route__isnull=False).count(),
+        "tariff_versions": TariffVersion.objects.count(),
+        "cycles": ReadingCycle.objects.count(),
+        "read_imports": ReadImport.objects.count(),
+        "reads": MeterRead.objects.count(),
+        "bill_runs": BillRun.objects.count(),
+        "bills": Bill.objects.count(),
+        "ledger_entries": LedgerEntry.objects.count(),
     }
 
 
@@ -62,6 +92,8 @@ def test_demo_seed_builds_the_city_once(settings):
         Role.REVIEWER: 1,
         Role.APPROVER: 1,
         Role.SUPERVISOR: 1,
+        Role.METER_READER: 2,
+        Role.BILLING_CLERK: 1,
         Role.ADMINISTRATOR: 1,
     }
     assert sorted(Department.objects.values_list("code", "name")) == [
@@ -81,6 +113,15 @@ def test_demo_seed_builds_the_city_once(settings):
     ) == [
         ("surveyor1", "engineering", "13905710201"),
         ("surveyor2", "engineering", "13905710202"),
+    ]
+    assert sorted(
+        users.filter(groups__name__in=[Role.METER_READER, Role.BILLING_CLERK]).values_list(
+            "username", "first_name", "staff_profile__department__code", "staff_profile__mobile"
+        )
+    ) == [
+        ("billing1", "何雪梅", "business", "13905710801"),
+        ("reader1", "钱卫东", "business", "13905710701"),
+        ("reader2", "冯志刚", "business", "13905710702"),
     ]
     admin = users.get(username="admin")
     assert (admin.is_staff, admin.is_superuser) == (True, True)
@@ -111,9 +152,11 @@ def test_demo_seed_builds_the_city_once(settings):
     ).distinct()
     assert equipped.count() == 200
     # 200 established accounts and meters, plus those of the cases that got that far:
-    # meters for meter_installed/account_opened/completed, accounts for the last two.
+    # meters for meter_installed/account_opened/completed, accounts for the last two; and
+    # the new meter of this month's exchange, which removed the old one.
     assert Account.objects.count() == 204
-    assert Meter.objects.count() == 206
+    assert Meter.objects.count() == 207
+    assert Meter.objects.filter(state=MeterState.REMOVED).count() == 1
     first = Customer.objects.order_by("pk").first()  # the generator is deterministic
     assert (first.name, first.id_number) == ("黄鹏", "110108199706294956")
 
@@ -164,6 +207,120 @@ def test_demo_seed_builds_the_city_once(settings):
         NewConnectionStatus.SURVEYED,
     ]
 
+    # --- billing -------------------------------------------------------------------------
+    # One route per zone, each reader two; every account on its premise's zone's route.
+    assert sorted(Route.objects.values_list("code", "name", "reader__username")) == [
+        ("devzone-1", "开发区一号线", "reader2"),
+        ("east-1", "城东一号线", "reader1"),
+        ("north-1", "城北一号线", "reader1"),
+        ("south-1", "城南一号线", "reader2"),
+    ]
+    assert Account.objects.filter(route__isnull=True).count() == 0
+    assert set(Account.objects.values_list("route__code", "premise__zone__code")) == {
+        ("devzone-1", "devzone"),
+        ("east-1", "east"),
+        ("north-1", "north"),
+        ("south-1", "south"),
+    }
+    # Three billed months and the month being read.
+    cycles = ReadingCycle.objects.order_by("period_start")
+    assert list(cycles.values_list("code", "period_start", "period_end")) == [
+        ("2026-08", date(2026, 8, 1), date(2026, 8, 31)),
+        ("2026-09", date(2026, 9, 1), date(2026, 9, 30)),
+        ("2026-10", date(2026, 10, 1), date(2026, 10, 31)),
+        ("2026-11", date(2026, 11, 1), date(2026, 11, 30)),
+    ]
+    assert list(cycles.values_list("read_from", "read_to")) == [
+        (date(2026, 8, 27), date(2026, 9, 5)),
+        (date(2026, 9, 26), date(2026, 10, 5)),
+        (date(2026, 10, 27), date(2026, 11, 5)),
+        (date(2026, 11, 26), date(2026, 12, 5)),
+    ]
+    assert set(cycles.values_list("due_days", "is_closed")) == {(20, False)}
+    # The switch-over read of every established meter (no cycle), a handheld read of each
+    # in every billed month, and this month's first two routes read on the phone: five
+    # reads in review (three jumps, two falls), two estimated ones and an exchange.
+    assert Counter(MeterRead.objects.values_list("cycle__code", "kind", "source", "status")) == {
+        (None, "actual", "system", "validated"): 200,
+        ("2026-08", "actual", "handheld", "validated"): 200,
+        ("2026-09", "actual", "handheld", "validated"): 200,
+        ("2026-10", "actual", "handheld", "validated"): 200,
+        ("2026-11", "actual", "manual", "validated"): 81,
+        ("2026-11", "actual", "manual", "needs_review"): 5,
+        ("2026-11", "estimated", "manual", "validated"): 2,
+        ("2026-11", "final", "manual", "validated"): 1,
+        ("2026-11", "initial", "manual", "validated"): 1,
+    }
+    in_review = MeterRead.objects.filter(status="needs_review")
+    issues = Counter(issue for read in in_review for issue in read.issues)
+    assert issues == {"jump": 3, "negative_consumption": 2}
+    assert sorted(in_review.values_list("read_on", "entered_by__username")) == [
+        (date(2026, 11, 26), "reader1"),
+        (date(2026, 11, 26), "reader1"),
+        (date(2026, 11, 26), "reader1"),
+        (date(2026, 11, 26), "reader1"),
+        (date(2026, 11, 27), "reader2"),
+    ]
+    # Readers enter reads on their own routes only.
+    assert (
+        MeterRead.objects.filter(cycle__isnull=False)
+        .exclude(entered_by=F("account__route__reader"))
+        .count()
+        == 0
+    )
+    assert list(
+        ReadImport.objects.order_by("uploaded_at").values_list(
+            "file_name", "lines_failed", "uploaded_by__username"
+        )[:4]
+    ) == [
+        ("north-1-20260827.csv", 0, "reader1"),
+        ("south-1-20260828.csv", 0, "reader2"),
+        ("east-1-20260829.csv", 0, "reader1"),
+        ("devzone-1-20260830.csv", 0, "reader2"),
+    ]
+    assert ReadImport.objects.filter(lines_failed=0).count() == 12
+    # A completed run per billed month: every established account billed once.
+    assert sorted(
+        BillRun.objects.values_list(
+            "cycle__code", "status", "total_accounts", "billed_accounts", "skipped_accounts"
+        )
+    ) == [
+        ("2026-08", "completed", 200, 200, 0),
+        ("2026-09", "completed", 200, 200, 0),
+        ("2026-10", "completed", 200, 200, 0),
+    ]
+    assert Counter(Bill.objects.values_list("kind", "cycle__code")) == {
+        (BillKind.FINAL, None): 200,  # the switch-over, at zero
+        (BillKind.CYCLE, "2026-08"): 200,
+        (BillKind.CYCLE, "2026-09"): 200,
+        (BillKind.CYCLE, "2026-10"): 200,
+    }
+    assert Bill.objects.filter(kind=BillKind.FINAL).exclude(amount=0).count() == 0
+    first_bill = Bill.objects.get(number="202608-2000000001")
+    assert (
+        first_bill.period_start,
+        first_bill.period_end,
+        first_bill.volume,
+        first_bill.amount,
+        first_bill.due_date,
+    ) == (date(2026, 8, 1), date(2026, 8, 30), Decimal("9.00"), Decimal("30.60"), date(2026, 9, 26))
+    # Most bills paid; fifteen accounts in arrears (one of them a bounced bank debit), a
+    # credit note and a surcharge.
+    assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
+        "charge": 600,
+        "payment": 575,
+        "adjustment": 2,
+        "reversal": 1,
+    }
+    assert sorted(
+        LedgerEntry.objects.filter(kind="adjustment").values_list("amount", "bill__kind")
+    ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None)]
+    assert demo_arrears(as_of=now.date()) == (15, Decimal("5113.70"))
+    owing = [account for account in Account.objects.all() if account_balance(account) != 0]
+    assert len(owing) == 15
+    assert LedgerEntry.objects.filter(posted_at__gt=now).count() == 0
+    assert MeterRead.objects.filter(entered_at__gt=now).count() == 0
+
     # --- output and idempotency ----------------------------------------------------------
     text = first_output.getvalue()
     assert "demo-pass-2026" in text
@@ -175,10 +332,16 @@ def test_demo_seed_builds_the_city_once(settings):
         "reviewer1",
         "approver1",
         "supervisor1",
+        "reader1",
+        "reader2",
+        "billing1",
         "admin",
     ):
         assert username in text
     assert "已超时 4 件，临近超时 3 件，绿色通道 3 件。" in text
+    assert "2026-08  已抄 200 户，待复核 0 条，账单 200 张，合计 34,700.20 元" in text
+    assert "2026-11  已抄 89 户，待复核 5 条，账单 0 张，合计 0.00 元" in text
+    assert "欠费账户 15 户，逾期欠费合计 5,113.70 元。" in text
     assert after_second == after_first
     assert "演示数据已存在（已有用户 clerk1），本次未做任何更改。" in second_output.getvalue()
 
@@ -195,3 +358,38 @@ def test_demo_seed_refuses_a_database_where_a_demo_username_is_taken():
     assert list(get_user_model().objects.values_list("username", flat=True)) == ["admin"]
     assert Customer.objects.count() == 0
     assert Case.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("today", "billed", "reading", "upcoming"),
+    [
+        # This month's read window has opened: it is the month being read.
+        (date(2026, 11, 27), ["2026-08", "2026-09", "2026-10"], "2026-11", None),
+        (date(2026, 11, 26), ["2026-08", "2026-09", "2026-10"], "2026-11", None),
+        # Before it opens, last month is being read (its window may be over) and this
+        # month is opened.
+        (date(2026, 11, 25), ["2026-07", "2026-08", "2026-09"], "2026-10", "2026-11"),
+        (date(2026, 12, 3), ["2026-08", "2026-09", "2026-10"], "2026-11", "2026-12"),
+        (date(2027, 1, 2), ["2026-09", "2026-10", "2026-11"], "2026-12", "2027-01"),
+        (date(2028, 2, 25), ["2027-11", "2027-12", "2028-01"], "2028-02", None),
+    ],
+)
+def test_demo_calendar_follows_the_date(today, billed, reading, upcoming):
+    calendar = demo_calendar(today)
+
+    assert [cycle.code for cycle in calendar.billed] == billed
+    assert calendar.reading.code == reading
+    assert (calendar.upcoming.code if calendar.upcoming else None) == upcoming
+    assert calendar.reading.read_from <= today
+    assert all(cycle.read_to < today for cycle in calendar.billed)
+
+
+def test_demo_calendar_reads_the_last_five_days_through_the_fifth():
+    february = demo_calendar(date(2028, 2, 26)).reading  # a leap year
+
+    assert (
+        february.period_start,
+        february.period_end,
+        february.read_from,
+        february.read_to,
+    ) == (date(2028, 2, 1), date(2028, 2, 29), date(2028, 2, 25), date(2028, 3, 5))
