@@ -94,6 +94,39 @@ def test_final_bill_up_to_a_transfer_read_then_the_cycle_bills_the_rest(
     assert (february.volume, february.amount) == (D("10.00"), D("70.00"))  # all in tier 2
 
 
+def test_an_account_taken_over_is_billed_from_its_baseline_read(
+    billing_clerk, cycles, django_capture_on_commit_callbacks
+):
+    """An account opened in 2010, years before the first price in the system, is taken over
+    with a go-live read of its register (nothing used since the meter's initial reading):
+    its first bill starts the day after that read, not when the account was opened."""
+    opened = datetime(2010, 5, 1, 9, 0, tzinfo=SHANGHAI)
+    account = account_with_meter(initial="1234", opened=opened)
+    baseline = read(billing_clerk, account, date(2026, 1, 10), "1234", source="system")
+    assert (baseline.status, baseline.consumption) == (ReadStatus.VALIDATED, D("0.00"))
+    read(billing_clerk, account, date(2026, 1, 31), "1254")
+
+    run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
+
+    bill = Bill.objects.get(account=account)
+    assert (bill.period_start, bill.period_end) == (date(2026, 1, 11), date(2026, 1, 31))
+    assert (bill.volume, bill.amount) == (D("20.00"), D("100.00"))  # 20 m³ in tier 1 at 5.00
+
+
+def test_a_first_read_that_used_water_is_billed_from_the_opening_day(
+    billing_clerk, cycles, django_capture_on_commit_callbacks
+):
+    account = account_with_meter()  # opened 2026-01-01, initial reading 0
+    read(billing_clerk, account, date(2026, 1, 31), "12")
+    run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
+    bill = Bill.objects.get(account=account)
+    assert (bill.period_start, bill.volume, bill.amount) == (
+        date(2026, 1, 1),
+        D("12.00"),
+        D("60.00"),
+    )
+
+
 def test_final_bill_refusals_write_nothing(billing_clerk, cycles, january_billed):
     account = january_billed
     other = account_with_meter()

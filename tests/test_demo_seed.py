@@ -289,13 +289,17 @@ def test_demo_seed_builds_the_city_once(settings):
         ("2026-09", "completed", 200, 200, 0),
         ("2026-10", "completed", 200, 200, 0),
     ]
+    # The switch-over reads are the accounts' baselines: no bill of their own.
     assert Counter(Bill.objects.values_list("kind", "cycle__code")) == {
-        (BillKind.FINAL, None): 200,  # the switch-over, at zero
         (BillKind.CYCLE, "2026-08"): 200,
         (BillKind.CYCLE, "2026-09"): 200,
         (BillKind.CYCLE, "2026-10"): 200,
     }
-    assert Bill.objects.filter(kind=BillKind.FINAL).exclude(amount=0).count() == 0
+    takeover = MeterRead.objects.filter(note="系统上线接管读数")
+    assert (takeover.count(), set(takeover.values_list("read_on", "consumption"))) == (
+        200,
+        {(date(2026, 7, 31), Decimal("0.00"))},
+    )
     first_bill = Bill.objects.get(number="202608-2000000001")
     assert (
         first_bill.period_start,

@@ -20,8 +20,9 @@ Rules:
   their consumptions. A read waiting for review inside that window stops the bill: a read
   that failed validation is never billed silently.
 - **Period.** From the day after the previous bill's ``period_end`` (for a first bill: the
-  day after the first covered read's previous read, else the day the account was opened) to
-  the closing read's day. The volume is priced over that period: pricing prorates it by
+  day after the first covered read's previous read; else, when that first read used nothing
+  — a baseline such as the go-live reading — the day after it; else the day the account was
+  opened) to the closing read's day. The volume is priced over that period: pricing prorates it by
   days over price changes and tier periods.
 - **Cumulative volume.** Annual and monthly tiers count the volume already billed in the
   tier period. It is the sum of the year's bill volumes when that is exact (see
@@ -539,6 +540,11 @@ def bill_draft_build(
         period_start = account.billed_to + ONE_DAY
     elif covered[0].previous_id in inputs.previous_days:
         period_start = inputs.previous_days[covered[0].previous_id] + ONE_DAY
+    elif len(covered) > 1 and covered[0].consumption == 0:
+        # A first read with nothing used since the meter's initial reading is the account's
+        # baseline (typically the go-live reading of an account taken over from another
+        # billing system): the first bill starts the day after it.
+        period_start = covered[0].read_on + ONE_DAY
     else:
         period_start = local(account.opened_at).date()
     period_start = min(period_start, period_end)

@@ -55,19 +55,15 @@ from waterdesk.applications.selectors import materials_required
 from waterdesk.billing.models import (
     Bill,
     BillRunStatus,
-    ComponentKind,
     LedgerEntry,
     MeterRead,
     ReadingCycle,
     ReadKind,
     ReadSource,
     ReadStatus,
-    Tariff,
-    TierBasis,
 )
 from waterdesk.billing.selectors.ledger import AGING_BUCKETS, account_aging
 from waterdesk.billing.services.bill_run import bill_run_create, bill_run_start, bill_run_work
-from waterdesk.billing.services.bills import bill_issue_final
 from waterdesk.billing.services.ledger import (
     ledger_post_adjustment,
     ledger_post_payment,
@@ -79,7 +75,6 @@ from waterdesk.billing.services.reading import (
     read_import_csv,
     reading_cycle_create,
 )
-from waterdesk.billing.services.tariffs import tariff_version_create
 from waterdesk.cases.models import Case, CaseKind, Channel, Priority
 from waterdesk.core.models import Department, StaffProfile
 from waterdesk.core.roles import Role
@@ -454,16 +449,8 @@ ESTIMATE_NOTE = "表井积水无法抄见，按近三个月平均用水量估抄
 EXCHANGE_NOTE = "水表使用满六年，周期轮换。"
 
 # Before the demo's first billed month the city billed with its old system: each account's
-# register at the switch-over is read into waterdesk and billed at zero (see
-# ``BillingOffice._take_over``); the prices in force before 2025 make those periods priced.
+# register at the switch-over is read into waterdesk as its baseline (``BillingOffice._take_over``).
 TAKEOVER_NOTE = "系统上线接管读数"
-OLD_PRICES_FROM = date(2005, 1, 1)
-OLD_PRICES_NOTE = "2025年调价前执行的价格。"
-OLD_PRICES = {  # (water supply, water resource fee, sewage) yuan/m³, no tiers
-    UsageCategory.RESIDENTIAL: ("1.85", "0.20", "0.80"),
-    UsageCategory.NON_RESIDENTIAL: ("3.60", "0.40", "1.10"),
-    UsageCategory.SPECIAL: ("20.00", "0.80", "2.50"),
-}
 
 # Arrears at the end: accounts by which of the billed months (0 oldest) they left unpaid.
 ARREARS = ((2,),) * 6 + ((1, 2),) * 5 + ((0, 1, 2),) * 3
@@ -1354,50 +1341,19 @@ class BillingOffice:
 
     def _take_over(self) -> None:
         """The day before the first billed month the city switched from its old billing
-        system: every meter's register is read into waterdesk and the time before it is
-        closed with a zero bill. Without it the first bill of an account would cover
-        everything since the account was opened, years before the first price in the
-        system. The prices before 2025 go in first so that those years have a price."""
+        system: every meter's register is read into waterdesk. Nothing was used since the
+        meter's recorded reading, so the read is each account's baseline and its first bill
+        starts the day after it (not years back, when the account was opened)."""
         day = self.calendar.billed[0].period_start - timedelta(days=1)
-        with _at(self._moment(day, 9)):
-            for tariff in Tariff.objects.filter(is_default=True).order_by("pk"):
-                supply, resource, sewage = OLD_PRICES[tariff.usage_category]
-                tariff_version_create(
-                    actor=self.admin,
-                    tariff=tariff,
-                    effective_from=OLD_PRICES_FROM,
-                    tier_basis=TierBasis.NONE,
-                    tiers=[],
-                    components=[
-                        {
-                            "kind": ComponentKind.WATER_SUPPLY,
-                            "name": "供水价格",
-                            "flat_price": supply,
-                        },
-                        {
-                            "kind": ComponentKind.WATER_RESOURCE,
-                            "name": "水资源费",
-                            "flat_price": resource,
-                        },
-                        {"kind": ComponentKind.SEWAGE, "name": "污水处理费", "flat_price": sewage},
-                    ],
-                    note=OLD_PRICES_NOTE,
-                )
-        reads = {}
         with _at(self._moment(day, 18)):
             for account in self.accounts:
-                reads[account.pk] = meter_read_record(
+                meter_read_record(
                     actor=self.clerk,
                     account=account,
                     read_on=day,
                     value=self.register[account.pk],
                     source=ReadSource.SYSTEM,
                     note=TAKEOVER_NOTE,
-                )
-        with _at(self._moment(day, 20)):
-            for account in self.accounts:
-                bill_issue_final(
-                    actor=self.clerk, account=account, closing_read=reads[account.pk], due_days=0
                 )
 
     # --- the billed months --------------------------------------------------------------
