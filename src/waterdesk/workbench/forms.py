@@ -88,31 +88,14 @@ def intake_material_choices() -> list[tuple[str, str]]:
     return choices
 
 
-class IntakeForm(DomainErrorMixin, forms.Form):
-    """A new-connection application; the customer is picked (``customer``) or entered in
-    the separate ``CustomerForm``."""
+class _IntakeFields(DomainErrorMixin, forms.Form):
+    """What every intake form asks: channel, contact, materials brought, priority, summary."""
 
-    field_aliases = {"phone": "contact_phone"}
-
-    customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
     channel = forms.ChoiceField(
         label=_("受理渠道"), choices=Channel.choices, initial=Channel.COUNTER
     )
-    premise_address = forms.CharField(label=_("用水地址"), max_length=300)
-    zone = forms.ModelChoiceField(
-        label=_("供水片区"), queryset=SupplyZone.objects.order_by("code"), empty_label=_("请选择")
-    )
-    district = forms.CharField(label=_("区县"), max_length=50, required=False)
     contact_name = forms.CharField(label=_("联系人"), max_length=100)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
-    requested_usage = forms.ChoiceField(
-        label=_("申请用水性质"), choices=UsageCategory.choices, initial=UsageCategory.RESIDENTIAL
-    )
-    requested_size_dn = forms.IntegerField(
-        label=_("申请口径(DN)"), initial=20, min_value=15, max_value=600
-    )
-    household_size = forms.IntegerField(label=_("家庭人口"), initial=3, min_value=1, max_value=99)
-    is_major = forms.BooleanField(label=_("重大申请（须集体审议）"), required=False)
     materials_received = forms.MultipleChoiceField(
         label=_("已收材料"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -121,6 +104,28 @@ class IntakeForm(DomainErrorMixin, forms.Form):
     )
     green_channel_reason = forms.CharField(label=_("绿色通道原因"), max_length=200, required=False)
     summary = forms.CharField(label=_("摘要"), required=False, widget=_text_area(3))
+
+
+class IntakeForm(_IntakeFields):
+    """A new-connection application; the customer is picked (``customer``) or entered in
+    the separate ``CustomerForm``."""
+
+    field_aliases = {"phone": "contact_phone"}
+
+    customer = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    premise_address = forms.CharField(label=_("用水地址"), max_length=300)
+    zone = forms.ModelChoiceField(
+        label=_("供水片区"), queryset=SupplyZone.objects.order_by("code"), empty_label=_("请选择")
+    )
+    district = forms.CharField(label=_("区县"), max_length=50, required=False)
+    requested_usage = forms.ChoiceField(
+        label=_("申请用水性质"), choices=UsageCategory.choices, initial=UsageCategory.RESIDENTIAL
+    )
+    requested_size_dn = forms.IntegerField(
+        label=_("申请口径(DN)"), initial=20, min_value=15, max_value=600
+    )
+    household_size = forms.IntegerField(label=_("家庭人口"), initial=3, min_value=1, max_value=99)
+    is_major = forms.BooleanField(label=_("重大申请（须集体审议）"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,7 +182,7 @@ def checklist_material_choices(case_kind: str) -> list[tuple[str, str]]:
     return choices
 
 
-class _ChangeIntakeForm(DomainErrorMixin, forms.Form):
+class _ChangeIntakeForm(_IntakeFields):
     """Fields shared by the transfer and usage-change intake: the account (by number), the
     contact, the materials and the priority."""
 
@@ -189,19 +194,6 @@ class _ChangeIntakeForm(DomainErrorMixin, forms.Form):
         max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
-    channel = forms.ChoiceField(
-        label=_("受理渠道"), choices=Channel.choices, initial=Channel.COUNTER
-    )
-    contact_name = forms.CharField(label=_("联系人"), max_length=100)
-    contact_phone = forms.CharField(label=_("联系电话"), max_length=30)
-    materials_received = forms.MultipleChoiceField(
-        label=_("已收材料"), required=False, widget=forms.CheckboxSelectMultiple
-    )
-    priority = forms.ChoiceField(
-        label=_("优先级"), choices=Priority.choices, initial=Priority.NORMAL
-    )
-    green_channel_reason = forms.CharField(label=_("绿色通道原因"), max_length=200, required=False)
-    summary = forms.CharField(label=_("摘要"), required=False, widget=_text_area(3))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
