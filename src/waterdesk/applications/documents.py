@@ -15,7 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from waterdesk.applications.selectors import (
     case_open_material_notice,
@@ -25,6 +25,7 @@ from waterdesk.applications.selectors import (
     new_connection_materials_received,
 )
 from waterdesk.cases.models import Case, CaseKind
+from waterdesk.core.pdf import para
 from waterdesk.core.timeutil import local
 
 FONT = "STSong-Light"
@@ -103,7 +104,7 @@ def _receipt_pdf(case: Case) -> bytes:
     if case.is_green:
         rows.append(["绿色通道", case.green_channel_reason or "是"])
     table = Table(
-        [[Paragraph(label, _BODY), Paragraph(str(value), _BODY)] for label, value in rows],
+        [[para(label, _BODY), para(value, _BODY)] for label, value in rows],
         colWidths=[38 * mm, 122 * mm],
     )
     table.setStyle(
@@ -116,13 +117,13 @@ def _receipt_pdf(case: Case) -> bytes:
         )
     )
     story = [
-        Paragraph(settings.WATERDESK_COMPANY_NAME, _TITLE),
+        para(settings.WATERDESK_COMPANY_NAME, _TITLE),
         Spacer(1, 4 * mm),
-        Paragraph("业务受理回执", _TITLE),
+        para("业务受理回执", _TITLE),
         Spacer(1, 8 * mm),
         table,
         Spacer(1, 8 * mm),
-        Paragraph(
+        para(
             "请妥善保管本回执，凭受理编号可在营业厅、服务热线或网上营业厅查询办理进度。"
             "办理时限按工作日计算，等待客户补交材料的时间不计入办理时限。",
             _BODY,
@@ -133,9 +134,9 @@ def _receipt_pdf(case: Case) -> bytes:
         deadline = notice.deadline.strftime("%Y年%m月%d日")
         story += [
             Spacer(1, 4 * mm),
-            Paragraph(f"一次性告知：请于 {deadline} 前补交上述材料，逾期申请将自动撤回。", _BODY),
+            para(f"一次性告知：请于 {deadline} 前补交上述材料，逾期申请将自动撤回。", _BODY),
         ]
-    story += [Spacer(1, 10 * mm), Paragraph(f"打印时间：{_fmt(timezone.now())}", _SMALL)]
+    story += [Spacer(1, 10 * mm), para(f"打印时间：{_fmt(timezone.now())}", _SMALL)]
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,

@@ -16,10 +16,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from waterdesk.billing.models import Bill, BillKind
 from waterdesk.billing.selectors.bills import bill_statement
+from waterdesk.core.pdf import para
 from waterdesk.core.timeutil import local
 
 FONT = "STSong-Light"
@@ -68,7 +69,7 @@ def _grid(rows, widths, *, header: bool = False) -> Table:
 
 
 def _cells(values, style=_BODY):
-    return [Paragraph(str(value), style) for value in values]
+    return [para(value, style) for value in values]
 
 
 def bill_pdf(bill: Bill) -> bytes:
@@ -139,9 +140,9 @@ def bill_pdf(bill: Bill) -> bytes:
         [30 * mm, 55 * mm, 30 * mm, 55 * mm],
     )
     story = [
-        Paragraph(settings.WATERDESK_COMPANY_NAME, _TITLE),
+        para(settings.WATERDESK_COMPANY_NAME, _TITLE),
         Spacer(1, 2 * mm),
-        Paragraph("水费账单", _SUBTITLE),
+        para("水费账单", _SUBTITLE),
         Spacer(1, 6 * mm),
         summary,
         Spacer(1, 5 * mm),
@@ -149,17 +150,17 @@ def bill_pdf(bill: Bill) -> bytes:
         Spacer(1, 5 * mm),
         totals,
         Spacer(1, 4 * mm),
-        Paragraph("上期结余/欠费：正数为欠费，负数为预存余额。", _SMALL),
+        para("上期结余/欠费：正数为欠费，负数为预存余额。", _SMALL),
     ]
     if statement.is_estimated:
         story.append(
-            Paragraph("本期读数为估抄，将在下次实抄时按实际读数结算。", _SMALL),
+            para("本期读数为估抄，将在下次实抄时按实际读数结算。", _SMALL),
         )
     story += [
         Spacer(1, 5 * mm),
-        Paragraph(HOW_TO_PAY, _BODY),
+        para(HOW_TO_PAY, _BODY),
         Spacer(1, 8 * mm),
-        Paragraph(f"打印时间：{local(timezone.now()):%Y-%m-%d %H:%M}", _SMALL),
+        para(f"打印时间：{local(timezone.now()):%Y-%m-%d %H:%M}", _SMALL),
     ]
     buffer = BytesIO()
     document = SimpleDocTemplate(

@@ -18,6 +18,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
 from waterdesk.core.errors import InvalidInput
+from waterdesk.core.masking import mask_id_number, mask_mobile  # noqa: F401 (moved to core)
 from waterdesk.customers.models import CustomerKind
 
 PHONE_REGION = "CN"
@@ -159,23 +160,3 @@ def validate_phone(value) -> str:
     if area_length and national.startswith("0"):
         return f"{national[: area_length + 1]}-{national[area_length + 1 :]}"
     return national
-
-
-def mask_id_number(value) -> str:
-    """``11010519491231002X`` → ``110105********002X``: first 6 and last 4 kept."""
-    text = str(value or "")
-    if len(text) > 10:
-        return text[:6] + "*" * (len(text) - 10) + text[-4:]
-    if len(text) > 2:
-        return text[0] + "*" * (len(text) - 2) + text[-1]
-    return "*" * len(text)
-
-
-def mask_mobile(value) -> str:
-    """``13812345678`` → ``138****5678``: first 3 and last 4 kept."""
-    text = str(value or "")
-    if len(text) > 7:
-        return text[:3] + "*" * (len(text) - 7) + text[-4:]
-    if len(text) > 2:
-        return "*" * (len(text) - 2) + text[-2:]
-    return "*" * len(text)
