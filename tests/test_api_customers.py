@@ -143,7 +143,11 @@ def test_customer_detail(surveyor):
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["name"], body["id_number"]) == ("李娜", VALID_ID)
+    # The surveyor handles no case of this customer: identifiers are masked (R-P1).
+    assert (body["name"], body["id_number"]) == ("李娜", "110105********002X")
+    assert body["masked_fields"] == [
+        field for field in ("id_number", "mobile", "email", "contact_address") if body[field]
+    ]
     assert [(a["number"], a["premise"]["address"]) for a in body["accounts"]] == [
         (account.number, account.premise.address)
     ]

@@ -259,19 +259,18 @@ def test_supervisor_ignores_an_unknown_filter(client, supervisor, cases):
 # --- customers ------------------------------------------------------------------------
 
 
-def test_customer_search_masks_id_numbers_without_change_permission(client, clerk, surveyor):
-    customer = CustomerFactory(name="赵六")
+def test_customer_search_results_are_masked_for_every_role(client, clerk, surveyor):
+    customer = CustomerFactory(name="赵六", mobile="13912345678")
     masked = customer.id_number[:6] + "********" + customer.id_number[-4:]
 
-    client.force_login(surveyor)
-    html = client.get(reverse("workbench:customers"), {"q": "赵六"}).content.decode()
-    assert masked in html
-    assert customer.id_number not in html
+    for user in (surveyor, clerk):
+        client.force_login(user)
+        html = client.get(reverse("workbench:customers"), {"q": "赵六"}).content.decode()
+        assert masked in html
+        assert "139****5678" in html
+        assert customer.id_number not in html
+        assert "13912345678" not in html
     assert "选择" not in html  # no pick buttons outside intake
-
-    client.force_login(clerk)
-    html = client.get(reverse("workbench:customers"), {"q": "赵六"}).content.decode()
-    assert customer.id_number in html
 
 
 def test_customer_search_without_match(client, clerk):

@@ -13,6 +13,9 @@ class CaseEventInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
@@ -45,7 +48,17 @@ class CaseAdmin(admin.ModelAdmin):
 
 @admin.register(Attachment)
 class AttachmentAdmin(admin.ModelAdmin):
-    list_display = ["original_name", "case", "material_code", "content_type", "size", "uploaded_at"]
+    """Read-only evidence: a wrong file is withdrawn on the case page, never deleted."""
+
+    list_display = [
+        "original_name",
+        "case",
+        "material_code",
+        "content_type",
+        "size",
+        "uploaded_at",
+        "withdrawn_at",
+    ]
     search_fields = ["case__number", "original_name"]
 
     def has_add_permission(self, request) -> bool:
@@ -53,3 +66,6 @@ class AttachmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # also removes the "delete selected" action

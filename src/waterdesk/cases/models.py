@@ -112,6 +112,7 @@ class Case(models.Model):
             ("register_case", _("可受理登记工单")),
             ("view_all_cases", _("可查看全部工单")),
             ("reassign_case", _("可改派工单")),
+            ("withdraw_attachment", _("可撤回附件")),
         ]
         indexes = [
             models.Index(fields=["kind", "status"], name="case_kind_status_idx"),
@@ -151,7 +152,8 @@ class CaseSequence(models.Model):
 class CaseEvent(models.Model):
     """Append-only timeline of a case: every state change and every notable action."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    # Evidence: a case with a timeline cannot be deleted (PROTECT), nor can its events.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -180,8 +182,22 @@ def attachment_upload_to(instance: "Attachment", filename: str) -> str:
     return f"cases/{instance.case.public_id}/{uuid.uuid4().hex}"
 
 
+# The longest reason a withdrawal may give.
+ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH = 500
+
+
+class AttachmentQuerySet(models.QuerySet):
+    def current(self):
+        """The attachments not withdrawn: what a case counts as supplied."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Attachment(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
+    """A file on a case. Evidence: never deleted; a wrong file is withdrawn with a reason,
+    stays listed (marked withdrawn) and keeps its file."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
     material_code = models.CharField(_("材料类型"), max_length=40, blank=True)
     file = models.FileField(_("文件"), upload_to=attachment_upload_to)
     original_name = models.CharField(_("文件名"), max_length=200)
@@ -191,11 +207,46 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("上传时间"))
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawal_reason = models.CharField(
+        _("撤回原因"), max_length=ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH, blank=True
+    )
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
         ordering = ["uploaded_at", "pk"]
+        constraints = [
+            # Withdrawn means all three are set: when, by whom and why.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        withdrawn_at__isnull=True,
+                        withdrawn_by__isnull=True,
+                        withdrawal_reason="",
+                    )
+                    | (
+                        models.Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False)
+                        & ~models.Q(withdrawal_reason="")
+                    )
+                ),
+                name="attachment_withdrawal_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

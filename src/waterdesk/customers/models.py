@@ -2,6 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -219,3 +220,94 @@ class Meter(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+# --- personal data (R-P1) -------------------------------------------------------------------
+
+
+class PersonalField(models.TextChoices):
+    """Identifiers shown in full only where the work needs them, masked everywhere else."""
+
+    ID_NUMBER = "id_number", _("证件号码")
+    MOBILE = "mobile", _("手机号")
+    EMAIL = "email", _("电子邮箱")
+    CONTACT_ADDRESS = "contact_address", _("联系地址")
+    CONTACT_PHONE = "contact_phone", _("工单联系电话")
+
+
+class AccessChannel(models.TextChoices):
+    PAGE = "page", _("页面")
+    API = "api", _("接口")
+    DOCUMENT = "document", _("文档")
+    EXPORT = "export", _("导出")
+
+
+class PersonalDataAccess(models.Model):
+    """One display of a full personal identifier to one user: who, whose, which field, when,
+    why. Append-only: rows are only ever inserted (the admin is read-only, and PostgreSQL
+    refuses UPDATE and DELETE on the table)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("查看人"),
+        on_delete=models.PROTECT,
+        related_name="personal_data_accesses",
+    )
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("客户"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="personal_data_accesses",
+    )
+    case_number = models.CharField(_("工单编号"), max_length=32, blank=True)
+    field = models.CharField(_("信息项"), max_length=20, choices=PersonalField.choices)
+    is_reveal = models.BooleanField(
+        _("主动查看"), default=False, help_text=_("用户说明理由后主动查看完整信息。")
+    )
+    reason = models.CharField(_("理由"), max_length=300)
+    channel = models.CharField(_("途径"), max_length=20, choices=AccessChannel.choices)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("个人信息查看记录")
+        verbose_name_plural = _("个人信息查看记录")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="pda_user_created"),
+            models.Index(fields=["customer", "created_at"], name="pda_customer_created"),
+        ]
+        permissions = [
+            ("reveal_personal_data", _("可说明理由后查看完整个人信息")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_field_display()} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LookupAlert(models.Model):
+    """A user's customer look-ups passed the hourly threshold: raised once per user and hour,
+    and sent to the supervisors."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("员工"),
+        on_delete=models.PROTECT,
+        related_name="lookup_alerts",
+    )
+    hour_start = models.DateTimeField(_("时段开始"))
+    lookups = models.PositiveIntegerField(_("查询次数"))
+    threshold = models.PositiveIntegerField(_("阈值"))
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("查询过量提醒")
+        verbose_name_plural = _("查询过量提醒")
+        ordering = ["-hour_start", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "hour_start"], name="lookupalert_unique_hour"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.hour_start:%Y-%m-%d %H:00} · {self.lookups}"

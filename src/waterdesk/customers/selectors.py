@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import datetime
 import uuid
 
 from django.db.models import Case as CaseWhen
 from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from waterdesk.core.errors import NotFound
-from waterdesk.customers.models import Account, Customer, Meter
+from waterdesk.customers.models import (
+    Account,
+    Customer,
+    LookupAlert,
+    Meter,
+    PersonalDataAccess,
+)
 
 SEARCH_MIN_MOBILE_SUFFIX = 4
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
@@ -94,3 +101,34 @@ def _accounts_with_premise() -> Prefetch:
     return Prefetch(
         "accounts", queryset=Account.objects.select_related("premise").order_by("number")
     )
+
+
+def personal_data_access_list(
+    *,
+    username: str = "",
+    subject: str = "",
+    field: str = "",
+    reveals_only: bool = False,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+) -> QuerySet[PersonalDataAccess]:
+    """The personal-data access log, newest first; dates are local (Asia/Shanghai) days."""
+    entries = PersonalDataAccess.objects.select_related("user", "customer")
+    if username.strip():
+        entries = entries.filter(user__username__iexact=username.strip())
+    if subject.strip():
+        text = subject.strip()
+        entries = entries.filter(Q(customer__name__icontains=text) | Q(case_number=text.upper()))
+    if field:
+        entries = entries.filter(field=field)
+    if reveals_only:
+        entries = entries.filter(is_reveal=True)
+    if date_from:
+        entries = entries.filter(created_at__date__gte=date_from)
+    if date_to:
+        entries = entries.filter(created_at__date__lte=date_to)
+    return entries.order_by("-created_at", "-pk")
+
+
+def lookup_alert_list(*, limit: int = 20) -> list[LookupAlert]:
+    return list(LookupAlert.objects.select_related("user").order_by("-hour_start", "-pk")[:limit])

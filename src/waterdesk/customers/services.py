@@ -23,6 +23,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.core.errors import DomainError, InvalidInput
+from waterdesk.core.text import text_clean_line
 from waterdesk.customers.models import (
     Account,
     AccountNumberSequence,
@@ -521,7 +522,7 @@ def _clean_kind(kind) -> str:
 
 
 def _clean_text(value, *, field: str, max_length: int, label) -> str:
-    text = " ".join(str(value or "").split())
+    text = text_clean_line(value)
     if len(text) > max_length:
         raise InvalidInput(
             format_lazy(_("{label}不能超过{limit}个字。"), label=label, limit=max_length),

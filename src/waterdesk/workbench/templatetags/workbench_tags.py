@@ -11,11 +11,12 @@ from waterdesk.applications.models import (
     UsageChangeStatus,
 )
 from waterdesk.billing.models import ReadStatus
+from waterdesk.cases.access import case_contact_phone
 from waterdesk.cases.models import CaseKind
 from waterdesk.cases.workflow import workflow_for
 from waterdesk.core.timeutil import local
-from waterdesk.customers.models import UsageCategory
-from waterdesk.customers.validation import mask_id_number
+from waterdesk.customers.models import AccessChannel, UsageCategory
+from waterdesk.customers.privacy import customer_masked, customer_personal_data
 
 register = template.Library()
 
@@ -59,6 +60,7 @@ EVENT_LABELS = {
     "material_notice": _("一次性告知"),
     "materials_partial": _("部分补交材料"),
     "attach": _("上传附件"),
+    "withdraw_attachment": _("撤回附件"),
     "reassign": _("改派"),
     "final_bill": _("出具结清账单"),
 }
@@ -193,6 +195,9 @@ def event_summary(event) -> str:
         }
     if action == "attach" and data.get("file"):
         return gettext("文件：%(file)s") % {"file": data["file"]}
+    if action == "withdraw_attachment" and data.get("file"):
+        # The reason is the event's note, shown under this line.
+        return gettext("已撤回文件：%(file)s") % {"file": data["file"]}
     if action == "reassign":
         return gettext("%(old)s → %(new)s") % {
             "old": data.get("from") or "—",
@@ -208,11 +213,26 @@ def user_label(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-@register.simple_tag(takes_context=True)
-def customer_id_number(context, customer) -> str:
-    """The ID number in full for users who may edit customers, masked for everybody else."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is not None and user.has_perm("customers.change_customer"):
-        return customer.id_number
-    return mask_id_number(customer.id_number)
+@register.simple_tag
+def masked(customer, field: str) -> str:
+    """A customer's personal field masked (lists and search results)."""
+    return customer_masked(customer, field) or "—"
+
+
+@register.inclusion_tag("workbench/partials/personal_value.html", takes_context=True)
+def personal(context, customer, field: str) -> dict:
+    """A customer's personal field as the personal-data policy lets this user see it, with
+    the "show full" control where the user may reveal it (full displays are logged)."""
+    user = context["request"].user
+    shown = customer_personal_data(
+        user=user, customer=customer, channel=AccessChannel.PAGE, fields=(field,)
+    )[field]
+    return {"shown": shown, "subject": "customer", "subject_id": customer.public_id}
+
+
+@register.inclusion_tag("workbench/partials/personal_value.html", takes_context=True)
+def case_contact(context, case) -> dict:
+    """A case's contact phone under the same policy."""
+    user = context["request"].user
+    shown = case_contact_phone(user=user, case=case, channel=AccessChannel.PAGE)
+    return {"shown": shown, "subject": "case", "subject_id": case.public_id}
