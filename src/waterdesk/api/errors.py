@@ -90,7 +90,7 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     # Bill runs, bills and the ledger
     ("invalid_chunk_size", 400, "Bill run chunk size is out of range."),
     ("amount_zero", 400, "A ledger amount must not be zero."),
-    ("reason_required", 400, "An adjustment or reversal needs a reason."),
+    ("reason_required", 400, "An adjustment, reversal or withdrawal needs a reason."),
     ("reference_required", 400, "A payment needs a reference."),
     ("bill_wrong_account", 400, "The bill belongs to another account."),
     ("idempotency_key_reused", 400, "The idempotency key was used for a different request."),
@@ -121,6 +121,7 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("charge_not_reversible", 409, "A bill's charge is corrected with a credit note."),
     ("reversal_not_reversible", 409, "A reversal cannot itself be reversed."),
     ("already_reversed", 409, "The entry was reversed already."),
+    ("attachment_already_withdrawn", 409, "The attachment was withdrawn already."),
     ("unsupported_media_type", 415, "The request body's content type is not accepted."),
 ]
 

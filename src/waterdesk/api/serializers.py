@@ -28,7 +28,15 @@ from waterdesk.applications.selectors import (
 )
 from waterdesk.applications.workflow import INTERNAL_ACTIONS
 from waterdesk.billing.models import Bill, MeterRead, Tariff
-from waterdesk.cases.models import Attachment, Case, CaseEvent, CaseKind, Channel, Priority
+from waterdesk.cases.models import (
+    ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseKind,
+    Channel,
+    Priority,
+)
 from waterdesk.cases.selectors import case_available_actions, case_timeline
 from waterdesk.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from waterdesk.customers.models import (
@@ -294,17 +302,30 @@ class AvailableActionSerializer(serializers.Serializer):
 
 class AttachmentSerializer(serializers.ModelSerializer):
     uploaded_by = UserRefSerializer()
+    withdrawn_by = UserRefSerializer(allow_null=True)
 
     class Meta:
         model = Attachment
         fields = [
+            "public_id",
             "material_code",
             "original_name",
             "content_type",
             "size",
             "uploaded_by",
             "uploaded_at",
+            "withdrawn_at",
+            "withdrawn_by",
+            "withdrawal_reason",
         ]
+
+
+class AttachmentWithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH,
+        allow_blank=True,  # the service refuses a blank reason with its own code
+        help_text="Why the file is withdrawn (e.g. the wrong customer's ID card). Required.",
+    )
 
 
 class AttachmentUploadSerializer(serializers.Serializer):
@@ -597,7 +618,9 @@ class CaseDetailSerializer(CaseListSerializer):
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, case: Case):
-        attachments = case.attachments.select_related("uploaded_by").order_by("uploaded_at", "pk")
+        attachments = case.attachments.select_related("uploaded_by", "withdrawn_by").order_by(
+            "uploaded_at", "pk"
+        )
         return AttachmentSerializer(attachments, many=True).data
 
 

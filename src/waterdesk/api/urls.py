@@ -18,6 +18,11 @@ urlpatterns = [
         views.CaseAttachmentView.as_view(),
         name="case-attachments",
     ),
+    path(
+        "cases/<uuid:public_id>/attachments/<uuid:attachment_id>/withdraw/",
+        views.CaseAttachmentWithdrawView.as_view(),
+        name="case-attachment-withdraw",
+    ),
     *[
         path(
             f"cases/<uuid:public_id>/actions/{action}/",

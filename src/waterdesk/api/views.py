@@ -30,7 +30,7 @@ from waterdesk.applications import services as applications
 from waterdesk.applications.documents import receipt_pdf
 from waterdesk.cases.models import Case, CaseKind
 from waterdesk.cases.selectors import case_get_for_user, case_queue, case_scope
-from waterdesk.cases.services import attachment_add
+from waterdesk.cases.services import attachment_add, attachment_withdraw
 from waterdesk.cases.workflow import all_workflows
 from waterdesk.core.errors import InvalidInput, NotFound
 from waterdesk.customers.selectors import customer_get, customer_search
@@ -186,6 +186,43 @@ class CaseAttachmentView(_RoleGuardedView):
             material_code=upload.validated_data["material_code"],
         )
         return Response(s.AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+
+class CaseAttachmentWithdrawView(_RoleGuardedView):
+    required_permissions = ("cases.withdraw_attachment",)
+
+    @extend_schema(
+        summary="Withdraw an attachment",
+        description="Marks a wrongly uploaded file as withdrawn, with a reason. Attachments "
+        "are evidence: the file and its row are kept (listed as withdrawn) and the case's "
+        "timeline records who withdrew it and why. Allowed to the uploader, the case's "
+        "assignee and supervisors.",
+        request=s.AttachmentWithdrawSerializer,
+        responses={
+            200: s.AttachmentSerializer,
+            400: OpenApiResponse(
+                s.ErrorSerializer,
+                description="`reason_required` (blank reason) or `invalid_input`.",
+            ),
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            409: OpenApiResponse(
+                s.ErrorSerializer, description="`attachment_already_withdrawn`."
+            ),
+        },
+    )
+    def post(self, request: Request, public_id, attachment_id) -> Response:
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        attachment = case.attachments.filter(public_id=attachment_id).first()
+        if attachment is None:
+            raise NotFound()
+        body = s.AttachmentWithdrawSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        attachment = attachment_withdraw(
+            actor=request.user, attachment=attachment, reason=body.validated_data["reason"]
+        )
+        return Response(s.AttachmentSerializer(attachment).data)
 
 
 # --- new connection -------------------------------------------------------------------

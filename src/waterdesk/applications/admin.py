@@ -61,6 +61,9 @@ class NewConnectionAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(TransferPolicy)
 class TransferPolicyAdmin(SimpleHistoryAdmin):

@@ -9,7 +9,14 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from waterdesk.cases.models import CASE_NUMBER_PREFIX, Attachment, Case, CaseEvent, CaseSequence
+from waterdesk.cases.models import (
+    ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH,
+    CASE_NUMBER_PREFIX,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseSequence,
+)
 from waterdesk.cases.workflow import Transition, workflow_for
 from waterdesk.core.errors import ConcurrentUpdate, IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.timeutil import local
@@ -242,4 +249,62 @@ def attachment_add(
         action="attach",
         data={"file": attachment.original_name, "material": material_code},
     )
+    return attachment
+
+
+def attachment_may_withdraw(*, actor, attachment: Attachment) -> bool:
+    """Whether ``actor`` may withdraw this attachment: with the permission, its uploader,
+    the case's assignee, or a supervisor who sees every case."""
+    if not actor.has_perm("cases.withdraw_attachment"):
+        return False
+    return (
+        attachment.uploaded_by_id == actor.pk
+        or attachment.case.assignee_id == actor.pk
+        or actor.has_perm("cases.view_all_cases")
+    )
+
+
+@transaction.atomic
+def attachment_withdraw(*, actor, attachment: Attachment, reason: str) -> Attachment:
+    """Withdraw a wrongly uploaded file. Evidence is never deleted: the row and the file stay,
+    marked withdrawn with the reason, and the timeline records who did it and why."""
+    if not attachment_may_withdraw(actor=actor, attachment=attachment):
+        raise NotPermitted(
+            _("只有上传人、工单经办人或服务监督员可以撤回附件。"),
+        )
+    reason = " ".join(str(reason or "").split())  # one line, as shown on the timeline
+    if not reason:
+        raise InvalidInput(
+            _("请填写撤回原因，例如“上传错了文件”。"), code="reason_required", field="reason"
+        )
+    if len(reason) > ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH:
+        raise InvalidInput(
+            _("撤回原因不能超过 %(limit)s 个字。")
+            % {"limit": ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH},
+            code="too_long",
+            field="reason",
+        )
+    now = timezone.now()
+    # Compare-and-set: of two withdrawals at the same time exactly one wins.
+    withdrawn = Attachment.objects.filter(pk=attachment.pk, withdrawn_at__isnull=True).update(
+        withdrawn_at=now, withdrawn_by=actor, withdrawal_reason=reason
+    )
+    if withdrawn != 1:
+        raise IllegalTransition(
+            _("该附件已经撤回，无需再次撤回；如需补充材料，请上传新的文件。"),
+            code="attachment_already_withdrawn",
+        )
+    case_event_record(
+        case=attachment.case,
+        actor=actor,
+        action="withdraw_attachment",
+        note=reason,
+        data={
+            "attachment": str(attachment.public_id),
+            "file": attachment.original_name,
+            "material": attachment.material_code,
+        },
+        at=now,
+    )
+    attachment.refresh_from_db()
     return attachment

@@ -24,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.INTAKE_CLERK: [
         "cases.register_case",
         "cases.add_attachment",
+        "cases.withdraw_attachment",
         "customers.add_customer",
         "customers.change_customer",
         "customers.view_customer",
@@ -44,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.SURVEYOR: [
         "cases.add_attachment",
+        "cases.withdraw_attachment",
         "customers.view_customer",
         "customers.view_premise",
         "customers.view_account",
@@ -93,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SUPERVISOR: [
         "cases.view_all_cases",
         "cases.reassign_case",
+        "cases.withdraw_attachment",
         "customers.view_customer",
         "customers.view_premise",
         "customers.view_account",

@@ -21,6 +21,14 @@ from waterdesk.customers.validation import (
 )
 
 
+class NoDeleteAdminMixin:
+    """Customers, premises, accounts and meters are referenced by cases, bills and the
+    ledger: they are never deleted (an account is closed, a meter removed)."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # also removes the "delete selected" action
+
+
 class CustomerAdminForm(forms.ModelForm):
     class Meta:
         model = Customer
@@ -55,7 +63,7 @@ class CustomerAdminForm(forms.ModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(SimpleHistoryAdmin):
+class CustomerAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     form = CustomerAdminForm
     list_display = [
         "name",
@@ -86,7 +94,7 @@ class SupplyZoneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Premise)
-class PremiseAdmin(SimpleHistoryAdmin):
+class PremiseAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ["address", "district", "zone", "created_at"]
     list_filter = ["zone", "district"]
     list_select_related = ["zone"]
@@ -95,7 +103,7 @@ class PremiseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(SimpleHistoryAdmin):
+class AccountAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "number",
         "customer",
@@ -118,7 +126,7 @@ class AccountAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Meter)
-class MeterAdmin(SimpleHistoryAdmin):
+class MeterAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ["serial", "size_dn", "state", "premise", "account", "installed_at"]
     list_filter = ["state", "size_dn"]
     list_select_related = ["premise", "account"]

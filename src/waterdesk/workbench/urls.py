@@ -21,6 +21,11 @@ urlpatterns = [
         views.attachment_download,
         name="attachment",
     ),
+    path(
+        "cases/<uuid:public_id>/attachments/<uuid:attachment_id>/withdraw/",
+        views.attachment_withdraw,
+        name="attachment_withdraw",
+    ),
     path("cases/<uuid:public_id>/receipt.pdf", views.receipt, name="receipt"),
     path("supervisor/", views.supervisor, name="supervisor"),
 ]

@@ -46,7 +46,7 @@ from waterdesk.applications.selectors import (
     transfer_read_latest,
 )
 from waterdesk.billing.selectors.ledger import account_balance
-from waterdesk.cases.models import Case, CaseKind
+from waterdesk.cases.models import Attachment, Case, CaseKind
 from waterdesk.cases.selectors import (
     case_available_actions,
     case_get_for_user,
@@ -56,6 +56,8 @@ from waterdesk.cases.selectors import (
     case_timeline,
 )
 from waterdesk.cases.services import attachment_add as attachment_add_service
+from waterdesk.cases.services import attachment_may_withdraw
+from waterdesk.cases.services import attachment_withdraw as attachment_withdraw_service
 from waterdesk.cases.workflow import Transition, all_workflows, workflow_for
 from waterdesk.core.errors import DomainError, IllegalTransition, NotFound, NotPermitted
 from waterdesk.customers.forms import CustomerForm
@@ -696,6 +698,7 @@ def render_case(
     *,
     failed: tuple[str, forms.ActionForm] | None = None,
     attachment_form: forms.AttachmentForm | None = None,
+    withdrawal: "WithdrawalAttempt | None" = None,
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
@@ -706,7 +709,7 @@ def render_case(
         "case": case,
         "clocks": [(clock, clock_status_label(clock, now, calendar=calendar)) for clock in clocks],
         "timeline": case_timeline(case),
-        "attachments": list(case.attachments.select_related("uploaded_by")),
+        "attachments": _attachment_rows(case, user, withdrawal),
         "actions": _action_panels(case, user, failed),
         "can_attach": user.has_perm("cases.add_attachment"),
         "attachment_form": attachment_form
@@ -797,6 +800,59 @@ def attachment_add(request: HttpRequest, public_id) -> HttpResponse:
             messages.success(request, _("附件已上传。"))
             return redirect("workbench:case", public_id=case.public_id)
     return render_case(request, case, attachment_form=form, status=status)
+
+
+@dataclass
+class WithdrawalAttempt:
+    """A refused withdrawal: its form is shown open again with the reason as typed."""
+
+    attachment_id: int
+    reason: str
+
+
+@dataclass
+class AttachmentRow:
+    attachment: Attachment
+    may_withdraw: bool
+    failed: WithdrawalAttempt | None = None
+
+
+def _attachment_rows(case: Case, user, withdrawal: WithdrawalAttempt | None) -> list:
+    attachments = case.attachments.select_related("uploaded_by", "withdrawn_by", "case")
+    return [
+        AttachmentRow(
+            attachment=attachment,
+            may_withdraw=not attachment.is_withdrawn
+            and attachment_may_withdraw(actor=user, attachment=attachment),
+            failed=withdrawal
+            if withdrawal is not None and withdrawal.attachment_id == attachment.pk
+            else None,
+        )
+        for attachment in attachments
+    ]
+
+
+@require_POST
+@desk_view(has_perm("cases.withdraw_attachment"))
+def attachment_withdraw(request: HttpRequest, public_id, attachment_id) -> HttpResponse:
+    """Withdraw a wrong file with a reason; the file and its row stay as evidence."""
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    attachment = case.attachments.filter(public_id=attachment_id).first()
+    if attachment is None:
+        raise Http404()
+    reason = request.POST.get("reason", "")
+    try:
+        attachment_withdraw_service(actor=request.user, attachment=attachment, reason=reason)
+    except NotPermitted:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        attempt = WithdrawalAttempt(attachment.pk, reason)
+        return render_case(request, case, withdrawal=attempt, status=error.http_status)
+    messages.success(
+        request, _("附件“%(name)s”已撤回。") % {"name": attachment.original_name}
+    )
+    return redirect("workbench:case", public_id=case.public_id)
 
 
 @require_GET
