@@ -266,7 +266,9 @@ def test_schema_is_openapi_json_with_the_paths_and_error_codes():
     assert assess_fee["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/AssessFee"
     }
-    assert set(assess_fee["responses"]) == {"200", "400", "401", "403", "404", "409"}
+    assert set(assess_fee["responses"]) == {"200", "400", "401", "403", "404", "409", "422"}
+    header = next(p for p in assess_fee["parameters"] if p["name"] == "Idempotency-Key")
+    assert (header["in"], header["required"]) == ("header", True)
     for code in (
         "invalid_input",
         "not_authenticated",

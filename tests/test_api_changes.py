@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
+from tests.clients import KeyedAPIClient
 from tests.factories import CustomerFactory, UserFactory
 from tests.test_applications_transfer import START, make_account, record_read
 from waterdesk.applications.models import OwnershipTransfer, TransferPolicy, UsageChange
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def client_for(user) -> APIClient:
-    client = APIClient()
+    client = KeyedAPIClient()
     client.force_authenticate(user)
     return client
 

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
+from tests.clients import KeyedAPIClient
 from tests.factories import CustomerFactory, DepartmentFactory, SupplyZoneFactory, UserFactory
 from waterdesk.applications.models import MaterialNotice, NewConnection
 from waterdesk.cases.models import Case, CaseEvent
@@ -23,7 +24,7 @@ VALID_ID = "11010519491231002X"
 
 
 def client_for(user) -> APIClient:
-    client = APIClient()
+    client = KeyedAPIClient()
     client.force_authenticate(user)
     return client
 

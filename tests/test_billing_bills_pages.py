@@ -201,10 +201,9 @@ def test_api_adjustment(api, billed, billing_clerk, administrator):
         "amount": "-12.30",
         "reason": "减免",
         "bill": str(bill.public_id),
-        "idempotency_key": "a1",
     }
-    first = api.post(url, payload, format="json")
-    second = api.post(url, payload, format="json")
+    first = api.post(url, payload, format="json", HTTP_IDEMPOTENCY_KEY="a1")
+    second = api.post(url, payload, format="json", HTTP_IDEMPOTENCY_KEY="a1")
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert (first.json()["kind"], first.json()["amount"], first.json()["bill"]) == (
@@ -212,13 +211,16 @@ def test_api_adjustment(api, billed, billing_clerk, administrator):
         "-12.30",
         bill.number,
     )
-    refused = api.post(url, {"amount": "0", "reason": "x"}, format="json")
+    refused = api.post(
+        url, {"amount": "0", "reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="a2"
+    )
     assert (refused.status_code, refused.json()["code"]) == (400, "amount_zero")
     other = account_with_meter()
     wrong = api.post(
         reverse("api:billing-account-adjustments", args=[other.public_id]),
         {"amount": "-1", "reason": "x", "bill": str(bill.public_id)},
         format="json",
+        HTTP_IDEMPOTENCY_KEY="a3",
     )
     assert (wrong.status_code, wrong.json()["code"]) == (400, "bill_wrong_account")
     assert LedgerEntry.objects.filter(kind=LedgerEntryKind.ADJUSTMENT).count() == 1

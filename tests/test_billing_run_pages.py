@@ -183,7 +183,10 @@ def test_api_starts_a_run_and_reports_progress(
     api.force_authenticate(billing_clerk)
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
-            reverse("api:billing-run-list"), {"cycle": "2026-01", "chunk_size": 2}, format="json"
+            reverse("api:billing-run-list"),
+            {"cycle": "2026-01", "chunk_size": 2},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="run-1",
         )
     assert response.status_code == 201
     run = BillRun.objects.get()
@@ -203,18 +206,30 @@ def test_api_starts_a_run_and_reports_progress(
     listed = api.get(reverse("api:billing-run-list")).json()
     assert [item["public_id"] for item in listed] == [str(run.public_id)]
 
-    again = api.post(reverse("api:billing-run-list"), {"cycle": "2026-01"}, format="json")
+    again = api.post(
+        reverse("api:billing-run-list"),
+        {"cycle": "2026-01"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="run-2",
+    )
     assert again.status_code == 201
     assert again.json()["run"]["billed_accounts"] == 0
-    resume = api.post(reverse("api:billing-run-resume", args=[run.public_id]))
+    resume = api.post(
+        reverse("api:billing-run-resume", args=[run.public_id]), HTTP_IDEMPOTENCY_KEY="resume-1"
+    )
     assert (resume.status_code, resume.json()["code"]) == (409, "run_completed")
 
 
 def test_api_refuses_unknown_cycles_and_bad_chunk_sizes(api, billing_clerk, cycles):
     api.force_authenticate(billing_clerk)
     url = reverse("api:billing-run-list")
-    assert api.post(url, {"cycle": "1999-01"}, format="json").status_code == 404
-    bad = api.post(url, {"cycle": "2026-01", "chunk_size": 0}, format="json")
+    assert (
+        api.post(url, {"cycle": "1999-01"}, format="json", HTTP_IDEMPOTENCY_KEY="k1").status_code
+        == 404
+    )
+    bad = api.post(
+        url, {"cycle": "2026-01", "chunk_size": 0}, format="json", HTTP_IDEMPOTENCY_KEY="k2"
+    )
     assert (bad.status_code, bad.json()["code"]) == (400, "invalid_input")
     assert not BillRun.objects.exists()
 

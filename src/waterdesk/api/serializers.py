@@ -38,7 +38,7 @@ from waterdesk.cases.models import (
     Priority,
 )
 from waterdesk.cases.selectors import case_available_actions, case_timeline
-from waterdesk.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from waterdesk.core.money import MoneyField
 from waterdesk.customers.models import (
     Account,
     Customer,
@@ -61,9 +61,8 @@ STATUS_CHOICES = {
 
 
 def _money_field(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-    )
+    # Bounded by WATERDESK_MONEY_MAX_AMOUNT (shown as ``maximum`` in the schema).
+    return MoneyField(**kwargs)
 
 
 # --- errors (schema only) -------------------------------------------------------------

@@ -17,13 +17,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from waterdesk.api import serializers as s
+from waterdesk.api.idempotency import (
+    IDEMPOTENCY_RESPONSES,
+    IdempotencyKeyHeader,
+    idempotent_response,
+)
+from waterdesk.api.parsers import JSONParser
 from waterdesk.api.permissions import HasRequiredPermissions, case_action_check_role
 from waterdesk.applications import changes
 from waterdesk.applications import services as applications
@@ -398,6 +404,10 @@ def _action_serializers() -> dict[str, type[serializers.Serializer]]:
 
 ACTION_SERIALIZERS = _action_serializers()
 
+# The actions that change money (assess or record a fee, issue a final bill) need an
+# ``Idempotency-Key`` header (``waterdesk.api.idempotency``).
+MONEY_ACTIONS = frozenset({"assess_fee", "record_payment", "complete"})
+
 
 class _CaseActionSchema(AutoSchema):
     """One documented operation per action URL, each with its own request body."""
@@ -427,7 +437,12 @@ class _CaseActionSchema(AutoSchema):
     def get_request_serializer(self):
         return ACTION_SERIALIZERS[self.view.action_name]
 
+    def get_override_parameters(self):
+        money = self.view.action_name in MONEY_ACTIONS
+        return [*super().get_override_parameters(), *([IdempotencyKeyHeader] if money else [])]
+
     def get_response_serializers(self):
+        money = self.view.action_name in MONEY_ACTIONS
         return {
             200: s.CaseDetailSerializer,
             400: _INVALID,
@@ -435,6 +450,7 @@ class _CaseActionSchema(AutoSchema):
             403: _FORBIDDEN,
             404: _NOT_FOUND,
             409: _CONFLICT,
+            **(IDEMPOTENCY_RESPONSES if money else {}),
         }
 
 
@@ -451,6 +467,11 @@ class CaseActionView(APIView):
         if action is None:
             raise NotFound(_("此类工单没有该操作。"), code="unknown_action")
         case_action_check_role(user=request.user, case=case, action=self.action_name)
+        if self.action_name in MONEY_ACTIONS:
+            return idempotent_response(request, lambda: self._take(request, case, action))
+        return self._take(request, case, action)
+
+    def _take(self, request: Request, case: Case, action: CaseAction) -> Response:
         payload = action.serializer(data=request.data)
         payload.is_valid(raise_exception=True)
         case = action.service(actor=request.user, case=case, **payload.validated_data)

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from waterdesk.applications.models import (
@@ -11,6 +13,7 @@ from waterdesk.applications.models import (
     TransferPolicy,
     UsageChange,
 )
+from waterdesk.core.money import MoneyFormField
 
 
 @admin.register(MaterialType)
@@ -24,8 +27,17 @@ class MaterialRequirementAdmin(SimpleHistoryAdmin):
     list_filter = ["case_kind", "customer_kind"]
 
 
+class FeeItemForm(forms.ModelForm):
+    unit_price = MoneyFormField(label=_("单价（元）"))
+
+    class Meta:
+        model = FeeItem
+        fields = "__all__"
+
+
 @admin.register(FeeItem)
 class FeeItemAdmin(SimpleHistoryAdmin):
+    form = FeeItemForm
     list_display = ["code", "name", "kind", "unit", "unit_price", "is_active"]
     list_filter = ["kind", "is_active"]
 

@@ -36,7 +36,7 @@ from waterdesk.cases.services import (
     case_transition,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
-from waterdesk.core.money import to_money
+from waterdesk.core.money import money_validate, to_money
 from waterdesk.core.timeutil import local
 from waterdesk.customers import services as customer_services
 from waterdesk.customers.models import Customer, Premise, UsageCategory
@@ -47,6 +47,7 @@ from waterdesk.sla import services as sla
 # language, Chinese, whatever language the clerk's screen is in: they are not translated.
 
 CONTACT_MILESTONE = "contact_customer"
+FEE_QUANTITY_LIMIT = Decimal(10) ** 8  # FeeLine.quantity: 10 digits, 2 of them decimals
 
 
 def _fmt(value: datetime | None) -> str:
@@ -273,13 +274,8 @@ def new_connection_submit_survey(
 
 
 def _money(value, *, field: str) -> Decimal:
-    try:
-        amount = to_money(Decimal(str(value).strip() or "0"))
-    except (InvalidOperation, ValueError) as exc:
-        raise InvalidInput(_("金额格式不正确。"), code="invalid_amount", field=field) from exc
-    if amount < 0:
-        raise InvalidInput(_("金额不能为负数。"), code="invalid_amount", field=field)
-    return amount
+    """A non-negative amount within ``WATERDESK_MONEY_MAX_AMOUNT``; empty means zero."""
+    return money_validate("0" if value is None or str(value).strip() == "" else value, field=field)
 
 
 # --- review and approval --------------------------------------------------------------
@@ -428,10 +424,14 @@ def new_connection_assess_fee(*, actor, case: Case, lines: list[tuple[str, Decim
             raise InvalidInput(
                 _("数量格式不正确。"), code="invalid_quantity", field="lines"
             ) from exc
-        if quantity <= 0:
+        if not quantity.is_finite() or quantity <= 0 or quantity >= FEE_QUANTITY_LIMIT:
             raise InvalidInput(_("数量必须大于零。"), code="invalid_quantity", field="lines")
-        computed.append((item, quantity, to_money(quantity * item.unit_price)))
-    total = sum((amount for _item, _qty, amount in computed), Decimal("0.00"))
+        amount = money_validate(to_money(quantity * item.unit_price), field="lines")
+        computed.append((item, quantity, amount))
+    # The customer pays the total at once: it is one amount, within the same bound.
+    total = money_validate(
+        sum((amount for _item, _qty, amount in computed), Decimal("0.00")), field="lines"
+    )
     policy = NewConnectionPolicy.current()
     due = local(timezone.now()).date() + timedelta(days=policy.payment_due_days)
     case = case_transition(

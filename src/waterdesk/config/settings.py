@@ -4,7 +4,14 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.config.env import database_from_url, env_bool, env_int, env_list, env_str
+from waterdesk.config.env import (
+    database_from_url,
+    env_bool,
+    env_decimal,
+    env_int,
+    env_list,
+    env_str,
+)
 
 SRC_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = SRC_DIR.parent.parent  # the project root, next to manage.py
@@ -164,6 +171,10 @@ WATERDESK_NOTIFY_MAX_ATTEMPTS = env_int("WATERDESK_NOTIFY_MAX_ATTEMPTS", 6)
 # The utility's name as printed on receipts and documents.
 WATERDESK_COMPANY_NAME = env_str("WATERDESK_COMPANY_NAME", "城市供水有限公司")
 
+# Money: the largest single amount (yuan) an input may carry (adjustment, fee, payment);
+# at most 999,999,999.99 so that sums fit the 14-digit columns (waterdesk.core.money).
+WATERDESK_MONEY_MAX_AMOUNT = env_decimal("WATERDESK_MONEY_MAX_AMOUNT", "1000000.00")
+
 # Uploads.
 WATERDESK_ATTACHMENT_MAX_BYTES = env_int("WATERDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 WATERDESK_ATTACHMENT_TYPES = env_list(
@@ -179,6 +190,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "waterdesk.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": [
+        "waterdesk.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
 }

@@ -22,6 +22,7 @@ from waterdesk.applications.selectors import (
 from waterdesk.billing.models import Tariff
 from waterdesk.cases.models import CaseKind, Channel, Priority
 from waterdesk.core.errors import DomainError
+from waterdesk.core.money import MoneyFormField
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import CustomerKind, SupplyZone, UsageCategory
 
@@ -386,13 +387,7 @@ class SubmitSurveyForm(ActionForm):
     site_conditions = forms.CharField(label=_("现场环境"), widget=_text_area())
     facilities = forms.CharField(label=_("设施状况"), widget=_text_area())
     notes_explained = forms.CharField(label=_("已向客户说明的注意事项"), widget=_text_area())
-    estimated_amount = forms.DecimalField(
-        label=_("预估工程金额（元）"),
-        min_value=Decimal("0"),
-        max_digits=14,
-        decimal_places=2,
-        initial=Decimal("0.00"),
-    )
+    estimated_amount = MoneyFormField(label=_("预估工程金额（元）"), initial=Decimal("0.00"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -479,9 +474,7 @@ class AssessFeeForm(ActionForm):
 
 
 class RecordPaymentForm(ActionForm):
-    amount = forms.DecimalField(
-        label=_("实缴金额（元）"), min_value=Decimal("0"), max_digits=14, decimal_places=2
-    )
+    amount = MoneyFormField(label=_("实缴金额（元）"))
     reference = forms.CharField(label=_("收据/流水号"), max_length=64)
 
     def __init__(self, *args, **kwargs):

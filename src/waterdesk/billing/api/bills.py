@@ -15,12 +15,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from waterdesk.api.idempotency import (
+    IDEMPOTENCY_RESPONSES,
+    IdempotencyKeyHeader,
+    idempotent,
+)
+from waterdesk.api.parsers import JSONParser
 from waterdesk.api.permissions import HasRequiredPermissions
 from waterdesk.api.serializers import ErrorSerializer
 from waterdesk.billing.documents import bill_pdf
@@ -49,13 +54,15 @@ from waterdesk.billing.services.bill_run import (
     bill_run_start,
 )
 from waterdesk.billing.services.ledger import ledger_post_adjustment
+from waterdesk.core.money import MONEY_SUM_MAX_DIGITS, MoneyField
 
 SKIPPED_LIMIT = 100
 
 _INVALID = OpenApiResponse(
     ErrorSerializer,
     description="`invalid_input` (see `fields`) or a domain code such as `invalid_amount`, "
-    "`amount_zero`, `reason_required`, `bill_wrong_account`, `invalid_chunk_size`.",
+    "`amount_too_large`, `amount_zero`, `reason_required`, `bill_wrong_account`, "
+    "`invalid_chunk_size`, `idempotency_key_required`.",
 )
 _UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="`not_authenticated`")
 _FORBIDDEN = OpenApiResponse(ErrorSerializer, description="`not_permitted`")
@@ -63,11 +70,16 @@ _NOT_FOUND = OpenApiResponse(ErrorSerializer, description="`not_found`")
 _CONFLICT = OpenApiResponse(
     ErrorSerializer,
     description="`run_in_progress` (another run of the cycle is pending or running), "
-    "`cycle_closed`, `run_completed`, `run_not_pending`.",
+    "`cycle_closed`, `run_completed`, `run_not_pending`, `idempotency_key_in_progress`.",
 )
 
 
 # --- serializers ----------------------------------------------------------------------
+
+
+def _sum_field(**kwargs) -> serializers.DecimalField:
+    # A balance or total is a sum of amounts: more digits than one amount's column.
+    return serializers.DecimalField(max_digits=MONEY_SUM_MAX_DIGITS, decimal_places=2, **kwargs)
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -174,8 +186,8 @@ class BillDetailSerializer(BillSerializer):
     opening_value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     closing_value = serializers.DecimalField(max_digits=12, decimal_places=2)
     is_estimated = serializers.BooleanField()
-    balance_brought_forward = serializers.DecimalField(max_digits=14, decimal_places=2)
-    total_due = serializers.DecimalField(max_digits=14, decimal_places=2)
+    balance_brought_forward = _sum_field()
+    total_due = _sum_field()
 
     class Meta(BillSerializer.Meta):
         fields = [
@@ -212,7 +224,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
 
 class StatementRowSerializer(LedgerEntrySerializer):
-    balance = serializers.DecimalField(max_digits=14, decimal_places=2)
+    balance = _sum_field()
 
     class Meta(LedgerEntrySerializer.Meta):
         fields = [*LedgerEntrySerializer.Meta.fields, "balance"]
@@ -220,10 +232,10 @@ class StatementRowSerializer(LedgerEntrySerializer):
 
 class BalanceSerializer(serializers.Serializer):
     account = serializers.CharField()
-    balance = serializers.DecimalField(max_digits=14, decimal_places=2)
+    balance = _sum_field()
     as_of = serializers.DateField()
     aging = serializers.DictField(
-        child=serializers.DecimalField(max_digits=14, decimal_places=2),
+        child=_sum_field(),
         help_text="Unpaid amounts by days overdue (payments and credits settle the oldest "
         "debts first): " + ", ".join(f"`{key}`" for key, _limit in AGING_BUCKETS) + "; "
         "`credit`: credit left over.",
@@ -231,20 +243,13 @@ class BalanceSerializer(serializers.Serializer):
 
 
 class AdjustmentSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(
-        max_digits=14,
-        decimal_places=2,
-        help_text="Yuan; > 0 debits the account, < 0 credits it (a credit note with `bill`).",
+    amount = MoneyField(
+        allow_negative=True,
+        help_text="Yuan; > 0 debits the account, < 0 credits it (a credit note with `bill`); "
+        "its size at most `WATERDESK_MONEY_MAX_AMOUNT` (`amount_too_large`).",
     )
     reason = serializers.CharField(max_length=200)
     bill = serializers.UUIDField(required=False, allow_null=True, default=None)
-    idempotency_key = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Posting again with the same key returns the first entry.",
-    )
 
 
 # --- views ----------------------------------------------------------------------------
@@ -292,6 +297,7 @@ class RunListView(_GuardedView):
         "starts it: the chunks are queued to the workers (in the embedded mode they run before "
         "the response). Poll the run for its progress.",
         request=RunStartSerializer,
+        parameters=[IdempotencyKeyHeader],
         responses={
             201: RunDetailSerializer,
             400: _INVALID,
@@ -299,8 +305,11 @@ class RunListView(_GuardedView):
             403: _FORBIDDEN,
             404: _NOT_FOUND,
             409: _CONFLICT,
+            **IDEMPOTENCY_RESPONSES,
         },
     )
+    # Not atomic: the chunks are queued when the run's transaction commits.
+    @idempotent(atomic=False)
     def post(self, request: Request) -> Response:
         data = RunStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -340,14 +349,18 @@ class RunResumeView(_GuardedView):
         description="Queues again the chunks that failed, are pending, or were left running "
         "by a worker that died. Completed chunks are never billed again.",
         request=None,
+        parameters=[IdempotencyKeyHeader],
         responses={
             200: RunDetailSerializer,
+            400: _INVALID,
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
             404: _NOT_FOUND,
             409: _CONFLICT,
+            **IDEMPOTENCY_RESPONSES,
         },
     )
+    @idempotent(atomic=False)
     def post(self, request: Request, public_id) -> Response:
         run = bill_run_resume(run=bill_run_get(public_id=public_id))
         return Response(_run_detail(run))
@@ -427,14 +440,18 @@ class AccountAdjustmentView(_GuardedView):
         "`bill`, a negative amount is a credit note against that bill. Issued bills never "
         "change.",
         request=AdjustmentSerializer,
+        parameters=[IdempotencyKeyHeader],
         responses={
             201: LedgerEntrySerializer,
             400: _INVALID,
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
             404: _NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description="`idempotency_key_in_progress`"),
+            **IDEMPOTENCY_RESPONSES,
         },
     )
+    @idempotent()
     def post(self, request: Request, public_id) -> Response:
         account = account_get(public_id=public_id)
         data = AdjustmentSerializer(data=request.data)
@@ -447,7 +464,6 @@ class AccountAdjustmentView(_GuardedView):
             amount=values["amount"],
             reason=values["reason"],
             bill=bill,
-            idempotency_key=values["idempotency_key"],
         )
         return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 

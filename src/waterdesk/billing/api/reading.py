@@ -9,12 +9,13 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from waterdesk.api.parsers import JSONParser
 from waterdesk.api.permissions import HasRequiredPermissions
 from waterdesk.api.serializers import ErrorSerializer
 from waterdesk.billing.models import MeterRead, ReadImport, ReadKind, ReadSource

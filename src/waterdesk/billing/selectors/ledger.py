@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, Sum
 
 from waterdesk.billing.models import LedgerEntry
-from waterdesk.core.money import MONEY_PLACES
+from waterdesk.core.money import MONEY_PLACES, MONEY_SUM_MAX_DIGITS
 from waterdesk.core.timeutil import LOCAL_TZ, local
 from waterdesk.customers.models import Account
 
@@ -48,7 +48,13 @@ def account_balance(account: Account, *, before: datetime | None = None) -> Deci
     entries = LedgerEntry.objects.filter(account=account)
     if before is not None:
         entries = entries.filter(posted_at__lt=before)
-    total = entries.aggregate(total=Sum("amount"))["total"]
+    # Summed with more digits than a column has: no balance is refused for its size.
+    total = entries.aggregate(
+        total=Sum(
+            "amount",
+            output_field=DecimalField(max_digits=MONEY_SUM_MAX_DIGITS, decimal_places=2),
+        )
+    )["total"]
     return ZERO if total is None else Decimal(total).quantize(MONEY_PLACES)
 
 

@@ -9,12 +9,13 @@ deleted; a correction is a new entry.
   most once (``reverses`` is one-to-one). Charges are not reversed: a bill is corrected by a
   credit note, so that the bill and its correction both stay on the statement.
 
-Amounts are ``Decimal`` yuan with at most two places (no rounding here: the fen is exact).
+Amounts are ``Decimal`` yuan with at most two places (no rounding here: the fen is exact)
+and at most ``WATERDESK_MONEY_MAX_AMOUNT`` (``core.money.money_validate``).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,14 +23,13 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
-from waterdesk.core.money import MONEY_MAX_DIGITS, MONEY_PLACES
+from waterdesk.core.money import money_validate
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import Account
 
 REASON_MAX_LENGTH = 200
 REFERENCE_MAX_LENGTH = 64
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
-_MONEY_LIMIT = Decimal(10) ** (MONEY_MAX_DIGITS - 2)
 
 
 def _require(actor, permission: str) -> None:
@@ -38,22 +38,11 @@ def _require(actor, permission: str) -> None:
 
 
 def _clean_amount(value, *, field: str = "amount") -> Decimal:
-    """A non-zero number of yuan with at most two decimals."""
-    try:
-        amount = Decimal(str(value).strip()) if value is not None and value != "" else None
-    except (InvalidOperation, ValueError):
-        amount = None
-    if (
-        isinstance(value, bool)
-        or amount is None
-        or not amount.is_finite()
-        or amount != amount.quantize(MONEY_PLACES)
-        or abs(amount) >= _MONEY_LIMIT
-    ):
-        raise InvalidInput(_("金额应为最多两位小数的数字。"), code="invalid_amount", field=field)
+    """A non-zero amount of yuan (``money_validate``: two places, within the bound)."""
+    amount = money_validate(value, field=field, allow_negative=True)
     if amount == 0:
         raise InvalidInput(_("金额不能为零。"), code="amount_zero", field=field)
-    return amount.quantize(MONEY_PLACES)
+    return amount
 
 
 def _clean_text(value, *, max_length: int, field: str, code: str, message) -> str:

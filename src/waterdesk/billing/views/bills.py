@@ -48,6 +48,7 @@ from waterdesk.billing.services.bill_run import (
 )
 from waterdesk.billing.services.ledger import ledger_post_adjustment
 from waterdesk.core.errors import DomainError, NotFound
+from waterdesk.core.money import MoneyFormField
 from waterdesk.customers.selectors import account_get_by_number
 from waterdesk.workbench.forms import DomainErrorMixin
 from waterdesk.workbench.views import desk_view, forbidden, has_perm
@@ -89,10 +90,9 @@ class RunStartForm(DomainErrorMixin, forms.Form):
 
 
 class AdjustmentForm(DomainErrorMixin, forms.Form):
-    amount = forms.DecimalField(
+    amount = MoneyFormField(
+        allow_negative=True,
         label=gettext_lazy("金额（元）"),
-        max_digits=14,
-        decimal_places=2,
         help_text=gettext_lazy("正数增加欠费，负数冲减欠费（红字）。"),
     )
     reason = forms.CharField(label=gettext_lazy("调整原因"), max_length=200)
