@@ -117,7 +117,7 @@ def test_receipt_page_prints_markup_as_typed(client, clerk, marked_up_case):
     assert LINK in text
     assert FONT in text
     assert "解放路<b>100</b>号 A&B" in text
-    assert f"{CONTACT} / 13800138000" in text
+    assert f"{CONTACT} / " in text  # then the phone (masked or not: not this test's concern)
     assert GREEN_REASON in text
     assert pdf_links(response.content) == []
     assert b"/URI" not in response.content
