@@ -1,3 +1,6 @@
+import copy
+import uuid
+
 import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 from pytest_django.plugin import blocking_manager_key
@@ -11,6 +14,11 @@ def _fast_test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Counters kept in the cache (look-up limits, token failures) start at zero in every
+    # test: a fresh key prefix per test, on locmem and on the shared Redis alike.
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
 
 
 @pytest.fixture(autouse=True)

@@ -27,7 +27,10 @@ from waterdesk.applications.selectors import (
 from waterdesk.cases.models import Case, CaseKind
 from waterdesk.core.pdf import para
 from waterdesk.core.timeutil import local
+from waterdesk.customers.models import PersonalField
+from waterdesk.customers.privacy import mask
 
+CONTACT_PHONE = PersonalField.CONTACT_PHONE
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
@@ -86,7 +89,8 @@ def _receipt_pdf(case: Case) -> bytes:
         ["受理编号", case.number],
         ["业务类型", case.get_kind_display()],
         ["申请人", case.customer.name if case.customer else case.contact_name],
-        ["联系人 / 电话", f"{case.contact_name} / {case.contact_phone}"],
+        # The receipt leaves the building with the customer: the phone is printed masked.
+        ["联系人 / 电话", f"{case.contact_name} / {mask(CONTACT_PHONE, case.contact_phone)}"],
         ["用水地址", case.premise.address if case.premise else "—"],
         ["受理渠道", case.get_channel_display()],
         ["受理时间", _fmt(case.opened_at)],

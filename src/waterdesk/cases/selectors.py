@@ -14,8 +14,10 @@ def _user_permissions(user) -> set[str]:
 
 def case_scope(user) -> QuerySet[Case]:
     """Every case the user may see: all of them for supervisors and administrators; otherwise
-    the cases of the user's department, assigned to the user, or that the user worked on.
-    A role never widens the scope: a reviewer sees the cases of the reviewer's department."""
+    the cases assigned to the user or that the user worked on, and the department's cases of
+    the kinds the user's role works on (a meter reader, who records transfer reads, sees the
+    department's transfers but not its new connections). A role never widens the scope
+    beyond the department."""
     cases = Case.objects.all()
     if not user.is_authenticated or not user.is_active:
         return cases.none()
@@ -23,9 +25,19 @@ def case_scope(user) -> QuerySet[Case]:
         return cases
     scope = Q(assignee=user) | Exists(CaseEvent.objects.filter(case=OuterRef("pk"), actor=user))
     profile = getattr(user, "staff_profile", None)
-    if profile is not None and profile.department_id:
-        scope |= Q(department_id=profile.department_id)
+    kinds = _kinds_worked_on(user)
+    if profile is not None and profile.department_id and kinds:
+        scope |= Q(department_id=profile.department_id, kind__in=kinds)
     return cases.filter(scope)
+
+
+def _kinds_worked_on(user) -> list[str]:
+    permissions = _user_permissions(user)
+    return sorted(
+        workflow.kind
+        for workflow in all_workflows()
+        if any(transition.permission in permissions for transition in workflow.transitions)
+    )
 
 
 def _actionable_filter(user) -> Q | None:

@@ -7,12 +7,22 @@ would refuse; day-to-day changes go through the workbench and the services.
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from waterdesk.core.errors import InvalidInput
-from waterdesk.customers.models import Account, Customer, Meter, Premise, SupplyZone
+from waterdesk.customers.models import (
+    Account,
+    Customer,
+    LookupAlert,
+    Meter,
+    PersonalDataAccess,
+    PersonalField,
+    Premise,
+    SupplyZone,
+)
+from waterdesk.customers.privacy import mask
 from waterdesk.customers.validation import (
     mask_id_number,
     mask_mobile,
@@ -78,6 +88,26 @@ class CustomerAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ["public_id", "created_at"]
     date_hierarchy = "created_at"
 
+    # Read-only viewers (e.g. system administrators) see the personal fields masked, like
+    # everywhere else; only users who may edit customers see and edit the full values.
+    _MASKED_READONLY = ["masked_id_number", "masked_mobile", "masked_email", "masked_address"]
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["public_id", "kind", "name", *self._MASKED_READONLY, "is_vulnerable"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return ["public_id", "kind", "name", *self._MASKED_READONLY, "is_vulnerable"]
+        return super().get_readonly_fields(request, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # Past versions hold the full identifiers: only for users who may edit customers.
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_view(request, object_id, extra_context)
+
     @admin.display(description=_("证件号码"), ordering="id_number")
     def masked_id_number(self, obj: Customer) -> str:
         return mask_id_number(obj.id_number)
@@ -85,6 +115,14 @@ class CustomerAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("手机号"), ordering="mobile")
     def masked_mobile(self, obj: Customer) -> str:
         return mask_mobile(obj.mobile)
+
+    @admin.display(description=_("电子邮箱"))
+    def masked_email(self, obj: Customer) -> str:
+        return mask(PersonalField.EMAIL, obj.email)
+
+    @admin.display(description=_("联系地址"))
+    def masked_address(self, obj: Customer) -> str:
+        return mask(PersonalField.CONTACT_ADDRESS, obj.contact_address)
 
 
 @admin.register(SupplyZone)
@@ -132,3 +170,33 @@ class MeterAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_select_related = ["premise", "account"]
     search_fields = ["serial", "premise__address", "=account__number"]
     raw_id_fields = ["premise", "account"]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only records: searchable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(_ReadOnlyAdmin):
+    list_display = ["created_at", "user", "customer", "case_number", "field", "is_reveal", "reason"]
+    list_filter = ["field", "is_reveal", "channel"]
+    list_select_related = ["user", "customer"]
+    search_fields = ["user__username", "customer__name", "=case_number", "reason"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(LookupAlert)
+class LookupAlertAdmin(_ReadOnlyAdmin):
+    list_display = ["hour_start", "user", "lookups", "threshold", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    date_hierarchy = "hour_start"

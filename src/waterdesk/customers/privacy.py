@@ -303,9 +303,9 @@ def _lookup_alert_raise(*, user, hour_start: datetime, lookups: int, threshold: 
                 )
         except IntegrityError:
             return  # another process raised it first: once per user and hour
-        supervisors = get_user_model().objects.filter(
-            is_active=True, groups__name=Role.SUPERVISOR
-        ).distinct()
+        supervisors = (
+            get_user_model().objects.filter(is_active=True, groups__name=Role.SUPERVISOR).distinct()
+        )
         local_hour = timezone.localtime(hour_start)
         for supervisor in supervisors:
             notification_queue(
