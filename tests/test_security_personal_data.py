@@ -11,7 +11,7 @@ from django.urls import reverse
 from tests.clients import KeyedAPIClient
 from tests.factories import AccountFactory, CustomerFactory, SupplyZoneFactory, UserFactory
 from waterdesk.applications.services import new_connection_register
-from waterdesk.cases.models import Case, CaseKind
+from waterdesk.cases.models import Case
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.customers.models import Customer, LookupAlert, PersonalDataAccess
@@ -79,7 +79,12 @@ def api(user) -> KeyedAPIClient:
 def log_rows() -> list[tuple]:
     return list(
         PersonalDataAccess.objects.order_by("pk").values_list(
-            "user__username", "customer__name", "case_number", "field", "is_reveal", "reason",
+            "user__username",
+            "customer__name",
+            "case_number",
+            "field",
+            "is_reveal",
+            "reason",
             "channel",
         )
     )
@@ -169,7 +174,9 @@ def test_reveal_without_a_real_reason_is_refused_and_not_logged(reviewer, custom
     assert log_rows() == []
 
 
-def test_the_billing_clerk_may_reveal_and_the_administrator_may_not(billing_clerk, administrator, customer):
+def test_the_billing_clerk_may_reveal_and_the_administrator_may_not(
+    billing_clerk, administrator, customer
+):
     for user, status in ((billing_clerk, 200), (administrator, 403)):
         response = api(user).post(
             f"/api/customers/{customer.public_id}/reveal/",
@@ -200,7 +207,13 @@ def test_the_case_contact_phone_follows_the_same_policy(clerk, reviewer, case):
     )
     assert revealed.json() == {"field": "contact_phone", "value": CONTACT}
     assert log_rows()[-1] == (
-        "reviewer", "李娜", case.number, "contact_phone", True, "电话约定初审补充材料", "api"
+        "reviewer",
+        "李娜",
+        case.number,
+        "contact_phone",
+        True,
+        "电话约定初审补充材料",
+        "api",
     )
 
 
@@ -405,4 +418,3 @@ def test_the_access_log_refuses_update_and_delete_in_the_database(reviewer, cust
     with pytest.raises(DatabaseError), transaction.atomic():
         PersonalDataAccess.objects.filter(pk=row.pk).delete()
     assert PersonalDataAccess.objects.get().reason == "回访满意度调查"
-

@@ -13,8 +13,9 @@ rendered into the OpenAPI description.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -22,14 +23,18 @@ from rest_framework.views import set_rollback
 
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 
-# The challenge sent with a 401: HTTP Basic is one of the accepted schemes (sessions are
-# the other), so a client that is told to authenticate knows how.
-AUTHENTICATE_CHALLENGE = 'Basic realm="waterdesk"'
+# The challenge sent with a 401: a token issued by an administrator is one of the accepted
+# schemes (sessions are the other), so a client that is told to authenticate knows how.
+AUTHENTICATE_CHALLENGE = 'Token realm="waterdesk"'
 
 # Stable codes (the contract) with their HTTP status and meaning.
 ERROR_CODES: list[tuple[str, int, str]] = [
     ("invalid_input", 400, "The request does not match the schema; `fields` says where."),
     ("parse_error", 400, "The request body is not valid JSON / multipart."),
+    ("body_too_deep", 400, "The JSON body nests arrays/objects more than 32 deep."),
+    ("body_too_large", 413, "The JSON body is larger than 1 MiB."),
+    ("amount_too_large", 400, "An amount is above WATERDESK_MONEY_MAX_AMOUNT (`details`)."),
+    ("idempotency_key_required", 400, "A money-changing call needs an Idempotency-Key header."),
     ("required", 400, "A required value is missing (`field`)."),
     ("invalid_resident_id", 400, "Resident ID number (cn.ric) is not valid."),
     ("invalid_uscc", 400, "Unified social credit code (cn.uscc) is not valid."),
@@ -93,7 +98,7 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("reason_required", 400, "An adjustment, reversal or withdrawal needs a reason."),
     ("reference_required", 400, "A payment needs a reference."),
     ("bill_wrong_account", 400, "The bill belongs to another account."),
-    ("idempotency_key_reused", 400, "The idempotency key was used for a different request."),
+    ("idempotency_key_reused", 422, "The Idempotency-Key was used for a different request."),
     ("invalid_idempotency_key", 400, "The idempotency key is empty or too long."),
     ("too_long", 400, "A text is longer than allowed."),
     ("read_not_validated", 400, "A final bill needs a validated closing read."),
@@ -103,13 +108,20 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("account_not_on_route", 403, "A meter reader may only read the accounts of their routes."),
     ("read_not_pending", 409, "The read is not waiting for review."),
     ("earlier_read_pending", 409, "An earlier read of the meter is still waiting for review."),
-    ("not_authenticated", 401, "No or wrong credentials (session or HTTP Basic)."),
+    # Personal data
+    ("invalid_personal_field", 400, "Reveal: the field is not one that can be revealed here."),
+    ("reveal_reason_required", 400, "Reveal: a reason of 4 to 200 characters is required."),
+    ("personal_field_empty", 400, "Reveal: the field holds no value."),
+    ("reveal_not_permitted", 403, "Reveal: the user's role may not see full personal data."),
+    ("lookup_rate_limited", 429, "Too many customer look-ups this minute; wait a minute."),
+    ("not_authenticated", 401, "No or wrong credentials (session or token)."),
     ("not_permitted", 403, "The user's role may not do this."),
     ("not_found", 404, "No such object, or the user may not see it."),
     ("unknown_action", 404, "The case's kind has no such action."),
     ("method_not_allowed", 405, "HTTP method not allowed here."),
     ("not_acceptable", 406, "The Accept header asks for a format the API cannot produce."),
     ("illegal_transition", 409, "The case's status does not allow this action now."),
+    ("idempotency_key_in_progress", 409, "A request with this Idempotency-Key is running."),
     ("collective_review_required", 409, "approve: a collective review must come first."),
     ("collective_review_rejected", 409, "approve: the collective review said no."),
     ("collective_review_not_required", 409, "The application does not need a collective review."),
@@ -123,7 +135,28 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("already_reversed", 409, "The entry was reversed already."),
     ("attachment_already_withdrawn", 409, "The attachment was withdrawn already."),
     ("unsupported_media_type", 415, "The request body's content type is not accepted."),
+    ("server_error", 500, "An unexpected error; it is logged. Retry later."),
+    ("too_many_failures", 429, "Too many wrong tokens from this address; wait, or ask an admin."),
 ]
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """``handler404``: a path under /api/ that matches no URL (an unknown endpoint, an id
+    that is not a UUID) answers in the API's error shape; pages get Django's page."""
+    if _is_api(request):
+        return JsonResponse(NotFound().as_dict(), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: JSON under /api/, Django's page elsewhere (the error is logged)."""
+    if _is_api(request):
+        return JsonResponse(_body("server_error", _("服务器内部错误，请稍后重试。")), status=500)
+    return defaults.server_error(request)
 
 
 def error_codes_markdown() -> str:

@@ -28,6 +28,7 @@ from waterdesk.applications.selectors import (
 )
 from waterdesk.applications.workflow import INTERNAL_ACTIONS
 from waterdesk.billing.models import Bill, MeterRead, Tariff
+from waterdesk.cases.access import case_contact_phone
 from waterdesk.cases.models import (
     ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH,
     Attachment,
@@ -40,6 +41,7 @@ from waterdesk.cases.models import (
 from waterdesk.cases.selectors import case_available_actions, case_timeline
 from waterdesk.core.money import MoneyField
 from waterdesk.customers.models import (
+    AccessChannel,
     Account,
     Customer,
     CustomerKind,
@@ -157,7 +159,39 @@ class AccountSerializer(serializers.ModelSerializer):
 
 
 class CustomerSerializer(serializers.ModelSerializer):
+    """A customer as the requesting user may see it: ID number, mobile, e-mail and contact
+    address in full only where the personal-data policy grants it to the user's work;
+    ``masked_fields`` lists the masked ones (``POST …/reveal/`` shows one, with a reason).
+    Needs ``personal`` (``customer_personal_data``) in the context."""
+
     accounts = AccountSerializer(many=True)
+    id_number = serializers.SerializerMethodField()
+    mobile = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField()
+    contact_address = serializers.SerializerMethodField()
+    masked_fields = serializers.SerializerMethodField()
+
+    def _shown(self, field: str) -> str:
+        return self.context["personal"][field].value
+
+    def get_id_number(self, customer: Customer) -> str:
+        return self._shown("id_number")
+
+    def get_mobile(self, customer: Customer) -> str:
+        return self._shown("mobile")
+
+    def get_email(self, customer: Customer) -> str:
+        return self._shown("email")
+
+    def get_contact_address(self, customer: Customer) -> str:
+        return self._shown("contact_address")
+
+    def get_masked_fields(self, customer: Customer) -> list[str]:
+        return [
+            field
+            for field, shown in self.context["personal"].items()
+            if shown.value and not shown.is_full
+        ]
 
     class Meta:
         model = Customer
@@ -169,10 +203,25 @@ class CustomerSerializer(serializers.ModelSerializer):
             "mobile",
             "email",
             "contact_address",
+            "masked_fields",
             "is_vulnerable",
             "created_at",
             "accounts",
         ]
+
+
+class RevealRequestSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(
+        choices=["id_number", "mobile", "email", "contact_address", "contact_phone"]
+    )
+    reason = serializers.CharField(
+        max_length=200, help_text="Why the full value is needed (logged), e.g. 回电核实地址."
+    )
+
+
+class RevealResponseSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.CharField()
 
 
 class CustomerCreateSerializer(serializers.Serializer):
@@ -575,6 +624,11 @@ class CaseDetailSerializer(CaseListSerializer):
     available_actions = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
     attachments = serializers.SerializerMethodField()
+    contact_phone = serializers.SerializerMethodField(
+        help_text="Full for the staff handling the case, masked for others "
+        "(`contact_phone_masked`); `POST …/reveal/` shows it with a reason."
+    )
+    contact_phone_masked = serializers.SerializerMethodField()
 
     class Meta(CaseListSerializer.Meta):
         fields = [
@@ -583,6 +637,7 @@ class CaseDetailSerializer(CaseListSerializer):
             "premise",
             "contact_name",
             "contact_phone",
+            "contact_phone_masked",
             "department",
             "opened_by",
             "green_channel_reason",
@@ -595,6 +650,22 @@ class CaseDetailSerializer(CaseListSerializer):
             "timeline",
             "attachments",
         ]
+
+    def _contact_phone(self, case: Case):
+        # Both fields read one decision (and one access-log row) per case.
+        key = f"contact_phone:{case.pk}"
+        if key not in self.context:
+            self.context[key] = case_contact_phone(
+                user=self.context["request"].user, case=case, channel=AccessChannel.API
+            )
+        return self.context[key]
+
+    def get_contact_phone(self, case: Case) -> str:
+        return self._contact_phone(case).value
+
+    def get_contact_phone_masked(self, case: Case) -> bool:
+        shown = self._contact_phone(case)
+        return bool(shown.value) and not shown.is_full
 
     @extend_schema_field(CustomerListSerializer(allow_null=True))
     def get_customer(self, case: Case):

@@ -1,7 +1,8 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from waterdesk.api import views
+from waterdesk.api.docs import ApiDocsView
 from waterdesk.api.schema import SCHEMA_SETTINGS
 
 app_name = "api"
@@ -13,6 +14,7 @@ urlpatterns = [
     path(
         "cases/<uuid:public_id>/receipt.pdf", views.CaseReceiptView.as_view(), name="case-receipt"
     ),
+    path("cases/<uuid:public_id>/reveal/", views.CaseRevealView.as_view(), name="case-reveal"),
     path(
         "cases/<uuid:public_id>/attachments/",
         views.CaseAttachmentView.as_view(),
@@ -40,6 +42,11 @@ urlpatterns = [
     path("usage-changes/", views.UsageChangeIntakeView.as_view(), name="usage-change"),
     path("customers/", views.CustomerListView.as_view(), name="customer-list"),
     path("customers/<uuid:public_id>/", views.CustomerDetailView.as_view(), name="customer-detail"),
+    path(
+        "customers/<uuid:public_id>/reveal/",
+        views.CustomerRevealView.as_view(),
+        name="customer-reveal",
+    ),
     path("calendar/due/", views.CalendarDueView.as_view(), name="calendar-due"),
     path("billing/", include("waterdesk.billing.api.urls")),
     path(
@@ -47,5 +54,5 @@ urlpatterns = [
         SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS),
         name="schema",
     ),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -33,12 +33,21 @@ from waterdesk.api.parsers import JSONParser
 from waterdesk.api.permissions import HasRequiredPermissions, case_action_check_role
 from waterdesk.applications import changes
 from waterdesk.applications import services as applications
+from waterdesk.applications.access import receipt_check_access
 from waterdesk.applications.documents import receipt_pdf
+from waterdesk.cases.access import case_contact_phone_reveal
 from waterdesk.cases.models import Case, CaseKind
 from waterdesk.cases.selectors import case_get_for_user, case_queue, case_scope
 from waterdesk.cases.services import attachment_add, attachment_withdraw
 from waterdesk.cases.workflow import all_workflows
 from waterdesk.core.errors import InvalidInput, NotFound
+from waterdesk.customers.models import AccessChannel
+from waterdesk.customers.privacy import (
+    CUSTOMER_FIELDS,
+    customer_lookup_count,
+    customer_personal_data,
+    personal_data_reveal,
+)
 from waterdesk.customers.selectors import customer_get, customer_search
 from waterdesk.customers.services import customer_create
 from waterdesk.sla.calendar import (
@@ -150,13 +159,13 @@ class CaseReceiptView(APIView):
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
             401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
             404: _NOT_FOUND,
         },
     )
     def get(self, request: Request, public_id) -> HttpResponse:
         case = case_get_for_user(user=request.user, public_id=public_id)
-        if case.kind not in CASE_ACTIONS:
-            raise NotFound()
+        receipt_check_access(user=request.user, case=case)
         response = HttpResponse(receipt_pdf(case), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
         return response
@@ -502,6 +511,7 @@ class CustomerListView(_RoleGuardedView):
     def get(self, request: Request) -> Response:
         query = s.CustomerSearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        customer_lookup_count(user=request.user)
         customers = customer_search(
             query=query.validated_data["q"], limit=query.validated_data["limit"]
         )
@@ -521,7 +531,9 @@ class CustomerListView(_RoleGuardedView):
         data = s.CustomerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = customer_create(actor=request.user, **data.validated_data)
-        return Response(s.CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
+        return Response(
+            _customer_data(customer, request.user), status=status.HTTP_201_CREATED
+        )
 
 
 class CustomerDetailView(_RoleGuardedView):
@@ -537,7 +549,75 @@ class CustomerDetailView(_RoleGuardedView):
         },
     )
     def get(self, request: Request, public_id) -> Response:
-        return Response(s.CustomerSerializer(customer_get(public_id=public_id)).data)
+        customer_lookup_count(user=request.user)
+        return Response(_customer_data(customer_get(public_id=public_id), request.user))
+
+
+def _customer_data(customer, user) -> dict:
+    personal = customer_personal_data(user=user, customer=customer, channel=AccessChannel.API)
+    return s.CustomerSerializer(customer, context={"personal": personal}).data
+
+
+_REVEAL_RESPONSES = {
+    200: s.RevealResponseSerializer,
+    400: _INVALID,
+    401: _UNAUTHENTICATED,
+    403: OpenApiResponse(s.ErrorSerializer, description="`reveal_not_permitted`"),
+    404: _NOT_FOUND,
+    429: OpenApiResponse(s.ErrorSerializer, description="`lookup_rate_limited`"),
+}
+
+
+class CustomerRevealView(_RoleGuardedView):
+    required_permissions = ("customers.view_customer",)
+
+    @extend_schema(
+        summary="Show one full identifier of a customer",
+        description="For a role that sees the customer's ID number, mobile, e-mail or contact "
+        "address masked and needs it once: the reason is written to the personal-data access "
+        "log with the user, the customer, the field and the time.",
+        request=s.RevealRequestSerializer,
+        responses=_REVEAL_RESPONSES,
+    )
+    def post(self, request: Request, public_id) -> Response:
+        data = s.RevealRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        field = data.validated_data["field"]
+        if field not in CUSTOMER_FIELDS:
+            raise InvalidInput(code="invalid_personal_field", field="field")
+        value = personal_data_reveal(
+            actor=request.user,
+            customer=customer_get(public_id=public_id),
+            field=field,
+            reason=data.validated_data["reason"],
+            channel=AccessChannel.API,
+        )
+        return Response({"field": field, "value": value})
+
+
+class CaseRevealView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        summary="Show a case's full contact phone",
+        description="For a user who sees the case's contact phone masked and needs it once "
+        "(`field` must be `contact_phone`); the reason is written to the access log.",
+        request=s.RevealRequestSerializer,
+        responses=_REVEAL_RESPONSES,
+    )
+    def post(self, request: Request, public_id) -> Response:
+        data = s.RevealRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["field"] != "contact_phone":
+            raise InvalidInput(code="invalid_personal_field", field="field")
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        value = case_contact_phone_reveal(
+            actor=request.user,
+            case=case,
+            reason=data.validated_data["reason"],
+            channel=AccessChannel.API,
+        )
+        return Response({"field": "contact_phone", "value": value})
 
 
 # --- calendar -------------------------------------------------------------------------

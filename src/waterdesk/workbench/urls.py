@@ -1,6 +1,6 @@
 from django.urls import path
 
-from waterdesk.workbench import views
+from waterdesk.workbench import privacy, views
 
 app_name = "workbench"
 urlpatterns = [
@@ -28,4 +28,6 @@ urlpatterns = [
     ),
     path("cases/<uuid:public_id>/receipt.pdf", views.receipt, name="receipt"),
     path("supervisor/", views.supervisor, name="supervisor"),
+    path("privacy/reveal/", privacy.reveal, name="privacy_reveal"),
+    path("privacy/access-log/", privacy.access_log, name="access_log"),
 ]

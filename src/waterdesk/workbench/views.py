@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from waterdesk.applications import changes
 from waterdesk.applications import services as applications
+from waterdesk.applications.access import receipt_check_access, receipt_may_print
 from waterdesk.applications.documents import receipt_pdf
 from waterdesk.applications.models import (
     CollectiveDecision,
@@ -61,6 +62,7 @@ from waterdesk.cases.services import attachment_withdraw as attachment_withdraw_
 from waterdesk.cases.workflow import Transition, all_workflows, workflow_for
 from waterdesk.core.errors import DomainError, IllegalTransition, NotFound, NotPermitted
 from waterdesk.customers.forms import CustomerForm
+from waterdesk.customers.privacy import LookupRateLimited, customer_lookup_count
 from waterdesk.customers.selectors import account_get_by_number, customer_get, customer_search
 from waterdesk.sla.calendar import load_calendar
 from waterdesk.sla.models import ClockState, SlaClock
@@ -121,12 +123,12 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def forbidden(request: HttpRequest, message=None) -> HttpResponse:
+def forbidden(request: HttpRequest, message=None, *, status: int = 403) -> HttpResponse:
     return render(
         request,
         "workbench/403.html",
         {"message": message or NotPermitted.default_message},
-        status=403,
+        status=status,
     )
 
 
@@ -151,6 +153,8 @@ def desk_view(check: Callable[..., bool] = is_desk_staff):
                 raise Http404(str(error.message)) from error
             except NotPermitted as error:
                 return forbidden(request, error.message)
+            except LookupRateLimited as error:
+                return forbidden(request, error.message, status=error.http_status)
 
         return wrapper
 
@@ -268,6 +272,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 def customers(request: HttpRequest) -> HttpResponse:
     form = forms.CustomerSearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if query:
+        customer_lookup_count(user=request.user)
     results = customer_search(query=query, limit=CUSTOMER_PAGE_LIMIT) if query else []
     context = {"form": form, "query": query, "results": results, "pick": False}
     return _render_partial_or_page(
@@ -283,6 +289,8 @@ def customer_search_results(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     pick = request.GET.get("pick") == "1" and may_intake(request.user)
     limit = CUSTOMER_SEARCH_LIMIT if pick else CUSTOMER_PAGE_LIMIT
+    if query:
+        customer_lookup_count(user=request.user)
     context = {
         "query": query,
         "pick": pick,
@@ -295,6 +303,7 @@ def customer_search_results(request: HttpRequest) -> HttpResponse:
 @desk_view(may_intake)
 def customer_pick(request: HttpRequest, public_id) -> HttpResponse:
     """The chosen customer on the intake form (a hidden input and a summary)."""
+    customer_lookup_count(user=request.user)
     customer = customer_get(public_id=public_id)
     return render(request, "workbench/partials/customer_picked.html", {"customer": customer})
 
@@ -714,7 +723,7 @@ def render_case(
         "can_attach": user.has_perm("cases.add_attachment"),
         "attachment_form": attachment_form
         or forms.AttachmentForm(material_choices=_material_choices(case)),
-        "can_print_receipt": case.kind in KIND_INTAKE_PERMISSION and _may_print_receipt(user),
+        "can_print_receipt": receipt_may_print(user=user, case=case),
     }
     if case.kind == CaseKind.NEW_CONNECTION:
         context.update(_new_connection_context(case))
@@ -869,16 +878,10 @@ def attachment_download(request: HttpRequest, public_id, attachment_id: int) -> 
     )
 
 
-def _may_print_receipt(user) -> bool:
-    return may_intake(user) or user.has_perm("cases.view_all_cases")
-
-
-@require_GET
-@desk_view(_may_print_receipt)
+@desk_view()
 def receipt(request: HttpRequest, public_id) -> HttpResponse:
     case = case_get_for_user(user=request.user, public_id=public_id)
-    if case.kind not in KIND_INTAKE_PERMISSION:
-        raise Http404()
+    receipt_check_access(user=request.user, case=case)
     response = HttpResponse(receipt_pdf(case), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=False, filename=f"receipt-{case.number}.pdf"
