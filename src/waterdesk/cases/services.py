@@ -19,6 +19,7 @@ from waterdesk.cases.models import (
 )
 from waterdesk.cases.workflow import Transition, workflow_for
 from waterdesk.core.errors import ConcurrentUpdate, IllegalTransition, InvalidInput, NotPermitted
+from waterdesk.core.text import text_clean_line
 from waterdesk.core.timeutil import local
 
 
@@ -97,7 +98,7 @@ def case_open(
         channel=channel,
         customer=customer,
         premise=premise,
-        contact_name=contact_name,
+        contact_name=text_clean_line(contact_name),
         contact_phone=contact_phone,
         department=department,
         priority=priority,

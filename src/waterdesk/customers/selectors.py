@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
-import datetime
 import uuid
 
 from django.db.models import Case as CaseWhen
