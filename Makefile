@@ -7,7 +7,7 @@
 #   PYTHON=python3       interpreter that creates .venv (3.11 or newer)
 #   PYTEST_WORKERS=2     pytest-xdist workers ("auto" = one per core)
 #   PYTEST_ARGS=         extra pytest arguments, e.g. PYTEST_ARGS="-k sla -x"
-#   DEBUG=1              for `make demo` only (Django debug pages)
+#   DEBUG=1              default of `make demo` and `make run` (Django debug pages, no SECRET_KEY needed)
 #   HOST=127.0.0.1 PORT=8000   address of `make demo` / `make run`
 
 SHELL := /bin/bash
@@ -61,6 +61,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # --- running -----------------------------------------------------------------------------
 
 # Compile translations when there are any and gettext is installed; skip silently otherwise.
+# compilemessages needs no signing key; DEBUG spares it the SECRET_KEY check.
+compile-messages: export DEBUG ?= 1
 compile-messages: venv
 	@if command -v msgfmt >/dev/null 2>&1 && [ -n "$$(find src -name '*.po' -print -quit)" ]; then \
 	  $(MANAGE) compilemessages $(I18N_IGNORE) -v 0; \
@@ -78,6 +80,8 @@ demo: migrate compile-messages
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+# A development server: DEBUG on, so no SECRET_KEY is needed (production refuses to start without one).
+run: export DEBUG ?= 1
 run: migrate compile-messages
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -1,7 +1,9 @@
 """Settings, read only from environment variables (see .env.example)."""
 
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.config.env import (
@@ -20,10 +22,14 @@ VAR_DIR = Path(env_str("WATERDESK_VAR_DIR", str(BASE_DIR / "var")))
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("WATERDESK_REQUIRE_SECRET", False):
+    # A published key would let anyone forge sessions: only a debug run may go without one.
+    if not DEBUG:
         from django.core.exceptions import ImproperlyConfigured
 
-        raise ImproperlyConfigured("SECRET_KEY must be set")
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random value (e.g. `openssl rand -hex 32`), "
+            "or set DEBUG=1 for a development run."
+        )
     SECRET_KEY = "insecure-development-key-change-me"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -39,6 +45,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "rest_framework.authtoken",
+    "axes",
+    "csp",
     "waterdesk.core",
     "waterdesk.sla",
     "waterdesk.customers",
@@ -61,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "waterdesk.config.urls"
@@ -91,9 +103,50 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {
+        # Stricter than Django's 0.7 so that a doubled user name ("clerk2clerk2") is refused.
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"max_similarity": 0.5},
+    },
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "waterdesk.core.security.CompanyWordsPasswordValidator"},
 ]
+
+# Login throttling (django-axes): after N failures for one user name or from one address,
+# further attempts are refused until the lockout ends or an administrator resets it
+# (admin "Access attempts", or `manage.py axes_reset`). Failures are kept in the
+# access-failure log.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+WATERDESK_LOCKOUT_FAILURES = env_int("WATERDESK_LOCKOUT_FAILURES", 5)
+WATERDESK_LOCKOUT_MINUTES = env_int("WATERDESK_LOCKOUT_MINUTES", 30)
+AXES_ENABLED = env_bool("WATERDESK_LOCKOUT_ENABLED", True)
+AXES_FAILURE_LIMIT = WATERDESK_LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=WATERDESK_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "waterdesk.workbench.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "waterdesk.core.security.client_ip"
+# Reverse proxies in front of the app that append to X-Forwarded-For (0 = clients connect
+# directly); the client address is the entry this many hops from the right.
+WATERDESK_TRUSTED_PROXY_COUNT = env_int("WATERDESK_TRUSTED_PROXY_COUNT", 0)
+# API token failures per client address before the address is refused for the lockout time.
+WATERDESK_TOKEN_FAILURES = env_int("WATERDESK_TOKEN_FAILURES", WATERDESK_LOCKOUT_FAILURES)
+
+# Staff sessions end after this many idle minutes, and when the browser closes unless the
+# user ticked "remember me" at login.
+WATERDESK_SESSION_IDLE_MINUTES = env_int("WATERDESK_SESSION_IDLE_MINUTES", 30)
+SESSION_COOKIE_AGE = WATERDESK_SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "workbench:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -184,8 +237,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = WATERDESK_ATTACHMENT_MAX_BYTES + 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Tokens for machine clients (kiosks, gateways, hotlines), issued and revoked by
+        # administrators in the admin; sessions for pages and the browser. No HTTP Basic.
+        "waterdesk.api.authentication.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -206,6 +261,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/schema/ and /api/docs/ need a login unless WATERDESK_API_DOCS_PUBLIC is on.
+    "SERVE_PERMISSIONS": [
+        "rest_framework.permissions.AllowAny"
+        if env_bool("WATERDESK_API_DOCS_PUBLIC", False)
+        else "rest_framework.permissions.IsAuthenticated"
+    ],
     # Choice sets shared by several fields are named once in the schema.
     "ENUM_NAME_OVERRIDES": {
         "CaseKindEnum": "waterdesk.cases.models.CaseKind",
@@ -225,6 +286,31 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
+# HTTPS (production; see README "Production settings"). Behind a TLS-terminating proxy set
+# USE_X_FORWARDED_PROTO=1, and make sure the proxy overwrites X-Forwarded-Proto.
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if env_bool("USE_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): our own files only, no inline script or style.
+# htmx runs with eval and its injected indicator style off (see workbench/base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

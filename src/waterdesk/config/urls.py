@@ -5,11 +5,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from waterdesk.workbench.auth import StaffLoginView
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workbench:home", permanent=False)),
-    path(
-        "login/", auth_views.LoginView.as_view(template_name="workbench/login.html"), name="login"
-    ),
+    path("login/", StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
