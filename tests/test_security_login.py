@@ -17,7 +17,6 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 from waterdesk.api.authentication import _failures_key
-from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
 
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ)
