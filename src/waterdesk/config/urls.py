@@ -17,5 +17,9 @@ urlpatterns = [
     path("billing/", include("waterdesk.billing.urls")),
     path("api/", include("waterdesk.api.urls")),
 ]
+# Unknown paths and crashes under /api/ answer in the API's error shape.
+handler404 = "waterdesk.api.errors.page_not_found"
+handler500 = "waterdesk.api.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

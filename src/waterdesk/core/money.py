@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 
 from waterdesk.core.errors import InvalidInput
@@ -87,6 +88,22 @@ class MoneyField(serializers.DecimalField):
 
     def to_internal_value(self, data):
         return money_validate(data, field=self.field_name, allow_negative=self.allow_negative)
+
+
+class MoneyFieldSchema(OpenApiSerializerFieldExtension):
+    """In the OpenAPI schema an amount is a number with its bounds (a string such as
+    ``"12.30"`` is accepted as well)."""
+
+    target_class = MoneyField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        return {
+            "type": "number",
+            "format": "decimal",
+            "minimum": float(field.min_value),
+            "maximum": float(field.max_value),
+        }
 
 
 class MoneyFormField(forms.DecimalField):
