@@ -1,8 +1,7 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from waterdesk.api import views
-from waterdesk.api.docs import ApiDocsView
+from waterdesk.api.docs import ApiDocsView, ApiSchemaView
 from waterdesk.api.schema import SCHEMA_SETTINGS
 
 app_name = "api"
@@ -51,7 +50,7 @@ urlpatterns = [
     path("billing/", include("waterdesk.billing.api.urls")),
     path(
         "schema/",
-        SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS),
+        ApiSchemaView.as_view(custom_settings=SCHEMA_SETTINGS),
         name="schema",
     ),
     path("docs/", ApiDocsView.as_view(url_name="api:schema"), name="docs"),
