@@ -38,9 +38,9 @@ from waterdesk.applications.documents import receipt_pdf
 from waterdesk.cases.access import case_contact_phone_reveal
 from waterdesk.cases.models import Case, CaseKind
 from waterdesk.cases.selectors import case_get_for_user, case_queue, case_scope
-from waterdesk.cases.services import attachment_add, attachment_withdraw
+from waterdesk.cases.services import attachment_add, attachment_may_withdraw, attachment_withdraw
 from waterdesk.cases.workflow import all_workflows
-from waterdesk.core.errors import InvalidInput, NotFound
+from waterdesk.core.errors import InvalidInput, NotFound, NotPermitted
 from waterdesk.customers.models import AccessChannel
 from waterdesk.customers.privacy import (
     CUSTOMER_FIELDS,
@@ -232,6 +232,8 @@ class CaseAttachmentWithdrawView(_RoleGuardedView):
         attachment = case.attachments.filter(public_id=attachment_id).first()
         if attachment is None:
             raise NotFound()
+        if not attachment_may_withdraw(actor=request.user, attachment=attachment):
+            raise NotPermitted()  # before the input is read, like the case actions
         body = s.AttachmentWithdrawSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         attachment = attachment_withdraw(
@@ -569,7 +571,7 @@ _REVEAL_RESPONSES = {
 
 
 class CustomerRevealView(_RoleGuardedView):
-    required_permissions = ("customers.view_customer",)
+    required_permissions = ("customers.view_customer", "customers.reveal_personal_data")
 
     @extend_schema(
         summary="Show one full identifier of a customer",
@@ -595,8 +597,8 @@ class CustomerRevealView(_RoleGuardedView):
         return Response({"field": field, "value": value})
 
 
-class CaseRevealView(APIView):
-    parser_classes = [JSONParser]
+class CaseRevealView(_RoleGuardedView):
+    required_permissions = ("customers.reveal_personal_data",)
 
     @extend_schema(
         summary="Show a case's full contact phone",

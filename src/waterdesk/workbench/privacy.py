@@ -38,7 +38,8 @@ class RevealForm(forms.Form):
 def reveal(request: HttpRequest) -> HttpResponse:
     form = RevealForm(request.POST)
     if not form.is_valid():
-        raise InvalidInput(code="invalid_personal_field")
+        error = _("请求不完整：请从客户或工单页面点击“显示完整”并填写理由。")
+        return render(request, "workbench/reveal.html", {"error": error}, status=400)
     data = form.cleaned_data
     context = {"subject": data["subject"], "subject_id": data["subject_id"], "field": data["field"]}
     try:

@@ -1,0 +1,369 @@
+"""The role × URL matrix: every URL pattern of the pages and the API, requested as anonymous
+and as every role with real objects, against one table of who may use it.
+
+A role that may use a URL gets the row's status (for a POST with an empty body that is the
+validation answer, so nothing is written); every other role is refused — anonymous with a
+redirect to the login page (pages) or 401 (API), staff with 403, or 404 where the object is
+outside what the role may see. A URL pattern without a row fails the test: a new page or
+endpoint must say who may use it. The Django admin has its own permission checks and its
+own tests (tests/test_security_admin.py, tests/test_cases_evidence.py).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests import test_billing_run_support as support
+from tests.clients import KeyedAPIClient
+from tests.factories import CustomerFactory, SupplyZoneFactory, UserFactory
+from tests.test_applications_transfer import make_account
+from tests.test_billing_run_support import account_with_meter, read, run_cycle
+from waterdesk.applications import changes
+from waterdesk.applications.services import new_connection_register
+from waterdesk.billing.models import Bill, ReadImport
+from waterdesk.billing.services.reading import read_import_csv
+from waterdesk.cases.services import attachment_add
+from waterdesk.core.roles import Role
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
+
+beijing = support.beijing
+billing_clerk = support.billing_clerk
+cycles = support.cycles
+pinned_now = support.pinned_now
+
+ANONYMOUS = "anonymous"
+ROLE_OF = {
+    "clerk": Role.INTAKE_CLERK,
+    "surveyor": Role.SURVEYOR,
+    "reviewer": Role.REVIEWER,
+    "approver": Role.APPROVER,
+    "supervisor": Role.SUPERVISOR,
+    "reader": Role.METER_READER,
+    "billing": Role.BILLING_CLERK,
+    "administrator": Role.ADMINISTRATOR,
+    "outsider": None,  # logged in, no role
+}
+STAFF = frozenset(ROLE_OF)
+EVERYONE = STAFF | {ANONYMOUS}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+# Roles by what they do (the table below reads better with names).
+DESK = frozenset({"clerk", "surveyor", "reviewer", "approver", "supervisor", "reader", "billing"})
+CUSTOMER_VIEWERS = frozenset(
+    {"clerk", "surveyor", "reviewer", "approver", "supervisor", "billing", "administrator"}
+)
+REVEALERS = frozenset({"clerk", "surveyor", "reviewer", "approver", "supervisor", "billing"})
+READ_ENTRY = frozenset({"reader", "billing"})
+BILLING_OFFICE = frozenset({"billing"})
+BILLING_VIEWERS = frozenset({"billing", "administrator"})
+# Case pages: the department's desk roles of the kind, and supervisors and administrators.
+CASE_VIEWERS = frozenset(
+    {"clerk", "surveyor", "reviewer", "approver", "supervisor", "administrator"}
+)
+# The intake receipt: the clerks of the kind, and those who see every case.
+RECEIPT = frozenset({"clerk", "supervisor", "administrator"})
+
+
+@dataclass(frozen=True)
+class Row:
+    """Who may use one URL pattern and what they get."""
+
+    method: str
+    target: str | None  # which object fills the pattern's id (see ``world``), if any
+    allowed: frozenset
+    status: int  # what an allowed role gets
+    data: dict = field(default_factory=dict)
+    format: str = "json"  # of an API POST body: json or multipart
+    # Roles that may use the URL but meet the object outside their scope (404), e.g. a
+    # meter reader asking for a new-connection case.
+    not_found: frozenset = frozenset()
+
+
+def action(kind: str, *roles: str, status: int = 400) -> Row:
+    return Row("post", kind, frozenset(roles), status)
+
+
+TABLE: dict[str, Row] = {
+    # --- shell and login ---
+    "root": Row("get", None, EVERYONE, 302),
+    "login": Row("get", None, EVERYONE, 200),
+    "logout": Row("post", None, EVERYONE, 302),
+    "set_language": Row("post", None, EVERYONE, 302, {"language": "en"}),
+    # --- workbench ---
+    "workbench:queue": Row("get", None, DESK | {"administrator"}, 200),
+    "workbench:home": Row("get", None, STAFF, 302),
+    "workbench:intake": Row("get", None, frozenset({"clerk"}), 200),
+    "workbench:intake_transfer": Row("get", None, frozenset({"clerk"}), 200),
+    "workbench:intake_usage_change": Row("get", None, frozenset({"clerk"}), 200),
+    "workbench:account_lookup": Row("get", None, frozenset({"clerk"}), 200),
+    "workbench:customers": Row("get", None, CUSTOMER_VIEWERS, 200),
+    "workbench:customer_search": Row("get", None, CUSTOMER_VIEWERS, 200),
+    "workbench:customer_pick": Row("get", "customer", frozenset({"clerk"}), 200),
+    "workbench:case": Row("get", "case", CASE_VIEWERS, 200),
+    "workbench:case_action": Row("post", "case_action", frozenset({"clerk"}), 400),
+    "workbench:attachment_add": Row("post", "case", frozenset({"clerk", "surveyor"}), 400),
+    "workbench:attachment": Row("get", "attachment", CASE_VIEWERS, 200),
+    "workbench:attachment_withdraw": Row(
+        "post", "attachment_withdraw", frozenset({"clerk", "supervisor"}), 400
+    ),
+    "workbench:receipt": Row("get", "case", RECEIPT, 200),
+    "workbench:supervisor": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
+    "workbench:privacy_reveal": Row("post", None, STAFF, 400),
+    "workbench:access_log": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
+    # --- billing pages ---
+    "billing:reading_entry": Row("get", None, READ_ENTRY, 200),
+    # An empty row of the route sheet names no account of the reader's: "not found".
+    "billing:reading_entry_record": Row("post", None, READ_ENTRY, 404),
+    "billing:reading_import": Row("get", None, READ_ENTRY, 200),
+    "billing:reading_import_detail": Row(
+        "get",
+        "read_import",
+        READ_ENTRY,
+        200,
+        not_found=frozenset({"reader"}),  # not theirs
+    ),
+    "billing:reading_review": Row("get", None, BILLING_OFFICE, 200),
+    "billing:reading_review_approve": Row("post", "read", BILLING_OFFICE, 302),
+    "billing:reading_review_reject": Row("post", "read", BILLING_OFFICE, 302),
+    "billing:reading_cycles": Row("get", None, BILLING_VIEWERS, 200),
+    "billing:runs": Row("get", None, BILLING_VIEWERS, 200),
+    "billing:run": Row("get", "run", BILLING_VIEWERS, 200),
+    "billing:run_resume": Row("post", "run", BILLING_OFFICE, 302),
+    "billing:account_lookup": Row("get", None, BILLING_VIEWERS, 302),  # to the runs page
+    "billing:account": Row("get", "account", BILLING_VIEWERS, 200),
+    "billing:account_adjust": Row("post", "account", BILLING_OFFICE, 400),
+    "billing:bill": Row("get", "bill", BILLING_VIEWERS, 200),
+    "billing:bill_pdf": Row("get", "bill", BILLING_VIEWERS, 200),
+    # --- API: cases ---
+    "api:case-list": Row("get", None, STAFF, 200),
+    "api:case-queue": Row("get", None, STAFF, 200),
+    "api:case-detail": Row(
+        "get", "case", CASE_VIEWERS, 200, not_found=frozenset({"reader", "billing", "outsider"})
+    ),
+    "api:case-receipt": Row("get", "case", RECEIPT, 200),
+    "api:case-reveal": Row(
+        "post",
+        "case",
+        REVEALERS - {"billing"},
+        200,
+        {"field": "contact_phone", "reason": "电话联系客户"},
+        not_found=frozenset({"billing"}),  # may reveal, but new connections are not theirs
+    ),
+    "api:case-attachments": Row(
+        "post", "case", frozenset({"clerk", "surveyor"}), 400, format="multipart"
+    ),
+    "api:case-attachment-withdraw": Row(
+        "post", "attachment_withdraw", frozenset({"clerk", "supervisor"}), 400
+    ),
+    "api:case-action-supply_materials": action("case", "clerk"),
+    "api:case-action-withdraw": action("case", "clerk"),
+    "api:case-action-assign_survey": action("case", "clerk"),
+    "api:case-action-book_survey": action("case", "surveyor"),
+    "api:case-action-submit_survey": action("case", "surveyor"),
+    "api:case-action-review_pass": action("case", "reviewer"),
+    "api:case-action-review_reject": action("case", "reviewer"),
+    "api:case-action-record_collective_review": action("case", "approver"),
+    "api:case-action-approve": action("case", "approver"),
+    "api:case-action-approval_reject": action("case", "approver"),
+    "api:case-action-assess_fee": action("case", "clerk"),
+    "api:case-action-record_payment": action("case", "clerk"),
+    "api:case-action-install_meter": action("case", "surveyor"),
+    # Allowed, but not in the case's status: refused before the input is read.
+    "api:case-action-open_account": action("case", "clerk", status=409),
+    "api:case-action-turn_water_on": action("case", "surveyor", status=409),
+    "api:case-action-verify": action("transfer", "clerk"),
+    "api:case-action-verification_reject": action("transfer", "clerk"),
+    "api:case-action-record_read": action("transfer", "reader", "billing"),
+    "api:case-action-complete": action("transfer", "clerk", status=409),
+    "api:case-action-verify_at_desk": action("change", "clerk"),
+    "api:case-action-record_survey": action("change", "surveyor"),
+    "api:case-action-approve_change": action("change", "approver"),
+    "api:new-connection": Row("post", None, frozenset({"clerk"}), 400),
+    "api:ownership-transfer": Row("post", None, frozenset({"clerk"}), 400),
+    "api:usage-change": Row("post", None, frozenset({"clerk"}), 400),
+    # --- API: customers, calendar ---
+    "api:customer-list": Row("get", None, CUSTOMER_VIEWERS, 200),
+    "api:customer-detail": Row("get", "customer", CUSTOMER_VIEWERS, 200),
+    "api:customer-reveal": Row(
+        "post", "customer", REVEALERS, 200, {"field": "id_number", "reason": "核对申请人身份"}
+    ),
+    "api:calendar-due": Row("get", None, STAFF, 400),  # without its query
+    # --- API: billing ---
+    "api:billing-read-record": Row("post", None, READ_ENTRY, 400),
+    "api:billing-read-import": Row("post", None, READ_ENTRY, 400, format="multipart"),
+    "api:billing-read-review": Row("get", None, BILLING_OFFICE, 200),
+    "api:billing-read-approve": Row("post", "read", BILLING_OFFICE, 409),
+    "api:billing-read-reject": Row("post", "read", BILLING_OFFICE, 400),
+    "api:billing-run-list": Row("get", None, BILLING_VIEWERS, 200),
+    "api:billing-run-detail": Row("get", "run", BILLING_VIEWERS, 200),
+    "api:billing-run-resume": Row("post", "run", BILLING_OFFICE, 409),
+    "api:billing-account-bills": Row("get", "account", BILLING_VIEWERS, 200),
+    "api:billing-account-ledger": Row("get", "account", BILLING_VIEWERS, 200),
+    "api:billing-account-balance": Row("get", "account", BILLING_VIEWERS, 200),
+    "api:billing-account-adjustments": Row("post", "account", BILLING_OFFICE, 400),
+    "api:billing-bill-detail": Row("get", "bill", BILLING_VIEWERS, 200),
+    "api:billing-bill-pdf": Row("get", "bill", BILLING_VIEWERS, 200),
+    # --- API: schema and docs (login required unless configured public) ---
+    "api:schema": Row("get", None, STAFF, 200),
+    "api:docs": Row("get", None, STAFF, 200),
+}
+
+
+def _walk(patterns, prefix: str = "", namespace: str | None = None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = pattern.namespace or namespace
+            if namespace and pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}"
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            name = pattern.name or "root"
+            yield (f"{namespace}:{name}" if namespace else name), prefix + str(pattern.pattern)
+
+
+def url_names() -> set[str]:
+    return {name for name, _path in _walk(get_resolver().url_patterns)}
+
+
+def test_every_url_pattern_has_a_row():
+    assert url_names() - set(TABLE) == set(), "add a row to TABLE for each new URL"
+    assert set(TABLE) - url_names() == set(), "remove the rows of URLs that are gone"
+
+
+@pytest.fixture
+def users(db):
+    return {
+        name: UserFactory(username=f"m-{name}", role=role)
+        if role
+        else UserFactory(username=f"m-{name}")
+        for name, role in ROLE_OF.items()
+    }
+
+
+@pytest.fixture
+def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
+    clerk = users["clerk"]
+    customer = CustomerFactory(name="王芳")
+    case = new_connection_register(
+        actor=clerk,
+        channel="counter",
+        contact_name="王芳",
+        contact_phone="13800138000",
+        customer=customer,
+        premise_address="城南区人民路8号",
+        zone=SupplyZoneFactory(code="south", name="城南片区"),
+        materials_received=["id_card", "property_certificate"],
+    )
+    attachment = attachment_add(
+        actor=clerk,
+        case=case,
+        uploaded_file=SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
+    )
+    old_owner = make_account(customer=CustomerFactory(name="赵强"))
+    transfer = changes.ownership_transfer_register(
+        actor=clerk,
+        account=old_owner,
+        channel="counter",
+        contact_name="钱多",
+        contact_phone="13900139000",
+        new_customer=CustomerFactory(name="钱多"),
+        materials_received=["id_card", "property_certificate"],
+    )
+    changes.ownership_transfer_verify(actor=clerk, case=transfer, opinion="原件核验无误")
+    change = changes.usage_change_register(
+        actor=clerk,
+        account=make_account(customer=CustomerFactory(name="孙丽")),
+        channel="counter",
+        contact_name="孙丽",
+        contact_phone="13700137000",
+        requested_usage="non_residential",
+        materials_received=["business_licence"],
+    )
+    account = account_with_meter()
+    first = read(billing_clerk, account, date(2026, 1, 31), "20")
+    run = run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
+    return {
+        "case": {"public_id": case.public_id},
+        "case_action": {"public_id": case.public_id, "action": "assign_survey"},
+        "attachment": {"public_id": case.public_id, "attachment_id": attachment.pk},
+        "attachment_withdraw": {
+            "public_id": case.public_id,
+            "attachment_id": attachment.public_id,
+        },
+        "transfer": {"public_id": transfer.public_id},
+        "change": {"public_id": change.public_id},
+        "customer": {"public_id": customer.public_id},
+        "account": {"public_id": account.public_id},
+        "bill": {"public_id": Bill.objects.get(account=account).public_id},
+        "run": {"public_id": run.public_id},
+        "read": {"read_id": first.pk},
+        "read_import": {"public_id": _read_import(billing_clerk).public_id},
+    }
+
+
+def _read_import(user) -> ReadImport:
+    return read_import_csv(
+        actor=user,
+        source="handheld",
+        file_name="reads.csv",
+        content=b"account_number,read_on,value\nNOSUCH,2026-01-31,5\n",
+    )
+
+
+def _path(name: str, row: Row, world: dict) -> str:
+    if name == "root":
+        return "/"
+    if name.startswith("api:case-action-"):
+        return reverse(name, kwargs=world[row.target])
+    return reverse(name, kwargs=world[row.target] if row.target else None)
+
+
+def _request(name: str, row: Row, path: str, user) -> int:
+    if name.startswith("api:"):
+        client = KeyedAPIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        if row.method == "get":
+            response = client.get(path)
+        else:
+            response = client.post(path, row.data, format=row.format)
+    else:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        response = client.get(path) if row.method == "get" else client.post(path, row.data)
+    sent_to_login = response.status_code == 302 and response["Location"].startswith("/login/")
+    if sent_to_login and ANONYMOUS not in row.allowed:
+        return 401  # a page sends anonymous users to the login page
+    return response.status_code
+
+
+def _expected(name: str, row: Row, role: str) -> int | set[int]:
+    if role in row.not_found:
+        return 404
+    if role in row.allowed:
+        return row.status
+    if role == ANONYMOUS:
+        return 401
+    # Where the allowed answer is itself 404, a refusal must be the door's 403.
+    return {403} if row.status == 404 else {403, 404}
+
+
+def test_every_role_on_every_url(world, users):
+    observed, wrong = {}, []
+    for name, row in sorted(TABLE.items()):
+        path = _path(name, row, world)
+        for role in sorted(EVERYONE):
+            status = _request(name, row, path, users.get(role))
+            expected = _expected(name, row, role)
+            observed[(name, role)] = status
+            if status != expected and not (isinstance(expected, set) and status in expected):
+                wrong.append(f"{name} {row.method.upper()} as {role}: {status}, want {expected}")
+    assert wrong == [], "\n".join(wrong)
