@@ -1,12 +1,29 @@
 import copy
+import datetime as dt
+import os
 import uuid
 
 import pytest
+import time_machine
 from django.db import DEFAULT_DB_ALIAS, connections
 from pytest_django.plugin import blocking_manager_key
 
 from tests.factories import DepartmentFactory, UserFactory
 from waterdesk.core.roles import Role
+
+
+@pytest.fixture(autouse=True)
+def _test_clock():
+    """With ``WATERDESK_TEST_CLOCK`` set (an ISO datetime with offset, e.g.
+    ``2026-12-02T03:00:00+08:00``) every test starts at that moment and the clock ticks on
+    from there, so that CI finds tests that pass only at some hours. Tests that pin their own
+    time still do: the innermost travel wins."""
+    moment = os.environ.get("WATERDESK_TEST_CLOCK")
+    if not moment:
+        yield
+        return
+    with time_machine.travel(dt.datetime.fromisoformat(moment), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

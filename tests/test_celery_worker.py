@@ -1,18 +1,26 @@
 """The scaled mode: tasks go through Redis to a real Celery worker."""
 
+import datetime as dt
 import time
 
 import pytest
+import time_machine
 from django.conf import settings
 
 from tests.factories import CustomerFactory, PremiseFactory
 from waterdesk.applications.services import new_connection_register
+from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.notify.models import Notification
 
 pytestmark = [
     pytest.mark.celery_worker,
     pytest.mark.skipif(not settings.REDIS_URL, reason="needs REDIS_URL (the scaled mode)"),
 ]
+
+
+# Outside the SMS quiet hours (21:00-08:00 Asia/Shanghai), which would defer the SMS. The
+# worker runs in a thread of this process, so it sees the same pinned clock.
+DAYTIME = dt.datetime(2026, 3, 2, 10, 30, tzinfo=LOCAL_TZ)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -22,7 +30,10 @@ def test_notifications_are_delivered_by_a_worker_through_redis(clerk):
     from waterdesk.config.celery import app
 
     assert not app.conf.task_always_eager
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    with (
+        time_machine.travel(DAYTIME, tick=True),
+        start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+    ):
         customer = CustomerFactory()
         case = new_connection_register(
             actor=clerk,
