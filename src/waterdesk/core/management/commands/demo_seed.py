@@ -37,6 +37,7 @@ from datetime import time as day_time
 from decimal import Decimal
 
 import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -75,20 +76,30 @@ from waterdesk.billing.services.reading import (
     read_import_csv,
     reading_cycle_create,
 )
+from waterdesk.cases.access import case_contact_phone_reveal
 from waterdesk.cases.models import Case, CaseKind, Channel, Priority
 from waterdesk.core.models import Department, StaffProfile
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ, local
 from waterdesk.customers import services as customers
 from waterdesk.customers.models import (
+    AccessChannel,
     Account,
     Customer,
     CustomerKind,
+    LookupAlert,
     Meter,
     MeterState,
+    PersonalDataAccess,
+    PersonalField,
     Route,
     SupplyZone,
     UsageCategory,
+)
+from waterdesk.customers.privacy import (
+    customer_lookup_count,
+    customer_personal_data,
+    personal_data_reveal,
 )
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
@@ -506,6 +517,7 @@ class Command(BaseCommand):
         if verbose:
             self._print_summary(seconds=time.monotonic() - started)
             self._print_billing_summary()
+            self._print_privacy_summary()
             self._print_logins()
 
     def _print_summary(self, *, seconds: float) -> None:
@@ -543,6 +555,19 @@ class Command(BaseCommand):
                 "green": Case.objects.filter(
                     kind=CaseKind.NEW_CONNECTION, priority=Priority.GREEN
                 ).count(),
+            }
+        )
+
+    def _print_privacy_summary(self) -> None:
+        self.stdout.write(
+            _(
+                "个人信息查看记录 %(entries)d 条（其中说明理由的主动查看 %(reveals)d 条），"
+                "查询过量提醒 %(alerts)d 条：服务监督员在“查看记录”页面查阅。"
+            )
+            % {
+                "entries": PersonalDataAccess.objects.count(),
+                "reveals": PersonalDataAccess.objects.filter(is_reveal=True).count(),
+                "alerts": LookupAlert.objects.count(),
             }
         )
 
@@ -641,6 +666,62 @@ class DemoCity:
         self._create_cases(established)
         office.assign_routes()  # to the accounts the cases opened
         sla.clocks_sweep()
+        self._create_privacy_history()
+
+    # --- personal data -------------------------------------------------------------------
+
+    def _create_privacy_history(self) -> None:
+        """The personal-data access log as a supervisor finds it on a working day: clerks
+        whose open cases showed them full numbers, reveals with a reason by roles that see
+        masked values, and one staff member whose look-ups passed the hourly threshold
+        yesterday afternoon."""
+        open_cases = list(
+            Case.objects.open()
+            .filter(kind=CaseKind.NEW_CONNECTION, customer__isnull=False)
+            .select_related("customer", "opened_by")
+            .order_by("-opened_at", "pk")[:6]
+        )
+        latest = self.now - timedelta(minutes=20)
+        for index, case in enumerate(open_cases):
+            with _at(latest - timedelta(minutes=37 * index)):
+                customer_personal_data(
+                    user=case.opened_by,
+                    customer=case.customer,
+                    channel=AccessChannel.PAGE,
+                    fields=(PersonalField.ID_NUMBER, PersonalField.MOBILE),
+                )
+        reveals = [
+            ("reviewer1", PersonalField.CONTACT_PHONE, "电话约定补充勘查资料"),
+            ("approver1", PersonalField.ID_NUMBER, "核对集体审议材料中的申请人身份"),
+            ("supervisor1", PersonalField.MOBILE, "回访客户满意度"),
+        ]
+        for index, (username, field, reason) in enumerate(reveals):
+            case = open_cases[index]
+            with _at(latest - timedelta(hours=2, minutes=11 * index)):
+                if field == PersonalField.CONTACT_PHONE:
+                    case_contact_phone_reveal(
+                        actor=self.staff[username],
+                        case=case,
+                        reason=reason,
+                        channel=AccessChannel.PAGE,
+                    )
+                else:
+                    personal_data_reveal(
+                        actor=self.staff[username],
+                        customer=case.customer,
+                        field=field,
+                        reason=reason,
+                        channel=AccessChannel.PAGE,
+                    )
+        # Yesterday 15:00–15:05: surveyor2 looked up customers one past the threshold.
+        yesterday = local(self.now).date() - timedelta(days=1)
+        start = datetime.combine(yesterday, day_time(15, 0), tzinfo=LOCAL_TZ)
+        threshold = settings.WATERDESK_LOOKUP_ALERT_PER_HOUR
+        per_minute = max(settings.WATERDESK_LOOKUPS_PER_MINUTE - 1, 1)
+        for index in range(threshold + 1):
+            moment = start + timedelta(minutes=index // per_minute, seconds=index % 60)
+            with _at(moment):
+                customer_lookup_count(user=self.staff["surveyor2"], now=moment)
 
     # --- staff and zones ----------------------------------------------------------------
 
