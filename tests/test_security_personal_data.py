@@ -418,3 +418,17 @@ def test_the_access_log_refuses_update_and_delete_in_the_database(reviewer, cust
     with pytest.raises(DatabaseError), transaction.atomic():
         PersonalDataAccess.objects.filter(pk=row.pk).delete()
     assert PersonalDataAccess.objects.get().reason == "回访满意度调查"
+
+
+def test_the_notification_outbox_in_the_admin_shows_addresses_masked(
+    client, administrator, case
+):
+    administrator.is_staff = True
+    administrator.save()
+    client.force_login(administrator)
+
+    html = client.get(reverse("admin:notify_notification_changelist")).content.decode()
+
+    assert Notification.objects.filter(recipient_address=MOBILE).exists()
+    assert MASKED_MOBILE in html
+    assert MOBILE not in html

@@ -47,6 +47,7 @@ from waterdesk.customers.privacy import (
     customer_lookup_count,
     customer_personal_data,
     personal_data_reveal,
+    reveal_check_permitted,
 )
 from waterdesk.customers.selectors import customer_get, customer_search
 from waterdesk.customers.services import customer_create
@@ -571,7 +572,7 @@ _REVEAL_RESPONSES = {
 
 
 class CustomerRevealView(_RoleGuardedView):
-    required_permissions = ("customers.view_customer", "customers.reveal_personal_data")
+    required_permissions = ("customers.view_customer",)
 
     @extend_schema(
         summary="Show one full identifier of a customer",
@@ -582,6 +583,7 @@ class CustomerRevealView(_RoleGuardedView):
         responses=_REVEAL_RESPONSES,
     )
     def post(self, request: Request, public_id) -> Response:
+        reveal_check_permitted(request.user)
         data = s.RevealRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         field = data.validated_data["field"]
@@ -598,7 +600,6 @@ class CustomerRevealView(_RoleGuardedView):
 
 
 class CaseRevealView(_RoleGuardedView):
-    required_permissions = ("customers.reveal_personal_data",)
 
     @extend_schema(
         summary="Show a case's full contact phone",
@@ -608,6 +609,7 @@ class CaseRevealView(_RoleGuardedView):
         responses=_REVEAL_RESPONSES,
     )
     def post(self, request: Request, public_id) -> Response:
+        reveal_check_permitted(request.user)
         data = s.RevealRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["field"] != "contact_phone":

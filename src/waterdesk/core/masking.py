@@ -19,3 +19,25 @@ def mask_mobile(value) -> str:
     if len(text) > 2:
         return "*" * (len(text) - 2) + text[-2:]
     return "*" * len(text)
+
+
+def mask_email(value) -> str:
+    """``zhang.san@example.com`` → ``z***@example.com``."""
+    text = str(value or "")
+    local_part, at, domain = text.partition("@")
+    if not at:
+        return mask_mobile(text)
+    return f"{local_part[:1]}***@{domain}"
+
+
+def mask_address(value) -> str:
+    """Keep the first 6 characters (city and district), hide the street and the house."""
+    text = str(value or "")
+    if len(text) <= 6:
+        return text[:2] + "*" * max(len(text) - 2, 0)
+    return text[:6] + "****"
+
+
+def mask_contact(value) -> str:
+    """An address of either kind: an e-mail address or a phone number."""
+    return mask_email(value) if "@" in str(value or "") else mask_mobile(value)

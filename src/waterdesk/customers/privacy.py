@@ -31,6 +31,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.core.errors import DomainError, InvalidInput, NotPermitted
+from waterdesk.core.masking import mask_address, mask_email, mask_id_number, mask_mobile
 from waterdesk.core.text import text_clean_line
 from waterdesk.customers.models import (
     AccessChannel,
@@ -39,7 +40,6 @@ from waterdesk.customers.models import (
     PersonalDataAccess,
     PersonalField,
 )
-from waterdesk.customers.validation import mask_id_number, mask_mobile
 
 logger = logging.getLogger(__name__)
 
@@ -65,23 +65,6 @@ class LookupRateLimited(DomainError):
 
 
 # --- masking ---------------------------------------------------------------------------------
-
-
-def mask_email(value) -> str:
-    """``zhang.san@example.com`` → ``z***@example.com``."""
-    text = str(value or "")
-    local_part, at, domain = text.partition("@")
-    if not at:
-        return mask_mobile(text)
-    return f"{local_part[:1]}***@{domain}"
-
-
-def mask_address(value) -> str:
-    """Keep the first 6 characters (city and district), hide the street and the house."""
-    text = str(value or "")
-    if len(text) <= 6:
-        return text[:2] + "*" * max(len(text) - 2, 0)
-    return text[:6] + "****"
 
 
 MASKS: dict[str, Callable[[str], str]] = {
@@ -150,6 +133,15 @@ privacy_grant_register(fields=CUSTOMER_FIELDS, grant=_registered_by_user)
 
 def may_reveal(user) -> bool:
     return user.is_authenticated and user.has_perm(REVEAL_PERMISSION)
+
+
+def reveal_check_permitted(user) -> None:
+    """Refuse a role that may never reveal, before its request is even read."""
+    if not may_reveal(user):
+        raise NotPermitted(
+            _("您的岗位不能查看完整个人信息；如确有需要，请联系服务监督员。"),
+            code="reveal_not_permitted",
+        )
 
 
 # --- reads (with the access log) -------------------------------------------------------------
@@ -230,11 +222,7 @@ def personal_data_reveal(
     """
     if field not in PersonalField.values or channel not in AccessChannel.values:
         raise InvalidInput(_("信息项不正确。"), code="invalid_personal_field", field="field")
-    if not may_reveal(actor):
-        raise NotPermitted(
-            _("您的岗位不能查看完整个人信息；如确有需要，请联系服务监督员。"),
-            code="reveal_not_permitted",
-        )
+    reveal_check_permitted(actor)
     text = text_clean_line(reason)
     if len(text) < REASON_MIN_LENGTH or len(text) > REASON_MAX_LENGTH:
         raise InvalidInput(

@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from waterdesk.core.masking import mask_contact
 from waterdesk.notify.models import Notification, NotificationAttempt, NotificationTemplate
 from waterdesk.notify.services import notification_retry_now
 
@@ -60,7 +61,7 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "channel",
-        "recipient_address",
+        "masked_recipient",
         "template_key",
         "case",
         "status",
@@ -69,7 +70,8 @@ class NotificationAdmin(admin.ModelAdmin):
         "sent_at",
     ]
     list_filter = ["status", "channel", "template_key"]
-    search_fields = ["recipient_address", "case__number"]
+    # Addresses are shown masked like everywhere else (R-P1); an exact one can be searched.
+    search_fields = ["=recipient_address", "case__number"]
     list_select_related = ["case"]
     date_hierarchy = "created_at"
     actions = ["retry_now"]
@@ -79,7 +81,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "template_key",
         "channel",
         "is_urgent",
-        "recipient_address",
+        "masked_recipient",
         "recipient_user",
         "customer",
         "case",
@@ -102,6 +104,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    @admin.display(description=_("接收地址"), ordering="recipient_address")
+    def masked_recipient(self, obj: Notification) -> str:
+        return mask_contact(obj.recipient_address)
 
     def has_change_permission(self, request, obj=None) -> bool:
         # The change list needs "change" for the action; a single row is read-only.

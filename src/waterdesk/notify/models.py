@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from waterdesk.core.masking import mask_contact
+
 
 class NotificationChannel(models.TextChoices):
     SMS = "sms", _("短信")
@@ -124,7 +126,7 @@ class Notification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.template_key} → {self.recipient_address}"
+        return f"{self.template_key} → {mask_contact(self.recipient_address)}"
 
 
 class AttemptOutcome(models.TextChoices):
