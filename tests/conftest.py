@@ -112,6 +112,16 @@ def administrator(db):
 
 
 @pytest.fixture
+def reader(db):
+    return UserFactory(username="reader", role=Role.METER_READER)
+
+
+@pytest.fixture
+def billing_clerk(db):
+    return UserFactory(username="billing", role=Role.BILLING_CLERK)
+
+
+@pytest.fixture
 def outsider(db):
     """A logged-in staff user with no role at all."""
     return UserFactory(username="outsider")

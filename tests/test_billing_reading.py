@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory
 from waterdesk.billing import reading as rules
 from waterdesk.billing.models import (
     MeterRead,
@@ -33,7 +33,6 @@ from waterdesk.billing.services.reading import (
     reading_cycle_create,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
-from waterdesk.core.roles import Role
 from waterdesk.customers.models import AccountStatus, Meter, MeterState, Route
 from waterdesk.customers.services import meter_install
 
@@ -48,16 +47,6 @@ pytestmark = pytest.mark.django_db
 def _pinned_time():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def reader(db):
-    return UserFactory(username="reader", role=Role.METER_READER)
-
-
-@pytest.fixture
-def billing_clerk(db):
-    return UserFactory(username="billing", role=Role.BILLING_CLERK)
 
 
 def installed_account(*, initial="100", max_reading=None, serial=None, route=None):

@@ -10,10 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory
 from waterdesk.billing.models import MeterRead, ReadImport, ReadStatus
 from waterdesk.billing.services.reading import meter_read_record
-from waterdesk.core.roles import Role
 from waterdesk.customers.models import Route
 from waterdesk.customers.services import meter_install
 
@@ -28,16 +27,6 @@ pytestmark = pytest.mark.django_db
 def _pinned_time():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def reader(db):
-    return UserFactory(username="reader", role=Role.METER_READER)
-
-
-@pytest.fixture
-def billing_clerk(db):
-    return UserFactory(username="billing", role=Role.BILLING_CLERK)
 
 
 @pytest.fixture

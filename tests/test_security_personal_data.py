@@ -9,10 +9,9 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.clients import KeyedAPIClient
-from tests.factories import AccountFactory, CustomerFactory, SupplyZoneFactory, UserFactory
+from tests.factories import AccountFactory, CustomerFactory, SupplyZoneFactory
 from waterdesk.applications.services import new_connection_register
 from waterdesk.cases.models import Case
-from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.customers.models import Customer, LookupAlert, PersonalDataAccess
 from waterdesk.customers.services import customer_create
@@ -31,16 +30,6 @@ MASKED_CONTACT = "138****8000"
 def frozen_time():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def reader(db):
-    return UserFactory(username="reader", role=Role.METER_READER)
-
-
-@pytest.fixture
-def billing_clerk(db):
-    return UserFactory(username="billing", role=Role.BILLING_CLERK)
 
 
 @pytest.fixture
