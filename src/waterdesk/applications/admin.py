@@ -13,6 +13,7 @@ from waterdesk.applications.models import (
     TransferPolicy,
     UsageChange,
 )
+from waterdesk.core.admin_mixins import ReadOnlyAdminMixin
 from waterdesk.core.money import MoneyFormField
 
 
@@ -32,7 +33,7 @@ class FeeItemForm(forms.ModelForm):
 
     class Meta:
         model = FeeItem
-        fields = "__all__"
+        fields = ["code", "name", "kind", "unit", "unit_price", "is_active"]
 
 
 @admin.register(FeeItem)
@@ -56,7 +57,7 @@ class NewConnectionPolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(NewConnection)
-class NewConnectionAdmin(admin.ModelAdmin):
+class NewConnectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "case",
         "requested_usage",
@@ -66,15 +67,6 @@ class NewConnectionAdmin(admin.ModelAdmin):
         "water_on_at",
     ]
     search_fields = ["case__number"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(TransferPolicy)
@@ -88,19 +80,10 @@ class TransferPolicyAdmin(SimpleHistoryAdmin):
         return False
 
 
-class _ReadOnlyCaseDetailAdmin(admin.ModelAdmin):
+class _ReadOnlyCaseDetailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Case details change only through the workflow services (the case pages)."""
 
     search_fields = ["case__number", "account__number"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(OwnershipTransfer)

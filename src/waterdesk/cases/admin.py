@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from waterdesk.cases.models import Attachment, Case, CaseEvent
+from waterdesk.core.admin_mixins import ReadOnlyAdminMixin
 
 
 class CaseEventInline(admin.TabularInline):
@@ -18,7 +19,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: cases change only through their workflow services."""
 
     list_display = [
@@ -35,15 +36,6 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["number", "contact_name", "contact_phone", "customer__name"]
     date_hierarchy = "opened_at"
     inlines = [CaseEventInline]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Attachment)

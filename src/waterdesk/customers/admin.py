@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from waterdesk.core.admin_mixins import ReadOnlyAdminMixin
 from waterdesk.core.errors import InvalidInput
 from waterdesk.customers.models import (
     Account,
@@ -172,21 +173,8 @@ class MeterAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     raw_id_fields = ["premise", "account"]
 
 
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    """Append-only records: searchable, never added, changed or deleted here."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(_ReadOnlyAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "user", "customer", "case_number", "field", "is_reveal", "reason"]
     list_filter = ["field", "is_reveal", "channel"]
     list_select_related = ["user", "customer"]
@@ -195,7 +183,7 @@ class PersonalDataAccessAdmin(_ReadOnlyAdmin):
 
 
 @admin.register(LookupAlert)
-class LookupAlertAdmin(_ReadOnlyAdmin):
+class LookupAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["hour_start", "user", "lookups", "threshold", "created_at"]
     list_select_related = ["user"]
     search_fields = ["user__username"]

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from waterdesk.core.admin_mixins import ReadOnlyAdminMixin
 from waterdesk.core.errors import DomainError
 from waterdesk.sla import selectors, services
 from waterdesk.sla.models import BusinessHours, CalendarDay, CalendarYear, SlaClock, SlaPolicy
@@ -175,7 +176,7 @@ class SlaPolicyAdmin(ProvisionalYearsWarningMixin, SimpleHistoryAdmin):
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(ProvisionalYearsWarningMixin, admin.ModelAdmin):
+class SlaClockAdmin(ReadOnlyAdminMixin, ProvisionalYearsWarningMixin, admin.ModelAdmin):
     """Read-only: clocks move only through the case workflows and the sweep."""
 
     list_display = [
@@ -193,12 +194,3 @@ class SlaClockAdmin(ProvisionalYearsWarningMixin, admin.ModelAdmin):
     search_fields = ["case__number"]
     list_select_related = ["case", "policy"]
     date_hierarchy = "due_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
