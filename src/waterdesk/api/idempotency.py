@@ -29,7 +29,6 @@ from functools import wraps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -45,7 +44,8 @@ CLAIM_TIMEOUT = timedelta(hours=1)
 
 IdempotencyKeyHeader = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    # What ``_key`` accepts: at most 100 characters, not only white space (it is stripped).
+    {"type": "string", "minLength": 1, "maxLength": KEY_MAX_LENGTH, "pattern": r"\S"},
     location=OpenApiParameter.HEADER,
     required=True,
     description="1–100 characters, unique per operation (e.g. a UUID). A repeat with the same "

@@ -6,8 +6,27 @@ Served by ``/api/schema/`` and usable from the command line:
 """
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 
 from waterdesk.api.errors import error_codes_markdown
+
+
+class TextFieldSchema(OpenApiSerializerFieldExtension):
+    """A text input that may not be blank says so: DRF strips white space before it checks
+    for blank, so such a field needs a character that is not white space (``pattern``).
+    Subclasses with a format of their own (slug, e-mail, regex) keep theirs."""
+
+    target_class = "rest_framework.fields.CharField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        if direction == "request" and not field.read_only and not field.allow_blank:
+            schema.setdefault("minLength", 1)
+            if field.trim_whitespace:
+                schema.setdefault("pattern", r"\S")
+        return schema
+
 
 DESCRIPTION = (
     f"{settings.SPECTACULAR_SETTINGS.get('DESCRIPTION', '')}\n\n"

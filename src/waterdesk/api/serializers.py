@@ -49,6 +49,7 @@ from waterdesk.customers.models import (
     SupplyZone,
     UsageCategory,
 )
+from waterdesk.customers.privacy import CUSTOMER_FIELDS
 from waterdesk.customers.validation import mask_id_number, mask_mobile
 from waterdesk.sla.calendar import load_calendar
 from waterdesk.sla.models import SlaClock
@@ -210,13 +211,16 @@ class CustomerSerializer(serializers.ModelSerializer):
         ]
 
 
-class RevealRequestSerializer(serializers.Serializer):
-    field = serializers.ChoiceField(
-        choices=["id_number", "mobile", "email", "contact_address", "contact_phone"]
-    )
+class CustomerRevealRequestSerializer(serializers.Serializer):
+    # The fields that can be revealed here, listed in the schema so that clients know them.
+    field = serializers.ChoiceField(choices=[field.value for field in CUSTOMER_FIELDS])
     reason = serializers.CharField(
         max_length=200, help_text="Why the full value is needed (logged), e.g. 回电核实地址."
     )
+
+
+class CaseRevealRequestSerializer(CustomerRevealRequestSerializer):
+    field = serializers.ChoiceField(choices=["contact_phone"])
 
 
 class RevealResponseSerializer(serializers.Serializer):

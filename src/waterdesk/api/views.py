@@ -43,7 +43,6 @@ from waterdesk.cases.workflow import all_workflows
 from waterdesk.core.errors import InvalidInput, NotFound, NotPermitted
 from waterdesk.customers.models import AccessChannel
 from waterdesk.customers.privacy import (
-    CUSTOMER_FIELDS,
     customer_lookup_count,
     customer_personal_data,
     personal_data_reveal,
@@ -69,6 +68,10 @@ _INVALID = OpenApiResponse(
 _UNAUTHENTICATED = OpenApiResponse(s.ErrorSerializer, description="`not_authenticated`")
 _FORBIDDEN = OpenApiResponse(s.ErrorSerializer, description="`not_permitted`")
 _NOT_FOUND = OpenApiResponse(s.ErrorSerializer, description="`not_found`")
+_PAGE_NOT_FOUND = OpenApiResponse(
+    s.ErrorSerializer, description="`not_found` (a `page` past the last one)"
+)
+_LOOKUP_LIMITED = OpenApiResponse(s.ErrorSerializer, description="`lookup_rate_limited`")
 _CONFLICT = OpenApiResponse(
     s.ErrorSerializer,
     description="`illegal_transition` (not possible in the case's status) or "
@@ -94,7 +97,12 @@ class _RoleGuardedView(APIView):
     description="Every case in the user's scope, newest first, filtered by kind, status and "
     "open/closed.",
     parameters=[s.CaseListQuerySerializer],
-    responses={200: s.CaseListSerializer(many=True), 400: _INVALID, 401: _UNAUTHENTICATED},
+    responses={
+        200: s.CaseListSerializer(many=True),
+        400: _INVALID,
+        401: _UNAUTHENTICATED,
+        404: _PAGE_NOT_FOUND,
+    },
 )
 class CaseListView(generics.ListAPIView):
     serializer_class = s.CaseListSerializer
@@ -117,7 +125,11 @@ class CaseListView(generics.ListAPIView):
     summary="My queue",
     description="Open cases the user can act on now, most urgent first (green channel, then "
     "nearest deadline).",
-    responses={200: s.QueueCaseSerializer(many=True), 401: _UNAUTHENTICATED},
+    responses={
+        200: s.QueueCaseSerializer(many=True),
+        401: _UNAUTHENTICATED,
+        404: _PAGE_NOT_FOUND,
+    },
 )
 class CaseQueueView(generics.ListAPIView):
     serializer_class = s.QueueCaseSerializer
@@ -509,6 +521,7 @@ class CustomerListView(_RoleGuardedView):
             400: _INVALID,
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
+            429: _LOOKUP_LIMITED,
         },
     )
     def get(self, request: Request) -> Response:
@@ -549,6 +562,7 @@ class CustomerDetailView(_RoleGuardedView):
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
             404: _NOT_FOUND,
+            429: _LOOKUP_LIMITED,
         },
     )
     def get(self, request: Request, public_id) -> Response:
@@ -567,7 +581,7 @@ _REVEAL_RESPONSES = {
     401: _UNAUTHENTICATED,
     403: OpenApiResponse(s.ErrorSerializer, description="`reveal_not_permitted`"),
     404: _NOT_FOUND,
-    429: OpenApiResponse(s.ErrorSerializer, description="`lookup_rate_limited`"),
+    429: _LOOKUP_LIMITED,
 }
 
 
@@ -579,16 +593,14 @@ class CustomerRevealView(_RoleGuardedView):
         description="For a role that sees the customer's ID number, mobile, e-mail or contact "
         "address masked and needs it once: the reason is written to the personal-data access "
         "log with the user, the customer, the field and the time.",
-        request=s.RevealRequestSerializer,
+        request=s.CustomerRevealRequestSerializer,
         responses=_REVEAL_RESPONSES,
     )
     def post(self, request: Request, public_id) -> Response:
         reveal_check_permitted(request.user)
-        data = s.RevealRequestSerializer(data=request.data)
+        data = s.CustomerRevealRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         field = data.validated_data["field"]
-        if field not in CUSTOMER_FIELDS:
-            raise InvalidInput(code="invalid_personal_field", field="field")
         value = personal_data_reveal(
             actor=request.user,
             customer=customer_get(public_id=public_id),
@@ -605,15 +617,13 @@ class CaseRevealView(_RoleGuardedView):
         summary="Show a case's full contact phone",
         description="For a user who sees the case's contact phone masked and needs it once "
         "(`field` must be `contact_phone`); the reason is written to the access log.",
-        request=s.RevealRequestSerializer,
+        request=s.CaseRevealRequestSerializer,
         responses=_REVEAL_RESPONSES,
     )
     def post(self, request: Request, public_id) -> Response:
         reveal_check_permitted(request.user)
-        data = s.RevealRequestSerializer(data=request.data)
+        data = s.CaseRevealRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if data.validated_data["field"] != "contact_phone":
-            raise InvalidInput(code="invalid_personal_field", field="field")
         case = case_get_for_user(user=request.user, public_id=public_id)
         value = case_contact_phone_reveal(
             actor=request.user,

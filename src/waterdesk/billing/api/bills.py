@@ -371,7 +371,19 @@ class AccountBillsView(generics.ListAPIView):
     permission_classes = [IsAuthenticated, HasRequiredPermissions]
     required_permissions = ("billing.view_bill",)
 
-    @extend_schema(operation_id="billing_account_bills", summary="An account's bills")
+    @extend_schema(
+        operation_id="billing_account_bills",
+        summary="An account's bills",
+        responses={
+            200: BillSerializer(many=True),
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="`not_found` (no such account, or a page past the last)",
+            ),
+        },
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
