@@ -41,6 +41,12 @@ CONTEXTS = {
     "new_connection.withdrawn": {"case_number": "XZ-1", "reason": "逾期未补齐材料"},
     "sla.at_risk": {"case_number": "XZ-1", "milestone": "联系客户", "due_at": "3月3日 17:30"},
     "sla.breached": {"case_number": "XZ-1", "milestone": "联系客户", "due_at": "3月3日 17:30"},
+    "privacy.lookup_alert": {
+        "staff": "surveyor2",
+        "staff_name": "赵磊",
+        "hour": "2026-12-01 15:00",
+        "threshold": "120",
+    },
 }
 
 
