@@ -174,6 +174,31 @@ def test_an_administrator_cannot_edit_a_superuser(admin_page):
 
 
 @pytest.mark.django_db
+def test_an_administrator_cannot_take_over_an_account_with_more_permissions(
+    admin_page, clerk, staff_admin
+):
+    # The clerk can register cases, which the administrator cannot: setting the clerk's
+    # password would hand the administrator those permissions.
+    refused = admin_page.post(
+        reverse("admin:auth_user_password_change", args=[clerk.pk]),
+        {"password1": "Kettle-Harbour-417", "password2": "Kettle-Harbour-417"},
+    )
+    viewer = UserFactory(username="viewer")
+    viewer.groups.add(group_with("viewers", "customers.view_customer"))
+    allowed = admin_page.post(
+        reverse("admin:auth_user_password_change", args=[viewer.pk]),
+        {"password1": "Kettle-Harbour-417", "password2": "Kettle-Harbour-417"},
+    )
+
+    assert refused.status_code == 403
+    clerk.refresh_from_db()
+    assert clerk.check_password("pass-123456")
+    assert allowed.status_code == 302
+    viewer.refresh_from_db()
+    assert viewer.check_password("Kettle-Harbour-417")
+
+
+@pytest.mark.django_db
 def test_an_administrator_cannot_add_a_superuser(admin_page):
     viewers = group_with("viewers", "customers.view_customer")
     response = admin_page.post(

@@ -61,3 +61,17 @@ def user_access_change_refusal(
             "不能分配角色「%(roles)s」：该角色含有您自己没有的权限。请联系超级管理员分配。"
         ) % {"roles": names}
     return None
+
+
+def user_password_change_refusal(*, actor, user) -> str | None:
+    """Why ``actor`` may not set ``user``'s password, or None: whoever sets a password can
+    log in as that user, so a non-superuser may do it only for accounts whose permissions
+    are all their own too."""
+    if actor.is_superuser or user.pk == actor.pk:
+        return None
+    if not user.get_all_permissions() <= actor.get_all_permissions() or user.is_superuser:
+        return _(
+            "不能重设该账号的密码：该账号拥有您没有的权限，重设密码等于取得这些权限。"
+            "请联系超级管理员重设。"
+        )
+    return None

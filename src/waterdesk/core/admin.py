@@ -12,7 +12,11 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from waterdesk.core.access import OWN_ACCOUNT_FIELDS, user_access_change_refusal
+from waterdesk.core.access import (
+    OWN_ACCOUNT_FIELDS,
+    user_access_change_refusal,
+    user_password_change_refusal,
+)
 
 User = get_user_model()
 
@@ -76,6 +80,15 @@ class StaffUserAdmin(UserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_change_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        # Setting the password of an account that can do more than oneself is taking it
+        # over: only a superuser may do that.
+        user = self.get_object(request, id)
+        refusal = user is not None and user_password_change_refusal(actor=request.user, user=user)
+        if refusal:
+            raise PermissionDenied(refusal)
+        return super().user_change_password(request, id, form_url)
 
     def save_model(self, request, obj, form, change):
         stored = User.objects.get(pk=obj.pk) if change else User()
