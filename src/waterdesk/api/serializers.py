@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from waterdesk.api import fields as api_fields
 from waterdesk.applications.models import (
     CollectiveDecision,
     CollectiveReview,
@@ -72,9 +73,9 @@ def _money_field(**kwargs) -> serializers.DecimalField:
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine-readable code; see the list above.")
-    message = serializers.CharField(help_text="Human message in the request's language.")
-    field = serializers.CharField(required=False, help_text="The input at fault, if one.")
+    code = api_fields.CharField(help_text="Stable machine-readable code; see the list above.")
+    message = api_fields.CharField(help_text="Human message in the request's language.")
+    field = api_fields.CharField(required=False, help_text="The input at fault, if one.")
     details = serializers.DictField(required=False)
     fields = serializers.DictField(
         child=serializers.JSONField(),
@@ -88,8 +89,8 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class UserRefSerializer(serializers.Serializer):
-    username = serializers.CharField(source="get_username")
-    full_name = serializers.CharField(source="get_full_name")
+    username = api_fields.CharField(source="get_username")
+    full_name = api_fields.CharField(source="get_full_name")
 
 
 class ZoneSerializer(serializers.ModelSerializer):
@@ -107,8 +108,8 @@ class PremiseSerializer(serializers.ModelSerializer):
 
 
 class DepartmentRefSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
+    code = api_fields.CharField()
+    name = api_fields.CharField()
 
 
 # --- customers ------------------------------------------------------------------------
@@ -214,7 +215,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 class CustomerRevealRequestSerializer(serializers.Serializer):
     # The fields that can be revealed here, listed in the schema so that clients know them.
     field = serializers.ChoiceField(choices=[field.value for field in CUSTOMER_FIELDS])
-    reason = serializers.CharField(
+    reason = api_fields.CharField(
         max_length=200, help_text="Why the full value is needed (logged), e.g. 回电核实地址."
     )
 
@@ -224,26 +225,26 @@ class CaseRevealRequestSerializer(CustomerRevealRequestSerializer):
 
 
 class RevealResponseSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    value = serializers.CharField()
+    field = api_fields.CharField()
+    value = api_fields.CharField()
 
 
 class CustomerCreateSerializer(serializers.Serializer):
     """Types only; ID number, mobile and e-mail are checked by ``customer_create``."""
 
     kind = serializers.ChoiceField(choices=CustomerKind.choices)
-    name = serializers.CharField(max_length=300)
-    id_number = serializers.CharField(max_length=64)
-    mobile = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True, default="")
-    contact_address = serializers.CharField(
+    name = api_fields.CharField(max_length=300)
+    id_number = api_fields.CharField(max_length=64)
+    mobile = api_fields.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = api_fields.CharField(max_length=254, required=False, allow_blank=True, default="")
+    contact_address = api_fields.CharField(
         max_length=500, required=False, allow_blank=True, default=""
     )
     is_vulnerable = serializers.BooleanField(required=False, default=False)
 
 
 class CustomerSearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(
+    q = api_fields.CharField(
         max_length=100,
         required=False,
         allow_blank=True,
@@ -257,11 +258,11 @@ class CustomerSearchQuerySerializer(serializers.Serializer):
 
 
 class CaseListSerializer(serializers.ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display")
+    kind_display = api_fields.CharField(source="get_kind_display")
     status_display = serializers.SerializerMethodField()
-    customer_name = serializers.CharField(source="customer.name", default=None, allow_null=True)
-    premise_address = serializers.CharField(source="premise.address", default=None, allow_null=True)
-    assignee = serializers.CharField(source="assignee.username", default=None, allow_null=True)
+    customer_name = api_fields.CharField(source="customer.name", default=None, allow_null=True)
+    premise_address = api_fields.CharField(source="premise.address", default=None, allow_null=True)
+    assignee = api_fields.CharField(source="assignee.username", default=None, allow_null=True)
     is_open = serializers.BooleanField()
 
     class Meta:
@@ -301,8 +302,9 @@ class QueueCaseSerializer(CaseListSerializer):
 
 
 class CaseListQuerySerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=CaseKind.choices, required=False)
-    status = serializers.CharField(max_length=40, required=False)
+    # In a query an empty value means "not given" (``kind=``): no filter.
+    kind = serializers.ChoiceField(choices=CaseKind.choices, required=False, allow_blank=True)
+    status = api_fields.CharField(max_length=40, required=False, allow_blank=True)
     open = serializers.BooleanField(
         required=False,
         allow_null=True,
@@ -347,9 +349,9 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class AvailableActionSerializer(serializers.Serializer):
-    action = serializers.CharField(help_text="POST /api/cases/{public_id}/actions/{action}/")
-    label = serializers.CharField()
-    target = serializers.CharField(help_text="The status the case moves to.")
+    action = api_fields.CharField(help_text="POST /api/cases/{public_id}/actions/{action}/")
+    label = api_fields.CharField()
+    target = api_fields.CharField(help_text="The status the case moves to.")
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -373,7 +375,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class AttachmentWithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+    reason = api_fields.CharField(
         max_length=ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH,
         allow_blank=True,  # the service refuses a blank reason with its own code
         help_text="Why the file is withdrawn (e.g. the wrong customer's ID card). Required.",
@@ -392,8 +394,8 @@ class AttachmentUploadSerializer(serializers.Serializer):
 
 
 class MaterialSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
+    code = api_fields.CharField()
+    name = api_fields.CharField()
 
 
 class MaterialNoticeSerializer(serializers.ModelSerializer):
@@ -403,8 +405,8 @@ class MaterialNoticeSerializer(serializers.ModelSerializer):
 
 
 class FeeLineSerializer(serializers.ModelSerializer):
-    item = serializers.CharField(source="item.code")
-    item_name = serializers.CharField(source="item.name")
+    item = api_fields.CharField(source="item.code")
+    item_name = api_fields.CharField(source="item.name")
 
     class Meta:
         model = FeeLine
@@ -421,8 +423,8 @@ class NewConnectionSerializer(serializers.ModelSerializer):
     surveyor = UserRefSerializer(allow_null=True)
     reviewed_by = UserRefSerializer(allow_null=True)
     approved_by = UserRefSerializer(allow_null=True)
-    meter = serializers.CharField(source="meter.serial", default=None, allow_null=True)
-    account = serializers.CharField(source="account.number", default=None, allow_null=True)
+    meter = api_fields.CharField(source="meter.serial", default=None, allow_null=True)
+    account = api_fields.CharField(source="account.number", default=None, allow_null=True)
     materials_missing = serializers.SerializerMethodField()
     needs_collective_review = serializers.SerializerMethodField()
     material_notices = serializers.SerializerMethodField()
@@ -494,14 +496,14 @@ class NewConnectionSerializer(serializers.ModelSerializer):
 
 class ChecklistItemSerializer(serializers.Serializer):
     codes = serializers.ListField(
-        child=serializers.CharField(), help_text="Any one of these materials satisfies the item."
+        child=api_fields.CharField(), help_text="Any one of these materials satisfies the item."
     )
-    name = serializers.CharField()
+    name = api_fields.CharField()
 
 
 class ReadRefSerializer(serializers.ModelSerializer):
-    kind = serializers.CharField(help_text="transfer, change, actual, … (billing read kinds)")
-    status = serializers.CharField(help_text="validated, needs_review or rejected.")
+    kind = api_fields.CharField(help_text="transfer, change, actual, … (billing read kinds)")
+    status = api_fields.CharField(help_text="validated, needs_review or rejected.")
 
     class Meta:
         model = MeterRead
@@ -509,7 +511,7 @@ class ReadRefSerializer(serializers.ModelSerializer):
 
 
 class BillRefSerializer(serializers.ModelSerializer):
-    kind = serializers.CharField(help_text="final (a bill up to a transfer/change read) or cycle.")
+    kind = api_fields.CharField(help_text="final (a bill up to a transfer/change read) or cycle.")
 
     class Meta:
         model = Bill
@@ -526,7 +528,7 @@ class BillRefSerializer(serializers.ModelSerializer):
 
 
 class _ChangeDetailSerializer(serializers.ModelSerializer):
-    account = serializers.CharField(source="account.number")
+    account = api_fields.CharField(source="account.number")
     materials_missing = serializers.SerializerMethodField()
     material_notices = serializers.SerializerMethodField()
 
@@ -570,10 +572,10 @@ class OwnershipTransferSerializer(_ChangeDetailSerializer):
 
 
 class UsageChangeSerializer(_ChangeDetailSerializer):
-    requested_tariff = serializers.CharField(
+    requested_tariff = api_fields.CharField(
         source="requested_tariff.code", default=None, allow_null=True
     )
-    applied_tariff = serializers.CharField(
+    applied_tariff = api_fields.CharField(
         source="applied_tariff.code", default=None, allow_null=True
     )
     surveyor = UserRefSerializer(allow_null=True)
@@ -706,8 +708,8 @@ class NewConnectionIntakeSerializer(serializers.Serializer):
     customer); either ``premise`` (public id) or ``premise_address`` + ``zone`` (code)."""
 
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
-    contact_name = serializers.CharField(max_length=100)
-    contact_phone = serializers.CharField(max_length=32)
+    contact_name = api_fields.CharField(max_length=100)
+    contact_phone = api_fields.CharField(max_length=32)
     customer = serializers.SlugRelatedField(
         slug_field="public_id", queryset=Customer.objects.all(), required=False
     )
@@ -715,7 +717,7 @@ class NewConnectionIntakeSerializer(serializers.Serializer):
     premise = serializers.SlugRelatedField(
         slug_field="public_id", queryset=Premise.objects.all(), required=False
     )
-    premise_address = serializers.CharField(
+    premise_address = api_fields.CharField(
         max_length=300, required=False, allow_blank=True, default=""
     )
     zone = serializers.SlugRelatedField(
@@ -724,7 +726,7 @@ class NewConnectionIntakeSerializer(serializers.Serializer):
         required=False,
         help_text="Supply zone code, with premise_address.",
     )
-    district = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    district = api_fields.CharField(max_length=50, required=False, allow_blank=True, default="")
     requested_usage = serializers.ChoiceField(
         choices=UsageCategory.choices, default=UsageCategory.RESIDENTIAL
     )
@@ -737,10 +739,10 @@ class NewConnectionIntakeSerializer(serializers.Serializer):
         help_text="Codes of the checklist materials the customer brought (e.g. id_card).",
     )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    green_channel_reason = serializers.CharField(
+    green_channel_reason = api_fields.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
-    summary = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    summary = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
     def validate(self, attrs):
         if "customer" in attrs and "customer_data" in attrs:
@@ -758,12 +760,14 @@ class NewConnectionIntakeSerializer(serializers.Serializer):
 
 
 class SupplyMaterialsSerializer(serializers.Serializer):
-    materials = serializers.ListField(child=serializers.SlugField(max_length=40), allow_empty=False)
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    materials = serializers.ListField(
+        child=serializers.SlugField(max_length=40), allow_empty=False, min_length=1
+    )
+    note = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class WithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = api_fields.CharField(max_length=2000)
 
 
 class AssignSurveySerializer(serializers.Serializer):
@@ -776,7 +780,7 @@ class AssignSurveySerializer(serializers.Serializer):
 
 class BookSurveySerializer(serializers.Serializer):
     booked_for = serializers.DateTimeField(help_text="Without an offset: Asia/Shanghai time.")
-    preparation = serializers.CharField(
+    preparation = api_fields.CharField(
         max_length=300,
         required=False,
         allow_blank=True,
@@ -786,23 +790,23 @@ class BookSurveySerializer(serializers.Serializer):
 
 
 class SubmitSurveySerializer(serializers.Serializer):
-    installation_position = serializers.CharField(max_length=200)
+    installation_position = api_fields.CharField(max_length=200)
     surveyed_usage = serializers.ChoiceField(choices=UsageCategory.choices)
-    site_conditions = serializers.CharField(max_length=4000)
-    facilities = serializers.CharField(max_length=4000)
-    notes_explained = serializers.CharField(max_length=4000)
+    site_conditions = api_fields.CharField(max_length=4000)
+    facilities = api_fields.CharField(max_length=4000)
+    notes_explained = api_fields.CharField(max_length=4000)
     estimated_amount = _money_field(min_value=Decimal("0"), default=Decimal("0.00"))
 
 
 class OpinionSerializer(serializers.Serializer):
-    opinion = serializers.CharField(max_length=4000)
+    opinion = api_fields.CharField(max_length=4000)
 
 
 class CollectiveReviewInputSerializer(serializers.Serializer):
     meeting_date = serializers.DateField()
-    participants = serializers.CharField(max_length=2000)
+    participants = api_fields.CharField(max_length=2000)
     decision = serializers.ChoiceField(choices=CollectiveDecision.choices)
-    minutes = serializers.CharField(max_length=8000, required=False, allow_blank=True, default="")
+    minutes = api_fields.CharField(max_length=8000, required=False, allow_blank=True, default="")
 
 
 class FeeLineInputSerializer(serializers.Serializer):
@@ -820,11 +824,11 @@ class AssessFeeSerializer(serializers.Serializer):
 
 class RecordPaymentSerializer(serializers.Serializer):
     amount = _money_field(min_value=Decimal("0"))
-    reference = serializers.CharField(max_length=64, help_text="Receipt or transaction number.")
+    reference = api_fields.CharField(max_length=64, help_text="Receipt or transaction number.")
 
 
 class InstallMeterSerializer(serializers.Serializer):
-    meter_serial = serializers.CharField(max_length=40)
+    meter_serial = api_fields.CharField(max_length=40)
     size_dn = serializers.IntegerField()
     initial_reading = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=Decimal("0")
@@ -836,7 +840,7 @@ class EmptySerializer(serializers.Serializer):
 
 
 class TurnWaterOnSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 # --- ownership transfer and usage change ----------------------------------------------
@@ -847,18 +851,18 @@ class _ChangeIntakeSerializer(serializers.Serializer):
         slug_field="number", queryset=Account.objects.all(), help_text="Account number."
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
-    contact_name = serializers.CharField(max_length=100)
-    contact_phone = serializers.CharField(max_length=32)
+    contact_name = api_fields.CharField(max_length=100)
+    contact_phone = api_fields.CharField(max_length=32)
     materials_received = serializers.ListField(
         child=serializers.SlugField(max_length=40),
         default=list,
         help_text="Codes of the checklist materials the customer brought.",
     )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
-    green_channel_reason = serializers.CharField(
+    green_channel_reason = api_fields.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
-    summary = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    summary = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class OwnershipTransferIntakeSerializer(_ChangeIntakeSerializer):
@@ -896,15 +900,15 @@ class UsageChangeIntakeSerializer(_ChangeIntakeSerializer):
 
 class VerifyUsageSerializer(serializers.Serializer):
     verified_usage = serializers.ChoiceField(choices=UsageCategory.choices)
-    opinion = serializers.CharField(max_length=4000)
+    opinion = api_fields.CharField(max_length=4000)
 
 
 class RecordSurveySerializer(VerifyUsageSerializer):
-    findings = serializers.CharField(max_length=4000)
+    findings = api_fields.CharField(max_length=4000)
 
 
 class ApproveChangeSerializer(serializers.Serializer):
-    opinion = serializers.CharField(max_length=4000)
+    opinion = api_fields.CharField(max_length=4000)
     effective_date = serializers.DateField(
         help_text="Today or later: the change read is taken that day; the new price applies "
         "to the water used after it."
@@ -920,11 +924,11 @@ class RecordReadSerializer(serializers.Serializer):
         help_text="Transfer: any day from intake (default today). Usage change: the "
         "effective date (the default).",
     )
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    note = api_fields.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class CompleteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
 # --- calendar -------------------------------------------------------------------------
@@ -957,7 +961,7 @@ class DueQuerySerializer(serializers.Serializer):
 
 class DueSerializer(serializers.Serializer):
     start = serializers.DateTimeField()
-    unit = serializers.CharField(help_text="working_days, working_hours or calendar_hours.")
+    unit = api_fields.CharField(help_text="working_days, working_hours or calendar_hours.")
     amount = serializers.DecimalField(max_digits=8, decimal_places=2)
     due_at = serializers.DateTimeField()
     provisional_years = serializers.ListField(

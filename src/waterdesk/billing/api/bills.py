@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from waterdesk.api import fields as api_fields
 from waterdesk.api.idempotency import (
     IDEMPOTENCY_RESPONSES,
     IdempotencyKeyHeader,
@@ -83,8 +84,8 @@ def _sum_field(**kwargs) -> serializers.DecimalField:
 
 
 class RunSerializer(serializers.ModelSerializer):
-    cycle = serializers.CharField(source="cycle.code")
-    created_by = serializers.CharField(source="created_by.username", allow_null=True, default=None)
+    cycle = api_fields.CharField(source="cycle.code")
+    created_by = api_fields.CharField(source="created_by.username", allow_null=True, default=None)
 
     class Meta:
         model = BillRun
@@ -105,17 +106,17 @@ class RunSerializer(serializers.ModelSerializer):
 
 class ChunkErrorSerializer(serializers.Serializer):
     chunk = serializers.IntegerField()
-    error = serializers.CharField()
+    error = api_fields.CharField()
 
 
 class SkippedAccountSerializer(serializers.Serializer):
-    account = serializers.CharField(source="account.number")
+    account = api_fields.CharField(source="account.number")
     account_id = serializers.UUIDField(source="account.public_id")
-    reason = serializers.CharField(
+    reason = api_fields.CharField(
         help_text="`read_needs_review`, `no_validated_read`, `covered_by_other_bill` or "
         "`not_priced`."
     )
-    reason_label = serializers.CharField()
+    reason_label = api_fields.CharField()
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -139,7 +140,7 @@ class RunDetailSerializer(serializers.Serializer):
 
 
 class RunStartSerializer(serializers.Serializer):
-    cycle = serializers.CharField(max_length=20, help_text="Reading cycle code, e.g. 2026-03.")
+    cycle = api_fields.CharField(max_length=20, help_text="Reading cycle code, e.g. 2026-03.")
     chunk_size = serializers.IntegerField(min_value=1, max_value=MAX_CHUNK_SIZE, default=2000)
 
 
@@ -159,10 +160,10 @@ class BillLineSerializer(serializers.ModelSerializer):
 
 
 class BillSerializer(serializers.ModelSerializer):
-    account = serializers.CharField(source="account.number")
+    account = api_fields.CharField(source="account.number")
     # Plain text: several models have a ``kind``; the values are listed here.
-    kind = serializers.CharField(help_text="`cycle` (a cycle's bill) or `final` (结清账单).")
-    cycle = serializers.CharField(source="cycle.code", allow_null=True, default=None)
+    kind = api_fields.CharField(help_text="`cycle` (a cycle's bill) or `final` (结清账单).")
+    cycle = api_fields.CharField(source="cycle.code", allow_null=True, default=None)
 
     class Meta:
         model = Bill
@@ -202,8 +203,8 @@ class BillDetailSerializer(BillSerializer):
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
-    bill = serializers.CharField(source="bill.number", allow_null=True, default=None)
-    kind = serializers.CharField(
+    bill = api_fields.CharField(source="bill.number", allow_null=True, default=None)
+    kind = api_fields.CharField(
         help_text="`charge`, `payment`, `adjustment`, `late_fee` or `reversal`."
     )
     reverses = serializers.IntegerField(source="reverses_id", allow_null=True)
@@ -231,7 +232,7 @@ class StatementRowSerializer(LedgerEntrySerializer):
 
 
 class BalanceSerializer(serializers.Serializer):
-    account = serializers.CharField()
+    account = api_fields.CharField()
     balance = _sum_field()
     as_of = serializers.DateField()
     aging = serializers.DictField(
@@ -248,7 +249,7 @@ class AdjustmentSerializer(serializers.Serializer):
         help_text="Yuan; > 0 debits the account, < 0 credits it (a credit note with `bill`); "
         "its size at most `WATERDESK_MONEY_MAX_AMOUNT` (`amount_too_large`).",
     )
-    reason = serializers.CharField(max_length=200)
+    reason = api_fields.CharField(max_length=200)
     bill = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 

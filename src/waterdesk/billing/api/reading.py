@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from waterdesk.api import fields as api_fields
 from waterdesk.api.parsers import JSONParser
 from waterdesk.api.permissions import HasRequiredPermissions
 from waterdesk.api.serializers import ErrorSerializer
@@ -55,13 +56,13 @@ _CONFLICT = OpenApiResponse(
 
 
 class IssueSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    label = serializers.CharField()
+    code = api_fields.CharField()
+    label = api_fields.CharField()
 
 
 class PreviousReadSerializer(serializers.ModelSerializer):
     # Plain text: the read's own ``kind`` names the enum in the schema.
-    kind = serializers.CharField(help_text="Read kind, as the read's `kind`.")
+    kind = api_fields.CharField(help_text="Read kind, as the read's `kind`.")
 
     class Meta:
         model = MeterRead
@@ -69,9 +70,9 @@ class PreviousReadSerializer(serializers.ModelSerializer):
 
 
 class MeterReadSerializer(serializers.ModelSerializer):
-    account = serializers.CharField(source="account.number")
-    meter = serializers.CharField(source="meter.serial")
-    cycle = serializers.CharField(source="cycle.code", allow_null=True, default=None)
+    account = api_fields.CharField(source="account.number")
+    meter = api_fields.CharField(source="meter.serial")
+    cycle = api_fields.CharField(source="cycle.code", allow_null=True, default=None)
     previous = PreviousReadSerializer(allow_null=True)
     issues = serializers.SerializerMethodField()
 
@@ -102,8 +103,8 @@ class MeterReadSerializer(serializers.ModelSerializer):
 
 
 class ReadRecordSerializer(serializers.Serializer):
-    account = serializers.CharField(max_length=20, help_text="Account number.")
-    meter = serializers.CharField(
+    account = api_fields.CharField(max_length=20, help_text="Account number.")
+    meter = api_fields.CharField(
         max_length=40,
         required=False,
         allow_blank=True,
@@ -111,31 +112,31 @@ class ReadRecordSerializer(serializers.Serializer):
         help_text="Meter serial; may be left out when the account has one installed meter.",
     )
     read_on = serializers.DateField()
-    value = serializers.CharField(
+    value = api_fields.CharField(
         max_length=20, help_text="Register value: a number ≥ 0 with at most two decimals."
     )
     # Plain text: the service answers a wrong value with ``invalid_read_kind`` /
     # ``invalid_read_source``.
-    kind = serializers.CharField(
+    kind = api_fields.CharField(
         max_length=20, default=ReadKind.ACTUAL, help_text="`actual` (default) or `estimated`."
     )
-    source = serializers.CharField(
+    source = api_fields.CharField(
         max_length=20,
         default=ReadSource.MANUAL,
         help_text="`manual` (default), `handheld` or `amr`.",
     )
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    note = api_fields.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class ReadImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="CSV: account_number,meter_serial,read_on,value,kind")
-    source = serializers.CharField(max_length=20, help_text="`handheld` or `amr`.")
+    source = api_fields.CharField(max_length=20, help_text="`handheld` or `amr`.")
 
 
 class ImportErrorSerializer(serializers.Serializer):
     line = serializers.IntegerField()
-    code = serializers.CharField()
-    message = serializers.CharField()
+    code = api_fields.CharField()
+    message = api_fields.CharField()
 
 
 class ReadImportSerializer(serializers.ModelSerializer):
@@ -158,13 +159,13 @@ class ReadImportSerializer(serializers.ModelSerializer):
 
 
 class ReviewQuerySerializer(serializers.Serializer):
-    cycle = serializers.CharField(required=False, help_text="Cycle code, e.g. 2026-03.")
-    route = serializers.CharField(required=False, help_text="Route code.")
+    cycle = api_fields.CharField(required=False, help_text="Cycle code, e.g. 2026-03.")
+    route = api_fields.CharField(required=False, help_text="Route code.")
     issue = serializers.ChoiceField(choices=list(ISSUE_LABELS), required=False)
 
 
 class ApproveSerializer(serializers.Serializer):
-    consumption = serializers.CharField(
+    consumption = api_fields.CharField(
         max_length=20,
         required=False,
         allow_blank=True,
@@ -172,11 +173,11 @@ class ApproveSerializer(serializers.Serializer):
         default=None,
         help_text="Corrected consumption (m³); a note is then required.",
     )
-    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    note = api_fields.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class RejectSerializer(serializers.Serializer):
-    note = serializers.CharField(
+    note = api_fields.CharField(
         max_length=300, required=False, allow_blank=True, default="", help_text="Required."
     )
 
