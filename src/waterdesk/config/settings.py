@@ -221,6 +221,10 @@ WATERDESK_SMS_GATEWAY_TOKEN = env_str("WATERDESK_SMS_GATEWAY_TOKEN", "")
 WATERDESK_EMAIL_ENABLED = env_bool("WATERDESK_EMAIL_ENABLED", True)
 WATERDESK_NOTIFY_MAX_ATTEMPTS = env_int("WATERDESK_NOTIFY_MAX_ATTEMPTS", 6)
 
+# Personal data (R-P1): customer look-ups (search, detail, reveal) per user.
+WATERDESK_LOOKUPS_PER_MINUTE = env_int("WATERDESK_LOOKUPS_PER_MINUTE", 30)
+WATERDESK_LOOKUP_ALERT_PER_HOUR = env_int("WATERDESK_LOOKUP_ALERT_PER_HOUR", 120)
+
 # The utility's name as printed on receipts and documents.
 WATERDESK_COMPANY_NAME = env_str("WATERDESK_COMPANY_NAME", "城市供水有限公司")
 
