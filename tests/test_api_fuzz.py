@@ -29,24 +29,18 @@ What is not checked, and why (every operation of the schema is fuzzed; none is e
 """
 
 import time
-from datetime import date
 
 import pytest
 import schemathesis
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import DEFAULT_DB_ALIAS, connections
 from rest_framework.authtoken.models import Token
 
 from tests import test_billing_run_support as support
-from tests.factories import CustomerFactory, SupplyZoneFactory, UserFactory
-from tests.test_applications_transfer import make_account
+from tests.factories import UserFactory
+from tests.worlds import desk_world
 from waterdesk.api.errors import ERROR_CODES
-from waterdesk.applications import changes
-from waterdesk.applications.services import new_connection_register
-from waterdesk.billing.models import Bill
-from waterdesk.cases.services import attachment_add
 from waterdesk.core.roles import Role
 
 pytestmark = [
@@ -58,7 +52,6 @@ pytestmark = [
 
 MAX_EXAMPLES = 10
 SEED = 20261202
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 CHECKS = (
     "not_a_server_error",
@@ -158,60 +151,30 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
     with its bills: the objects the path parameters point at."""
     with time_machine.travel(support.NOW, tick=False):
         clerk = UserFactory(username="fuzz-clerk", role=Role.INTAKE_CLERK)
-        customer = CustomerFactory(name="王芳")
-        case = new_connection_register(
-            actor=clerk,
-            channel="counter",
-            contact_name="王芳",
-            contact_phone="13800138000",
-            customer=customer,
-            premise_address="城南区人民路8号",
-            zone=SupplyZoneFactory(code="south", name="城南片区"),
-            materials_received=["id_card", "property_certificate"],
+        built = desk_world(
+            clerk=clerk,
+            billing_clerk=billing_clerk,
+            cycles=cycles,
+            capture=django_capture_on_commit_callbacks,
         )
-        attachment = attachment_add(
-            actor=clerk,
-            case=case,
-            uploaded_file=SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
-        )
-        transfer_account = make_account(customer=CustomerFactory(name="赵强"))
-        change_account = make_account(customer=CustomerFactory(name="孙丽"))
-        transfer = changes.ownership_transfer_register(
-            actor=clerk,
-            account=transfer_account,
-            channel="counter",
-            contact_name="钱多",
-            contact_phone="13900139000",
-            new_customer=CustomerFactory(name="钱多"),
-            materials_received=["id_card", "property_certificate"],
-        )
-        change = changes.usage_change_register(
-            actor=clerk,
-            account=change_account,
-            channel="counter",
-            contact_name="孙丽",
-            contact_phone="13700137000",
-            requested_usage="non_residential",
-            materials_received=["business_licence"],
-        )
-        account = support.account_with_meter()
-        first = support.read(billing_clerk, account, date(2026, 1, 31), "20")
-        run = support.run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
-        bill = Bill.objects.get(account=account)
         surveyor = UserFactory(username="fuzz-surveyor", role=Role.SURVEYOR)
     return {
-        "cases": [str(c.public_id) for c in (case, transfer, change)],
-        "attachments": [str(attachment.public_id)],
-        "customers": [str(customer.public_id), str(transfer.customer.public_id)],
-        "accounts": [str(account.public_id)],
-        "bills": [str(bill.public_id)],
-        "runs": [str(run.public_id)],
-        "reads": [first.pk],
+        "cases": [str(c.public_id) for c in (built.case, built.transfer, built.change)],
+        "attachments": [str(built.attachment.public_id)],
+        "customers": [str(built.customer.public_id), str(built.transfer.customer.public_id)],
+        "accounts": [str(built.account.public_id)],
+        "bills": [str(built.bill.public_id)],
+        "runs": [str(built.run.public_id)],
+        "reads": [built.first_read.pk],
         # Values of the references in request bodies.
         "surveyors": [surveyor.username],
-        "account_numbers": [account.number, transfer_account.number, change_account.number],
-        "zones": [case.premise.zone.code],
-        "premises": [str(case.premise.public_id)],
+        "account_numbers": [
+            built.account.number,
+            built.transfer_account.number,
+            built.change_account.number,
+        ],
+        "zones": [built.case.premise.zone.code],
+        "premises": [str(built.case.premise.public_id)],
         "tariffs": [beijing.code],
     }
 

@@ -10,23 +10,18 @@ own tests (tests/test_security_admin.py, tests/test_cases_evidence.py).
 """
 
 from dataclasses import dataclass, field
-from datetime import date
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
-from tests.factories import CustomerFactory, SupplyZoneFactory, UserFactory
-from tests.test_applications_transfer import make_account
-from tests.test_billing_run_support import account_with_meter, read, run_cycle
+from tests.factories import UserFactory
+from tests.worlds import desk_world
 from waterdesk.applications import changes
-from waterdesk.applications.services import new_connection_register
-from waterdesk.billing.models import Bill, ReadImport
+from waterdesk.billing.models import ReadImport
 from waterdesk.billing.services.reading import read_import_csv
-from waterdesk.cases.services import attachment_add
 from waterdesk.core.roles import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
@@ -50,7 +45,6 @@ ROLE_OF = {
 }
 STAFF = frozenset(ROLE_OF)
 EVERYONE = STAFF | {ANONYMOUS}
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # Roles by what they do (the table below reads better with names).
 DESK = frozenset({"clerk", "surveyor", "reviewer", "approver", "supervisor", "reader", "billing"})
@@ -249,46 +243,14 @@ def users(db):
 
 @pytest.fixture
 def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
-    clerk = users["clerk"]
-    customer = CustomerFactory(name="王芳")
-    case = new_connection_register(
-        actor=clerk,
-        channel="counter",
-        contact_name="王芳",
-        contact_phone="13800138000",
-        customer=customer,
-        premise_address="城南区人民路8号",
-        zone=SupplyZoneFactory(code="south", name="城南片区"),
-        materials_received=["id_card", "property_certificate"],
+    built = desk_world(
+        clerk=users["clerk"],
+        billing_clerk=billing_clerk,
+        cycles=cycles,
+        capture=django_capture_on_commit_callbacks,
     )
-    attachment = attachment_add(
-        actor=clerk,
-        case=case,
-        uploaded_file=SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
-    )
-    old_owner = make_account(customer=CustomerFactory(name="赵强"))
-    transfer = changes.ownership_transfer_register(
-        actor=clerk,
-        account=old_owner,
-        channel="counter",
-        contact_name="钱多",
-        contact_phone="13900139000",
-        new_customer=CustomerFactory(name="钱多"),
-        materials_received=["id_card", "property_certificate"],
-    )
-    changes.ownership_transfer_verify(actor=clerk, case=transfer, opinion="原件核验无误")
-    change = changes.usage_change_register(
-        actor=clerk,
-        account=make_account(customer=CustomerFactory(name="孙丽")),
-        channel="counter",
-        contact_name="孙丽",
-        contact_phone="13700137000",
-        requested_usage="non_residential",
-        materials_received=["business_licence"],
-    )
-    account = account_with_meter()
-    first = read(billing_clerk, account, date(2026, 1, 31), "20")
-    run = run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
+    case, attachment, transfer = built.case, built.attachment, built.transfer
+    changes.ownership_transfer_verify(actor=users["clerk"], case=transfer, opinion="原件核验无误")
     return {
         "case": {"public_id": case.public_id},
         "case_action": {"public_id": case.public_id, "action": "assign_survey"},
@@ -298,12 +260,12 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
             "attachment_id": attachment.public_id,
         },
         "transfer": {"public_id": transfer.public_id},
-        "change": {"public_id": change.public_id},
-        "customer": {"public_id": customer.public_id},
-        "account": {"public_id": account.public_id},
-        "bill": {"public_id": Bill.objects.get(account=account).public_id},
-        "run": {"public_id": run.public_id},
-        "read": {"read_id": first.pk},
+        "change": {"public_id": built.change.public_id},
+        "customer": {"public_id": built.customer.public_id},
+        "account": {"public_id": built.account.public_id},
+        "bill": {"public_id": built.bill.public_id},
+        "run": {"public_id": built.run.public_id},
+        "read": {"read_id": built.first_read.pk},
         "read_import": {"public_id": _read_import(billing_clerk).public_id},
     }
 

@@ -1,0 +1,90 @@
+"""A small service desk with one object of each kind, reached through the services: what
+the role × URL matrix and the API fuzzing request (tests/test_security_url_matrix.py,
+tests/test_api_fuzz.py). Call it at ``test_billing_run_support.NOW``."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests import test_billing_run_support as support
+from tests.factories import CustomerFactory, SupplyZoneFactory
+from tests.test_applications_transfer import make_account
+from waterdesk.applications import changes
+from waterdesk.applications.services import new_connection_register
+from waterdesk.billing.models import Bill, BillRun, MeterRead
+from waterdesk.cases.models import Attachment, Case
+from waterdesk.cases.services import attachment_add
+from waterdesk.customers.models import Account, Customer
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass(frozen=True)
+class DeskWorld:
+    customer: Customer
+    case: Case  # a registered new connection with one attachment
+    attachment: Attachment
+    transfer: Case  # a registered ownership transfer
+    transfer_account: Account
+    change: Case  # a registered usage change
+    change_account: Account
+    account: Account  # billed for January
+    first_read: MeterRead
+    run: BillRun
+    bill: Bill
+
+
+def desk_world(*, clerk, billing_clerk, cycles, capture) -> DeskWorld:
+    customer = CustomerFactory(name="王芳")
+    case = new_connection_register(
+        actor=clerk,
+        channel="counter",
+        contact_name="王芳",
+        contact_phone="13800138000",
+        customer=customer,
+        premise_address="城南区人民路8号",
+        zone=SupplyZoneFactory(code="south", name="城南片区"),
+        materials_received=["id_card", "property_certificate"],
+    )
+    attachment = attachment_add(
+        actor=clerk,
+        case=case,
+        uploaded_file=SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
+    )
+    transfer_account = make_account(customer=CustomerFactory(name="赵强"))
+    transfer = changes.ownership_transfer_register(
+        actor=clerk,
+        account=transfer_account,
+        channel="counter",
+        contact_name="钱多",
+        contact_phone="13900139000",
+        new_customer=CustomerFactory(name="钱多"),
+        materials_received=["id_card", "property_certificate"],
+    )
+    change_account = make_account(customer=CustomerFactory(name="孙丽"))
+    change = changes.usage_change_register(
+        actor=clerk,
+        account=change_account,
+        channel="counter",
+        contact_name="孙丽",
+        contact_phone="13700137000",
+        requested_usage="non_residential",
+        materials_received=["business_licence"],
+    )
+    account = support.account_with_meter()
+    first_read = support.read(billing_clerk, account, date(2026, 1, 31), "20")
+    run = support.run_cycle(billing_clerk, cycles[1], capture)
+    return DeskWorld(
+        customer=customer,
+        case=case,
+        attachment=attachment,
+        transfer=transfer,
+        transfer_account=transfer_account,
+        change=change,
+        change_account=change_account,
+        account=account,
+        first_read=first_read,
+        run=run,
+        bill=Bill.objects.get(account=account),
+    )
