@@ -16,7 +16,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
-from waterdesk.api.authentication import _failures_key
+from waterdesk.api.authentication import _failure_keys
 from waterdesk.core.timeutil import LOCAL_TZ
 
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ)
@@ -181,9 +181,9 @@ def test_failures_are_logged(clerk):
 def address_counter():
     """A fresh token-failure counter for the test's client address."""
     address = "10.0.8.8"
-    cache.delete(_failures_key(address))
+    cache.delete_many(_failure_keys(address))
     yield address
-    cache.delete(_failures_key(address))
+    cache.delete_many(_failure_keys(address))
 
 
 def api(address: str, authorization: str | None = None) -> APIClient:
@@ -241,7 +241,7 @@ def test_wrong_tokens_are_throttled_per_address(clerk, address_counter):
         "message": "认证失败次数过多，请稍后再试，或联系系统管理员。",
     }
     assert elsewhere.status_code == 200
-    cache.delete(_failures_key("10.0.8.9"))
+    cache.delete_many(_failure_keys("10.0.8.9"))
 
 
 @pytest.mark.django_db
