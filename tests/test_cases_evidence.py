@@ -258,7 +258,7 @@ def test_page_withdraws_and_shows_the_attachment_as_withdrawn(client, clerk, att
     assert page_withdraw_url(attachment) not in page  # nothing left to withdraw
     # The file stays downloadable: it is evidence.
     download = client.get(
-        reverse("workbench:attachment", args=[attachment.case.public_id, attachment.pk])
+        reverse("workbench:attachment", args=[attachment.case.public_id, attachment.public_id])
     )
     assert download.status_code == 200
 

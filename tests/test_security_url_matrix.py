@@ -103,7 +103,7 @@ TABLE: dict[str, Row] = {
     "workbench:attachment_add": Row("post", "case", frozenset({"clerk", "surveyor"}), 400),
     "workbench:attachment": Row("get", "attachment", CASE_VIEWERS, 200),
     "workbench:attachment_withdraw": Row(
-        "post", "attachment_withdraw", frozenset({"clerk", "supervisor"}), 400
+        "post", "attachment", frozenset({"clerk", "supervisor"}), 400
     ),
     "workbench:receipt": Row("get", "case", RECEIPT, 200),
     "workbench:supervisor": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
@@ -152,7 +152,7 @@ TABLE: dict[str, Row] = {
         "post", "case", frozenset({"clerk", "surveyor"}), 400, format="multipart"
     ),
     "api:case-attachment-withdraw": Row(
-        "post", "attachment_withdraw", frozenset({"clerk", "supervisor"}), 400
+        "post", "attachment", frozenset({"clerk", "supervisor"}), 400
     ),
     "api:case-action-supply_materials": action("case", "clerk"),
     "api:case-action-withdraw": action("case", "clerk"),
@@ -254,11 +254,7 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
     return {
         "case": {"public_id": case.public_id},
         "case_action": {"public_id": case.public_id, "action": "assign_survey"},
-        "attachment": {"public_id": case.public_id, "attachment_id": attachment.pk},
-        "attachment_withdraw": {
-            "public_id": case.public_id,
-            "attachment_id": attachment.public_id,
-        },
+        "attachment": {"public_id": case.public_id, "attachment_id": attachment.public_id},
         "transfer": {"public_id": transfer.public_id},
         "change": {"public_id": built.change.public_id},
         "customer": {"public_id": built.customer.public_id},

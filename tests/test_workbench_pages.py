@@ -330,7 +330,9 @@ def test_attachment_upload_and_download(client, clerk):
     attachment = Attachment.objects.get(case=case)
     assert attachment.original_name == "房产证.pdf"
     assert attachment.material_code == "property_certificate"
-    download = client.get(reverse("workbench:attachment", args=[case.public_id, attachment.pk]))
+    download = client.get(
+        reverse("workbench:attachment", args=[case.public_id, attachment.public_id])
+    )
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
     assert b"".join(download.streaming_content) == PDF

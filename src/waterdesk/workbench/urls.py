@@ -17,7 +17,7 @@ urlpatterns = [
     path("cases/<uuid:public_id>/actions/<slug:action>/", views.case_action, name="case_action"),
     path("cases/<uuid:public_id>/attachments/", views.attachment_add, name="attachment_add"),
     path(
-        "cases/<uuid:public_id>/attachments/<int:attachment_id>/",
+        "cases/<uuid:public_id>/attachments/<uuid:attachment_id>/",
         views.attachment_download,
         name="attachment",
     ),

@@ -866,9 +866,9 @@ def attachment_withdraw(request: HttpRequest, public_id, attachment_id) -> HttpR
 
 @require_GET
 @desk_view()
-def attachment_download(request: HttpRequest, public_id, attachment_id: int) -> FileResponse:
+def attachment_download(request: HttpRequest, public_id, attachment_id) -> FileResponse:
     case = case_get_for_user(user=request.user, public_id=public_id)
-    attachment = case.attachments.filter(pk=attachment_id).first()
+    attachment = case.attachments.filter(public_id=attachment_id).first()
     if attachment is None:
         raise Http404()
     return FileResponse(
