@@ -34,11 +34,6 @@ def new_connection_materials_received(case: Case) -> list[MaterialType]:
     return list(MaterialType.objects.filter(code__in=codes).order_by("code"))
 
 
-def new_connection_open_notice(case: Case):
-    """The one-time notice still waiting for materials, if any."""
-    return case.material_notices.filter(fulfilled_at__isnull=True).first()
-
-
 def new_connection_needs_collective_review(case: Case) -> bool:
     threshold = NewConnectionPolicy.current().collective_review_threshold
     return case.new_connection.needs_collective_review(threshold)

@@ -197,7 +197,3 @@ def sync_roles_after_migrate(sender, **kwargs) -> None:
     # Permissions are created per app by auth's own post_migrate handler, so the groups are
     # brought up to date after each app; the sync is idempotent and cheap.
     sync_roles()
-
-
-def user_has_role(user, role: str) -> bool:
-    return user.is_authenticated and user.groups.filter(name=role).exists()

@@ -1,8 +1,2 @@
-from django.db.models import QuerySet
-
-from waterdesk.notify.models import Notification
-
-
-def notification_list_for_case(*, case) -> QuerySet[Notification]:
-    """Every message queued for a case, oldest first (for the case page timeline)."""
-    return Notification.objects.filter(case=case).order_by("created_at", "pk")
+"""Reads of the notification queue. The queue is read by its admin and tasks only; no
+selector is needed yet."""

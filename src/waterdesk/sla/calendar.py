@@ -75,10 +75,6 @@ def minutes_to_timedelta(minutes: int | float | Decimal) -> timedelta:
     return timedelta(microseconds=int(_as_decimal(minutes) * 60_000_000))
 
 
-def timedelta_to_minutes(delta: timedelta) -> float:
-    return delta.total_seconds() / 60
-
-
 def round_minutes(delta: timedelta) -> int:
     """Whole minutes, rounded half up."""
     minutes = _as_decimal(delta.total_seconds()) / 60 + Decimal("0.5")

@@ -215,10 +215,6 @@ def bill_list_for_account(account: Account) -> QuerySet[Bill]:
     )
 
 
-def bill_list_for_cycle(cycle: ReadingCycle) -> QuerySet[Bill]:
-    return Bill.objects.filter(cycle=cycle).select_related("account").order_by("account__number")
-
-
 def bill_get(*, public_id: uuid.UUID | str) -> Bill:
     return _get_or_not_found(
         Bill.objects.select_related(
