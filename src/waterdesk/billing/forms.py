@@ -2,7 +2,6 @@
 domain rules, and the views hand a refusal back with ``add_domain_error``."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import ReadingCycle, ReadKind, ReadSource
@@ -48,10 +47,6 @@ class EntrySheetForm(forms.Form):
         self.fields["route"].queryset = reading_routes_for_user(user)
         self.fields["route"].empty_label = None
         self.fields["cycle"].queryset = reading_cycles().filter(is_closed=False)
-
-    def read_day(self):
-        day = self.cleaned_data.get("read_on") if self.is_bound and self.is_valid() else None
-        return day or timezone.localdate()
 
 
 class ReadEntryForm(DomainErrorMixin, forms.Form):
