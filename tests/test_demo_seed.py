@@ -26,7 +26,6 @@ from waterdesk.billing.models import (
 )
 from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.cases.models import Case, CaseEvent, CaseKind, Priority
-from waterdesk.core.management.commands.demo_seed import demo_arrears, demo_calendar
 from waterdesk.core.models import Department
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
@@ -40,6 +39,7 @@ from waterdesk.customers.models import (
     SupplyZone,
 )
 from waterdesk.customers.validation import validate_mobile, validate_resident_id, validate_uscc
+from waterdesk.demo.billing import demo_arrears, demo_calendar
 from waterdesk.notify.models import Notification
 from waterdesk.sla.models import ClockState, SlaClock
 

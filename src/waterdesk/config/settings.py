@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "waterdesk.billing",
     "waterdesk.workbench",
     "waterdesk.api",
+    "waterdesk.demo",
 ]
 
 MIDDLEWARE = [

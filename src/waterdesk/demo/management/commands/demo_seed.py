@@ -1,0 +1,198 @@
+"""``python manage.py demo_seed``: load the demo city (``waterdesk.demo.city``) and print
+what it holds and the demo logins.
+
+The run is one transaction and idempotent: when the demo users exist it changes nothing and
+says so. Notifications go to the outbox (SMS) and to Django's in-memory mail backend, never
+to an SMTP server.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+import unicodedata
+from collections import Counter
+from contextlib import contextmanager
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.test.utils import override_settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from waterdesk.applications.models import NewConnectionStatus
+from waterdesk.billing.models import (
+    Bill,
+    MeterRead,
+    ReadingCycle,
+    ReadKind,
+    ReadStatus,
+)
+from waterdesk.cases.models import Case, CaseKind, Priority
+from waterdesk.core.roles import Role
+from waterdesk.customers.models import (
+    Account,
+    Customer,
+    LookupAlert,
+    PersonalDataAccess,
+)
+from waterdesk.demo.billing import demo_arrears
+from waterdesk.demo.city import DEMO_PASSWORD, MARKER_USERNAME, RANDOM_SEED, STAFF, DemoCity
+from waterdesk.sla.models import ClockState
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo data: staff in every role, 200 customers, 30 new-connection cases and "
+        "three months of meter reading and billing."
+    )
+
+    def handle(self, *args, **options) -> None:
+        verbose = options["verbosity"] > 0
+        users = get_user_model().objects
+        if users.filter(username=MARKER_USERNAME).exists():
+            if verbose:
+                self.stdout.write(
+                    _("演示数据已存在（已有用户 %(username)s），本次未做任何更改。")
+                    % {"username": MARKER_USERNAME}
+                )
+                self._print_logins()
+            return
+        taken = sorted(
+            users.filter(username__in=[m.username for m in STAFF]).values_list(
+                "username", flat=True
+            )
+        )
+        if taken:
+            raise CommandError(
+                _("用户 %(usernames)s 已存在，无法生成演示数据；请在空数据库上运行。")
+                % {"usernames": "、".join(taken)}
+            )
+        started = time.monotonic()
+        # Seeding must never reach an SMTP server or an SMS gateway; the log lines of some
+        # hundred deliveries (outbox backend, eager Celery tasks) would drown the summary.
+        with (
+            override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+                WATERDESK_SMS_BACKEND="outbox",
+            ),
+            _muted("waterdesk.notify", "celery", "kombu"),
+            transaction.atomic(),
+        ):
+            DemoCity(random.Random(RANDOM_SEED)).build()
+        if verbose:
+            self._print_summary(seconds=time.monotonic() - started)
+            self._print_billing_summary()
+            self._print_privacy_summary()
+            self._print_logins()
+
+    def _print_summary(self, *, seconds: float) -> None:
+        write = self.stdout.write
+        write(_("演示数据已生成，用时 %(seconds).1f 秒。") % {"seconds": seconds})
+        write(
+            _("客户 %(customers)d 户，账户 %(accounts)d 个，新装申请 %(cases)d 件。")
+            % {
+                "customers": Customer.objects.count(),
+                "accounts": Account.objects.count(),
+                "cases": Case.objects.filter(kind=CaseKind.NEW_CONNECTION).count(),
+            }
+        )
+        counts = Counter(
+            Case.objects.filter(kind=CaseKind.NEW_CONNECTION).values_list("status", flat=True)
+        )
+        write(_("各状态件数："))
+        for status in NewConnectionStatus:
+            write(f"  {_pad(str(status.label), 12)}{counts.get(status.value, 0):>3}")
+        now = timezone.now()
+        open_cases = Case.objects.open().filter(kind=CaseKind.NEW_CONNECTION)
+        overdue = open_cases.filter(
+            clocks__state=ClockState.RUNNING, clocks__due_at__lt=now
+        ).distinct()
+        at_risk = open_cases.filter(
+            clocks__state=ClockState.RUNNING,
+            clocks__due_at__gte=now,
+            clocks__at_risk_at__isnull=False,
+        ).distinct()
+        write(
+            _("已超时 %(overdue)d 件，临近超时 %(at_risk)d 件，绿色通道 %(green)d 件。")
+            % {
+                "overdue": overdue.count(),
+                "at_risk": at_risk.exclude(pk__in=overdue).count(),
+                "green": Case.objects.filter(
+                    kind=CaseKind.NEW_CONNECTION, priority=Priority.GREEN
+                ).count(),
+            }
+        )
+
+    def _print_privacy_summary(self) -> None:
+        self.stdout.write(
+            _(
+                "个人信息查看记录 %(entries)d 条（其中说明理由的主动查看 %(reveals)d 条），"
+                "查询过量提醒 %(alerts)d 条：服务监督员在“查看记录”页面查阅。"
+            )
+            % {
+                "entries": PersonalDataAccess.objects.count(),
+                "reveals": PersonalDataAccess.objects.filter(is_reveal=True).count(),
+                "alerts": LookupAlert.objects.count(),
+            }
+        )
+
+    def _print_billing_summary(self) -> None:
+        write = self.stdout.write
+        write(_("抄表与出账："))
+        field_kinds = [ReadKind.ACTUAL, ReadKind.ESTIMATED, ReadKind.FINAL]
+        for cycle in ReadingCycle.objects.order_by("period_start"):
+            reads = MeterRead.objects.filter(cycle=cycle).exclude(status=ReadStatus.REJECTED)
+            accounts_read = reads.filter(kind__in=field_kinds).values("account").distinct()
+            bills = Bill.objects.filter(cycle=cycle).aggregate(
+                count=Count("pk"), total=Sum("amount")
+            )
+            write(
+                _(
+                    "  %(cycle)s  已抄 %(read)d 户，待复核 %(review)d 条，"
+                    "账单 %(bills)d 张，合计 %(amount)s 元"
+                )
+                % {
+                    "cycle": cycle.code,
+                    "read": accounts_read.count(),
+                    "review": reads.filter(status=ReadStatus.NEEDS_REVIEW).count(),
+                    "bills": bills["count"],
+                    "amount": f"{bills['total'] or 0:,.2f}",
+                }
+            )
+        accounts, total = demo_arrears(as_of=timezone.localdate())
+        write(
+            _("欠费账户 %(accounts)d 户，逾期欠费合计 %(amount)s 元。")
+            % {"accounts": accounts, "amount": f"{total:,.2f}"}
+        )
+
+    def _print_logins(self) -> None:
+        write = self.stdout.write
+        write("")
+        write(_("演示账号（密码均为 %(password)s）：") % {"password": DEMO_PASSWORD})
+        write(f"  {_pad(_('用户名'), 14)}{_pad(_('角色'), 12)}{_('姓名')}")
+        for member in STAFF:
+            role = str(Role(member.role).label)
+            write(f"  {_pad(member.username, 14)}{_pad(role, 12)}{member.name}")
+
+
+@contextmanager
+def _muted(*logger_names: str, level: int = logging.ERROR):
+    loggers = [logging.getLogger(name) for name in logger_names]
+    previous = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(level)
+    try:
+        yield
+    finally:
+        for logger, old_level in zip(loggers, previous, strict=True):
+            logger.setLevel(old_level)
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 1)
