@@ -21,7 +21,7 @@ from waterdesk.applications.selectors import (
 )
 from waterdesk.billing.models import Tariff
 from waterdesk.cases.models import CaseKind, Channel, Priority
-from waterdesk.core.errors import DomainError
+from waterdesk.core.forms import DateInput, DomainErrorMixin
 from waterdesk.core.money import MoneyFormField
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import CustomerKind, SupplyZone, UsageCategory
@@ -30,31 +30,11 @@ DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 FEE_ROWS = 4
 
 
-class DomainErrorMixin:
-    # Services name some fields differently from the page.
-    field_aliases: dict[str, str] = {}
-
-    def add_domain_error(self, error: DomainError) -> None:
-        """Show a service's refusal on the field it names, or above the form."""
-        field = self.field_aliases.get(error.field, error.field)
-        self.add_error(
-            field if field in self.fields else None,
-            ValidationError(str(error.message), code=error.code),
-        )
-
-
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
     def __init__(self, **kwargs):
         super().__init__(format=DATETIME_LOCAL_FORMAT, **kwargs)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _text_area(rows: int = 2) -> forms.Textarea:

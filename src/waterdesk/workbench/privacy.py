@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 from waterdesk.cases.access import case_contact_phone_reveal
 from waterdesk.cases.selectors import case_get_for_user
 from waterdesk.core.errors import DomainError, InvalidInput
+from waterdesk.core.web import has_perm, is_active, is_htmx, staff_view
 from waterdesk.customers.models import AccessChannel, PersonalField
 from waterdesk.customers.privacy import CUSTOMER_FIELDS, personal_data_reveal
 from waterdesk.customers.selectors import (
@@ -21,7 +22,6 @@ from waterdesk.customers.selectors import (
     lookup_alert_list,
     personal_data_access_list,
 )
-from waterdesk.workbench.views import _is_htmx, desk_view, has_perm
 
 ACCESS_LOG_PAGE_SIZE = 50
 
@@ -34,7 +34,7 @@ class RevealForm(forms.Form):
 
 
 @require_POST
-@desk_view(lambda user: user.is_active)  # the policy decides who may reveal what
+@staff_view(is_active)  # the policy decides who may reveal what
 def reveal(request: HttpRequest) -> HttpResponse:
     form = RevealForm(request.POST)
     if not form.is_valid():
@@ -63,7 +63,7 @@ def reveal(request: HttpRequest) -> HttpResponse:
     except InvalidInput as error:
         return _refused(request, context, error)
     context["value"] = value
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "workbench/partials/personal_revealed.html", context)
     return render(request, "workbench/reveal.html", context)
 
@@ -72,7 +72,7 @@ def _refused(request: HttpRequest, context: dict, error: DomainError) -> HttpRes
     """The control again with the reason for the refusal (htmx swaps only 2xx answers)."""
     shown = {"field": context["field"], "value": "", "may_reveal": True}
     context = {**context, "shown": shown, "error": error.message}
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "workbench/partials/personal_value.html", context)
     return render(request, "workbench/reveal.html", context, status=400)
 
@@ -93,7 +93,7 @@ class AccessLogFilterForm(forms.Form):
 
 
 @require_GET
-@desk_view(has_perm("customers.view_personaldataaccess"))
+@staff_view(has_perm("customers.view_personaldataaccess"))
 def access_log(request: HttpRequest) -> HttpResponse:
     form = AccessLogFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -10,11 +10,9 @@ unless ``case_available_actions`` offers them to the user.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -61,8 +59,9 @@ from waterdesk.cases.services import attachment_may_withdraw
 from waterdesk.cases.services import attachment_withdraw as attachment_withdraw_service
 from waterdesk.cases.workflow import Transition, all_workflows, workflow_for
 from waterdesk.core.errors import DomainError, IllegalTransition, NotFound, NotPermitted
+from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
 from waterdesk.customers.forms import CustomerForm
-from waterdesk.customers.privacy import LookupRateLimited, customer_lookup_count
+from waterdesk.customers.privacy import customer_lookup_count
 from waterdesk.customers.selectors import account_get_by_number, customer_get, customer_search
 from waterdesk.sla.calendar import load_calendar
 from waterdesk.sla.models import ClockState, SlaClock
@@ -87,10 +86,6 @@ def is_desk_staff(user) -> bool:
     return user.is_active and (
         user.is_superuser or bool(user.get_all_permissions() & _staff_permissions())
     )
-
-
-def has_perm(permission: str) -> Callable[..., bool]:
-    return lambda user: user.has_perm(permission)
 
 
 INTAKE_PERMISSIONS = (
@@ -119,50 +114,13 @@ def may_look_up_accounts(user) -> bool:
     )
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def forbidden(request: HttpRequest, message=None, *, status: int = 403) -> HttpResponse:
-    return render(
-        request,
-        "workbench/403.html",
-        {"message": message or NotPermitted.default_message},
-        status=status,
-    )
-
-
 def desk_view(check: Callable[..., bool] = is_desk_staff):
-    """Log-in required, then ``check(user)``; domain refusals become 404 / 403 pages."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.is_authenticated:
-                if _is_htmx(request):
-                    # A partial refresh after the session expired: send the whole page away.
-                    response = HttpResponse(status=204)
-                    response["HX-Redirect"] = redirect_to_login(request.get_full_path()).url
-                    return response
-                return redirect_to_login(request.get_full_path())
-            if not check(request.user):
-                return forbidden(request)
-            try:
-                return view(request, *args, **kwargs)
-            except NotFound as error:
-                raise Http404(str(error.message)) from error
-            except NotPermitted as error:
-                return forbidden(request, error.message)
-            except LookupRateLimited as error:
-                return forbidden(request, error.message, status=error.http_status)
-
-        return wrapper
-
-    return decorator
+    """Log-in required, then ``check(user)`` (by default: the user works cases)."""
+    return staff_view(check)
 
 
 def _render_partial_or_page(request, page: str, partial: str, context: dict, status=200):
-    response = render(request, partial if _is_htmx(request) else page, context, status=status)
+    response = render(request, partial if is_htmx(request) else page, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

@@ -48,10 +48,10 @@ from waterdesk.billing.services.bill_run import (
 )
 from waterdesk.billing.services.ledger import ledger_post_adjustment
 from waterdesk.core.errors import DomainError, NotFound
+from waterdesk.core.forms import DomainErrorMixin
 from waterdesk.core.money import MoneyFormField
+from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
 from waterdesk.customers.selectors import account_get_by_number
-from waterdesk.workbench.forms import DomainErrorMixin
-from waterdesk.workbench.views import desk_view, forbidden, has_perm
 
 ACCOUNT_BILLS_LIMIT = 24
 STATEMENT_ROWS_LIMIT = 60
@@ -64,9 +64,6 @@ AGING_LABELS = {
     "over_180": gettext_lazy("逾期180天以上"),
 }
 
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- forms --------------------------------------------------------------------------------
@@ -117,7 +114,7 @@ class AdjustmentForm(DomainErrorMixin, forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@desk_view(has_perm("billing.view_billrun"))
+@staff_view(has_perm("billing.view_billrun"))
 def runs(request: HttpRequest) -> HttpResponse:
     """The bill runs, latest first, and the form that starts one (billing clerks)."""
     may_run = request.user.has_perm("billing.run_billing")
@@ -161,7 +158,7 @@ def _run_context(request: HttpRequest, run) -> dict:
 
 
 @require_GET
-@desk_view(has_perm("billing.view_billrun"))
+@staff_view(has_perm("billing.view_billrun"))
 def run(request: HttpRequest, public_id) -> HttpResponse:
     """A run: progress bar, counts, failed chunks, skipped accounts with reasons. While the
     run is active its progress block refreshes itself every two seconds (htmx)."""
@@ -169,7 +166,7 @@ def run(request: HttpRequest, public_id) -> HttpResponse:
     context = _run_context(request, bill_run)
     template = (
         "billing/bills/partials/run_progress.html"
-        if _is_htmx(request)
+        if is_htmx(request)
         else "billing/bills/run.html"
     )
     response = render(request, template, context)
@@ -178,7 +175,7 @@ def run(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require_POST
-@desk_view(has_perm("billing.run_billing"))
+@staff_view(has_perm("billing.run_billing"))
 def run_resume(request: HttpRequest, public_id) -> HttpResponse:
     bill_run = bill_run_get(public_id=public_id)
     try:
@@ -194,7 +191,7 @@ def run_resume(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require_GET
-@desk_view(has_perm("billing.view_bill"))
+@staff_view(has_perm("billing.view_bill"))
 def account_lookup(request: HttpRequest) -> HttpResponse:
     """Find an account by its number and go to its billing page."""
     number = "".join(request.GET.get("number", "").split())
@@ -229,7 +226,7 @@ def _account_context(request: HttpRequest, account, form=None) -> dict:
 
 
 @require_GET
-@desk_view(has_perm("billing.view_bill"))
+@staff_view(has_perm("billing.view_bill"))
 def account(request: HttpRequest, public_id) -> HttpResponse:
     """An account's bills, its ledger with the running balance, its aging."""
     customer_account = account_get(public_id=public_id)
@@ -239,7 +236,7 @@ def account(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require_POST
-@desk_view(has_perm("billing.post_adjustment"))
+@staff_view(has_perm("billing.post_adjustment"))
 def account_adjust(request: HttpRequest, public_id) -> HttpResponse:
     customer_account = account_get(public_id=public_id)
     form = AdjustmentForm(request.POST, account=customer_account)
@@ -266,7 +263,7 @@ def account_adjust(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require_GET
-@desk_view(has_perm("billing.view_bill"))
+@staff_view(has_perm("billing.view_bill"))
 def bill(request: HttpRequest, public_id) -> HttpResponse:
     statement = bill_statement(bill_get(public_id=public_id))
     context = {
@@ -278,7 +275,7 @@ def bill(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require_GET
-@desk_view(has_perm("billing.view_bill"))
+@staff_view(has_perm("billing.view_bill"))
 def bill_pdf(request: HttpRequest, public_id) -> HttpResponse:
     statement_bill = bill_get(public_id=public_id)
     response = HttpResponse(render_bill_pdf(statement_bill), content_type="application/pdf")

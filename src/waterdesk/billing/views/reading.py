@@ -36,14 +36,11 @@ from waterdesk.billing.services.reading import (
     reading_cycle_create,
 )
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
+from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
 from waterdesk.customers.models import Meter, MeterState
-from waterdesk.workbench.views import desk_view, forbidden, has_perm
 
 REVIEW_PAGE_LIMIT = 200
 
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
@@ -57,7 +54,7 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 
 
 @require_GET
-@desk_view(has_perm("billing.add_meterread"))
+@staff_view(has_perm("billing.add_meterread"))
 def reading_entry(request: HttpRequest) -> HttpResponse:
     """The route sheet: the accounts of a route with their last read and an input each."""
     form = forms.EntrySheetForm(request.GET or None, user=request.user)
@@ -110,7 +107,7 @@ def _entry_row(row, *, cycle, read_on, form=None, recorded=None) -> dict:
 
 
 @require_POST
-@desk_view(has_perm("billing.add_meterread"))
+@staff_view(has_perm("billing.add_meterread"))
 def reading_entry_record(request: HttpRequest) -> HttpResponse:
     """Record one row of the route sheet; htmx gets the row back with the outcome."""
     prefix = request.POST.get("prefix", "")
@@ -145,7 +142,7 @@ def reading_entry_record(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
     read_on = data.get("read_on") or timezone.localdate()
-    if not _is_htmx(request):
+    if not is_htmx(request):
         if read is None:
             errors = " ".join(str(e) for errors in form.errors.values() for e in errors)
             messages.error(request, f"{account.number}: {errors}")
@@ -174,7 +171,7 @@ def _entry_url(account, cycle, read_on) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@desk_view(has_perm("billing.import_meterread"))
+@staff_view(has_perm("billing.import_meterread"))
 def reading_import(request: HttpRequest) -> HttpResponse:
     form = forms.ReadImportForm(request.POST or None, request.FILES or None)
     status = 200
@@ -200,7 +197,7 @@ def reading_import(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@desk_view(has_perm("billing.import_meterread"))
+@staff_view(has_perm("billing.import_meterread"))
 def reading_import_detail(request: HttpRequest, public_id) -> HttpResponse:
     batch = read_import_get(user=request.user, public_id=public_id)
     return render(request, "billing/reading/import_detail.html", {"batch": batch})
@@ -210,7 +207,7 @@ def reading_import_detail(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @require_GET
-@desk_view(has_perm("billing.review_meterread"))
+@staff_view(has_perm("billing.review_meterread"))
 def reading_review(request: HttpRequest) -> HttpResponse:
     form = forms.ReviewFilterForm(request.GET or None)
     reads = reads_for_review(**form.filters())
@@ -232,7 +229,7 @@ def _review_row(read, *, approve_form=None, reject_form=None, outcome=None) -> d
 
 
 @require_POST
-@desk_view(has_perm("billing.review_meterread"))
+@staff_view(has_perm("billing.review_meterread"))
 def reading_review_approve(request: HttpRequest, read_id: int) -> HttpResponse:
     read = meter_read_get(pk=read_id)
     form = forms.ApproveForm(request.POST, prefix=f"r{read.pk}a")
@@ -255,7 +252,7 @@ def reading_review_approve(request: HttpRequest, read_id: int) -> HttpResponse:
 
 
 @require_POST
-@desk_view(has_perm("billing.review_meterread"))
+@staff_view(has_perm("billing.review_meterread"))
 def reading_review_reject(request: HttpRequest, read_id: int) -> HttpResponse:
     read = meter_read_get(pk=read_id)
     form = forms.RejectForm(request.POST, prefix=f"r{read.pk}r")
@@ -273,7 +270,7 @@ def reading_review_reject(request: HttpRequest, read_id: int) -> HttpResponse:
 
 
 def _review_response(request, row: dict, outcome, *, failed=None) -> HttpResponse:
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "billing/reading/partials/review_row.html", row)
     read = row["read"]
     if failed is not None:
@@ -288,7 +285,7 @@ def _review_response(request, row: dict, outcome, *, failed=None) -> HttpRespons
 
 
 @require_http_methods(["GET", "POST"])
-@desk_view(has_perm("billing.view_readingcycle"))
+@staff_view(has_perm("billing.view_readingcycle"))
 def reading_cycles_page(request: HttpRequest) -> HttpResponse:
     may_create = request.user.has_perm("billing.add_readingcycle")
     if request.method == "POST" and not may_create:
