@@ -8,7 +8,7 @@ import time_machine
 from django.db import DEFAULT_DB_ALIAS, connections
 from pytest_django.plugin import blocking_manager_key
 
-from tests.factories import DepartmentFactory, UserFactory
+from tests.factories import DepartmentFactory, SupplyZoneFactory, UserFactory
 from waterdesk.core.roles import Role
 
 
@@ -125,3 +125,26 @@ def billing_clerk(db):
 def outsider(db):
     """A logged-in staff user with no role at all."""
     return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def staff(
+    clerk, surveyor, reviewer, approver, supervisor, administrator, outsider, reader, billing_clerk
+):
+    """Every role by name, with an outsider: the users a role check is walked through."""
+    return {
+        "clerk": clerk,
+        "surveyor": surveyor,
+        "reviewer": reviewer,
+        "approver": approver,
+        "supervisor": supervisor,
+        "administrator": administrator,
+        "outsider": outsider,
+        "reader": reader,
+        "billing": billing_clerk,
+    }
+
+
+@pytest.fixture
+def zone(db):
+    return SupplyZoneFactory()

@@ -1,19 +1,13 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
+from tests.clients import client_for
 from tests.factories import CustomerFactory, PremiseFactory
 from waterdesk.applications.services import new_connection_register
 from waterdesk.cases.models import Attachment, CaseEvent
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import time_machine
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from tests.clients import client_for
 from tests.factories import CustomerFactory, DepartmentFactory, PremiseFactory, UserFactory
 from waterdesk.applications.services import (
     new_connection_assign_survey,
@@ -18,12 +19,6 @@ from waterdesk.cases.models import Case
 from waterdesk.core.timeutil import LOCAL_TZ
 
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ)
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def register(clerk, **kwargs) -> Case:
@@ -247,9 +242,7 @@ def test_due_needs_exactly_one_valid_amount(reviewer, query):
 
 @pytest.mark.django_db
 def test_schema_is_openapi_json_with_the_paths_and_error_codes(clerk):
-    response = client_for(clerk).get(
-        "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
-    )
+    response = client_for(clerk).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
 
     assert response.status_code == 200
     schema = json.loads(response.content)

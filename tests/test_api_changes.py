@@ -6,27 +6,19 @@ from datetime import date
 
 import pytest
 import time_machine
-from rest_framework.test import APIClient
 
-from tests.clients import KeyedAPIClient
-from tests.factories import CustomerFactory, UserFactory
+from tests.clients import client_for
+from tests.factories import CustomerFactory
 from tests.test_applications_transfer import START, make_account, record_read
 from waterdesk.applications.models import OwnershipTransfer, TransferPolicy, UsageChange
 from waterdesk.billing.models import Bill
 from waterdesk.billing.services.ledger import ledger_post_payment
 from waterdesk.cases.models import Case, CaseEvent
-from waterdesk.core.roles import Role
 from waterdesk.customers.models import Account, Customer
 
 VALID_ID = "11010519491231002X"
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = KeyedAPIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def action_url(case_id, action: str) -> str:
@@ -37,20 +29,6 @@ def action_url(case_id, action: str) -> str:
 def frozen():
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def staff(clerk, surveyor, reviewer, approver, supervisor, outsider):
-    return {
-        "clerk": clerk,
-        "surveyor": surveyor,
-        "reviewer": reviewer,
-        "approver": approver,
-        "supervisor": supervisor,
-        "outsider": outsider,
-        "reader": UserFactory(username="reader", role=Role.METER_READER),
-        "billing": UserFactory(username="billing", role=Role.BILLING_CLERK),
-    }
 
 
 @pytest.fixture

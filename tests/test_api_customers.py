@@ -1,16 +1,10 @@
 import pytest
-from rest_framework.test import APIClient
 
+from tests.clients import client_for
 from tests.factories import AccountFactory, CustomerFactory
 from waterdesk.customers.models import Customer
 
 VALID_ID = "11010519491231002X"
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def customer_payload(**overrides) -> dict:

@@ -6,10 +6,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from rest_framework.test import APIClient
 
-from tests.clients import KeyedAPIClient
-from tests.factories import CustomerFactory, DepartmentFactory, SupplyZoneFactory, UserFactory
+from tests.clients import client_for
+from tests.factories import CustomerFactory, DepartmentFactory, UserFactory
 from waterdesk.applications.models import MaterialNotice, NewConnection
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.roles import Role
@@ -23,34 +22,10 @@ ROLES = ["clerk", "surveyor", "reviewer", "approver", "supervisor", "administrat
 VALID_ID = "11010519491231002X"
 
 
-def client_for(user) -> APIClient:
-    client = KeyedAPIClient()
-    client.force_authenticate(user)
-    return client
-
-
 @pytest.fixture
 def frozen_time():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def staff(clerk, surveyor, reviewer, approver, supervisor, administrator, outsider):
-    return {
-        "clerk": clerk,
-        "surveyor": surveyor,
-        "reviewer": reviewer,
-        "approver": approver,
-        "supervisor": supervisor,
-        "administrator": administrator,
-        "outsider": outsider,
-    }
-
-
-@pytest.fixture
-def zone(db):
-    return SupplyZoneFactory(code="north", name="城北片区")
 
 
 def intake_payload(**overrides) -> dict:

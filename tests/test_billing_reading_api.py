@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from rest_framework.test import APIClient
 
+from tests.clients import client_for
 from tests.factories import AccountFactory
 from waterdesk.billing.models import MeterRead, ReadImport, ReadStatus
 from waterdesk.billing.services.reading import meter_read_record
@@ -32,13 +32,6 @@ def _pinned_time():
 @pytest.fixture
 def route(reader):
     return Route.objects.create(code="r1", name="解放路", reader=reader)
-
-
-def client_for(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
 
 
 def installed(number, *, route=None, initial="100"):

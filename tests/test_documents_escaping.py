@@ -64,11 +64,6 @@ def test_literal_escapes_markup_and_keeps_line_breaks():
 
 
 @pytest.fixture
-def zone(db):
-    return SupplyZoneFactory(code="north", name="城北片区")
-
-
-@pytest.fixture
 def marked_up_case(clerk, zone) -> Case:
     """A new connection registered through the API by a clerk who typed markup everywhere."""
     api = APIClient()

@@ -16,6 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tests import test_billing_run_support as support
+from tests.clients import client_for
 from tests.factories import UserFactory
 from tests.test_billing_run_support import account_with_meter, read, run_cycle
 from waterdesk.billing.models import Bill, BillRun, LedgerEntry, LedgerEntryKind
@@ -47,9 +48,7 @@ def billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def api(billing_clerk):
-    client = APIClient()
-    client.force_authenticate(billing_clerk)
-    return client
+    return client_for(billing_clerk, keyed=False)
 
 
 def adjust(api, account, payload, key="key-1"):
@@ -134,9 +133,7 @@ def test_a_json_number_too_big_or_a_bare_nan_is_refused(api, billed):
     account, _bill = billed
     url = reverse("api:billing-account-adjustments", args=[account.public_id])
     for body in ('{"amount": 1e400, "reason": "x"}', '{"amount": NaN, "reason": "x"}'):
-        response = api.post(
-            url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=body
-        )
+        response = api.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=body)
         assert response.status_code == 400, body
     assert ledger_state(account) == (1, Decimal("100.00"))
 

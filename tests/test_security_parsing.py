@@ -7,7 +7,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from tests import test_api_new_connection as new_connection
+from tests.clients import client_for
 from tests.test_api_new_connection import VALID_ID, intake_payload
 from waterdesk.api.parsers import JSON_MAX_BYTES, JSON_MAX_DEPTH, json_depth
 from waterdesk.cases.models import Case
@@ -15,14 +15,9 @@ from waterdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
-zone = new_connection.zone  # the supply zone the intake payload names
-
-
 @pytest.fixture
 def api(clerk):
-    client = APIClient()
-    client.force_authenticate(clerk)
-    return client
+    return client_for(clerk, keyed=False)
 
 
 def post_raw(api, url, body: bytes | str):

@@ -8,7 +8,7 @@ import time_machine
 from django.db import connection
 from django.urls import reverse
 
-from tests.clients import KeyedAPIClient
+from tests.clients import client_for
 from tests.factories import AccountFactory, CustomerFactory, SupplyZoneFactory
 from waterdesk.applications.services import new_connection_register
 from waterdesk.cases.models import Case
@@ -59,12 +59,6 @@ def case(clerk, customer):
     )
 
 
-def api(user) -> KeyedAPIClient:
-    client = KeyedAPIClient()
-    client.force_authenticate(user)
-    return client
-
-
 def log_rows() -> list[tuple]:
     return list(
         PersonalDataAccess.objects.order_by("pk").values_list(
@@ -83,7 +77,7 @@ def log_rows() -> list[tuple]:
 
 
 def test_a_reviewer_sees_a_customer_masked_and_nothing_is_logged(reviewer, customer):
-    body = api(reviewer).get(f"/api/customers/{customer.public_id}/").json()
+    body = client_for(reviewer).get(f"/api/customers/{customer.public_id}/").json()
 
     assert (body["id_number"], body["mobile"], body["email"], body["contact_address"]) == (
         MASKED_ID,
@@ -98,7 +92,7 @@ def test_a_reviewer_sees_a_customer_masked_and_nothing_is_logged(reviewer, custo
 def test_the_clerk_handling_a_case_sees_it_in_full_and_each_display_is_logged(
     clerk, customer, case
 ):
-    body = api(clerk).get(f"/api/customers/{customer.public_id}/").json()
+    body = client_for(clerk).get(f"/api/customers/{customer.public_id}/").json()
 
     assert (body["id_number"], body["mobile"], body["masked_fields"]) == (VALID_ID, MOBILE, [])
     reason = f"经办工单 {case.number}"
@@ -111,7 +105,7 @@ def test_the_clerk_handling_a_case_sees_it_in_full_and_each_display_is_logged(
 def test_a_surveyor_assigned_sees_the_phone_but_not_the_id_number(clerk, surveyor, case, customer):
     Case.objects.filter(pk=case.pk).update(assignee=surveyor)
 
-    body = api(surveyor).get(f"/api/customers/{customer.public_id}/").json()
+    body = client_for(surveyor).get(f"/api/customers/{customer.public_id}/").json()
 
     assert (body["id_number"], body["mobile"]) == (MASKED_ID, MOBILE)
     assert body["masked_fields"] == ["id_number"]
@@ -122,7 +116,7 @@ def test_the_billing_office_sees_account_holders_contact_details_not_the_id(
 ):
     account = AccountFactory(customer=customer)
 
-    body = api(billing_clerk).get(f"/api/customers/{customer.public_id}/").json()
+    body = client_for(billing_clerk).get(f"/api/customers/{customer.public_id}/").json()
 
     assert (body["id_number"], body["mobile"]) == (MASKED_ID, MOBILE)
     assert [row[5] for row in log_rows()] == [f"账务：户号 {account.number}"] * 3
@@ -131,14 +125,14 @@ def test_the_billing_office_sees_account_holders_contact_details_not_the_id(
 def test_a_closed_case_no_longer_opens_the_customer(clerk, customer, case):
     Case.objects.filter(pk=case.pk).update(status="withdrawn", closed_at=NOW)
 
-    body = api(clerk).get(f"/api/customers/{customer.public_id}/").json()
+    body = client_for(clerk).get(f"/api/customers/{customer.public_id}/").json()
 
     assert body["id_number"] == MASKED_ID
     assert log_rows() == []
 
 
 def test_reveal_with_a_reason_shows_one_field_and_logs_it(reviewer, customer):
-    response = api(reviewer).post(
+    response = client_for(reviewer).post(
         f"/api/customers/{customer.public_id}/reveal/",
         {"field": "id_number", "reason": "核对集体审议材料"},
         format="json",
@@ -153,7 +147,7 @@ def test_reveal_with_a_reason_shows_one_field_and_logs_it(reviewer, customer):
     ("reason", "code"), [("", "invalid_input"), ("看看", "reveal_reason_required")]
 )
 def test_reveal_without_a_real_reason_is_refused_and_not_logged(reviewer, customer, reason, code):
-    response = api(reviewer).post(
+    response = client_for(reviewer).post(
         f"/api/customers/{customer.public_id}/reveal/",
         {"field": "id_number", "reason": reason},
         format="json",
@@ -167,7 +161,7 @@ def test_the_billing_clerk_may_reveal_and_the_administrator_may_not(
     billing_clerk, administrator, customer
 ):
     for user, status in ((billing_clerk, 200), (administrator, 403)):
-        response = api(user).post(
+        response = client_for(user).post(
             f"/api/customers/{customer.public_id}/reveal/",
             {"field": "id_number", "reason": "客户来电核实身份"},
             format="json",
@@ -179,8 +173,8 @@ def test_the_billing_clerk_may_reveal_and_the_administrator_may_not(
 
 
 def test_the_case_contact_phone_follows_the_same_policy(clerk, reviewer, case):
-    masked = api(reviewer).get(f"/api/cases/{case.public_id}/").json()
-    full = api(clerk).get(f"/api/cases/{case.public_id}/").json()
+    masked = client_for(reviewer).get(f"/api/cases/{case.public_id}/").json()
+    full = client_for(clerk).get(f"/api/cases/{case.public_id}/").json()
 
     assert (masked["contact_phone"], masked["contact_phone_masked"]) == (MASKED_CONTACT, True)
     assert masked["customer"]["id_number"] == MASKED_ID
@@ -189,7 +183,7 @@ def test_the_case_contact_phone_follows_the_same_policy(clerk, reviewer, case):
         ("clerk", "李娜", case.number, "contact_phone", False, f"经办工单 {case.number}", "api")
     ]
 
-    revealed = api(reviewer).post(
+    revealed = client_for(reviewer).post(
         f"/api/cases/{case.public_id}/reveal/",
         {"field": "contact_phone", "reason": "电话约定初审补充材料"},
         format="json",
@@ -213,7 +207,7 @@ def test_lookups_above_the_minute_limit_are_refused_until_the_next_minute(
     settings, reviewer, customer, frozen_time
 ):
     settings.WATERDESK_LOOKUPS_PER_MINUTE = 3
-    client = api(reviewer)
+    client = client_for(reviewer)
     url = f"/api/customers/{customer.public_id}/"
 
     statuses = [client.get(url).status_code for _ in range(3)]
@@ -232,7 +226,7 @@ def test_passing_the_hourly_threshold_alerts_the_supervisors_once(
     settings, reviewer, supervisor, customer
 ):
     settings.WATERDESK_LOOKUP_ALERT_PER_HOUR = 4
-    client = api(reviewer)
+    client = client_for(reviewer)
 
     for _ in range(4):
         client.get("/api/customers/", {"q": "李娜"})
@@ -296,7 +290,7 @@ def test_the_case_page_shows_the_handling_clerk_everything(client, clerk, case):
 def test_supervisors_search_the_access_log_and_clerks_may_not(
     client, clerk, reviewer, supervisor, customer
 ):
-    api(reviewer).post(
+    client_for(reviewer).post(
         f"/api/customers/{customer.public_id}/reveal/",
         {"field": "mobile", "reason": "回访满意度调查"},
         format="json",
@@ -341,7 +335,7 @@ def test_the_receipt_is_one_rule_for_page_and_api(
     for user in (clerk, reviewer, approver, reader, billing_clerk, supervisor):
         client.force_login(user)
         page = client.get(reverse("workbench:receipt", args=[case.public_id]))
-        endpoint = api(user).get(f"/api/cases/{case.public_id}/receipt.pdf")
+        endpoint = client_for(user).get(f"/api/cases/{case.public_id}/receipt.pdf")
         results[user.username] = (page.status_code, endpoint.status_code)
 
     assert results == {
@@ -355,12 +349,12 @@ def test_the_receipt_is_one_rule_for_page_and_api(
 
 
 def test_meter_readers_see_no_new_connection_of_their_department(reader, clerk, case):
-    listed = api(reader).get("/api/cases/").json()
-    detail = api(reader).get(f"/api/cases/{case.public_id}/")
+    listed = client_for(reader).get("/api/cases/").json()
+    detail = client_for(reader).get(f"/api/cases/{case.public_id}/")
 
     assert listed["count"] == 0
     assert detail.status_code == 404
-    assert api(clerk).get("/api/cases/").json()["count"] == 1
+    assert client_for(clerk).get("/api/cases/").json()["count"] == 1
 
 
 # --- input -------------------------------------------------------------------------------
@@ -380,7 +374,7 @@ def test_invisible_characters_are_removed_from_names_and_addresses(clerk):
 
 
 def test_a_name_of_only_invisible_characters_is_refused(clerk):
-    response = api(clerk).post(
+    response = client_for(clerk).post(
         "/api/customers/",
         {"kind": "person", "name": "\u202e\u200b", "id_number": VALID_ID},
         format="json",
@@ -395,7 +389,7 @@ def test_a_name_of_only_invisible_characters_is_refused(clerk):
 def test_the_access_log_refuses_update_and_delete_in_the_database(reviewer, customer):
     from django.db import DatabaseError, transaction
 
-    api(reviewer).post(
+    client_for(reviewer).post(
         f"/api/customers/{customer.public_id}/reveal/",
         {"field": "mobile", "reason": "回访满意度调查"},
         format="json",
@@ -409,9 +403,7 @@ def test_the_access_log_refuses_update_and_delete_in_the_database(reviewer, cust
     assert PersonalDataAccess.objects.get().reason == "回访满意度调查"
 
 
-def test_the_notification_outbox_in_the_admin_shows_addresses_masked(
-    client, administrator, case
-):
+def test_the_notification_outbox_in_the_admin_shows_addresses_masked(client, administrator, case):
     administrator.is_staff = True
     administrator.save()
     client.force_login(administrator)

@@ -31,20 +31,6 @@ def frozen():
 
 
 @pytest.fixture
-def staff(clerk, surveyor, reviewer, approver, supervisor, outsider):
-    return {
-        "clerk": clerk,
-        "surveyor": surveyor,
-        "reviewer": reviewer,
-        "approver": approver,
-        "supervisor": supervisor,
-        "outsider": outsider,
-        "reader": UserFactory(username="reader", role=Role.METER_READER),
-        "billing": UserFactory(username="billing", role=Role.BILLING_CLERK),
-    }
-
-
-@pytest.fixture
 def account(staff, frozen):
     account = make_account(customer=CustomerFactory(name="张三"))
     record_read(staff["billing"], account, date(2026, 2, 1), "10")

@@ -29,15 +29,10 @@ def frozen():
 
 
 @pytest.fixture
-def staff(clerk, surveyor, reviewer, approver, supervisor, outsider):
-    return {
-        "clerk": clerk,
-        "surveyor": surveyor,
-        "reviewer": reviewer,
-        "approver": approver,
-        "supervisor": supervisor,
-        "outsider": outsider,
-    }
+def staff(staff):
+    """The roles of a new connection, and an outsider."""
+    roles = ("clerk", "surveyor", "reviewer", "approver", "supervisor", "outsider")
+    return {role: staff[role] for role in roles}
 
 
 def intake_data(zone, **overrides) -> dict:

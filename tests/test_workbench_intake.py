@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.factories import AccountFactory, CustomerFactory, SupplyZoneFactory
+from tests.factories import AccountFactory, CustomerFactory
 from waterdesk.applications.models import MaterialNotice
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.customers.models import Customer, Premise
@@ -24,11 +24,6 @@ pytestmark = pytest.mark.django_db
 def _frozen():
     with time_machine.travel(START, tick=False):
         yield
-
-
-@pytest.fixture
-def zone():
-    return SupplyZoneFactory()
 
 
 def intake_data(supply_zone, **overrides) -> dict:
