@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from tests.clients import client_for
 from tests.test_api_new_connection import VALID_ID, intake_payload
-from waterdesk.api.parsers import JSON_MAX_BYTES, JSON_MAX_DEPTH, json_depth
 from waterdesk.cases.models import Case
+from waterdesk.core.api.parsers import JSON_MAX_BYTES, JSON_MAX_DEPTH, json_depth
 from waterdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db

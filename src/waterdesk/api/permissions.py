@@ -1,28 +1,10 @@
 """Role checks at the door of each endpoint; the services check again on every write."""
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import BasePermission
 
 from waterdesk.cases.models import Case
 from waterdesk.cases.workflow import workflow_for
 from waterdesk.core.errors import NotFound, NotPermitted
-
-
-class HasRequiredPermissions(BasePermission):
-    """The user holds every permission the view lists for the request's method.
-
-    ``required_permissions`` on the view is either a tuple (every method) or a dict
-    ``{"GET": (...), "POST": (...)}``; HEAD uses GET's list.
-    """
-
-    def has_permission(self, request, view) -> bool:
-        required = getattr(view, "required_permissions", ())
-        if isinstance(required, dict):
-            method = "GET" if request.method == "HEAD" else request.method
-            required = required.get(method, ())
-        return bool(request.user and request.user.is_authenticated) and request.user.has_perms(
-            required
-        )
 
 
 def case_action_check_role(*, user, case: Case, action: str) -> None:

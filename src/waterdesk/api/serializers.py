@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from waterdesk.api import fields as api_fields
 from waterdesk.applications.models import (
     CollectiveDecision,
     CollectiveReview,
@@ -40,6 +39,8 @@ from waterdesk.cases.models import (
     Priority,
 )
 from waterdesk.cases.selectors import case_available_actions, case_timeline
+from waterdesk.core.api import fields as api_fields
+from waterdesk.core.api.serializers import ErrorSerializer  # noqa: F401 (the views' s.ErrorSerializer)
 from waterdesk.core.money import MoneyField
 from waterdesk.customers.models import (
     AccessChannel,
@@ -70,19 +71,6 @@ def _money_field(**kwargs) -> serializers.DecimalField:
 
 
 # --- errors (schema only) -------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = api_fields.CharField(help_text="Stable machine-readable code; see the list above.")
-    message = api_fields.CharField(help_text="Human message in the request's language.")
-    field = api_fields.CharField(required=False, help_text="The input at fault, if one.")
-    details = serializers.DictField(required=False)
-    fields = serializers.DictField(
-        child=serializers.JSONField(),
-        required=False,
-        help_text='With "invalid_input": input name → list of messages (nested inputs nest '
-        "the same way).",
-    )
 
 
 # --- small references -----------------------------------------------------------------

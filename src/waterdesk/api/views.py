@@ -24,13 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from waterdesk.api import serializers as s
-from waterdesk.api.idempotency import (
-    IDEMPOTENCY_RESPONSES,
-    IdempotencyKeyHeader,
-    idempotent_response,
-)
-from waterdesk.api.parsers import JSONParser
-from waterdesk.api.permissions import HasRequiredPermissions, case_action_check_role
+from waterdesk.api.permissions import case_action_check_role
 from waterdesk.applications import changes
 from waterdesk.applications import services as applications
 from waterdesk.applications.access import receipt_check_access
@@ -40,6 +34,13 @@ from waterdesk.cases.models import Case, CaseKind
 from waterdesk.cases.selectors import case_get_for_user, case_queue, case_scope
 from waterdesk.cases.services import attachment_add, attachment_may_withdraw, attachment_withdraw
 from waterdesk.cases.workflow import all_workflows
+from waterdesk.core.api.idempotency import (
+    IDEMPOTENCY_RESPONSES,
+    IdempotencyKeyHeader,
+    idempotent_response,
+)
+from waterdesk.core.api.parsers import JSONParser
+from waterdesk.core.api.permissions import HasRequiredPermissions
 from waterdesk.core.errors import InvalidInput, NotFound, NotPermitted
 from waterdesk.customers.models import AccessChannel
 from waterdesk.customers.privacy import (
@@ -429,7 +430,7 @@ def _action_serializers() -> dict[str, type[serializers.Serializer]]:
 ACTION_SERIALIZERS = _action_serializers()
 
 # The actions that change money (assess or record a fee, issue a final bill) need an
-# ``Idempotency-Key`` header (``waterdesk.api.idempotency``).
+# ``Idempotency-Key`` header (``waterdesk.core.api.idempotency``).
 MONEY_ACTIONS = frozenset({"assess_fee", "record_payment", "complete"})
 
 

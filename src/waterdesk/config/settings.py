@@ -251,7 +251,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "waterdesk.api.errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "waterdesk.api.parsers.JSONParser",
+        "waterdesk.core.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -38,7 +38,7 @@ class StaffProfile(models.Model):
 
 class IdempotencyRecord(models.Model):
     """One money-changing API request per (user, ``Idempotency-Key``) and the answer it got:
-    a repeat of the request is answered from here (``waterdesk.api.idempotency``).
+    a repeat of the request is answered from here (``waterdesk.core.api.idempotency``).
     ``response_status`` empty: the first request is still being worked."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

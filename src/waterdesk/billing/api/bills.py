@@ -20,15 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from waterdesk.api import fields as api_fields
-from waterdesk.api.idempotency import (
-    IDEMPOTENCY_RESPONSES,
-    IdempotencyKeyHeader,
-    idempotent,
-)
-from waterdesk.api.parsers import JSONParser
-from waterdesk.api.permissions import HasRequiredPermissions
-from waterdesk.api.serializers import ErrorSerializer
 from waterdesk.billing.documents import bill_pdf
 from waterdesk.billing.models import Bill, BillLine, BillRun, LedgerEntry
 from waterdesk.billing.selectors.bills import (
@@ -55,6 +46,15 @@ from waterdesk.billing.services.bill_run import (
     bill_run_start,
 )
 from waterdesk.billing.services.ledger import ledger_post_adjustment
+from waterdesk.core.api import fields as api_fields
+from waterdesk.core.api.idempotency import (
+    IDEMPOTENCY_RESPONSES,
+    IdempotencyKeyHeader,
+    idempotent,
+)
+from waterdesk.core.api.parsers import JSONParser
+from waterdesk.core.api.permissions import HasRequiredPermissions
+from waterdesk.core.api.serializers import ErrorSerializer
 from waterdesk.core.money import MONEY_SUM_MAX_DIGITS, MoneyField
 
 SKIPPED_LIMIT = 100

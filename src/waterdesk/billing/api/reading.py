@@ -15,10 +15,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from waterdesk.api import fields as api_fields
-from waterdesk.api.parsers import JSONParser
-from waterdesk.api.permissions import HasRequiredPermissions
-from waterdesk.api.serializers import ErrorSerializer
 from waterdesk.billing.models import MeterRead, ReadImport, ReadKind, ReadSource
 from waterdesk.billing.reading import ISSUE_LABELS
 from waterdesk.billing.selectors.reading import (
@@ -34,6 +30,10 @@ from waterdesk.billing.services.reading import (
     meter_read_reject,
     read_import_csv,
 )
+from waterdesk.core.api import fields as api_fields
+from waterdesk.core.api.parsers import JSONParser
+from waterdesk.core.api.permissions import HasRequiredPermissions
+from waterdesk.core.api.serializers import ErrorSerializer
 from waterdesk.core.errors import InvalidInput, NotPermitted
 from waterdesk.customers.models import Account, Meter
 

@@ -34,7 +34,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from waterdesk.api.serializers import ErrorSerializer
+from waterdesk.core.api.serializers import ErrorSerializer
 from waterdesk.core.errors import DomainError, InvalidInput
 from waterdesk.core.models import IdempotencyRecord
 

@@ -45,9 +45,7 @@ class JSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         raw = stream.read(JSON_MAX_BYTES + 1)
         if len(raw) > JSON_MAX_BYTES:
-            raise BodyTooLarge(
-                _("请求内容不能超过 %(limit)s 字节。") % {"limit": JSON_MAX_BYTES}
-            )
+            raise BodyTooLarge(_("请求内容不能超过 %(limit)s 字节。") % {"limit": JSON_MAX_BYTES})
         if json_depth(raw) > JSON_MAX_DEPTH:
             raise exceptions.ParseError(
                 _("请求内容嵌套超过 %(limit)s 层。") % {"limit": JSON_MAX_DEPTH},
