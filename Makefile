@@ -30,7 +30,7 @@ I18N_IGNORE := --ignore=$(VENV) --ignore=var --ignore=tests --ignore=node_module
 help:
 	@echo "make demo      environment + migrations + demo data, then serve http://$(HOST):$(PORT)"
 	@echo "make test      the whole test suite (PYTEST_WORKERS=$(PYTEST_WORKERS))"
-	@echo "make lint      ruff check"
+	@echo "make lint      ruff check and the import layers (lint-imports)"
 	@echo "make venv      create/refresh .venv only"
 	@echo "make migrate   apply database migrations"
 	@echo "make run       development server without demo data"
@@ -101,6 +101,7 @@ test: compile-messages
 
 lint: venv
 	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
 
 # Source strings are Simplified Chinese; only the English catalogue needs translating.
 messages: venv
