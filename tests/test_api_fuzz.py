@@ -141,7 +141,6 @@ def positive_data_acceptance_by_code(ctx, response, case):
 
 
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
 
 

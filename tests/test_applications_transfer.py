@@ -37,16 +37,6 @@ pytestmark = pytest.mark.django_db
 # --- helpers shared with the other change-case tests ------------------------------------
 
 
-@pytest.fixture
-def billing_clerk(db):
-    return UserFactory(username="billing", role=Role.BILLING_CLERK)
-
-
-@pytest.fixture
-def meter_reader(db):
-    return UserFactory(username="reader", role=Role.METER_READER)
-
-
 def make_account(*, usage_category="residential", customer=None, household_size=4) -> Account:
     """An account opened on 5 January 2026 with one meter installed (initial reading 0)."""
     account = AccountFactory(
@@ -314,7 +304,7 @@ def test_verification_reject_closes_the_case_with_the_reason(clerk, account):
 # --- the transfer read ----------------------------------------------------------------
 
 
-def test_the_read_is_recorded_by_a_meter_reader_not_by_the_clerk(clerk, meter_reader, account):
+def test_the_read_is_recorded_by_a_meter_reader_not_by_the_clerk(clerk, reader, account):
     case = verified_transfer(clerk, account)
     before = snapshot(case)
     with time_machine.travel(START, tick=False):
@@ -324,10 +314,10 @@ def test_the_read_is_recorded_by_a_meter_reader_not_by_the_clerk(clerk, meter_re
         assert not MeterRead.objects.filter(kind="transfer").exists()
         with pytest.raises(InvalidInput) as error:
             ch.ownership_transfer_record_read(
-                actor=meter_reader, case=case, value="25", read_on=date(2026, 3, 9)
+                actor=reader, case=case, value="25", read_on=date(2026, 3, 9)
             )
         assert error.value.code == "read_before_intake"
-        case = ch.ownership_transfer_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
     assert case.status == "verified"
     read = MeterRead.objects.get(kind="transfer")
     assert (read.read_on, read.value, read.consumption, read.status) == (
@@ -339,7 +329,7 @@ def test_the_read_is_recorded_by_a_meter_reader_not_by_the_clerk(clerk, meter_re
     assert OwnershipTransfer.objects.get(case=case).transfer_read == read
     event = case.events.get(action="record_read")
     assert (event.actor, event.from_status, event.to_status) == (
-        meter_reader,
+        reader,
         "verified",
         "verified",
     )
@@ -365,11 +355,11 @@ def test_a_read_before_intake_does_not_count(clerk, billing_clerk, account):
     assert error.value.code == "transfer_read_required"
 
 
-def test_a_read_waiting_for_review_blocks_the_transfer(clerk, meter_reader, account):
+def test_a_read_waiting_for_review_blocks_the_transfer(clerk, reader, account):
     case = verified_transfer(clerk, account)
     with time_machine.travel(START, tick=False):
         # Lower than the last read (10): negative consumption, sent to review.
-        case = ch.ownership_transfer_record_read(actor=meter_reader, case=case, value="5")
+        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="5")
         assert MeterRead.objects.get(kind="transfer").status == "needs_review"
         before = snapshot(case)
         with pytest.raises(IllegalTransition) as error:
@@ -392,13 +382,13 @@ def test_a_read_entered_on_billings_pages_counts(clerk, billing_clerk, account):
 
 
 def test_settlement_required_waits_then_completes_with_one_final_bill(
-    clerk, meter_reader, billing_clerk, account, django_capture_on_commit_callbacks
+    clerk, reader, billing_clerk, account, django_capture_on_commit_callbacks
 ):
     old_owner = account.customer
     new_owner = CustomerFactory(name="李四")
     case = verified_transfer(clerk, account, new_customer=new_owner)
     with time_machine.travel(START, tick=False):
-        case = ch.ownership_transfer_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
         case = ch.ownership_transfer_complete(actor=clerk, case=case)
 
     # 25 m³ since the account opened, all in the first annual tier (3.40 yuan/m³).
@@ -499,14 +489,12 @@ def test_settlement_required_waits_then_completes_with_one_final_bill(
     }
 
 
-def test_carry_policy_moves_the_account_with_its_balance_and_a_ledger_note(
-    clerk, meter_reader, account
-):
+def test_carry_policy_moves_the_account_with_its_balance_and_a_ledger_note(clerk, reader, account):
     TransferPolicy.objects.update(require_settlement=False)
     new_owner = CustomerFactory(name="李四")
     case = verified_transfer(clerk, account, new_customer=new_owner)
     with time_machine.travel(START, tick=False):
-        case = ch.ownership_transfer_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
         case = ch.ownership_transfer_complete(actor=clerk, case=case)
     assert case.status == "completed"
     assert Account.objects.get(pk=account.pk).customer == new_owner
@@ -525,12 +513,12 @@ def test_carry_policy_moves_the_account_with_its_balance_and_a_ledger_note(
     assert Bill.objects.count() == 1
 
 
-def test_nothing_owed_completes_at_once(clerk, meter_reader):
+def test_nothing_owed_completes_at_once(clerk, reader):
     with time_machine.travel(START, tick=False):
         account = make_account()  # no read since the meter was installed at 0
         case = register_transfer(clerk, account)
         case = ch.ownership_transfer_verify(actor=clerk, case=case, opinion="一致")
-        case = ch.ownership_transfer_record_read(actor=meter_reader, case=case, value="0")
+        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="0")
         case = ch.ownership_transfer_complete(actor=clerk, case=case)
     assert case.status == "completed"
     bill = Bill.objects.get()
@@ -541,7 +529,7 @@ def test_nothing_owed_completes_at_once(clerk, meter_reader):
 
 
 def test_completing_is_refused_for_other_roles_and_statuses(
-    clerk, meter_reader, approver, supervisor, account
+    clerk, reader, approver, supervisor, account
 ):
     with time_machine.travel(START, tick=False):
         case = register_transfer(clerk, account)
@@ -550,29 +538,29 @@ def test_completing_is_refused_for_other_roles_and_statuses(
             ch.ownership_transfer_complete(actor=clerk, case=case)
         assert snapshot(case) == before
         case = ch.ownership_transfer_verify(actor=clerk, case=case, opinion="一致")
-        case = ch.ownership_transfer_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
         before = snapshot(case)
-        for other in (meter_reader, approver, supervisor):
+        for other in (reader, approver, supervisor):
             with pytest.raises(NotPermitted):
                 ch.ownership_transfer_complete(actor=other, case=case)
             assert snapshot(case) == before
 
 
-def test_a_late_completion_breaches_the_clock(clerk, meter_reader, account):
+def test_a_late_completion_breaches_the_clock(clerk, reader, account):
     TransferPolicy.objects.update(require_settlement=False)
     case = verified_transfer(clerk, account)
     with time_machine.travel(datetime(2026, 3, 16, 9, 0, tzinfo=SHANGHAI), tick=False):
-        case = ch.ownership_transfer_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
         case = ch.ownership_transfer_complete(actor=clerk, case=case)
     clock = case.clocks.get()
     assert (clock.state, clock.is_late) == ("breached", True)
     assert clock.due_at == datetime(2026, 3, 13, 17, 30, tzinfo=SHANGHAI)
 
 
-def test_withdraw_while_waiting_for_settlement(clerk, meter_reader, account):
+def test_withdraw_while_waiting_for_settlement(clerk, reader, account):
     case = verified_transfer(clerk, account)
     with time_machine.travel(START, tick=False):
-        case = ch.ownership_transfer_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
         case = ch.ownership_transfer_complete(actor=clerk, case=case)
         case = ch.ownership_transfer_withdraw(actor=clerk, case=case, reason="买卖合同解除")
     assert case.status == "withdrawn"

@@ -31,16 +31,6 @@ from waterdesk.notify.models import Notification
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def billing_clerk(db):
-    return UserFactory(username="billing", role=Role.BILLING_CLERK)
-
-
-@pytest.fixture
-def meter_reader(db):
-    return UserFactory(username="reader", role=Role.METER_READER)
-
-
 NON_RESIDENTIAL_PRICE = "统一价格 6.10元/m³（供水价格4.20、水资源税0.50、污水处理费1.40）"
 
 
@@ -295,12 +285,12 @@ def test_approval_reject(clerk, approver, account):
 # --- read, completion and the split bill ------------------------------------------------
 
 
-def test_the_change_read_is_taken_on_the_effective_date(clerk, approver, meter_reader, account):
+def test_the_change_read_is_taken_on_the_effective_date(clerk, approver, reader, account):
     case = approved_change(clerk, approver, account, effective_date=date(2026, 3, 12))
     with time_machine.travel(START, tick=False):
         before = snapshot(case)
         with pytest.raises(InvalidInput) as error:
-            ch.usage_change_record_read(actor=meter_reader, case=case, value="25")
+            ch.usage_change_record_read(actor=reader, case=case, value="25")
         assert error.value.code == "read_before_effective_date"
         assert snapshot(case) == before
         with pytest.raises(IllegalTransition) as error:
@@ -310,7 +300,7 @@ def test_the_change_read_is_taken_on_the_effective_date(clerk, approver, meter_r
     with time_machine.travel(datetime(2026, 3, 12, 9, 0, tzinfo=SHANGHAI), tick=False):
         with pytest.raises(NotPermitted):
             ch.usage_change_record_read(actor=clerk, case=case, value="25")
-        case = ch.usage_change_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.usage_change_record_read(actor=reader, case=case, value="25")
     read = MeterRead.objects.get(kind="change")
     assert (read.read_on, read.consumption, read.status) == (
         date(2026, 3, 12),
@@ -323,13 +313,13 @@ def test_the_change_read_is_taken_on_the_effective_date(clerk, approver, meter_r
 def test_complete_splits_the_bill_at_the_read_and_tells_the_new_price(
     clerk,
     approver,
-    meter_reader,
+    reader,
     billing_clerk,
     account,
 ):
     case = approved_change(clerk, approver, account)
     with time_machine.travel(START + timedelta(hours=2), tick=False):
-        case = ch.usage_change_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.usage_change_record_read(actor=reader, case=case, value="25")
         case = ch.usage_change_complete(actor=clerk, case=case)
     assert case.status == "completed"
     changed = Account.objects.get(pk=account.pk)
@@ -403,7 +393,7 @@ def test_complete_splits_the_bill_at_the_read_and_tells_the_new_price(
     assert cycle_bill.amount == Decimal("122.00")
 
 
-def test_a_special_tariff_can_be_requested(clerk, approver, meter_reader, account):
+def test_a_special_tariff_can_be_requested(clerk, approver, reader, account):
     special = Tariff.objects.get(code="special-industry")
     with time_machine.travel(START, tick=False):
         case = register_change(clerk, account, requested_usage="special", requested_tariff=special)
@@ -413,7 +403,7 @@ def test_a_special_tariff_can_be_requested(clerk, approver, meter_reader, accoun
         case = ch.usage_change_approve(
             actor=approver, case=case, opinion="同意", effective_date=date(2026, 3, 10)
         )
-        case = ch.usage_change_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.usage_change_record_read(actor=reader, case=case, value="25")
         case = ch.usage_change_complete(actor=clerk, case=case)
     detail = UsageChange.objects.get(case=case)
     assert detail.applied_tariff == special
@@ -444,15 +434,15 @@ def test_a_verified_use_that_does_not_match_the_requested_tariff_cannot_be_appro
 def test_completion_is_refused_for_other_roles(
     clerk,
     approver,
-    meter_reader,
+    reader,
     surveyor,
     account,
 ):
     case = approved_change(clerk, approver, account)
     with time_machine.travel(START, tick=False):
-        case = ch.usage_change_record_read(actor=meter_reader, case=case, value="25")
+        case = ch.usage_change_record_read(actor=reader, case=case, value="25")
         before = snapshot(case)
-        for other in (approver, meter_reader, surveyor):
+        for other in (approver, reader, surveyor):
             with pytest.raises(NotPermitted):
                 ch.usage_change_complete(actor=other, case=case)
             assert snapshot(case) == before
@@ -460,10 +450,10 @@ def test_completion_is_refused_for_other_roles(
     assert not AccountTariff.objects.exists()
 
 
-def test_a_change_read_in_review_blocks_completion(clerk, approver, meter_reader, account):
+def test_a_change_read_in_review_blocks_completion(clerk, approver, reader, account):
     case = approved_change(clerk, approver, account)
     with time_machine.travel(START, tick=False):
-        case = ch.usage_change_record_read(actor=meter_reader, case=case, value="5")
+        case = ch.usage_change_record_read(actor=reader, case=case, value="5")
         before = snapshot(case)
         with pytest.raises(IllegalTransition) as error:
             ch.usage_change_complete(actor=clerk, case=case)

@@ -26,9 +26,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beij
 
 # Shared fixtures (tests/test_billing_run_support.py).
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
-meter_reader = support.meter_reader
 pinned_now = support.pinned_now
 
 

@@ -10,24 +10,15 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from tests import test_billing_run_support as support
-from tests.factories import UserFactory
 from tests.test_billing_run_support import D, account_with_meter, read, run_cycle
 from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
-from waterdesk.core.roles import Role
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
 # Shared fixtures (tests/test_billing_run_support.py).
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
-meter_reader = support.meter_reader
 pinned_now = support.pinned_now
-
-
-@pytest.fixture
-def administrator(db):
-    return UserFactory(username="admin", role=Role.ADMINISTRATOR)
 
 
 @pytest.fixture
@@ -43,12 +34,12 @@ def billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
 
 
 @pytest.mark.parametrize("page", ["account", "bill", "bill_pdf"])
-def test_account_and_bill_pages_access(client, billed, billing_clerk, meter_reader, page):
+def test_account_and_bill_pages_access(client, billed, billing_clerk, reader, page):
     account, bill = billed
     target = account if page == "account" else bill
     url = reverse(f"billing:{page}", args=[target.public_id])
     assert client.get(url)["Location"] == f"/login/?next={url}"
-    client.force_login(meter_reader)
+    client.force_login(reader)
     assert client.get(url).status_code == 403
     client.force_login(billing_clerk)
     assert client.get(url).status_code == 200
@@ -138,11 +129,11 @@ def api():
 @pytest.mark.parametrize(
     "name", ["billing-account-bills", "billing-account-ledger", "billing-account-balance"]
 )
-def test_api_account_reads_access(api, billed, billing_clerk, meter_reader, name):
+def test_api_account_reads_access(api, billed, billing_clerk, reader, name):
     account, _bill = billed
     url = reverse(f"api:{name}", args=[account.public_id])
     assert api.get(url).status_code == 401
-    api.force_authenticate(meter_reader)
+    api.force_authenticate(reader)
     assert api.get(url).status_code == 403
     api.force_authenticate(billing_clerk)
     assert api.get(url).status_code == 200
@@ -165,7 +156,7 @@ def test_api_account_bills_ledger_and_balance(api, billed, billing_clerk):
     assert balance["as_of"] == "2026-04-10"
 
 
-def test_api_bill_detail_and_pdf(api, billed, billing_clerk, meter_reader):
+def test_api_bill_detail_and_pdf(api, billed, billing_clerk, reader):
     account, bill = billed
     api.force_authenticate(billing_clerk)
     detail = api.get(reverse("api:billing-bill-detail", args=[bill.public_id])).json()
@@ -186,7 +177,7 @@ def test_api_bill_detail_and_pdf(api, billed, billing_clerk, meter_reader):
     )
     pdf = api.get(reverse("api:billing-bill-pdf", args=[bill.public_id]))
     assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
-    api.force_authenticate(meter_reader)
+    api.force_authenticate(reader)
     assert api.get(reverse("api:billing-bill-pdf", args=[bill.public_id])).status_code == 403
 
 

@@ -22,9 +22,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("beijing")]
 
 # Shared fixtures (tests/test_billing_run_support.py).
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
-meter_reader = support.meter_reader
 
 
 def at(year, month, day, hour=10):
@@ -196,14 +194,12 @@ def test_bad_adjustments_are_refused_and_write_nothing(billed, billing_clerk, am
     assert LedgerEntry.objects.count() == before
 
 
-def test_adjustments_need_the_permission_and_the_accounts_own_bill(
-    billed, billing_clerk, meter_reader
-):
+def test_adjustments_need_the_permission_and_the_accounts_own_bill(billed, billing_clerk, reader):
     account, bills = billed
     other = account_with_meter()
     before = LedgerEntry.objects.count()
     with pytest.raises(NotPermitted):
-        ledger_post_adjustment(actor=meter_reader, account=account, amount="-5", reason="x")
+        ledger_post_adjustment(actor=reader, account=account, amount="-5", reason="x")
     with pytest.raises(InvalidInput) as error:
         ledger_post_adjustment(
             actor=billing_clerk, account=other, amount="-5", reason="x", bill=bills[0]
@@ -244,7 +240,7 @@ def test_a_payment_is_recorded_exactly_once_per_key(billed, billing_clerk):
     assert LedgerEntry.objects.filter(kind=LedgerEntryKind.PAYMENT).count() == 1
 
 
-def test_a_gateway_payment_needs_no_user_but_a_clerk_needs_the_permission(billed, meter_reader):
+def test_a_gateway_payment_needs_no_user_but_a_clerk_needs_the_permission(billed, reader):
     account, _bills = billed
     entry = ledger_post_payment(
         actor=None, account=account, amount="10", reference="WX-1", idempotency_key="wx-1"
@@ -252,7 +248,7 @@ def test_a_gateway_payment_needs_no_user_but_a_clerk_needs_the_permission(billed
     assert (entry.amount, entry.created_by) == (D("-10.00"), None)
     with pytest.raises(NotPermitted):
         ledger_post_payment(
-            actor=meter_reader, account=account, amount="10", reference="X", idempotency_key="x"
+            actor=reader, account=account, amount="10", reference="X", idempotency_key="x"
         )
     for amount, code in [("-10", "invalid_amount"), ("0", "amount_zero")]:
         with pytest.raises(InvalidInput) as error:
@@ -290,7 +286,7 @@ def test_an_entry_is_reversed_once(billed, billing_clerk):
     assert LedgerEntry.objects.filter(kind=LedgerEntryKind.REVERSAL).count() == 1
 
 
-def test_charges_are_corrected_by_credit_notes_not_reversed(billed, billing_clerk, meter_reader):
+def test_charges_are_corrected_by_credit_notes_not_reversed(billed, billing_clerk, reader):
     account, bills = billed
     charge = LedgerEntry.objects.get(bill=bills[0], kind=LedgerEntryKind.CHARGE)
     before = LedgerEntry.objects.count()
@@ -299,7 +295,7 @@ def test_charges_are_corrected_by_credit_notes_not_reversed(billed, billing_cler
     assert error.value.code == "charge_not_reversible"
     payment = pay(billing_clerk, account, "1", "p9")
     with pytest.raises(NotPermitted):
-        ledger_reverse(actor=meter_reader, entry=payment, reason="x")
+        ledger_reverse(actor=reader, entry=payment, reason="x")
     with pytest.raises(InvalidInput) as error:
         ledger_reverse(actor=billing_clerk, entry=payment, reason="")
     assert error.value.code == "reason_required"

@@ -12,11 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory
 from waterdesk.billing.models import MeterRead, ReadImport, ReadKind, ReadSource, ReadStatus
 from waterdesk.billing.services.reading import meter_read_record, read_import_csv
 from waterdesk.core.errors import InvalidInput, NotPermitted
-from waterdesk.core.roles import Role
 from waterdesk.customers.models import Route
 from waterdesk.customers.services import meter_install
 
@@ -31,16 +30,6 @@ pytestmark = pytest.mark.django_db
 def _pinned_time():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def billing_clerk(db):
-    return UserFactory(username="billing", role=Role.BILLING_CLERK)
-
-
-@pytest.fixture
-def reader(db):
-    return UserFactory(username="reader", role=Role.METER_READER)
 
 
 def installed(number, serial, *, initial="100", route=None):

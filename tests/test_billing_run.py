@@ -32,9 +32,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beij
 
 # Shared fixtures (tests/test_billing_run_support.py).
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
-meter_reader = support.meter_reader
 pinned_now = support.pinned_now
 
 
@@ -296,10 +294,10 @@ def test_an_orphaned_running_chunk_is_taken_up_by_resume(
 
 
 def test_run_creation_is_refused_without_permission_or_while_another_runs(
-    billing_clerk, cycles, town, meter_reader
+    billing_clerk, cycles, town, reader
 ):
     with pytest.raises(NotPermitted):
-        runs.bill_run_create(actor=meter_reader, cycle=cycles[1])
+        runs.bill_run_create(actor=reader, cycle=cycles[1])
     assert not BillRun.objects.exists()
 
     with pytest.raises(InvalidInput) as error:

@@ -29,7 +29,6 @@ pytestmark = [
 ]
 
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
 
 ROOT = Path(__file__).resolve().parent.parent

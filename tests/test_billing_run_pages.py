@@ -20,9 +20,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beij
 
 # Shared fixtures (tests/test_billing_run_support.py).
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
-meter_reader = support.meter_reader
 pinned_now = support.pinned_now
 
 
@@ -44,10 +42,10 @@ def api():
 # --- pages --------------------------------------------------------------------------------
 
 
-def test_runs_page_access(client, billing_clerk, meter_reader):
+def test_runs_page_access(client, billing_clerk, reader):
     url = reverse("billing:runs")
     assert client.get(url)["Location"] == f"/login/?next={url}"
-    client.force_login(meter_reader)
+    client.force_login(reader)
     assert client.get(url).status_code == 403
     client.force_login(billing_clerk)
     page = client.get(url)
@@ -123,7 +121,7 @@ def test_a_running_run_refreshes_its_progress_with_htmx(client, billing_clerk, c
 def test_a_failed_run_is_resumed_from_its_page(
     client,
     billing_clerk,
-    meter_reader,
+    reader,
     cycles,
     town,
     monkeypatch,
@@ -144,7 +142,7 @@ def test_a_failed_run_is_resumed_from_its_page(
     page = client.get(reverse("billing:run", args=[run.public_id])).content.decode()
     assert "RuntimeError: disk full" in page and url in page
 
-    client.force_login(meter_reader)
+    client.force_login(reader)
     assert client.post(url).status_code == 403
     client.force_login(billing_clerk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -166,10 +164,10 @@ def test_account_lookup_goes_to_the_account_page(client, billing_clerk, town):
 # --- API ----------------------------------------------------------------------------------
 
 
-def test_api_runs_access(api, billing_clerk, meter_reader, cycles, town):
+def test_api_runs_access(api, billing_clerk, reader, cycles, town):
     url = reverse("api:billing-run-list")
     assert api.get(url).status_code == 401
-    api.force_authenticate(meter_reader)
+    api.force_authenticate(reader)
     assert api.get(url).status_code == 403
     assert api.post(url, {"cycle": "2026-01"}, format="json").status_code == 403
     assert not BillRun.objects.exists()

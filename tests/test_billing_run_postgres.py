@@ -37,7 +37,6 @@ pytestmark = [
 
 # Shared fixtures (tests/test_billing_run_support.py).
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
 pinned_now = support.pinned_now
 

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import AccountFactory
 from waterdesk.billing.models import BillRun, ReadingCycle
 from waterdesk.billing.services import tariffs
 from waterdesk.billing.services.bill_run import bill_run_create, bill_run_start
 from waterdesk.billing.services.reading import meter_read_record, reading_cycle_create
-from waterdesk.core.roles import Role
 from waterdesk.customers.services import meter_install
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,16 +45,6 @@ BEIJING_COMPONENTS = [
 def pinned_now():
     with time_machine.travel(NOW, tick=False):
         yield NOW
-
-
-@pytest.fixture
-def billing_clerk(db):
-    return UserFactory(username="billing", role=Role.BILLING_CLERK)
-
-
-@pytest.fixture
-def meter_reader(db):
-    return UserFactory(username="reader", role=Role.METER_READER)
 
 
 @pytest.fixture

@@ -135,7 +135,6 @@ def test_receipt_api_prints_markup_as_typed(clerk, marked_up_case):
 # --- the bill statement -------------------------------------------------------------------
 
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
 pinned_now = support.pinned_now
 

@@ -30,7 +30,6 @@ from waterdesk.core.roles import Role
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
 beijing = support.beijing
-billing_clerk = support.billing_clerk
 cycles = support.cycles
 pinned_now = support.pinned_now
 
