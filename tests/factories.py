@@ -1,5 +1,8 @@
 """Test data factories. Reach states through services, not by assigning statuses."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -15,6 +18,9 @@ from waterdesk.customers.models import (
     SupplyZone,
     UsageCategory,
 )
+from waterdesk.customers.services import meter_install
+
+INSTALLED = datetime(2026, 1, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):
@@ -97,6 +103,23 @@ class MeterFactory(factory.django.DjangoModelFactory):
 
     serial = factory.Sequence(lambda n: f"WM{n:08d}")
     size_dn = 20
+
+
+def installed_account(*, initial="0", installed_at=INSTALLED, serial=None, **fields) -> Account:
+    """An account (``fields`` go to AccountFactory) with a DN20 meter installed through the
+    service: serial ``M<account number>`` unless given, reading ``initial`` at ``installed_at``.
+    The meter is ``account.meters.get()``."""
+    account = AccountFactory(**fields)
+    meter_install(
+        actor=None,
+        meter_serial=serial or f"M{account.number}",
+        size_dn=20,
+        premise=account.premise,
+        account=account,
+        initial_reading=initial,
+        installed_at=installed_at,
+    )
+    return account
 
 
 def _ric(n: int) -> str:

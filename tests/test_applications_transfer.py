@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.template import Context, Engine
 
-from tests.factories import AccountFactory, CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, UserFactory, installed_account
 from waterdesk.applications import changes as ch
 from waterdesk.applications.materials import applications_withdraw_stale
 from waterdesk.applications.models import MaterialNotice, OwnershipTransfer, TransferPolicy
@@ -21,7 +21,6 @@ from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.roles import Role
-from waterdesk.customers import services as customer_services
 from waterdesk.customers.models import Account, Customer
 from waterdesk.notify.models import Notification, NotificationTemplate
 
@@ -39,22 +38,13 @@ pytestmark = pytest.mark.django_db
 
 def make_account(*, usage_category="residential", customer=None, household_size=4) -> Account:
     """An account opened on 5 January 2026 with one meter installed (initial reading 0)."""
-    account = AccountFactory(
+    return installed_account(
+        installed_at=OPENED,
+        opened_at=OPENED,
         usage_category=usage_category,
         customer=customer or CustomerFactory(),
         household_size=household_size,
-        opened_at=OPENED,
     )
-    customer_services.meter_install(
-        actor=None,
-        meter_serial=f"WM-{account.number}",
-        size_dn=20,
-        premise=account.premise,
-        account=account,
-        initial_reading="0",
-        installed_at=OPENED,
-    )
-    return account
 
 
 def record_read(actor, account, day: date, value, kind="actual") -> MeterRead:

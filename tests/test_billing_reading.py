@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.factories import AccountFactory
+from tests.factories import AccountFactory, installed_account
 from waterdesk.billing import reading as rules
 from waterdesk.billing.models import (
     MeterRead,
@@ -34,11 +34,9 @@ from waterdesk.billing.services.reading import (
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.customers.models import AccountStatus, Meter, MeterState, Route
-from waterdesk.customers.services import meter_install
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
-INSTALLED = datetime(2026, 1, 1, 9, 0, tzinfo=SHANGHAI)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,17 +47,9 @@ def _pinned_time():
         yield
 
 
-def installed_account(*, initial="100", max_reading=None, serial=None, route=None):
-    account = AccountFactory(route=route)
-    meter = meter_install(
-        actor=None,
-        meter_serial=serial or f"M{account.number}",
-        size_dn=20,
-        premise=account.premise,
-        account=account,
-        initial_reading=initial,
-        installed_at=INSTALLED,
-    )
+def installed(*, initial="100", max_reading=None, serial=None, route=None):
+    account = installed_account(initial=initial, serial=serial, route=route)
+    meter = account.meters.get()
     if max_reading is not None:
         Meter.objects.filter(pk=meter.pk).update(max_reading=max_reading)
         meter.refresh_from_db()
@@ -160,7 +150,7 @@ def test_clean_read_value_accepts_two_places():
 
 
 def test_first_read_is_measured_from_the_initial_reading(reader):
-    account, meter = installed_account(initial="100")
+    account, meter = installed(initial="100")
 
     read = record(reader, account, date(2026, 1, 31), "112.5")
 
@@ -179,7 +169,7 @@ def test_first_read_is_measured_from_the_initial_reading(reader):
 
 
 def test_normal_read_is_validated_against_the_previous_one(reader):
-    account, _meter = installed_account()
+    account, _meter = installed()
     first, second = with_history(reader, account, ["130", "160"])
 
     assert (second.status, second.previous, second.consumption, second.issues) == (
@@ -191,7 +181,7 @@ def test_normal_read_is_validated_against_the_previous_one(reader):
 
 
 def test_negative_consumption_goes_to_review(reader):
-    account, _meter = installed_account(initial="100")
+    account, _meter = installed(initial="100")
     first = record(reader, account, date(2026, 1, 31), "500")
 
     read = record(reader, account, date(2026, 3, 2), "400")
@@ -206,7 +196,7 @@ def test_negative_consumption_goes_to_review(reader):
 
 
 def test_rollover_at_the_maximum_is_validated_when_the_history_confirms_it(reader):
-    account, _meter = installed_account(initial="99870", max_reading=99999)
+    account, _meter = installed(initial="99870", max_reading=99999)
     with_history(reader, account, ["99900", "99930", "99960", "99990"])
 
     read = record(reader, account, date(2026, 5, 31), "15")
@@ -219,7 +209,7 @@ def test_rollover_at_the_maximum_is_validated_when_the_history_confirms_it(reade
 
 
 def test_rollover_without_history_goes_to_review(reader):
-    account, _meter = installed_account(initial="99980", max_reading=99999)
+    account, _meter = installed(initial="99980", max_reading=99999)
     record(reader, account, date(2026, 1, 31), "99990")
 
     read = record(reader, account, date(2026, 3, 2), "15")
@@ -232,7 +222,7 @@ def test_rollover_without_history_goes_to_review(reader):
 
 
 def test_rollover_with_a_jump_goes_to_review(reader):
-    account, _meter = installed_account(initial="99800", max_reading=99999)
+    account, _meter = installed(initial="99800", max_reading=99999)
     with_history(reader, account, ["99830", "99860", "99890", "99920"])
 
     read = record(reader, account, date(2026, 5, 31), "100")  # 180 m³ in 30 days
@@ -245,7 +235,7 @@ def test_rollover_with_a_jump_goes_to_review(reader):
 
 
 def test_jump_above_three_times_the_average_goes_to_review(reader):
-    account, _meter = installed_account(initial="100")
+    account, _meter = installed(initial="100")
     with_history(reader, account, ["130", "160", "190", "220"])  # 1 m³/day
 
     at_limit = record(reader, account, date(2026, 5, 31), "310")  # 90 = 3 × 1 × 30
@@ -254,7 +244,7 @@ def test_jump_above_three_times_the_average_goes_to_review(reader):
         Decimal("90.00"),
         [],
     )
-    other, _meter = installed_account(initial="100")
+    other, _meter = installed(initial="100")
     with_history(reader, other, ["130", "160", "190", "220"])
     above = record(reader, other, date(2026, 5, 31), "311")  # 91 > 90
     assert (above.status, above.consumption, above.issues) == (
@@ -266,7 +256,7 @@ def test_jump_above_three_times_the_average_goes_to_review(reader):
 
 def test_jump_factor_comes_from_the_policy(reader):
     ReadingPolicy.objects.filter(pk=1).update(jump_factor=Decimal("2"))
-    account, _meter = installed_account(initial="100")
+    account, _meter = installed(initial="100")
     with_history(reader, account, ["130", "160", "190", "220"])
 
     read = record(reader, account, date(2026, 5, 31), "281")  # 61 > 2 × 30
@@ -275,7 +265,7 @@ def test_jump_factor_comes_from_the_policy(reader):
 
 
 def test_no_jump_check_with_too_little_history(reader):
-    account, _meter = installed_account(initial="100")
+    account, _meter = installed(initial="100")
     with_history(reader, account, ["130", "160", "190"])  # first read + 2 of history
 
     read = record(reader, account, date(2026, 5, 1), "1190")
@@ -299,7 +289,7 @@ def test_policy_defaults_without_the_row():
 
 
 def test_estimated_read_is_validated_and_flagged(reader):
-    account, _meter = installed_account(initial="100")
+    account, _meter = installed(initial="100")
     record(reader, account, date(2026, 1, 31), "130")
 
     read = record(
@@ -324,7 +314,7 @@ def test_read_is_assigned_to_the_cycle_of_its_reading_window(reader, billing_cle
         read_from=date(2026, 3, 25),
         read_to=date(2026, 4, 5),
     )
-    account, _meter = installed_account()
+    account, _meter = installed()
 
     in_window = record(reader, account, date(2026, 4, 2), "120")
     outside = record(reader, account, date(2026, 4, 20), "125")
@@ -333,7 +323,7 @@ def test_read_is_assigned_to_the_cycle_of_its_reading_window(reader, billing_cle
 
 
 def test_a_read_after_a_pending_one_waits_for_review_too(reader):
-    account, _meter = installed_account(initial="100")
+    account, _meter = installed(initial="100")
     record(reader, account, date(2026, 1, 31), "500")
     pending = record(reader, account, date(2026, 3, 2), "400")
 
@@ -347,7 +337,7 @@ def test_a_read_after_a_pending_one_waits_for_review_too(reader):
 
 
 def test_transfer_read_needs_no_reader_permission(clerk):
-    account, _meter = installed_account(initial="100")
+    account, _meter = installed(initial="100")
 
     read = record(clerk, account, date(2026, 3, 2), "130", kind=ReadKind.TRANSFER)
 
@@ -371,23 +361,23 @@ def _refused(code, call):
 
 @pytest.mark.parametrize("value", ["-5", "abc", "12.345"])
 def test_bad_value_is_refused(reader, value):
-    account, _meter = installed_account()
+    account, _meter = installed()
     _refused("invalid_read_value", lambda: record(reader, account, date(2026, 3, 1), value))
 
 
 def test_value_above_the_maximum_is_refused(reader):
-    account, _meter = installed_account(initial="10", max_reading=9999)
+    account, _meter = installed(initial="10", max_reading=9999)
     _refused("read_over_maximum", lambda: record(reader, account, date(2026, 3, 1), "10000"))
 
 
 def test_future_day_is_refused(reader):
-    account, _meter = installed_account()
+    account, _meter = installed()
     _refused("read_in_future", lambda: record(reader, account, date(2026, 7, 1), "120"))
 
 
 def test_meter_of_another_account_is_refused(reader):
-    account, _meter = installed_account()
-    _other, other_meter = installed_account()
+    account, _meter = installed()
+    _other, other_meter = installed()
     _refused(
         "meter_not_on_account",
         lambda: record(reader, account, date(2026, 3, 1), "120", meter=other_meter),
@@ -400,30 +390,30 @@ def test_account_without_meter_is_refused(reader):
 
 
 def test_duplicate_meter_day_kind_is_refused(reader):
-    account, _meter = installed_account()
+    account, _meter = installed()
     record(reader, account, date(2026, 3, 1), "120")
     _refused("read_duplicate", lambda: record(reader, account, date(2026, 3, 1), "121"))
 
 
 def test_earlier_day_than_an_existing_read_is_refused(reader):
-    account, _meter = installed_account()
+    account, _meter = installed()
     record(reader, account, date(2026, 3, 1), "120")
     _refused("read_out_of_order", lambda: record(reader, account, date(2026, 2, 1), "110"))
 
 
 def test_read_before_installation_is_refused(reader):
-    account, _meter = installed_account()
+    account, _meter = installed()
     _refused("read_before_install", lambda: record(reader, account, date(2025, 12, 31), "100"))
 
 
 def test_closed_account_is_refused(reader):
-    account, _meter = installed_account()
+    account, _meter = installed()
     type(account).objects.filter(pk=account.pk).update(status=AccountStatus.CLOSED)
     _refused("account_closed", lambda: record(reader, account, date(2026, 3, 1), "120"))
 
 
 def test_initial_and_final_kinds_are_for_the_exchange_only(reader):
-    account, _meter = installed_account()
+    account, _meter = installed()
     _refused(
         "invalid_read_kind",
         lambda: record(reader, account, date(2026, 3, 1), "120", kind=ReadKind.FINAL),
@@ -431,7 +421,7 @@ def test_initial_and_final_kinds_are_for_the_exchange_only(reader):
 
 
 def test_outsider_may_not_record(outsider):
-    account, _meter = installed_account()
+    account, _meter = installed()
     with pytest.raises(NotPermitted):
         record(outsider, account, date(2026, 3, 1), "120")
     assert MeterRead.objects.count() == 0
@@ -442,7 +432,7 @@ def test_outsider_may_not_record(outsider):
 
 @pytest.fixture
 def negative(reader):
-    account, _meter = installed_account(initial="100")
+    account, _meter = installed(initial="100")
     first = record(reader, account, date(2026, 1, 31), "500")
     return first, record(reader, account, date(2026, 3, 2), "400")
 
@@ -492,7 +482,7 @@ def test_approve_with_a_corrected_consumption(billing_clerk, negative):
 
 
 def test_approve_a_jump_keeps_the_computed_consumption(reader, billing_clerk):
-    account, _meter = installed_account(initial="100")
+    account, _meter = installed(initial="100")
     with_history(reader, account, ["130", "160", "190", "220"])
     read = record(reader, account, date(2026, 5, 31), "400")
 
@@ -578,7 +568,7 @@ def test_reader_may_not_review(reader, negative):
 
 
 def test_meter_exchange(reader):
-    account, old = installed_account(initial="100", serial="OLD001")
+    account, old = installed(initial="100", serial="OLD001")
     earlier = record(reader, account, date(2026, 3, 1), "130")
 
     exchange = meter_exchange_record(
@@ -627,8 +617,8 @@ def test_meter_exchange(reader):
 
 
 def test_exchange_with_a_bad_new_meter_changes_nothing(reader):
-    account, old = installed_account(initial="100", serial="OLD002")
-    installed_account(serial="BUSY01")
+    account, old = installed(initial="100", serial="OLD002")
+    installed(serial="BUSY01")
 
     with pytest.raises(InvalidInput) as error:
         meter_exchange_record(
@@ -724,8 +714,8 @@ def test_route_sheet(reader, billing_clerk):
         date(2026, 4, 25),
         date(2026, 5, 5),
     )
-    read_account, _m1 = installed_account(route=route)
-    unread_account, _m2 = installed_account(route=route)
+    read_account, _m1 = installed(route=route)
+    unread_account, _m2 = installed(route=route)
     no_meter = AccountFactory(route=route)
     AccountFactory()  # another route's
     earlier = record(reader, read_account, date(2026, 4, 1), "110")

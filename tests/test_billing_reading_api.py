@@ -10,15 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.clients import client_for
-from tests.factories import AccountFactory
+from tests.factories import installed_account
 from waterdesk.billing.models import MeterRead, ReadImport, ReadStatus
 from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.customers.models import Route
-from waterdesk.customers.services import meter_install
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 28, 10, 0, tzinfo=SHANGHAI)
-INSTALLED = datetime(2026, 1, 1, 9, 0, tzinfo=SHANGHAI)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,17 +33,7 @@ def route(reader):
 
 
 def installed(number, *, route=None, initial="100"):
-    account = AccountFactory(number=number, route=route)
-    meter_install(
-        actor=None,
-        meter_serial=f"M{number}",
-        size_dn=20,
-        premise=account.premise,
-        account=account,
-        initial_reading=initial,
-        installed_at=INSTALLED,
-    )
-    return account
+    return installed_account(number=number, route=route, initial=initial)
 
 
 RECORD = reverse("api:billing-read-record")

@@ -1,7 +1,7 @@
 """Browser test: a meter reader enters reads on the route sheet (htmx, one row at a time)
 and a billing clerk clears the review queue (headless Chromium against a live server)."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,12 +11,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser_support import chromium, log_in, new_page
-from tests.factories import AccountFactory, UserFactory
+from tests.factories import UserFactory, installed_account
 from waterdesk.billing.models import MeterRead, ReadStatus
 from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.core.roles import Role
 from waterdesk.customers.models import Route
-from waterdesk.customers.services import meter_install
 
 # The live server reads the test database from another thread: every test commits.
 pytestmark = [
@@ -30,17 +29,8 @@ SCREENSHOT = "/tmp/waterdesk-reading-{name}.png"
 
 
 def installed(number, *, route, initial):
-    account = AccountFactory(number=number, route=route)
-    meter = meter_install(
-        actor=None,
-        meter_serial=f"M{number}",
-        size_dn=20,
-        premise=account.premise,
-        account=account,
-        initial_reading=initial,
-        installed_at=datetime(2026, 1, 1, 9, 0, tzinfo=SHANGHAI),
-    )
-    return account, meter
+    account = installed_account(number=number, route=route, initial=initial)
+    return account, account.meters.get()
 
 
 def test_reader_enters_reads_and_clerk_reviews(live_server):

@@ -12,16 +12,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import AccountFactory
+from tests.factories import installed_account
 from waterdesk.billing.models import MeterRead, ReadImport, ReadKind, ReadSource, ReadStatus
 from waterdesk.billing.services.reading import meter_read_record, read_import_csv
 from waterdesk.core.errors import InvalidInput, NotPermitted
 from waterdesk.customers.models import Route
-from waterdesk.customers.services import meter_install
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 31, 18, 0, tzinfo=SHANGHAI)
-INSTALLED = datetime(2026, 1, 1, 9, 0, tzinfo=SHANGHAI)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,17 +31,7 @@ def _pinned_time():
 
 
 def installed(number, serial, *, initial="100", route=None):
-    account = AccountFactory(number=number, route=route)
-    meter_install(
-        actor=None,
-        meter_serial=serial,
-        size_dn=20,
-        premise=account.premise,
-        account=account,
-        initial_reading=initial,
-        installed_at=INSTALLED,
-    )
-    return account
+    return installed_account(number=number, serial=serial, initial=initial, route=route)
 
 
 @pytest.fixture

@@ -10,15 +10,13 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import AccountFactory
+from tests.factories import installed_account
 from waterdesk.billing.models import MeterRead, ReadImport, ReadingCycle, ReadStatus
 from waterdesk.billing.services.reading import meter_read_record, reading_cycle_create
 from waterdesk.customers.models import Route
-from waterdesk.customers.services import meter_install
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 28, 10, 0, tzinfo=SHANGHAI)
-INSTALLED = datetime(2026, 1, 1, 9, 0, tzinfo=SHANGHAI)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 pytestmark = pytest.mark.django_db
@@ -48,17 +46,8 @@ def route(reader):
 
 
 def installed(number, *, route=None, initial="100"):
-    account = AccountFactory(number=number, route=route)
-    meter = meter_install(
-        actor=None,
-        meter_serial=f"M{number}",
-        size_dn=20,
-        premise=account.premise,
-        account=account,
-        initial_reading=initial,
-        installed_at=INSTALLED,
-    )
-    return account, meter
+    account = installed_account(number=number, route=route, initial=initial)
+    return account, account.meters.get()
 
 
 # --- access ---------------------------------------------------------------------------

@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.factories import AccountFactory
+from tests.factories import installed_account
 from waterdesk.billing.models import BillRun, ReadingCycle
 from waterdesk.billing.services import tariffs
 from waterdesk.billing.services.bill_run import bill_run_create, bill_run_start
 from waterdesk.billing.services.reading import meter_read_record, reading_cycle_create
-from waterdesk.customers.services import meter_install
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 10, 10, 0, tzinfo=SHANGHAI)
@@ -93,17 +92,13 @@ def cycles(billing_clerk):
 
 def account_with_meter(*, initial="0", household_size=3, opened=OPENED, **fields):
     """An account opened on 2026-01-01 (or ``opened``) with a meter installed that day."""
-    account = AccountFactory(opened_at=opened, household_size=household_size, **fields)
-    meter_install(
-        actor=None,
-        meter_serial=f"M{account.number}",
-        size_dn=20,
-        premise=account.premise,
-        account=account,
-        initial_reading=initial,
+    return installed_account(
+        initial=initial,
         installed_at=opened,
+        opened_at=opened,
+        household_size=household_size,
+        **fields,
     )
-    return account
 
 
 def read(actor, account, day: date, value, **kwargs):
