@@ -35,6 +35,18 @@ def _volume_field(verbose_name, **kwargs):
 # --- tariffs ------------------------------------------------------------------------------
 
 
+# Why an account got no bill (the run page shows them; stable codes).
+SKIP_NEEDS_REVIEW = "read_needs_review"
+SKIP_NO_READ = "no_validated_read"
+SKIP_NOT_PRICED = "not_priced"
+
+SKIP_LABELS = {
+    SKIP_NEEDS_REVIEW: _("本期抄表待复核"),
+    SKIP_NO_READ: _("本期无已审核的抄表数据"),
+    SKIP_NOT_PRICED: _("无法计价（请检查水价设置）"),
+}
+
+
 class TierBasis(models.TextChoices):
     ANNUAL = "annual", _("年度阶梯")
     MONTHLY = "monthly", _("月度阶梯")

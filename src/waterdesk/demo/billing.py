@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as day_time
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.db.models import Sum
 
@@ -51,8 +51,15 @@ from waterdesk.customers.models import (
 )
 from waterdesk.demo.clock import at
 
-if TYPE_CHECKING:
-    from waterdesk.demo.city import DemoCity
+
+class City(Protocol):
+    """What the billing office uses of the demo city (``waterdesk.demo.city.DemoCity``)."""
+
+    now: datetime
+    staff: dict[str, object]
+
+    def meter_serial(self, year: int) -> str: ...
+
 
 # --- the billing office ------------------------------------------------------------------
 
@@ -193,7 +200,7 @@ class BillingOffice:
     instance per run, all randomness from ``rng``. Each step runs on its own day (the clock
     stands still meanwhile) and never later than now."""
 
-    def __init__(self, *, city: DemoCity, rng: random.Random) -> None:
+    def __init__(self, *, city: City, rng: random.Random) -> None:
         self.city = city
         self.rng = rng
         self.today = local(city.now).date()

@@ -6,3 +6,7 @@ class NotifyConfig(AppConfig):
     name = "waterdesk.notify"
     label = "notify"
     verbose_name = _("通知")
+
+    def ready(self) -> None:
+        # Registers the tasks that the services enqueue by name.
+        from waterdesk.notify import tasks  # noqa: F401

@@ -35,11 +35,17 @@ from waterdesk.notify.models import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+    from django.db.models import Model
 
-    from waterdesk.cases.models import Case
-    from waterdesk.customers.models import Customer
+    # notify sits below cases and customers: it reads a case's ``number`` and
+    # ``contact_phone`` and a customer's ``mobile`` and ``email``, without importing them.
+    Case = Model
+    Customer = Model
 
 logger = logging.getLogger(__name__)
+
+# The task that delivers one notification (``waterdesk.notify.tasks``), by its name.
+NOTIFICATION_SEND_TASK = "waterdesk.notify.tasks.notification_send"
 
 # Non-urgent SMS wait for the morning (local time, Asia/Shanghai).
 QUIET_HOURS_START = time(21, 0)
@@ -115,10 +121,7 @@ def _render(source: str, context: dict) -> str:
 
 
 def _schedule_send(notification_id: int) -> None:
-    # Imported here because the tasks module imports this one.
-    from waterdesk.notify.tasks import notification_send as notification_send_task
-
-    enqueue_on_commit(notification_send_task, notification_id)
+    enqueue_on_commit(NOTIFICATION_SEND_TASK, notification_id)
 
 
 def _recipients(

@@ -13,6 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import (
+    SKIP_LABELS,
+    SKIP_NEEDS_REVIEW,
+    SKIP_NO_READ,
+    SKIP_NOT_PRICED,
     Bill,
     BillLine,
     BillRun,
@@ -25,15 +29,8 @@ from waterdesk.billing.models import (
     ReadStatus,
 )
 from waterdesk.billing.selectors.ledger import account_balance
-from waterdesk.billing.services.bill_run import accounts_to_bill
-from waterdesk.billing.services.bills import (
-    SKIP_LABELS,
-    SKIP_NEEDS_REVIEW,
-    SKIP_NO_READ,
-    SKIP_NOT_PRICED,
-)
 from waterdesk.core.errors import NotFound
-from waterdesk.customers.models import Account
+from waterdesk.customers.models import Account, AccountStatus
 
 SKIPPED_LIST_LIMIT = 200
 SKIP_COVERED = "covered_by_other_bill"
@@ -48,6 +45,21 @@ def _get_or_not_found(queryset, **lookup):
 
 
 # --- runs ---------------------------------------------------------------------------------
+
+
+def accounts_to_bill(cycle: ReadingCycle) -> QuerySet[Account]:
+    """Accounts a run on ``cycle`` should look at: active ones and any with a validated or
+    pending read in the cycle, without a bill for the cycle yet."""
+    return Account.objects.filter(
+        Q(status=AccountStatus.ACTIVE)
+        | Exists(
+            MeterRead.objects.filter(
+                account_id=OuterRef("pk"),
+                cycle_id=cycle.pk,
+                status__in=[ReadStatus.VALIDATED, ReadStatus.NEEDS_REVIEW],
+            )
+        )
+    ).exclude(Exists(Bill.objects.filter(account_id=OuterRef("pk"), cycle_id=cycle.pk)))
 
 
 def bill_run_list(*, cycle: ReadingCycle | None = None) -> QuerySet[BillRun]:

@@ -47,20 +47,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.db import connection, connections, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import (
-    Bill,
     BillKind,
     BillRun,
     BillRunChunk,
     BillRunStatus,
-    MeterRead,
     ReadingCycle,
-    ReadStatus,
 )
+from waterdesk.billing.selectors.bills import accounts_to_bill
 from waterdesk.billing.services.bills import (
     BillTerms,
     Pricer,
@@ -83,20 +81,8 @@ STALE_AFTER = timedelta(minutes=10)
 MAX_CHUNK_SIZE = 50_000
 _OPEN_STATUSES = (BillRunStatus.PENDING, BillRunStatus.RUNNING)
 
-
-def accounts_to_bill(cycle: ReadingCycle) -> QuerySet[Account]:
-    """Accounts a run on ``cycle`` should look at: active ones and any with a validated or
-    pending read in the cycle, without a bill for the cycle yet."""
-    return Account.objects.filter(
-        Q(status=AccountStatus.ACTIVE)
-        | Exists(
-            MeterRead.objects.filter(
-                account_id=OuterRef("pk"),
-                cycle_id=cycle.pk,
-                status__in=[ReadStatus.VALIDATED, ReadStatus.NEEDS_REVIEW],
-            )
-        )
-    ).exclude(Exists(Bill.objects.filter(account_id=OuterRef("pk"), cycle_id=cycle.pk)))
+# The task that bills one chunk (``waterdesk.billing.tasks``), by its name.
+BILL_RUN_CHUNK_TASK = "waterdesk.billing.tasks.bill_run_chunk"
 
 
 def _check_may_run(actor) -> None:
@@ -153,11 +139,9 @@ def bill_run_create(*, actor, cycle: ReadingCycle, chunk_size: int = 2000) -> Bi
 
 
 def _enqueue_chunks(run: BillRun) -> None:
-    from waterdesk.billing.tasks import bill_run_chunk
-
     chunk_ids = run.chunks.exclude(status=BillRunStatus.COMPLETED).order_by("index")
     for chunk_id in chunk_ids.values_list("pk", flat=True):
-        enqueue_on_commit(bill_run_chunk, chunk_id)
+        enqueue_on_commit(BILL_RUN_CHUNK_TASK, chunk_id)
 
 
 @transaction.atomic

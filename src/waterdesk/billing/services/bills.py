@@ -52,6 +52,8 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing import pricing
 from waterdesk.billing.models import (
+    SKIP_NEEDS_REVIEW,
+    SKIP_NO_READ,
     AccountTariff,
     Bill,
     BillKind,
@@ -72,16 +74,6 @@ _VALIDATED = str(ReadStatus.VALIDATED.value)
 _NEEDS_REVIEW = str(ReadStatus.NEEDS_REVIEW.value)
 ZERO_VOLUME = Decimal("0.00")
 
-# Why an account got no bill (the run page shows them; stable codes).
-SKIP_NEEDS_REVIEW = "read_needs_review"
-SKIP_NO_READ = "no_validated_read"
-SKIP_NOT_PRICED = "not_priced"
-
-SKIP_LABELS = {
-    SKIP_NEEDS_REVIEW: _("本期抄表待复核"),
-    SKIP_NO_READ: _("本期无已审核的抄表数据"),
-    SKIP_NOT_PRICED: _("无法计价（请检查水价设置）"),
-}
 
 
 # --- inputs -------------------------------------------------------------------------------
