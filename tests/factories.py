@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from waterdesk.applications.services import new_connection_register
+from waterdesk.cases.models import Case
 from waterdesk.core.models import Department, StaffProfile
 from waterdesk.customers.models import (
     Account,
@@ -120,6 +122,23 @@ def installed_account(*, initial="0", installed_at=INSTALLED, serial=None, **fie
         installed_at=installed_at,
     )
     return account
+
+
+def registered_new_connection(clerk, **fields) -> Case:
+    """A new connection registered at the counter through the service: a new customer (or
+    ``customer``) at a new premise (or ``premise`` / ``premise_address``), contact = the
+    customer, both materials of a person received. ``fields`` go to the service."""
+    customer = fields.pop("customer", None) or CustomerFactory()
+    if "premise" not in fields and "premise_address" not in fields:
+        fields["premise"] = PremiseFactory()
+    fields = {
+        "channel": "counter",
+        "contact_name": customer.name,
+        "contact_phone": "13800138000",
+        "materials_received": ["id_card", "property_certificate"],
+        **fields,
+    }
+    return new_connection_register(actor=clerk, customer=customer, **fields)
 
 
 def _ric(n: int) -> str:

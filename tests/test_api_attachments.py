@@ -2,8 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.clients import client_for
-from tests.factories import CustomerFactory, PremiseFactory
-from waterdesk.applications.services import new_connection_register
+from tests.factories import registered_new_connection
 from waterdesk.cases.models import Attachment, CaseEvent
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -12,15 +11,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 @pytest.fixture
 def case(clerk):
-    return new_connection_register(
-        actor=clerk,
-        channel="counter",
-        contact_name="张伟",
-        contact_phone="13800138000",
-        customer=CustomerFactory(),
-        premise=PremiseFactory(),
-        materials_received=["id_card", "property_certificate"],
-    )
+    return registered_new_connection(clerk)
 
 
 def upload(user, case, content: bytes, name: str, material_code: str = "id_card"):

@@ -9,29 +9,19 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.clients import client_for
-from tests.factories import CustomerFactory, DepartmentFactory, PremiseFactory, UserFactory
+from tests.factories import (
+    DepartmentFactory,
+    UserFactory,
+    registered_new_connection,
+)
 from waterdesk.applications.services import (
     new_connection_assign_survey,
-    new_connection_register,
     new_connection_withdraw,
 )
 from waterdesk.cases.models import Case
 from waterdesk.core.timeutil import LOCAL_TZ
 
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ)
-
-
-def register(clerk, **kwargs) -> Case:
-    return new_connection_register(
-        actor=clerk,
-        channel="counter",
-        contact_name="张伟",
-        contact_phone="13800138000",
-        customer=CustomerFactory(),
-        premise=PremiseFactory(),
-        materials_received=kwargs.pop("materials", ["id_card", "property_certificate"]),
-        **kwargs,
-    )
 
 
 # --- authentication and error shapes --------------------------------------------------
@@ -59,7 +49,7 @@ def test_anonymous_requests_are_401_with_a_challenge(method, url):
 
 @pytest.mark.django_db
 def test_anonymous_actions_change_nothing(clerk):
-    case = register(clerk)
+    case = registered_new_connection(clerk)
 
     response = APIClient().post(
         f"/api/cases/{case.public_id}/actions/withdraw/", {"reason": "x"}, format="json"
@@ -136,11 +126,11 @@ def test_messages_follow_the_requested_language(clerk):
 @pytest.mark.django_db
 def test_case_list_is_scoped_filtered_and_paginated(clerk, supervisor):
     with time_machine.travel(NOW, tick=False) as traveller:
-        first = register(clerk)
+        first = registered_new_connection(clerk)
         traveller.shift(dt.timedelta(minutes=5))
-        second = register(clerk, materials=["id_card"])
+        second = registered_new_connection(clerk, materials_received=["id_card"])
         traveller.shift(dt.timedelta(minutes=5))
-        closed = register(clerk)
+        closed = registered_new_connection(clerk)
         new_connection_withdraw(actor=clerk, case=closed, reason="客户撤回")
     stranger = UserFactory(
         username="stranger", department=DepartmentFactory(code="south", name="城南营业所")
@@ -170,8 +160,8 @@ def test_case_list_is_scoped_filtered_and_paginated(clerk, supervisor):
 @pytest.mark.django_db
 def test_queue_shows_what_the_user_can_act_on(clerk, surveyor, reviewer):
     with time_machine.travel(NOW, tick=False):
-        waiting = register(clerk)
-        assigned = register(clerk)
+        waiting = registered_new_connection(clerk)
+        assigned = registered_new_connection(clerk)
         new_connection_assign_survey(actor=clerk, case=assigned, surveyor=surveyor)
 
     surveyor_queue = client_for(surveyor).get("/api/cases/queue/").json()

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.factories import CustomerFactory, PremiseFactory, UserFactory
+from tests.factories import UserFactory, registered_new_connection
 from waterdesk.applications import services
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import ConcurrentUpdate, IllegalTransition
@@ -28,15 +28,7 @@ pytestmark = [
 
 def surveyed_case(*, clerk, surveyor) -> Case:
     """A new-connection case waiting for its first review, reached through the services."""
-    case = services.new_connection_register(
-        actor=clerk,
-        channel="counter",
-        contact_name="张伟",
-        contact_phone="13800138000",
-        customer=CustomerFactory(),
-        premise=PremiseFactory(),
-        materials_received=["id_card", "property_certificate"],
-    )
+    case = registered_new_connection(clerk)
     case = services.new_connection_assign_survey(actor=clerk, case=case, surveyor=surveyor)
     case = services.new_connection_book_survey(
         actor=surveyor, case=case, booked_for=timezone.now() + dt.timedelta(days=1)

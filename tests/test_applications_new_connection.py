@@ -8,7 +8,12 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from tests.factories import CustomerFactory, PremiseFactory, SupplyZoneFactory, UserFactory
+from tests.factories import (
+    CustomerFactory,
+    SupplyZoneFactory,
+    UserFactory,
+    registered_new_connection,
+)
 from waterdesk.applications import services as nc
 from waterdesk.applications.materials import applications_withdraw_stale
 from waterdesk.applications.models import (
@@ -34,19 +39,7 @@ pytestmark = pytest.mark.django_db
 
 
 def register(clerk, *, materials=ALL_PERSON_MATERIALS, **overrides):
-    customer = overrides.pop("customer", None) or CustomerFactory()
-    premise = overrides.pop("premise", None) or PremiseFactory()
-    contact_name = overrides.pop("contact_name", customer.name)
-    return nc.new_connection_register(
-        actor=clerk,
-        channel="counter",
-        contact_name=contact_name,
-        contact_phone="13800138000",
-        customer=customer,
-        premise=premise,
-        materials_received=materials,
-        **overrides,
-    )
+    return registered_new_connection(clerk, materials_received=materials, **overrides)
 
 
 def walk_to(case, status, *, clerk, surveyor, reviewer, approver):

@@ -3,8 +3,11 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import CustomerFactory, DepartmentFactory, PremiseFactory, UserFactory
-from waterdesk.applications.services import new_connection_register
+from tests.factories import (
+    DepartmentFactory,
+    UserFactory,
+    registered_new_connection,
+)
 from waterdesk.cases.models import Attachment, Case
 from waterdesk.cases.selectors import (
     case_available_actions,
@@ -21,19 +24,6 @@ pytestmark = pytest.mark.django_db
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _register(clerk):
-    customer = CustomerFactory()
-    return new_connection_register(
-        actor=clerk,
-        channel="counter",
-        contact_name=customer.name,
-        contact_phone="13800138000",
-        customer=customer,
-        premise=PremiseFactory(),
-        materials_received=["id_card", "property_certificate"],
-    )
-
-
 def test_case_numbers_are_sequential_and_never_repeat():
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -44,7 +34,7 @@ def test_case_numbers_are_sequential_and_never_repeat():
 
 
 def test_scope_hides_other_departments_cases(clerk):
-    case = _register(clerk)
+    case = registered_new_connection(clerk)
     other_department = DepartmentFactory(code="engineering", name="工程部")
     outsider_clerk = UserFactory(
         username="clerk-elsewhere", role=Role.INTAKE_CLERK, department=other_department
@@ -56,14 +46,14 @@ def test_scope_hides_other_departments_cases(clerk):
 
 
 def test_supervisor_sees_every_case(clerk, supervisor):
-    case = _register(clerk)
+    case = registered_new_connection(clerk)
     supervisor.staff_profile.department = DepartmentFactory(code="supervision", name="服务监督科")
     supervisor.staff_profile.save()
     assert list(case_scope(supervisor)) == [case]
 
 
 def test_queue_lists_work_waiting_for_my_role(clerk, reviewer, surveyor):
-    case = _register(clerk)
+    case = registered_new_connection(clerk)
     assert list(case_queue(clerk)) == [case]  # waiting for survey assignment
     assert list(case_queue(reviewer)) == []
     assert [t.action for t in case_available_actions(case=case, user=clerk)] == [
@@ -74,7 +64,7 @@ def test_queue_lists_work_waiting_for_my_role(clerk, reviewer, surveyor):
 
 
 def test_reassign_needs_the_permission_and_is_recorded(clerk, supervisor, surveyor):
-    case = _register(clerk)
+    case = registered_new_connection(clerk)
     with pytest.raises(NotPermitted):
         case_assign(case=case, assignee=surveyor, actor=clerk)
     case = case_assign(case=case, assignee=surveyor, actor=supervisor, note="人手调整")
@@ -85,7 +75,7 @@ def test_reassign_needs_the_permission_and_is_recorded(clerk, supervisor, survey
 
 
 def test_attachment_accepts_a_pdf(clerk):
-    case = _register(clerk)
+    case = registered_new_connection(clerk)
     upload = SimpleUploadedFile("身份证.pdf", PDF_BYTES, content_type="application/pdf")
     attachment = attachment_add(
         case=case, actor=clerk, uploaded_file=upload, material_code="id_card"
@@ -107,7 +97,7 @@ def test_attachment_accepts_a_pdf(clerk):
     ],
 )
 def test_attachment_refuses_forbidden_types(clerk, name, content, code):
-    case = _register(clerk)
+    case = registered_new_connection(clerk)
     events = case.events.count()
     with pytest.raises(InvalidInput) as error:
         attachment_add(case=case, actor=clerk, uploaded_file=SimpleUploadedFile(name, content))
@@ -118,7 +108,7 @@ def test_attachment_refuses_forbidden_types(clerk, name, content, code):
 
 def test_attachment_refuses_files_over_the_limit(clerk, settings):
     settings.WATERDESK_ATTACHMENT_MAX_BYTES = 1024
-    case = _register(clerk)
+    case = registered_new_connection(clerk)
     upload = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 2000, content_type="application/pdf")
     with pytest.raises(InvalidInput) as error:
         attachment_add(case=case, actor=clerk, uploaded_file=upload)
@@ -128,7 +118,7 @@ def test_attachment_refuses_files_over_the_limit(clerk, settings):
 
 
 def test_attachment_needs_the_permission(clerk, reviewer):
-    case = _register(clerk)
+    case = registered_new_connection(clerk)
     with pytest.raises(NotPermitted):
         attachment_add(
             case=case, actor=reviewer, uploaded_file=SimpleUploadedFile("a.pdf", PDF_BYTES)

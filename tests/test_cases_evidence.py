@@ -12,8 +12,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from tests.factories import CustomerFactory, PremiseFactory, UserFactory
-from waterdesk.applications.services import new_connection_register
+from tests.factories import UserFactory, registered_new_connection
 from waterdesk.cases.models import Attachment, Case, CaseEvent
 from waterdesk.cases.services import attachment_add, attachment_withdraw
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
@@ -29,15 +28,7 @@ REASON = "上传错了客户的身份证"
 
 @pytest.fixture
 def case(clerk) -> Case:
-    return new_connection_register(
-        actor=clerk,
-        channel="counter",
-        contact_name="张伟",
-        contact_phone="13800138000",
-        customer=CustomerFactory(),
-        premise=PremiseFactory(),
-        materials_received=["id_card", "property_certificate"],
-    )
+    return registered_new_connection(clerk)
 
 
 @pytest.fixture
@@ -327,8 +318,12 @@ def test_api_refusals_carry_a_code_and_change_nothing(clerk, reviewer, outsider,
         (clerk, {"reason": "长" * 501}, 400, "invalid_input"),
         (reviewer, {"reason": REASON}, 403, "not_permitted"),
         (outsider, {"reason": REASON}, 403, "not_permitted"),
-        (UserFactory(username="clerk2", role=Role.INTAKE_CLERK), {"reason": REASON}, 403,
-         "not_permitted"),
+        (
+            UserFactory(username="clerk2", role=Role.INTAKE_CLERK),
+            {"reason": REASON},
+            403,
+            "not_permitted",
+        ),
     ]
     for user, body, status, code in refusals:
         response = api_for(user).post(url, body, "json")

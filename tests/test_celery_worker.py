@@ -7,8 +7,7 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from tests.factories import CustomerFactory, PremiseFactory
-from waterdesk.applications.services import new_connection_register
+from tests.factories import CustomerFactory, registered_new_connection
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.notify.models import Notification
 
@@ -35,15 +34,7 @@ def test_notifications_are_delivered_by_a_worker_through_redis(clerk):
         start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
     ):
         customer = CustomerFactory()
-        case = new_connection_register(
-            actor=clerk,
-            channel="counter",
-            contact_name=customer.name,
-            contact_phone=customer.mobile,
-            customer=customer,
-            premise=PremiseFactory(),
-            materials_received=["id_card", "property_certificate"],
-        )
+        case = registered_new_connection(clerk, customer=customer, contact_phone=customer.mobile)
         queued = Notification.objects.filter(case=case)
         assert queued.count() == 2
         deadline = time.monotonic() + 30

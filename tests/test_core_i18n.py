@@ -13,8 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework.test import APIClient
 
-from tests.factories import CustomerFactory, PremiseFactory, SupplyZoneFactory
-from waterdesk.applications import services as nc
+from tests.factories import (
+    SupplyZoneFactory,
+    registered_new_connection,
+)
 from waterdesk.cases.models import Case
 from waterdesk.customers.models import Customer, Premise
 from waterdesk.notify.models import Notification
@@ -162,15 +164,7 @@ def test_intake_form_labels_and_choices_are_english(client, clerk):
 @pytest.mark.django_db
 def test_case_page_shows_statuses_and_clocks_in_english(client, clerk):
     with time_machine.travel(MONDAY, tick=False):
-        case = nc.new_connection_register(
-            actor=clerk,
-            channel="counter",
-            contact_name="张伟",
-            contact_phone="13800138000",
-            customer=CustomerFactory(),
-            premise=PremiseFactory(),
-            materials_received=["id_card"],
-        )
+        case = registered_new_connection(clerk, materials_received=["id_card"])
         client.force_login(clerk)
         client.cookies.load(ENGLISH)
 

@@ -9,8 +9,12 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.clients import client_for
-from tests.factories import AccountFactory, CustomerFactory, SupplyZoneFactory
-from waterdesk.applications.services import new_connection_register
+from tests.factories import (
+    AccountFactory,
+    CustomerFactory,
+    SupplyZoneFactory,
+    registered_new_connection,
+)
 from waterdesk.cases.models import Case
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.customers.models import Customer, LookupAlert, PersonalDataAccess
@@ -47,15 +51,13 @@ def customer(db):
 
 @pytest.fixture
 def case(clerk, customer):
-    return new_connection_register(
-        actor=clerk,
-        channel="counter",
+    return registered_new_connection(
+        clerk,
+        customer=customer,
         contact_name="李娜",
         contact_phone=CONTACT,
-        customer=customer,
         premise_address="城北区解放路100号",
         zone=SupplyZoneFactory(code="north", name="城北片区"),
-        materials_received=["id_card", "property_certificate"],
     )
 
 

@@ -16,10 +16,9 @@ from pypdf import PdfReader
 from tests.factories import (
     CustomerFactory,
     DepartmentFactory,
-    PremiseFactory,
     UserFactory,
+    registered_new_connection,
 )
-from waterdesk.applications import services as nc
 from waterdesk.cases.models import Attachment, CaseEvent
 from waterdesk.core.roles import Role
 from waterdesk.sla.models import CalendarYear
@@ -37,18 +36,8 @@ pytestmark = pytest.mark.django_db
 
 
 def register(clerk, *, at, materials=("id_card", "property_certificate"), **overrides):
-    customer = overrides.pop("customer", None) or CustomerFactory()
     with time_machine.travel(at, tick=False):
-        return nc.new_connection_register(
-            actor=clerk,
-            channel="counter",
-            contact_name=customer.name,
-            contact_phone="13800138000",
-            customer=customer,
-            premise=PremiseFactory(),
-            materials_received=list(materials),
-            **overrides,
-        )
+        return registered_new_connection(clerk, materials_received=list(materials), **overrides)
 
 
 @pytest.fixture

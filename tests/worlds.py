@@ -8,10 +8,10 @@ from datetime import date
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import test_billing_run_support as support
-from tests.factories import CustomerFactory, SupplyZoneFactory
+from tests.factories import CustomerFactory, SupplyZoneFactory, registered_new_connection
 from tests.test_applications_transfer import make_account
-from waterdesk.applications import changes
-from waterdesk.applications.services import new_connection_register
+from waterdesk.applications.transfer import ownership_transfer_register
+from waterdesk.applications.usage_change import usage_change_register
 from waterdesk.billing.models import Bill, BillRun, MeterRead
 from waterdesk.cases.models import Attachment, Case
 from waterdesk.cases.services import attachment_add
@@ -37,15 +37,11 @@ class DeskWorld:
 
 def desk_world(*, clerk, billing_clerk, cycles, capture) -> DeskWorld:
     customer = CustomerFactory(name="王芳")
-    case = new_connection_register(
-        actor=clerk,
-        channel="counter",
-        contact_name="王芳",
-        contact_phone="13800138000",
+    case = registered_new_connection(
+        clerk,
         customer=customer,
         premise_address="城南区人民路8号",
         zone=SupplyZoneFactory(code="south", name="城南片区"),
-        materials_received=["id_card", "property_certificate"],
     )
     attachment = attachment_add(
         actor=clerk,
@@ -53,7 +49,7 @@ def desk_world(*, clerk, billing_clerk, cycles, capture) -> DeskWorld:
         uploaded_file=SimpleUploadedFile("plan.pdf", PDF, content_type="application/pdf"),
     )
     transfer_account = make_account(customer=CustomerFactory(name="赵强"))
-    transfer = changes.ownership_transfer_register(
+    transfer = ownership_transfer_register(
         actor=clerk,
         account=transfer_account,
         channel="counter",
@@ -63,7 +59,7 @@ def desk_world(*, clerk, billing_clerk, cycles, capture) -> DeskWorld:
         materials_received=["id_card", "property_certificate"],
     )
     change_account = make_account(customer=CustomerFactory(name="孙丽"))
-    change = changes.usage_change_register(
+    change = usage_change_register(
         actor=clerk,
         account=change_account,
         channel="counter",
