@@ -11,7 +11,7 @@ import time_machine
 from django.template import Context, Engine
 
 from tests.factories import CustomerFactory, UserFactory, installed_account
-from waterdesk.applications import changes as ch
+from waterdesk.applications import transfer, usage_change
 from waterdesk.applications.materials import applications_withdraw_stale
 from waterdesk.applications.models import MaterialNotice, OwnershipTransfer, TransferPolicy
 from waterdesk.billing.models import Bill, LedgerEntry, MeterRead
@@ -53,7 +53,7 @@ def record_read(actor, account, day: date, value, kind="actual") -> MeterRead:
 
 def register_transfer(clerk, account, *, new_customer=None, materials=PERSON_MATERIALS, **kw):
     kw = {"channel": "counter", "contact_name": "李四", "contact_phone": "13900139000", **kw}
-    return ch.ownership_transfer_register(
+    return transfer.ownership_transfer_register(
         actor=clerk,
         account=account,
         new_customer=new_customer or CustomerFactory(name="李四"),
@@ -87,7 +87,7 @@ def account(billing_clerk):
 def verified_transfer(clerk, account, **kw) -> Case:
     with time_machine.travel(START, tick=False):
         case = register_transfer(clerk, account, **kw)
-        return ch.ownership_transfer_verify(actor=clerk, case=case, opinion="原件核验一致")
+        return transfer.ownership_transfer_verify(actor=clerk, case=case, opinion="原件核验一致")
 
 
 # --- intake ---------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def test_green_channel_transfer_has_two_working_days(clerk, account):
 
 def test_register_a_new_owner_from_customer_data(clerk, account):
     with time_machine.travel(START, tick=False):
-        case = ch.ownership_transfer_register(
+        case = transfer.ownership_transfer_register(
             actor=clerk,
             account=account,
             channel="counter",
@@ -155,7 +155,7 @@ def test_register_a_new_owner_from_customer_data(clerk, account):
 def test_register_refuses_bad_input_and_writes_nothing(clerk, account):
     customers_before = Customer.objects.count()
     with pytest.raises(InvalidInput) as error:
-        ch.ownership_transfer_register(
+        transfer.ownership_transfer_register(
             actor=clerk,
             account=account,
             channel="counter",
@@ -218,7 +218,7 @@ def test_missing_materials_notice_pauses_the_clock_until_supplied(clerk, account
     )
     # Two working days later the certificate arrives: the limit moves by two working days.
     with time_machine.travel(datetime(2026, 3, 12, 9, 0, tzinfo=SHANGHAI), tick=False):
-        case = ch.ownership_transfer_supply_materials(
+        case = transfer.ownership_transfer_supply_materials(
             actor=clerk, case=case, materials=["property_certificate"]
         )
     assert case.status == "registered"
@@ -260,13 +260,13 @@ def test_verification_by_the_clerk_and_refused_for_other_roles(clerk, reviewer, 
         case = register_transfer(clerk, account)
         before = snapshot(case)
         with pytest.raises(NotPermitted):
-            ch.ownership_transfer_verify(actor=reviewer, case=case, opinion="同意")
+            transfer.ownership_transfer_verify(actor=reviewer, case=case, opinion="同意")
         assert snapshot(case) == before
         with pytest.raises(InvalidInput) as error:
-            ch.ownership_transfer_verify(actor=clerk, case=case, opinion=" ")
+            transfer.ownership_transfer_verify(actor=clerk, case=case, opinion=" ")
         assert error.value.field == "opinion"
         assert snapshot(case) == before
-        case = ch.ownership_transfer_verify(actor=clerk, case=case, opinion="原件核验一致")
+        case = transfer.ownership_transfer_verify(actor=clerk, case=case, opinion="原件核验一致")
     assert case.status == "verified"
     detail = OwnershipTransfer.objects.get(case=case)
     assert (detail.verification_opinion, detail.verified_by) == ("原件核验一致", clerk)
@@ -275,7 +275,7 @@ def test_verification_by_the_clerk_and_refused_for_other_roles(clerk, reviewer, 
 def test_verification_reject_closes_the_case_with_the_reason(clerk, account):
     with time_machine.travel(START, tick=False):
         case = register_transfer(clerk, account)
-        case = ch.ownership_transfer_verification_reject(
+        case = transfer.ownership_transfer_verification_reject(
             actor=clerk, case=case, opinion="房产证明与用水地址不符"
         )
     assert case.status == "rejected"
@@ -299,15 +299,15 @@ def test_the_read_is_recorded_by_a_meter_reader_not_by_the_clerk(clerk, reader, 
     before = snapshot(case)
     with time_machine.travel(START, tick=False):
         with pytest.raises(NotPermitted):
-            ch.ownership_transfer_record_read(actor=clerk, case=case, value="25")
+            transfer.ownership_transfer_record_read(actor=clerk, case=case, value="25")
         assert snapshot(case) == before
         assert not MeterRead.objects.filter(kind="transfer").exists()
         with pytest.raises(InvalidInput) as error:
-            ch.ownership_transfer_record_read(
+            transfer.ownership_transfer_record_read(
                 actor=reader, case=case, value="25", read_on=date(2026, 3, 9)
             )
         assert error.value.code == "read_before_intake"
-        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="25")
     assert case.status == "verified"
     read = MeterRead.objects.get(kind="transfer")
     assert (read.read_on, read.value, read.consumption, read.status) == (
@@ -330,7 +330,7 @@ def test_completing_without_a_transfer_read_is_refused(clerk, account):
     case = verified_transfer(clerk, account)
     before = snapshot(case)
     with time_machine.travel(START, tick=False), pytest.raises(IllegalTransition) as error:
-        ch.ownership_transfer_complete(actor=clerk, case=case)
+        transfer.ownership_transfer_complete(actor=clerk, case=case)
     assert error.value.code == "transfer_read_required"
     assert snapshot(case) == before
     assert not Bill.objects.exists()
@@ -341,7 +341,7 @@ def test_a_read_before_intake_does_not_count(clerk, billing_clerk, account):
         record_read(billing_clerk, account, date(2026, 3, 9), "20", kind="transfer")
     case = verified_transfer(clerk, account)
     with time_machine.travel(START, tick=False), pytest.raises(IllegalTransition) as error:
-        ch.ownership_transfer_complete(actor=clerk, case=case)
+        transfer.ownership_transfer_complete(actor=clerk, case=case)
     assert error.value.code == "transfer_read_required"
 
 
@@ -349,11 +349,11 @@ def test_a_read_waiting_for_review_blocks_the_transfer(clerk, reader, account):
     case = verified_transfer(clerk, account)
     with time_machine.travel(START, tick=False):
         # Lower than the last read (10): negative consumption, sent to review.
-        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="5")
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="5")
         assert MeterRead.objects.get(kind="transfer").status == "needs_review"
         before = snapshot(case)
         with pytest.raises(IllegalTransition) as error:
-            ch.ownership_transfer_complete(actor=clerk, case=case)
+            transfer.ownership_transfer_complete(actor=clerk, case=case)
     assert error.value.code == "transfer_read_required"
     assert error.value.details == {"read_status": "needs_review"}
     assert snapshot(case) == before
@@ -364,7 +364,7 @@ def test_a_read_entered_on_billings_pages_counts(clerk, billing_clerk, account):
     case = verified_transfer(clerk, account)
     with time_machine.travel(START, tick=False):
         record_read(billing_clerk, account, date(2026, 3, 10), "25", kind="transfer")
-        case = ch.ownership_transfer_complete(actor=clerk, case=case)
+        case = transfer.ownership_transfer_complete(actor=clerk, case=case)
     assert case.status == "completed"
 
 
@@ -378,8 +378,8 @@ def test_settlement_required_waits_then_completes_with_one_final_bill(
     new_owner = CustomerFactory(name="李四")
     case = verified_transfer(clerk, account, new_customer=new_owner)
     with time_machine.travel(START, tick=False):
-        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
-        case = ch.ownership_transfer_complete(actor=clerk, case=case)
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="25")
+        case = transfer.ownership_transfer_complete(actor=clerk, case=case)
 
     # 25 m³ since the account opened, all in the first annual tier (3.40 yuan/m³).
     bill = Bill.objects.get()
@@ -415,7 +415,7 @@ def test_settlement_required_waits_then_completes_with_one_final_bill(
         time_machine.travel(START + timedelta(hours=1), tick=False),
         pytest.raises(IllegalTransition) as error,
     ):
-        ch.ownership_transfer_complete(actor=clerk, case=case)
+        transfer.ownership_transfer_complete(actor=clerk, case=case)
     assert error.value.code == "settlement_required"
     assert error.value.details == {"balance": "85.00"}
     assert snapshot(case) == before
@@ -430,7 +430,7 @@ def test_settlement_required_waits_then_completes_with_one_final_bill(
             reference="SK-1",
             idempotency_key="pay-1",
         )
-        case = ch.ownership_transfer_complete(actor=clerk, case=case, note="欠费已结清")
+        case = transfer.ownership_transfer_complete(actor=clerk, case=case, note="欠费已结清")
     assert case.status == "completed"
     assert case.closed_at == paid_at
     assert Bill.objects.count() == 1
@@ -484,8 +484,8 @@ def test_carry_policy_moves_the_account_with_its_balance_and_a_ledger_note(clerk
     new_owner = CustomerFactory(name="李四")
     case = verified_transfer(clerk, account, new_customer=new_owner)
     with time_machine.travel(START, tick=False):
-        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
-        case = ch.ownership_transfer_complete(actor=clerk, case=case)
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="25")
+        case = transfer.ownership_transfer_complete(actor=clerk, case=case)
     assert case.status == "completed"
     assert Account.objects.get(pk=account.pk).customer == new_owner
     assert account_balance(account) == Decimal("85.00")
@@ -507,9 +507,9 @@ def test_nothing_owed_completes_at_once(clerk, reader):
     with time_machine.travel(START, tick=False):
         account = make_account()  # no read since the meter was installed at 0
         case = register_transfer(clerk, account)
-        case = ch.ownership_transfer_verify(actor=clerk, case=case, opinion="一致")
-        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="0")
-        case = ch.ownership_transfer_complete(actor=clerk, case=case)
+        case = transfer.ownership_transfer_verify(actor=clerk, case=case, opinion="一致")
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="0")
+        case = transfer.ownership_transfer_complete(actor=clerk, case=case)
     assert case.status == "completed"
     bill = Bill.objects.get()
     assert (bill.volume, bill.amount) == (Decimal("0.00"), Decimal("0.00"))
@@ -525,14 +525,14 @@ def test_completing_is_refused_for_other_roles_and_statuses(
         case = register_transfer(clerk, account)
         before = snapshot(case)
         with pytest.raises(IllegalTransition):  # not verified yet
-            ch.ownership_transfer_complete(actor=clerk, case=case)
+            transfer.ownership_transfer_complete(actor=clerk, case=case)
         assert snapshot(case) == before
-        case = ch.ownership_transfer_verify(actor=clerk, case=case, opinion="一致")
-        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
+        case = transfer.ownership_transfer_verify(actor=clerk, case=case, opinion="一致")
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="25")
         before = snapshot(case)
         for other in (reader, approver, supervisor):
             with pytest.raises(NotPermitted):
-                ch.ownership_transfer_complete(actor=other, case=case)
+                transfer.ownership_transfer_complete(actor=other, case=case)
             assert snapshot(case) == before
 
 
@@ -540,8 +540,8 @@ def test_a_late_completion_breaches_the_clock(clerk, reader, account):
     TransferPolicy.objects.update(require_settlement=False)
     case = verified_transfer(clerk, account)
     with time_machine.travel(datetime(2026, 3, 16, 9, 0, tzinfo=SHANGHAI), tick=False):
-        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
-        case = ch.ownership_transfer_complete(actor=clerk, case=case)
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="25")
+        case = transfer.ownership_transfer_complete(actor=clerk, case=case)
     clock = case.clocks.get()
     assert (clock.state, clock.is_late) == ("breached", True)
     assert clock.due_at == datetime(2026, 3, 13, 17, 30, tzinfo=SHANGHAI)
@@ -550,9 +550,9 @@ def test_a_late_completion_breaches_the_clock(clerk, reader, account):
 def test_withdraw_while_waiting_for_settlement(clerk, reader, account):
     case = verified_transfer(clerk, account)
     with time_machine.travel(START, tick=False):
-        case = ch.ownership_transfer_record_read(actor=reader, case=case, value="25")
-        case = ch.ownership_transfer_complete(actor=clerk, case=case)
-        case = ch.ownership_transfer_withdraw(actor=clerk, case=case, reason="买卖合同解除")
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="25")
+        case = transfer.ownership_transfer_complete(actor=clerk, case=case)
+        case = transfer.ownership_transfer_withdraw(actor=clerk, case=case, reason="买卖合同解除")
     assert case.status == "withdrawn"
     assert case.clocks.get().state == "cancelled"
     assert Account.objects.get(pk=account.pk).customer_id == account.customer_id
@@ -562,7 +562,7 @@ def test_withdraw_while_waiting_for_settlement(clerk, reader, account):
 def test_a_usage_change_case_is_not_a_transfer(clerk, account):
     case = verified_transfer(clerk, account)
     with pytest.raises(IllegalTransition):
-        ch.usage_change_complete(actor=clerk, case=case)
+        usage_change.usage_change_complete(actor=clerk, case=case)
     assert CaseEvent.objects.filter(case=case).count() == 2
 
 

@@ -17,7 +17,7 @@ from tests.test_applications_transfer import (
     record_read,
     snapshot,
 )
-from waterdesk.applications import changes as ch
+from waterdesk.applications import usage_change
 from waterdesk.applications.models import MaterialNotice, UsageChange
 from waterdesk.billing.models import AccountTariff, Bill, MeterRead, Tariff
 from waterdesk.billing.services.bill_run import bill_run_create, bill_run_start, bill_run_work
@@ -51,7 +51,7 @@ def register_change(clerk, account, *, materials=("business_licence",), **kw):
         "requested_usage": "non_residential",
         **kw,
     }
-    return ch.usage_change_register(
+    return usage_change.usage_change_register(
         actor=clerk, account=account, materials_received=list(materials), **kw
     )
 
@@ -59,13 +59,13 @@ def register_change(clerk, account, *, materials=("business_licence",), **kw):
 def approved_change(clerk, approver, account, *, effective_date=date(2026, 3, 10)) -> Case:
     with time_machine.travel(START, tick=False):
         case = register_change(clerk, account)
-        case = ch.usage_change_verify_at_desk(
+        case = usage_change.usage_change_verify_at_desk(
             actor=clerk,
             case=case,
             verified_usage="non_residential",
             opinion="营业执照经营范围为餐饮",
         )
-        return ch.usage_change_approve(
+        return usage_change.usage_change_approve(
             actor=approver, case=case, opinion="同意", effective_date=effective_date
         )
 
@@ -116,7 +116,7 @@ def test_either_licence_or_authority_approval_satisfies_the_checklist(clerk, acc
     )
     assert "营业执照或行业主管部门批复" in sms.body
     with time_machine.travel(datetime(2026, 3, 11, 9, 0, tzinfo=SHANGHAI), tick=False):
-        case = ch.usage_change_supply_materials(
+        case = usage_change.usage_change_supply_materials(
             actor=clerk, case=case, materials=["authority_approval"]
         )
     assert case.status == "registered"
@@ -169,17 +169,17 @@ def test_desk_verification_by_the_clerk_only(clerk, surveyor, approver, account)
         before = snapshot(case)
         for other in (surveyor, approver):
             with pytest.raises(NotPermitted):
-                ch.usage_change_verify_at_desk(
+                usage_change.usage_change_verify_at_desk(
                     actor=other, case=case, verified_usage="non_residential", opinion="同意"
                 )
             assert snapshot(case) == before
         with pytest.raises(InvalidInput) as error:
-            ch.usage_change_verify_at_desk(
+            usage_change.usage_change_verify_at_desk(
                 actor=clerk, case=case, verified_usage="residential", opinion="仍为居民"
             )
         assert error.value.code == "usage_unchanged"
         assert snapshot(case) == before
-        case = ch.usage_change_verify_at_desk(
+        case = usage_change.usage_change_verify_at_desk(
             actor=clerk,
             case=case,
             verified_usage="non_residential",
@@ -199,13 +199,13 @@ def test_survey_by_the_assigned_surveyor(clerk, surveyor, account):
     with time_machine.travel(START, tick=False):
         case = register_change(clerk, account)
         with pytest.raises(InvalidInput) as error:
-            ch.usage_change_assign_survey(actor=clerk, case=case, surveyor=clerk)
+            usage_change.usage_change_assign_survey(actor=clerk, case=case, surveyor=clerk)
         assert error.value.code == "not_a_surveyor"
-        case = ch.usage_change_assign_survey(actor=clerk, case=case, surveyor=surveyor)
+        case = usage_change.usage_change_assign_survey(actor=clerk, case=case, surveyor=surveyor)
         assert (case.status, case.assignee) == ("survey_assigned", surveyor)
         before = snapshot(case)
         with pytest.raises(NotPermitted):
-            ch.usage_change_record_survey(
+            usage_change.usage_change_record_survey(
                 actor=other_surveyor,
                 case=case,
                 findings="现场为餐馆",
@@ -213,7 +213,7 @@ def test_survey_by_the_assigned_surveyor(clerk, surveyor, account):
                 opinion="属实",
             )
         assert snapshot(case) == before
-        case = ch.usage_change_record_survey(
+        case = usage_change.usage_change_record_survey(
             actor=surveyor,
             case=case,
             findings="一楼临街门面经营餐馆，后厨用水",
@@ -232,7 +232,9 @@ def test_survey_by_the_assigned_surveyor(clerk, surveyor, account):
 def test_verification_reject(clerk, account):
     with time_machine.travel(START, tick=False):
         case = register_change(clerk, account)
-        case = ch.usage_change_verification_reject(actor=clerk, case=case, opinion="执照已注销")
+        case = usage_change.usage_change_verification_reject(
+            actor=clerk, case=case, opinion="执照已注销"
+        )
     assert (case.status, case.clocks.get().state) == ("rejected", "cancelled")
     assert UsageChange.objects.get(case=case).rejection_reason == "执照已注销"
 
@@ -243,23 +245,23 @@ def test_verification_reject(clerk, account):
 def test_approval_by_the_approver_with_an_effective_date(clerk, reviewer, approver, account):
     with time_machine.travel(START, tick=False):
         case = register_change(clerk, account)
-        case = ch.usage_change_verify_at_desk(
+        case = usage_change.usage_change_verify_at_desk(
             actor=clerk, case=case, verified_usage="non_residential", opinion="属实"
         )
         before = snapshot(case)
         for other in (clerk, reviewer):
             with pytest.raises(NotPermitted):
-                ch.usage_change_approve(
+                usage_change.usage_change_approve(
                     actor=other, case=case, opinion="同意", effective_date=date(2026, 3, 10)
                 )
             assert snapshot(case) == before
         with pytest.raises(InvalidInput) as error:
-            ch.usage_change_approve(
+            usage_change.usage_change_approve(
                 actor=approver, case=case, opinion="同意", effective_date=date(2026, 3, 9)
             )
         assert error.value.code == "effective_date_in_past"
         assert snapshot(case) == before
-        case = ch.usage_change_approve(
+        case = usage_change.usage_change_approve(
             actor=approver, case=case, opinion="同意", effective_date=date(2026, 3, 12)
         )
     assert case.status == "approved"
@@ -275,10 +277,12 @@ def test_approval_by_the_approver_with_an_effective_date(clerk, reviewer, approv
 def test_approval_reject(clerk, approver, account):
     with time_machine.travel(START, tick=False):
         case = register_change(clerk, account)
-        case = ch.usage_change_verify_at_desk(
+        case = usage_change.usage_change_verify_at_desk(
             actor=clerk, case=case, verified_usage="non_residential", opinion="属实"
         )
-        case = ch.usage_change_approval_reject(actor=approver, case=case, opinion="不符合政策")
+        case = usage_change.usage_change_approval_reject(
+            actor=approver, case=case, opinion="不符合政策"
+        )
     assert (case.status, case.closed_at is not None) == ("rejected", True)
 
 
@@ -290,17 +294,17 @@ def test_the_change_read_is_taken_on_the_effective_date(clerk, approver, reader,
     with time_machine.travel(START, tick=False):
         before = snapshot(case)
         with pytest.raises(InvalidInput) as error:
-            ch.usage_change_record_read(actor=reader, case=case, value="25")
+            usage_change.usage_change_record_read(actor=reader, case=case, value="25")
         assert error.value.code == "read_before_effective_date"
         assert snapshot(case) == before
         with pytest.raises(IllegalTransition) as error:
-            ch.usage_change_complete(actor=clerk, case=case)
+            usage_change.usage_change_complete(actor=clerk, case=case)
         assert error.value.code == "change_read_required"
         assert snapshot(case) == before
     with time_machine.travel(datetime(2026, 3, 12, 9, 0, tzinfo=SHANGHAI), tick=False):
         with pytest.raises(NotPermitted):
-            ch.usage_change_record_read(actor=clerk, case=case, value="25")
-        case = ch.usage_change_record_read(actor=reader, case=case, value="25")
+            usage_change.usage_change_record_read(actor=clerk, case=case, value="25")
+        case = usage_change.usage_change_record_read(actor=reader, case=case, value="25")
     read = MeterRead.objects.get(kind="change")
     assert (read.read_on, read.consumption, read.status) == (
         date(2026, 3, 12),
@@ -319,8 +323,8 @@ def test_complete_splits_the_bill_at_the_read_and_tells_the_new_price(
 ):
     case = approved_change(clerk, approver, account)
     with time_machine.travel(START + timedelta(hours=2), tick=False):
-        case = ch.usage_change_record_read(actor=reader, case=case, value="25")
-        case = ch.usage_change_complete(actor=clerk, case=case)
+        case = usage_change.usage_change_record_read(actor=reader, case=case, value="25")
+        case = usage_change.usage_change_complete(actor=clerk, case=case)
     assert case.status == "completed"
     changed = Account.objects.get(pk=account.pk)
     assert changed.usage_category == "non_residential"
@@ -397,14 +401,14 @@ def test_a_special_tariff_can_be_requested(clerk, approver, reader, account):
     special = Tariff.objects.get(code="special-industry")
     with time_machine.travel(START, tick=False):
         case = register_change(clerk, account, requested_usage="special", requested_tariff=special)
-        case = ch.usage_change_verify_at_desk(
+        case = usage_change.usage_change_verify_at_desk(
             actor=clerk, case=case, verified_usage="special", opinion="洗车行"
         )
-        case = ch.usage_change_approve(
+        case = usage_change.usage_change_approve(
             actor=approver, case=case, opinion="同意", effective_date=date(2026, 3, 10)
         )
-        case = ch.usage_change_record_read(actor=reader, case=case, value="25")
-        case = ch.usage_change_complete(actor=clerk, case=case)
+        case = usage_change.usage_change_record_read(actor=reader, case=case, value="25")
+        case = usage_change.usage_change_complete(actor=clerk, case=case)
     detail = UsageChange.objects.get(case=case)
     assert detail.applied_tariff == special
     assert detail.price_summary == (
@@ -419,12 +423,12 @@ def test_a_verified_use_that_does_not_match_the_requested_tariff_cannot_be_appro
     special = Tariff.objects.get(code="special-industry")
     with time_machine.travel(START, tick=False):
         case = register_change(clerk, account, requested_usage="special", requested_tariff=special)
-        case = ch.usage_change_verify_at_desk(
+        case = usage_change.usage_change_verify_at_desk(
             actor=clerk, case=case, verified_usage="non_residential", opinion="普通餐馆"
         )
         before = snapshot(case)
         with pytest.raises(IllegalTransition) as error:
-            ch.usage_change_approve(
+            usage_change.usage_change_approve(
                 actor=approver, case=case, opinion="同意", effective_date=date(2026, 3, 10)
             )
     assert error.value.code == "tariff_category_mismatch"
@@ -440,11 +444,11 @@ def test_completion_is_refused_for_other_roles(
 ):
     case = approved_change(clerk, approver, account)
     with time_machine.travel(START, tick=False):
-        case = ch.usage_change_record_read(actor=reader, case=case, value="25")
+        case = usage_change.usage_change_record_read(actor=reader, case=case, value="25")
         before = snapshot(case)
         for other in (approver, reader, surveyor):
             with pytest.raises(NotPermitted):
-                ch.usage_change_complete(actor=other, case=case)
+                usage_change.usage_change_complete(actor=other, case=case)
             assert snapshot(case) == before
     assert Account.objects.get(pk=account.pk).usage_category == "residential"
     assert not AccountTariff.objects.exists()
@@ -453,10 +457,10 @@ def test_completion_is_refused_for_other_roles(
 def test_a_change_read_in_review_blocks_completion(clerk, approver, reader, account):
     case = approved_change(clerk, approver, account)
     with time_machine.travel(START, tick=False):
-        case = ch.usage_change_record_read(actor=reader, case=case, value="5")
+        case = usage_change.usage_change_record_read(actor=reader, case=case, value="5")
         before = snapshot(case)
         with pytest.raises(IllegalTransition) as error:
-            ch.usage_change_complete(actor=clerk, case=case)
+            usage_change.usage_change_complete(actor=clerk, case=case)
     assert (error.value.code, error.value.details) == (
         "change_read_required",
         {"read_status": "needs_review"},
@@ -467,5 +471,5 @@ def test_a_change_read_in_review_blocks_completion(clerk, approver, reader, acco
 def test_withdraw_after_approval(clerk, approver, account):
     case = approved_change(clerk, approver, account)
     with time_machine.travel(START, tick=False):
-        case = ch.usage_change_withdraw(actor=clerk, case=case, reason="不再经营")
+        case = usage_change.usage_change_withdraw(actor=clerk, case=case, reason="不再经营")
     assert (case.status, case.clocks.get().state) == ("withdrawn", "cancelled")

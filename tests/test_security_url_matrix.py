@@ -19,7 +19,7 @@ from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
 from tests.factories import UserFactory
 from tests.worlds import desk_world
-from waterdesk.applications import changes
+from waterdesk.applications.transfer import ownership_transfer_verify
 from waterdesk.billing.models import ReadImport
 from waterdesk.billing.services.reading import read_import_csv
 from waterdesk.core.roles import Role
@@ -249,7 +249,7 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
         capture=django_capture_on_commit_callbacks,
     )
     case, attachment, transfer = built.case, built.attachment, built.transfer
-    changes.ownership_transfer_verify(actor=users["clerk"], case=transfer, opinion="原件核验无误")
+    ownership_transfer_verify(actor=users["clerk"], case=transfer, opinion="原件核验无误")
     return {
         "case": {"public_id": case.public_id},
         "case_action": {"public_id": case.public_id, "action": "assign_survey"},

@@ -25,8 +25,8 @@ from rest_framework.views import APIView
 
 from waterdesk.api import serializers as s
 from waterdesk.api.permissions import case_action_check_role
-from waterdesk.applications import changes
 from waterdesk.applications import services as applications
+from waterdesk.applications import transfer, usage_change
 from waterdesk.applications.access import receipt_check_access
 from waterdesk.applications.documents import receipt_pdf
 from waterdesk.cases.access import case_contact_phone_reveal
@@ -236,9 +236,7 @@ class CaseAttachmentWithdrawView(_RoleGuardedView):
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
             404: _NOT_FOUND,
-            409: OpenApiResponse(
-                s.ErrorSerializer, description="`attachment_already_withdrawn`."
-            ),
+            409: OpenApiResponse(s.ErrorSerializer, description="`attachment_already_withdrawn`."),
         },
     )
     def post(self, request: Request, public_id, attachment_id) -> Response:
@@ -309,7 +307,7 @@ class OwnershipTransferIntakeView(_RoleGuardedView):
     def post(self, request: Request) -> Response:
         intake = s.OwnershipTransferIntakeSerializer(data=request.data)
         intake.is_valid(raise_exception=True)
-        case = changes.ownership_transfer_register(actor=request.user, **intake.validated_data)
+        case = transfer.ownership_transfer_register(actor=request.user, **intake.validated_data)
         return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
 
 
@@ -335,7 +333,7 @@ class UsageChangeIntakeView(_RoleGuardedView):
     def post(self, request: Request) -> Response:
         intake = s.UsageChangeIntakeSerializer(data=request.data)
         intake.is_valid(raise_exception=True)
-        case = changes.usage_change_register(actor=request.user, **intake.validated_data)
+        case = usage_change.usage_change_register(actor=request.user, **intake.validated_data)
         return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
 
 
@@ -387,31 +385,39 @@ CASE_ACTIONS: dict[str, dict[str, CaseAction]] = {
     },
     CaseKind.OWNERSHIP_TRANSFER: {
         "supply_materials": CaseAction(
-            s.SupplyMaterialsSerializer, changes.ownership_transfer_supply_materials
+            s.SupplyMaterialsSerializer, transfer.ownership_transfer_supply_materials
         ),
-        "withdraw": CaseAction(s.WithdrawSerializer, changes.ownership_transfer_withdraw),
-        "verify": CaseAction(s.OpinionSerializer, changes.ownership_transfer_verify),
+        "withdraw": CaseAction(s.WithdrawSerializer, transfer.ownership_transfer_withdraw),
+        "verify": CaseAction(s.OpinionSerializer, transfer.ownership_transfer_verify),
         "verification_reject": CaseAction(
-            s.OpinionSerializer, changes.ownership_transfer_verification_reject
+            s.OpinionSerializer, transfer.ownership_transfer_verification_reject
         ),
-        "record_read": CaseAction(s.RecordReadSerializer, changes.ownership_transfer_record_read),
-        "complete": CaseAction(s.CompleteSerializer, changes.ownership_transfer_complete),
+        "record_read": CaseAction(s.RecordReadSerializer, transfer.ownership_transfer_record_read),
+        "complete": CaseAction(s.CompleteSerializer, transfer.ownership_transfer_complete),
     },
     CaseKind.USAGE_CHANGE: {
         "supply_materials": CaseAction(
-            s.SupplyMaterialsSerializer, changes.usage_change_supply_materials
+            s.SupplyMaterialsSerializer, usage_change.usage_change_supply_materials
         ),
-        "withdraw": CaseAction(s.WithdrawSerializer, changes.usage_change_withdraw),
-        "verify_at_desk": CaseAction(s.VerifyUsageSerializer, changes.usage_change_verify_at_desk),
-        "assign_survey": CaseAction(s.AssignSurveySerializer, changes.usage_change_assign_survey),
-        "record_survey": CaseAction(s.RecordSurveySerializer, changes.usage_change_record_survey),
+        "withdraw": CaseAction(s.WithdrawSerializer, usage_change.usage_change_withdraw),
+        "verify_at_desk": CaseAction(
+            s.VerifyUsageSerializer, usage_change.usage_change_verify_at_desk
+        ),
+        "assign_survey": CaseAction(
+            s.AssignSurveySerializer, usage_change.usage_change_assign_survey
+        ),
+        "record_survey": CaseAction(
+            s.RecordSurveySerializer, usage_change.usage_change_record_survey
+        ),
         "verification_reject": CaseAction(
-            s.OpinionSerializer, changes.usage_change_verification_reject
+            s.OpinionSerializer, usage_change.usage_change_verification_reject
         ),
-        "approve_change": CaseAction(s.ApproveChangeSerializer, changes.usage_change_approve),
-        "approval_reject": CaseAction(s.OpinionSerializer, changes.usage_change_approval_reject),
-        "record_read": CaseAction(s.RecordReadSerializer, changes.usage_change_record_read),
-        "complete": CaseAction(s.CompleteSerializer, changes.usage_change_complete),
+        "approve_change": CaseAction(s.ApproveChangeSerializer, usage_change.usage_change_approve),
+        "approval_reject": CaseAction(
+            s.OpinionSerializer, usage_change.usage_change_approval_reject
+        ),
+        "record_read": CaseAction(s.RecordReadSerializer, usage_change.usage_change_record_read),
+        "complete": CaseAction(s.CompleteSerializer, usage_change.usage_change_complete),
     },
 }
 
@@ -548,9 +554,7 @@ class CustomerListView(_RoleGuardedView):
         data = s.CustomerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = customer_create(actor=request.user, **data.validated_data)
-        return Response(
-            _customer_data(customer, request.user), status=status.HTTP_201_CREATED
-        )
+        return Response(_customer_data(customer, request.user), status=status.HTTP_201_CREATED)
 
 
 class CustomerDetailView(_RoleGuardedView):
@@ -613,7 +617,6 @@ class CustomerRevealView(_RoleGuardedView):
 
 
 class CaseRevealView(_RoleGuardedView):
-
     @extend_schema(
         summary="Show a case's full contact phone",
         description="For a user who sees the case's contact phone masked and needs it once "

@@ -23,8 +23,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waterdesk.applications import changes
 from waterdesk.applications import services as applications
+from waterdesk.applications import transfer, usage_change
 from waterdesk.applications.access import receipt_check_access, receipt_may_print
 from waterdesk.applications.documents import receipt_pdf
 from waterdesk.applications.models import (
@@ -391,7 +391,7 @@ def intake_transfer(request: HttpRequest) -> HttpResponse:
             account = _lookup_account(form, form.cleaned_data["account_number"])
         if form_ok and account is not None and customer_ok:
             try:
-                case = changes.ownership_transfer_register(
+                case = transfer.ownership_transfer_register(
                     actor=request.user,
                     account=account,
                     new_customer=picked,
@@ -437,7 +437,7 @@ def intake_usage_change(request: HttpRequest) -> HttpResponse:
             account = _lookup_account(form, form.cleaned_data["account_number"])
         if account is not None and not form.errors:
             try:
-                case = changes.usage_change_register(
+                case = usage_change.usage_change_register(
                     actor=request.user, account=account, **form.service_kwargs()
                 )
             except NotPermitted:
@@ -504,37 +504,41 @@ ACTIONS: dict[str, dict[str, ActionSpec]] = {
     },
     CaseKind.OWNERSHIP_TRANSFER: {
         "supply_materials": ActionSpec(
-            forms.SupplyMaterialsForm, changes.ownership_transfer_supply_materials
+            forms.SupplyMaterialsForm, transfer.ownership_transfer_supply_materials
         ),
         "withdraw": ActionSpec(
-            forms.WithdrawForm, changes.ownership_transfer_withdraw, "secondary"
+            forms.WithdrawForm, transfer.ownership_transfer_withdraw, "secondary"
         ),
-        "verify": ActionSpec(forms.OpinionForm, changes.ownership_transfer_verify),
+        "verify": ActionSpec(forms.OpinionForm, transfer.ownership_transfer_verify),
         "verification_reject": ActionSpec(
-            forms.RejectForm, changes.ownership_transfer_verification_reject, "secondary"
+            forms.RejectForm, transfer.ownership_transfer_verification_reject, "secondary"
         ),
-        "record_read": ActionSpec(forms.RecordReadForm, changes.ownership_transfer_record_read),
-        "complete": ActionSpec(forms.CompleteForm, changes.ownership_transfer_complete),
+        "record_read": ActionSpec(forms.RecordReadForm, transfer.ownership_transfer_record_read),
+        "complete": ActionSpec(forms.CompleteForm, transfer.ownership_transfer_complete),
     },
     CaseKind.USAGE_CHANGE: {
         "supply_materials": ActionSpec(
-            forms.SupplyMaterialsForm, changes.usage_change_supply_materials
+            forms.SupplyMaterialsForm, usage_change.usage_change_supply_materials
         ),
-        "withdraw": ActionSpec(forms.WithdrawForm, changes.usage_change_withdraw, "secondary"),
-        "verify_at_desk": ActionSpec(forms.VerifyUsageForm, changes.usage_change_verify_at_desk),
+        "withdraw": ActionSpec(forms.WithdrawForm, usage_change.usage_change_withdraw, "secondary"),
+        "verify_at_desk": ActionSpec(
+            forms.VerifyUsageForm, usage_change.usage_change_verify_at_desk
+        ),
         "assign_survey": ActionSpec(
-            forms.AssignChangeSurveyForm, changes.usage_change_assign_survey
+            forms.AssignChangeSurveyForm, usage_change.usage_change_assign_survey
         ),
-        "record_survey": ActionSpec(forms.RecordSurveyForm, changes.usage_change_record_survey),
+        "record_survey": ActionSpec(
+            forms.RecordSurveyForm, usage_change.usage_change_record_survey
+        ),
         "verification_reject": ActionSpec(
-            forms.RejectForm, changes.usage_change_verification_reject, "secondary"
+            forms.RejectForm, usage_change.usage_change_verification_reject, "secondary"
         ),
-        "approve_change": ActionSpec(forms.ApproveChangeForm, changes.usage_change_approve),
+        "approve_change": ActionSpec(forms.ApproveChangeForm, usage_change.usage_change_approve),
         "approval_reject": ActionSpec(
-            forms.RejectForm, changes.usage_change_approval_reject, "secondary"
+            forms.RejectForm, usage_change.usage_change_approval_reject, "secondary"
         ),
-        "record_read": ActionSpec(forms.RecordReadForm, changes.usage_change_record_read),
-        "complete": ActionSpec(forms.CompleteForm, changes.usage_change_complete),
+        "record_read": ActionSpec(forms.RecordReadForm, usage_change.usage_change_record_read),
+        "complete": ActionSpec(forms.CompleteForm, usage_change.usage_change_complete),
     },
 }
 
@@ -816,9 +820,7 @@ def attachment_withdraw(request: HttpRequest, public_id, attachment_id) -> HttpR
         messages.error(request, str(error.message))
         attempt = WithdrawalAttempt(attachment.pk, reason)
         return render_case(request, case, withdrawal=attempt, status=error.http_status)
-    messages.success(
-        request, _("附件“%(name)s”已撤回。") % {"name": attachment.original_name}
-    )
+    messages.success(request, _("附件“%(name)s”已撤回。") % {"name": attachment.original_name})
     return redirect("workbench:case", public_id=case.public_id)
 
 
