@@ -1,6 +1,6 @@
 """Test data factories. Reach states through services, not by assigning statuses."""
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import factory
@@ -8,7 +8,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from waterdesk.applications.services import new_connection_register
+from waterdesk.applications.new_connection import new_connection_register
+from waterdesk.billing.models import Tariff
+from waterdesk.billing.services.tariffs import tariff_create, tariff_version_create
 from waterdesk.cases.models import Case
 from waterdesk.core.models import Department, StaffProfile
 from waterdesk.customers.models import (
@@ -139,6 +141,25 @@ def registered_new_connection(clerk, **fields) -> Case:
         **fields,
     }
     return new_connection_register(actor=clerk, customer=customer, **fields)
+
+
+def tariff_with_version(
+    *,
+    code: str,
+    name: str,
+    actor=None,
+    usage_category="residential",
+    is_default=False,
+    effective_from=date(2025, 1, 1),
+    **version,
+) -> Tariff:
+    """A tariff with one price version from ``effective_from``, both made through the
+    services; ``version`` (tier_basis, tiers, components …) goes to tariff_version_create."""
+    tariff = tariff_create(
+        actor=actor, code=code, name=name, usage_category=usage_category, is_default=is_default
+    )
+    tariff_version_create(actor=actor, tariff=tariff, effective_from=effective_from, **version)
+    return tariff
 
 
 def _ric(n: int) -> str:

@@ -9,9 +9,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, tariff_with_version
 from waterdesk.billing.pricing import LineDraft, lines_total, price_volume, split_by_days
-from waterdesk.billing.services.tariffs import tariff_create, tariff_version_create
+from waterdesk.billing.services.tariffs import tariff_version_create
 from waterdesk.billing.tariffs import (
     ComponentSpec,
     Segment,
@@ -49,29 +49,22 @@ def admin_actor(db):
 
 @pytest.fixture
 def beijing(admin_actor):
-    tariff = tariff_create(
-        actor=admin_actor, code="beijing", name="北京居民", usage_category="residential"
-    )
-    tariff_version_create(
+    return tariff_with_version(
         actor=admin_actor,
-        tariff=tariff,
-        effective_from=date(2025, 1, 1),
+        code="beijing",
+        name="北京居民",
         tier_basis="annual",
         tiers=BEIJING_TIERS,
         components=beijing_components(),
     )
-    return tariff
 
 
 @pytest.fixture
 def shenzhen(admin_actor):
-    tariff = tariff_create(
-        actor=admin_actor, code="shenzhen", name="深圳居民", usage_category="residential"
-    )
-    tariff_version_create(
+    return tariff_with_version(
         actor=admin_actor,
-        tariff=tariff,
-        effective_from=date(2025, 1, 1),
+        code="shenzhen",
+        name="深圳居民",
         tier_basis="monthly",
         tiers=[
             {"index": 1, "upper_bound": D("22")},
@@ -92,7 +85,6 @@ def shenzhen(admin_actor):
             {"kind": GARBAGE, "name": "垃圾处理费", "flat_price": D("0.59")},
         ],
     )
-    return tariff
 
 
 def price(tariff, start, end, volume, *, household_size=3, cumulative=None):
@@ -317,13 +309,10 @@ def test_price_change_inside_a_period_is_prorated_by_days(beijing, admin_actor):
 @pytest.fixture
 def beijing_households(admin_actor):
     """Beijing prices; +30 m³ per person above 4 and +60 m³ for households of 6 or more."""
-    tariff = tariff_create(
-        actor=admin_actor, code="households", name="人口调整", usage_category="residential"
-    )
-    tariff_version_create(
+    return tariff_with_version(
         actor=admin_actor,
-        tariff=tariff,
-        effective_from=date(2025, 1, 1),
+        code="households",
+        name="人口调整",
         tier_basis="annual",
         household_base_size=4,
         large_household_size=6,
@@ -344,7 +333,6 @@ def beijing_households(admin_actor):
         ],
         components=beijing_components(),
     )
-    return tariff
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.factories import installed_account
+from tests.factories import installed_account, tariff_with_version
 from waterdesk.billing.models import BillRun, ReadingCycle
-from waterdesk.billing.services import tariffs
 from waterdesk.billing.services.bill_run import bill_run_create, bill_run_start
 from waterdesk.billing.services.reading import meter_read_record, reading_cycle_create
 
@@ -49,23 +48,15 @@ def pinned_now():
 @pytest.fixture
 def beijing(db):
     """The Beijing tariff as the residential default from 2025-01-01."""
-    tariff = tariffs.tariff_create(
-        actor=None,
+    return tariff_with_version(
         code="beijing-residential",
         name="北京居民阶梯水价",
-        usage_category="residential",
         is_default=True,
-    )
-    tariffs.tariff_version_create(
-        actor=None,
-        tariff=tariff,
-        effective_from=date(2025, 1, 1),
         tier_basis="annual",
         household_base_size=4,
         tiers=BEIJING_TIERS,
         components=BEIJING_COMPONENTS,
     )
-    return tariff
 
 
 def month_cycle(actor, year: int, month: int, *, due_days: int = 20) -> ReadingCycle:
