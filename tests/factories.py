@@ -9,7 +9,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from waterdesk.applications.new_connection import new_connection_register
-from waterdesk.billing.models import Tariff
+from waterdesk.billing.models import MeterRead, Tariff
+from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.billing.services.tariffs import tariff_create, tariff_version_create
 from waterdesk.cases.models import Case
 from waterdesk.core.models import Department, StaffProfile
@@ -141,6 +142,11 @@ def registered_new_connection(clerk, **fields) -> Case:
         **fields,
     }
     return new_connection_register(actor=clerk, customer=customer, **fields)
+
+
+def meter_read(actor, account, day: date, value, **kwargs) -> MeterRead:
+    """A read of ``account``'s meter on ``day``, recorded through the reading service."""
+    return meter_read_record(actor=actor, account=account, read_on=day, value=value, **kwargs)
 
 
 def tariff_with_version(

@@ -14,7 +14,7 @@ from tests.factories import (
     UserFactory,
     registered_new_connection,
 )
-from waterdesk.applications.services import (
+from waterdesk.applications.new_connection import (
     new_connection_assign_survey,
     new_connection_withdraw,
 )

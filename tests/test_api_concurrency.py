@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory, registered_new_connection
-from waterdesk.applications import services
+from waterdesk.applications import new_connection
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import ConcurrentUpdate, IllegalTransition
 from waterdesk.core.roles import Role
@@ -27,13 +27,13 @@ pytestmark = [
 
 
 def surveyed_case(*, clerk, surveyor) -> Case:
-    """A new-connection case waiting for its first review, reached through the services."""
+    """A new-connection case waiting for its first review, reached through the new_connection."""
     case = registered_new_connection(clerk)
-    case = services.new_connection_assign_survey(actor=clerk, case=case, surveyor=surveyor)
-    case = services.new_connection_book_survey(
+    case = new_connection.new_connection_assign_survey(actor=clerk, case=case, surveyor=surveyor)
+    case = new_connection.new_connection_book_survey(
         actor=surveyor, case=case, booked_for=timezone.now() + dt.timedelta(days=1)
     )
-    return services.new_connection_submit_survey(
+    return new_connection.new_connection_submit_survey(
         actor=surveyor,
         case=case,
         installation_position="一楼楼道",
@@ -100,13 +100,13 @@ def test_approve_and_reject_at_the_same_moment_record_one_decision(
 ):
     second_approver = UserFactory(username="approver2", role=Role.APPROVER)
     case = surveyed_case(clerk=clerk, surveyor=surveyor)
-    case = services.new_connection_review_pass(actor=reviewer, case=case, opinion="同意")
+    case = new_connection.new_connection_review_pass(actor=reviewer, case=case, opinion="同意")
 
     outcomes = race(
-        lambda: services.new_connection_approve(
+        lambda: new_connection.new_connection_approve(
             actor=approver, case=Case.objects.get(pk=case.pk), opinion="同意"
         ),
-        lambda: services.new_connection_approval_reject(
+        lambda: new_connection.new_connection_approval_reject(
             actor=second_approver, case=Case.objects.get(pk=case.pk), opinion="不同意"
         ),
     )

@@ -14,8 +14,8 @@ from tests.factories import (
     UserFactory,
     registered_new_connection,
 )
-from waterdesk.applications import services as nc
-from waterdesk.applications.materials import applications_withdraw_stale
+from waterdesk.applications import new_connection as nc
+from waterdesk.applications.intake import applications_withdraw_stale
 from waterdesk.applications.models import (
     CollectiveReview,
     FeeItem,

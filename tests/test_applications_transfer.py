@@ -10,14 +10,13 @@ import pytest
 import time_machine
 from django.template import Context, Engine
 
-from tests.factories import CustomerFactory, UserFactory, installed_account
+from tests.factories import CustomerFactory, UserFactory, installed_account, meter_read
 from waterdesk.applications import transfer, usage_change
-from waterdesk.applications.materials import applications_withdraw_stale
+from waterdesk.applications.intake import applications_withdraw_stale
 from waterdesk.applications.models import MaterialNotice, OwnershipTransfer, TransferPolicy
 from waterdesk.billing.models import Bill, LedgerEntry, MeterRead
 from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.billing.services.ledger import ledger_post_payment
-from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.roles import Role
@@ -45,10 +44,6 @@ def make_account(*, usage_category="residential", customer=None, household_size=
         customer=customer or CustomerFactory(),
         household_size=household_size,
     )
-
-
-def record_read(actor, account, day: date, value, kind="actual") -> MeterRead:
-    return meter_read_record(actor=actor, account=account, read_on=day, value=value, kind=kind)
 
 
 def register_transfer(clerk, account, *, new_customer=None, materials=PERSON_MATERIALS, **kw):
@@ -80,7 +75,7 @@ def account(billing_clerk):
     """An old owner's account with one unbilled read: 10 m³ on 1 February."""
     with time_machine.travel(START, tick=False):
         account = make_account(customer=CustomerFactory(name="张三"))
-        record_read(billing_clerk, account, date(2026, 2, 1), "10")
+        meter_read(billing_clerk, account, date(2026, 2, 1), "10")
     return account
 
 
@@ -338,7 +333,7 @@ def test_completing_without_a_transfer_read_is_refused(clerk, account):
 
 def test_a_read_before_intake_does_not_count(clerk, billing_clerk, account):
     with time_machine.travel(START, tick=False):
-        record_read(billing_clerk, account, date(2026, 3, 9), "20", kind="transfer")
+        meter_read(billing_clerk, account, date(2026, 3, 9), "20", kind="transfer")
     case = verified_transfer(clerk, account)
     with time_machine.travel(START, tick=False), pytest.raises(IllegalTransition) as error:
         transfer.ownership_transfer_complete(actor=clerk, case=case)
@@ -363,7 +358,7 @@ def test_a_read_entered_on_billings_pages_counts(clerk, billing_clerk, account):
     TransferPolicy.objects.update(require_settlement=False)
     case = verified_transfer(clerk, account)
     with time_machine.travel(START, tick=False):
-        record_read(billing_clerk, account, date(2026, 3, 10), "25", kind="transfer")
+        meter_read(billing_clerk, account, date(2026, 3, 10), "25", kind="transfer")
         case = transfer.ownership_transfer_complete(actor=clerk, case=case)
     assert case.status == "completed"
 

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 
 from waterdesk.api import serializers as s
 from waterdesk.api.permissions import case_action_check_role
-from waterdesk.applications import services as applications
+from waterdesk.applications import new_connection as applications
 from waterdesk.applications import transfer, usage_change
 from waterdesk.applications.access import receipt_check_access
 from waterdesk.applications.documents import receipt_pdf

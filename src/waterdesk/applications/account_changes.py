@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from waterdesk.applications.materials import (
+from waterdesk.applications.intake import (
     notify_customer,
 )
 from waterdesk.applications.models import (

@@ -37,6 +37,14 @@ NOTICE_PREFIX = {
 STALE_REASON = "逾期未补齐材料，申请自动撤回。"
 
 
+def required_text(value: str, *, field: str, label: str) -> str:
+    """``value`` stripped, or ``InvalidInput`` naming the field ("请填写联系人。")."""
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
+    return value
+
+
 def notify_customer(case: Case, event: str, *, customer=None, **context) -> None:
     """Queue the kind's notice ``event`` (e.g. "registered") to the case's customer."""
     notification_queue(

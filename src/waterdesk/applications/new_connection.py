@@ -12,13 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from waterdesk.applications.materials import (
+from waterdesk.applications.intake import (
     COMPLETE_MILESTONE,
     application_register,
     application_withdraw,
     intake_priority,
     materials_supply,
     notify_customer,
+    required_text,
 )
 from waterdesk.applications.models import (
     CollectiveDecision,
@@ -54,13 +55,6 @@ def _fmt(value: datetime | None) -> str:
     return local(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-def _required_text(value: str, *, field: str, label: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
-    return value
-
-
 def _detail(case: Case) -> NewConnection:
     return NewConnection.objects.select_for_update().get(case=case)
 
@@ -94,7 +88,7 @@ def new_connection_register(
     them and pause the clocks until the customer brings them (R-B2, R-B3)."""
     if not actor.has_perm("applications.intake_newconnection"):
         raise NotPermitted()
-    contact_name = _required_text(contact_name, field="contact_name", label=_("联系人"))
+    contact_name = required_text(contact_name, field="contact_name", label=_("联系人"))
     contact_phone = validate_phone(contact_phone)
     if requested_usage not in UsageCategory.values:
         raise InvalidInput(_("用水性质不正确。"), code="invalid_usage", field="requested_usage")
@@ -107,7 +101,7 @@ def new_connection_register(
             raise InvalidInput(_("请选择或登记客户。"), code="required", field="customer")
         customer = customer_services.customer_create(actor=actor, **customer_data)
     if premise is None:
-        address = _required_text(premise_address, field="premise_address", label=_("用水地址"))
+        address = required_text(premise_address, field="premise_address", label=_("用水地址"))
         if zone is None:
             raise InvalidInput(_("请选择供水片区。"), code="required", field="zone")
         premise = customer_services.premise_get_or_create(
@@ -158,7 +152,7 @@ def new_connection_supply_materials(
 @transaction.atomic
 def new_connection_withdraw(*, actor, case: Case, reason: str) -> Case:
     """Withdraw an application at the customer's request."""
-    reason = _required_text(reason, field="reason", label=_("撤回原因"))
+    reason = required_text(reason, field="reason", label=_("撤回原因"))
     return application_withdraw(actor=actor, case=case_lock(case), reason=reason)
 
 
@@ -244,17 +238,17 @@ def new_connection_submit_survey(
     detail = _detail(case)
     _check_actor_may(case=case, actor=actor, action="submit_survey")
     _require_surveyor(actor, detail)
-    detail.installation_position = _required_text(
+    detail.installation_position = required_text(
         installation_position, field="installation_position", label=_("安装位置")
     )
     if surveyed_usage not in UsageCategory.values:
         raise InvalidInput(_("请选择用水性质。"), code="invalid_usage", field="surveyed_usage")
     detail.surveyed_usage = surveyed_usage
-    detail.site_conditions = _required_text(
+    detail.site_conditions = required_text(
         site_conditions, field="site_conditions", label=_("现场环境")
     )
-    detail.facilities = _required_text(facilities, field="facilities", label=_("设施状况"))
-    detail.notes_explained = _required_text(
+    detail.facilities = required_text(facilities, field="facilities", label=_("设施状况"))
+    detail.notes_explained = required_text(
         notes_explained, field="notes_explained", label=_("已向客户说明的注意事项")
     )
     detail.estimated_amount = _money(estimated_amount, field="estimated_amount")
@@ -283,7 +277,7 @@ def _money(value, *, field: str) -> Decimal:
 
 @transaction.atomic
 def new_connection_review_pass(*, actor, case: Case, opinion: str) -> Case:
-    opinion = _required_text(opinion, field="opinion", label=_("初审意见"))
+    opinion = required_text(opinion, field="opinion", label=_("初审意见"))
     case = case_lock(case)
     detail = _detail(case)
     case = case_transition(case=case, action="review_pass", actor=actor, note=opinion)
@@ -298,7 +292,7 @@ def new_connection_review_pass(*, actor, case: Case, opinion: str) -> Case:
 
 @transaction.atomic
 def new_connection_review_reject(*, actor, case: Case, opinion: str) -> Case:
-    opinion = _required_text(opinion, field="opinion", label=_("不通过原因"))
+    opinion = required_text(opinion, field="opinion", label=_("不通过原因"))
     case = case_lock(case)
     detail = _detail(case)
     case = case_transition(
@@ -330,7 +324,7 @@ def new_connection_collective_review_record(
         NewConnectionPolicy.current().collective_review_threshold
     ):
         raise IllegalTransition(_("该申请不需要集体审议。"), code="collective_review_not_required")
-    participants = _required_text(participants, field="participants", label=_("参会人员"))
+    participants = required_text(participants, field="participants", label=_("参会人员"))
     if decision not in CollectiveDecision.values:
         raise InvalidInput(_("请选择审议结论。"), code="invalid_decision", field="decision")
     if meeting_date is None or meeting_date > local(timezone.now()).date():
@@ -358,7 +352,7 @@ def new_connection_collective_review_record(
 
 @transaction.atomic
 def new_connection_approve(*, actor, case: Case, opinion: str) -> Case:
-    opinion = _required_text(opinion, field="opinion", label=_("审批意见"))
+    opinion = required_text(opinion, field="opinion", label=_("审批意见"))
     case = case_lock(case)
     detail = _detail(case)
     _check_actor_may(case=case, actor=actor, action="approve")
@@ -381,7 +375,7 @@ def new_connection_approve(*, actor, case: Case, opinion: str) -> Case:
 
 @transaction.atomic
 def new_connection_approval_reject(*, actor, case: Case, opinion: str) -> Case:
-    opinion = _required_text(opinion, field="opinion", label=_("不通过原因"))
+    opinion = required_text(opinion, field="opinion", label=_("不通过原因"))
     case = case_lock(case)
     detail = _detail(case)
     case = case_transition(
@@ -464,7 +458,7 @@ def new_connection_record_payment(
 ) -> Case:
     """Record the customer's payment once: the receipt/transaction reference is unique, so a
     repeated submission of the same payment changes nothing."""
-    reference = _required_text(reference, field="reference", label=_("收据/流水号"))
+    reference = required_text(reference, field="reference", label=_("收据/流水号"))
     case = case_lock(case)
     detail = _detail(case)
     if detail.payment_reference == reference:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from waterdesk.applications.materials import applications_withdraw_stale as _withdraw_stale
+from waterdesk.applications.intake import applications_withdraw_stale as _withdraw_stale
 
 
 @shared_task(name="waterdesk.applications.tasks.applications_withdraw_stale")

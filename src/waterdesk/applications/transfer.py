@@ -27,13 +27,14 @@ from waterdesk.applications.account_changes import (
     reject,
     today,
 )
-from waterdesk.applications.materials import (
+from waterdesk.applications.intake import (
     COMPLETE_MILESTONE,
     application_register,
     application_withdraw,
     intake_priority,
     materials_supply,
     notify_customer,
+    required_text,
 )
 from waterdesk.applications.models import (
     OwnershipTransfer,
@@ -45,7 +46,6 @@ from waterdesk.applications.selectors import (
     transfer_open_for_account,
     transfer_read_latest,
 )
-from waterdesk.applications.services import _required_text
 from waterdesk.billing.models import (
     Bill,
     ReadKind,
@@ -101,7 +101,7 @@ def ownership_transfer_register(
     materials produce one notice and pause the clock. Completion limit: 3 working days."""
     if not actor.has_perm("applications.intake_ownershiptransfer"):
         raise NotPermitted()
-    contact_name = _required_text(contact_name, field="contact_name", label=_("联系人"))
+    contact_name = required_text(contact_name, field="contact_name", label=_("联系人"))
     contact_phone = validate_phone(contact_phone)
     account = lock_account(account)
     open_transfer = transfer_open_for_account(account)
@@ -158,7 +158,7 @@ def ownership_transfer_withdraw(*, actor, case: Case, reason: str) -> Case:
     """Withdraw at the customer's request (also while waiting for the old owner to settle:
     the final bill stays issued, it is the old owner's debt either way)."""
     case = lock_case(case, TRANSFER, "withdraw", actor)
-    reason = _required_text(reason, field="reason", label=_("撤回原因"))
+    reason = required_text(reason, field="reason", label=_("撤回原因"))
     return application_withdraw(actor=actor, case=case, reason=reason)
 
 
@@ -166,7 +166,7 @@ def ownership_transfer_withdraw(*, actor, case: Case, reason: str) -> Case:
 def ownership_transfer_verify(*, actor, case: Case, opinion: str) -> Case:
     """The clerk has checked the originals (ID card, property certificate …): verified."""
     case = lock_case(case, TRANSFER, "verify", actor)
-    opinion = _required_text(opinion, field="opinion", label=_("核验意见"))
+    opinion = required_text(opinion, field="opinion", label=_("核验意见"))
     detail = _transfer_detail(case)
     case = case_transition(case=case, action="verify", actor=actor, note=opinion)
     detail.verification_opinion, detail.verified_by, detail.verified_at = (
@@ -182,7 +182,7 @@ def ownership_transfer_verify(*, actor, case: Case, opinion: str) -> Case:
 def ownership_transfer_verification_reject(*, actor, case: Case, opinion: str) -> Case:
     """The materials do not hold up (forged, not matching the property): rejected."""
     case = lock_case(case, TRANSFER, "verification_reject", actor)
-    opinion = _required_text(opinion, field="opinion", label=_("不通过原因"))
+    opinion = required_text(opinion, field="opinion", label=_("不通过原因"))
     detail = _transfer_detail(case)
     detail.verification_opinion, detail.verified_by, detail.verified_at = (
         opinion,

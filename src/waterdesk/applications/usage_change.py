@@ -28,13 +28,14 @@ from waterdesk.applications.account_changes import (
     reject,
     today,
 )
-from waterdesk.applications.materials import (
+from waterdesk.applications.intake import (
     COMPLETE_MILESTONE,
     application_register,
     application_withdraw,
     intake_priority,
     materials_supply,
     notify_customer,
+    required_text,
 )
 from waterdesk.applications.models import (
     UsageChange,
@@ -44,7 +45,6 @@ from waterdesk.applications.selectors import (
     change_read_on_effective_date,
     usage_change_open_for_account,
 )
-from waterdesk.applications.services import _required_text
 from waterdesk.billing.models import (
     Bill,
     ReadKind,
@@ -103,7 +103,7 @@ def usage_change_register(
     limit: 5 working days."""
     if not actor.has_perm("applications.intake_usagechange"):
         raise NotPermitted()
-    contact_name = _required_text(contact_name, field="contact_name", label=_("联系人"))
+    contact_name = required_text(contact_name, field="contact_name", label=_("联系人"))
     contact_phone = validate_phone(contact_phone)
     if requested_usage not in UsageCategory.values:
         raise InvalidInput(_("用水性质不正确。"), code="invalid_usage", field="requested_usage")
@@ -172,7 +172,7 @@ def usage_change_supply_materials(
 @transaction.atomic
 def usage_change_withdraw(*, actor, case: Case, reason: str) -> Case:
     case = lock_case(case, CHANGE, "withdraw", actor)
-    reason = _required_text(reason, field="reason", label=_("撤回原因"))
+    reason = required_text(reason, field="reason", label=_("撤回原因"))
     return application_withdraw(actor=actor, case=case, reason=reason)
 
 
@@ -194,7 +194,7 @@ def _clean_verified_usage(detail: UsageChange, verified_usage: str) -> str:
 def usage_change_verify_at_desk(*, actor, case: Case, verified_usage: str, opinion: str) -> Case:
     """Desk verification (书面核实) of the actual use, from the documents: ready for approval."""
     case = lock_case(case, CHANGE, "verify_at_desk", actor)
-    opinion = _required_text(opinion, field="opinion", label=_("核实意见"))
+    opinion = required_text(opinion, field="opinion", label=_("核实意见"))
     detail = _change_detail(case)
     verified_usage = _clean_verified_usage(detail, verified_usage)
     case = case_transition(
@@ -248,8 +248,8 @@ def usage_change_record_survey(
     detail = _change_detail(case)
     if detail.surveyor_id != actor.pk:
         raise NotPermitted(_("只有派定的核查员可以办理此步骤。"))
-    findings = _required_text(findings, field="findings", label=_("现场核查情况"))
-    opinion = _required_text(opinion, field="opinion", label=_("核实意见"))
+    findings = required_text(findings, field="findings", label=_("现场核查情况"))
+    opinion = required_text(opinion, field="opinion", label=_("核实意见"))
     verified_usage = _clean_verified_usage(detail, verified_usage)
     case = case_transition(
         case=case,
@@ -274,7 +274,7 @@ def usage_change_record_survey(
 def usage_change_verification_reject(*, actor, case: Case, opinion: str) -> Case:
     """The documents do not support the change (at the desk, before any survey)."""
     case = lock_case(case, CHANGE, "verification_reject", actor)
-    opinion = _required_text(opinion, field="opinion", label=_("不通过原因"))
+    opinion = required_text(opinion, field="opinion", label=_("不通过原因"))
     detail = _change_detail(case)
     detail.verification_opinion, detail.verified_by, detail.verified_at = (
         opinion,
@@ -312,7 +312,7 @@ def _target_tariff(detail: UsageChange) -> Tariff:
 def usage_change_approve(*, actor, case: Case, opinion: str, effective_date: date) -> Case:
     """Approve (审批) with the effective date: today or later, never inside a billed period."""
     case = lock_case(case, CHANGE, "approve_change", actor)
-    opinion = _required_text(opinion, field="opinion", label=_("审批意见"))
+    opinion = required_text(opinion, field="opinion", label=_("审批意见"))
     detail = _change_detail(case)
     if not isinstance(effective_date, date):
         raise InvalidInput(
@@ -354,7 +354,7 @@ def usage_change_approve(*, actor, case: Case, opinion: str, effective_date: dat
 @transaction.atomic
 def usage_change_approval_reject(*, actor, case: Case, opinion: str) -> Case:
     case = lock_case(case, CHANGE, "approval_reject", actor)
-    opinion = _required_text(opinion, field="opinion", label=_("不通过原因"))
+    opinion = required_text(opinion, field="opinion", label=_("不通过原因"))
     detail = _change_detail(case)
     detail.approval_opinion, detail.approved_by, detail.approved_at = opinion, actor, timezone.now()
     detail.rejection_reason = opinion

@@ -25,8 +25,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
-from waterdesk.applications import services as applications
-from waterdesk.applications.materials import applications_withdraw_stale
+from waterdesk.applications import new_connection as applications
+from waterdesk.applications.intake import applications_withdraw_stale
 from waterdesk.applications.models import NewConnection, NewConnectionPolicy, NewConnectionStatus
 from waterdesk.applications.selectors import materials_required
 from waterdesk.cases.access import case_contact_phone_reveal

@@ -23,7 +23,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from waterdesk.applications import services as applications
+from waterdesk.applications import new_connection as applications
 from waterdesk.applications import transfer, usage_change
 from waterdesk.applications.access import receipt_check_access, receipt_may_print
 from waterdesk.applications.documents import receipt_pdf
