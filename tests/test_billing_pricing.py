@@ -12,7 +12,7 @@ import pytest
 from tests.factories import UserFactory, tariff_with_version
 from waterdesk.billing.pricing import LineDraft, lines_total, price_volume, split_by_days
 from waterdesk.billing.services.tariffs import tariff_version_create
-from waterdesk.billing.tariffs import (
+from waterdesk.billing.tariff_book import (
     ComponentSpec,
     Segment,
     TariffBook,

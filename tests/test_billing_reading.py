@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.factories import AccountFactory, installed_account
-from waterdesk.billing import reading as rules
+from tests.factories import AccountFactory, installed_account, meter_read
+from waterdesk.billing import read_rules as rules
 from waterdesk.billing.models import (
     MeterRead,
     ReadingCycle,
@@ -28,7 +28,6 @@ from waterdesk.billing.selectors.reading import (
 from waterdesk.billing.services.reading import (
     meter_exchange_record,
     meter_read_approve,
-    meter_read_record,
     meter_read_reject,
     reading_cycle_create,
 )
@@ -56,14 +55,12 @@ def installed(*, initial="100", max_reading=None, serial=None, route=None):
     return account, meter
 
 
-def record(actor, account, day, value, **kwargs):
-    return meter_read_record(actor=actor, account=account, read_on=day, value=value, **kwargs)
-
-
 def with_history(reader, account, values, days=None):
     """First read then monthly reads: values at Jan 31, Mar 2, Apr 1, May 1 …"""
     days = days or [date(2026, 1, 31), date(2026, 3, 2), date(2026, 4, 1), date(2026, 5, 1)]
-    return [record(reader, account, day, value) for day, value in zip(days, values, strict=False)]
+    return [
+        meter_read(reader, account, day, value) for day, value in zip(days, values, strict=False)
+    ]
 
 
 # --- pure rules -----------------------------------------------------------------------
@@ -152,7 +149,7 @@ def test_clean_read_value_accepts_two_places():
 def test_first_read_is_measured_from_the_initial_reading(reader):
     account, meter = installed(initial="100")
 
-    read = record(reader, account, date(2026, 1, 31), "112.5")
+    read = meter_read(reader, account, date(2026, 1, 31), "112.5")
 
     assert (read.status, read.consumption, read.issues, read.previous) == (
         ReadStatus.VALIDATED,
@@ -182,9 +179,9 @@ def test_normal_read_is_validated_against_the_previous_one(reader):
 
 def test_negative_consumption_goes_to_review(reader):
     account, _meter = installed(initial="100")
-    first = record(reader, account, date(2026, 1, 31), "500")
+    first = meter_read(reader, account, date(2026, 1, 31), "500")
 
-    read = record(reader, account, date(2026, 3, 2), "400")
+    read = meter_read(reader, account, date(2026, 3, 2), "400")
 
     assert (read.status, read.consumption, read.issues, read.previous) == (
         ReadStatus.NEEDS_REVIEW,
@@ -199,7 +196,7 @@ def test_rollover_at_the_maximum_is_validated_when_the_history_confirms_it(reade
     account, _meter = installed(initial="99870", max_reading=99999)
     with_history(reader, account, ["99900", "99930", "99960", "99990"])
 
-    read = record(reader, account, date(2026, 5, 31), "15")
+    read = meter_read(reader, account, date(2026, 5, 31), "15")
 
     assert (read.status, read.consumption, read.issues) == (
         ReadStatus.VALIDATED,
@@ -210,9 +207,9 @@ def test_rollover_at_the_maximum_is_validated_when_the_history_confirms_it(reade
 
 def test_rollover_without_history_goes_to_review(reader):
     account, _meter = installed(initial="99980", max_reading=99999)
-    record(reader, account, date(2026, 1, 31), "99990")
+    meter_read(reader, account, date(2026, 1, 31), "99990")
 
-    read = record(reader, account, date(2026, 3, 2), "15")
+    read = meter_read(reader, account, date(2026, 3, 2), "15")
 
     assert (read.status, read.consumption, read.issues) == (
         ReadStatus.NEEDS_REVIEW,
@@ -225,7 +222,7 @@ def test_rollover_with_a_jump_goes_to_review(reader):
     account, _meter = installed(initial="99800", max_reading=99999)
     with_history(reader, account, ["99830", "99860", "99890", "99920"])
 
-    read = record(reader, account, date(2026, 5, 31), "100")  # 180 m³ in 30 days
+    read = meter_read(reader, account, date(2026, 5, 31), "100")  # 180 m³ in 30 days
 
     assert (read.status, read.consumption, read.issues) == (
         ReadStatus.NEEDS_REVIEW,
@@ -238,7 +235,7 @@ def test_jump_above_three_times_the_average_goes_to_review(reader):
     account, _meter = installed(initial="100")
     with_history(reader, account, ["130", "160", "190", "220"])  # 1 m³/day
 
-    at_limit = record(reader, account, date(2026, 5, 31), "310")  # 90 = 3 × 1 × 30
+    at_limit = meter_read(reader, account, date(2026, 5, 31), "310")  # 90 = 3 × 1 × 30
     assert (at_limit.status, at_limit.consumption, at_limit.issues) == (
         ReadStatus.VALIDATED,
         Decimal("90.00"),
@@ -246,7 +243,7 @@ def test_jump_above_three_times_the_average_goes_to_review(reader):
     )
     other, _meter = installed(initial="100")
     with_history(reader, other, ["130", "160", "190", "220"])
-    above = record(reader, other, date(2026, 5, 31), "311")  # 91 > 90
+    above = meter_read(reader, other, date(2026, 5, 31), "311")  # 91 > 90
     assert (above.status, above.consumption, above.issues) == (
         ReadStatus.NEEDS_REVIEW,
         Decimal("91.00"),
@@ -259,7 +256,7 @@ def test_jump_factor_comes_from_the_policy(reader):
     account, _meter = installed(initial="100")
     with_history(reader, account, ["130", "160", "190", "220"])
 
-    read = record(reader, account, date(2026, 5, 31), "281")  # 61 > 2 × 30
+    read = meter_read(reader, account, date(2026, 5, 31), "281")  # 61 > 2 × 30
 
     assert (read.status, read.issues) == (ReadStatus.NEEDS_REVIEW, ["jump"])
 
@@ -268,7 +265,7 @@ def test_no_jump_check_with_too_little_history(reader):
     account, _meter = installed(initial="100")
     with_history(reader, account, ["130", "160", "190"])  # first read + 2 of history
 
-    read = record(reader, account, date(2026, 5, 1), "1190")
+    read = meter_read(reader, account, date(2026, 5, 1), "1190")
 
     assert (read.status, read.consumption, read.issues) == (
         ReadStatus.VALIDATED,
@@ -290,9 +287,9 @@ def test_policy_defaults_without_the_row():
 
 def test_estimated_read_is_validated_and_flagged(reader):
     account, _meter = installed(initial="100")
-    record(reader, account, date(2026, 1, 31), "130")
+    meter_read(reader, account, date(2026, 1, 31), "130")
 
-    read = record(
+    read = meter_read(
         reader, account, date(2026, 3, 2), "155", kind=ReadKind.ESTIMATED, note="门锁，无法入户"
     )
 
@@ -316,18 +313,18 @@ def test_read_is_assigned_to_the_cycle_of_its_reading_window(reader, billing_cle
     )
     account, _meter = installed()
 
-    in_window = record(reader, account, date(2026, 4, 2), "120")
-    outside = record(reader, account, date(2026, 4, 20), "125")
+    in_window = meter_read(reader, account, date(2026, 4, 2), "120")
+    outside = meter_read(reader, account, date(2026, 4, 20), "125")
 
     assert (in_window.cycle, outside.cycle) == (march, None)
 
 
 def test_a_read_after_a_pending_one_waits_for_review_too(reader):
     account, _meter = installed(initial="100")
-    record(reader, account, date(2026, 1, 31), "500")
-    pending = record(reader, account, date(2026, 3, 2), "400")
+    meter_read(reader, account, date(2026, 1, 31), "500")
+    pending = meter_read(reader, account, date(2026, 3, 2), "400")
 
-    later = record(reader, account, date(2026, 4, 1), "530")
+    later = meter_read(reader, account, date(2026, 4, 1), "530")
 
     assert (later.status, later.issues, later.previous_id) == (
         ReadStatus.NEEDS_REVIEW,
@@ -339,7 +336,7 @@ def test_a_read_after_a_pending_one_waits_for_review_too(reader):
 def test_transfer_read_needs_no_reader_permission(clerk):
     account, _meter = installed(initial="100")
 
-    read = record(clerk, account, date(2026, 3, 2), "130", kind=ReadKind.TRANSFER)
+    read = meter_read(clerk, account, date(2026, 3, 2), "130", kind=ReadKind.TRANSFER)
 
     assert (read.kind, read.status, read.consumption) == (
         ReadKind.TRANSFER,
@@ -362,17 +359,17 @@ def _refused(code, call):
 @pytest.mark.parametrize("value", ["-5", "abc", "12.345"])
 def test_bad_value_is_refused(reader, value):
     account, _meter = installed()
-    _refused("invalid_read_value", lambda: record(reader, account, date(2026, 3, 1), value))
+    _refused("invalid_read_value", lambda: meter_read(reader, account, date(2026, 3, 1), value))
 
 
 def test_value_above_the_maximum_is_refused(reader):
     account, _meter = installed(initial="10", max_reading=9999)
-    _refused("read_over_maximum", lambda: record(reader, account, date(2026, 3, 1), "10000"))
+    _refused("read_over_maximum", lambda: meter_read(reader, account, date(2026, 3, 1), "10000"))
 
 
 def test_future_day_is_refused(reader):
     account, _meter = installed()
-    _refused("read_in_future", lambda: record(reader, account, date(2026, 7, 1), "120"))
+    _refused("read_in_future", lambda: meter_read(reader, account, date(2026, 7, 1), "120"))
 
 
 def test_meter_of_another_account_is_refused(reader):
@@ -380,50 +377,50 @@ def test_meter_of_another_account_is_refused(reader):
     _other, other_meter = installed()
     _refused(
         "meter_not_on_account",
-        lambda: record(reader, account, date(2026, 3, 1), "120", meter=other_meter),
+        lambda: meter_read(reader, account, date(2026, 3, 1), "120", meter=other_meter),
     )
 
 
 def test_account_without_meter_is_refused(reader):
     account = AccountFactory()
-    _refused("no_meter", lambda: record(reader, account, date(2026, 3, 1), "120"))
+    _refused("no_meter", lambda: meter_read(reader, account, date(2026, 3, 1), "120"))
 
 
 def test_duplicate_meter_day_kind_is_refused(reader):
     account, _meter = installed()
-    record(reader, account, date(2026, 3, 1), "120")
-    _refused("read_duplicate", lambda: record(reader, account, date(2026, 3, 1), "121"))
+    meter_read(reader, account, date(2026, 3, 1), "120")
+    _refused("read_duplicate", lambda: meter_read(reader, account, date(2026, 3, 1), "121"))
 
 
 def test_earlier_day_than_an_existing_read_is_refused(reader):
     account, _meter = installed()
-    record(reader, account, date(2026, 3, 1), "120")
-    _refused("read_out_of_order", lambda: record(reader, account, date(2026, 2, 1), "110"))
+    meter_read(reader, account, date(2026, 3, 1), "120")
+    _refused("read_out_of_order", lambda: meter_read(reader, account, date(2026, 2, 1), "110"))
 
 
 def test_read_before_installation_is_refused(reader):
     account, _meter = installed()
-    _refused("read_before_install", lambda: record(reader, account, date(2025, 12, 31), "100"))
+    _refused("read_before_install", lambda: meter_read(reader, account, date(2025, 12, 31), "100"))
 
 
 def test_closed_account_is_refused(reader):
     account, _meter = installed()
     type(account).objects.filter(pk=account.pk).update(status=AccountStatus.CLOSED)
-    _refused("account_closed", lambda: record(reader, account, date(2026, 3, 1), "120"))
+    _refused("account_closed", lambda: meter_read(reader, account, date(2026, 3, 1), "120"))
 
 
 def test_initial_and_final_kinds_are_for_the_exchange_only(reader):
     account, _meter = installed()
     _refused(
         "invalid_read_kind",
-        lambda: record(reader, account, date(2026, 3, 1), "120", kind=ReadKind.FINAL),
+        lambda: meter_read(reader, account, date(2026, 3, 1), "120", kind=ReadKind.FINAL),
     )
 
 
 def test_outsider_may_not_record(outsider):
     account, _meter = installed()
     with pytest.raises(NotPermitted):
-        record(outsider, account, date(2026, 3, 1), "120")
+        meter_read(outsider, account, date(2026, 3, 1), "120")
     assert MeterRead.objects.count() == 0
 
 
@@ -433,8 +430,8 @@ def test_outsider_may_not_record(outsider):
 @pytest.fixture
 def negative(reader):
     account, _meter = installed(initial="100")
-    first = record(reader, account, date(2026, 1, 31), "500")
-    return first, record(reader, account, date(2026, 3, 2), "400")
+    first = meter_read(reader, account, date(2026, 1, 31), "500")
+    return first, meter_read(reader, account, date(2026, 3, 2), "400")
 
 
 def test_approving_a_negative_read_needs_a_corrected_consumption(billing_clerk, negative):
@@ -484,7 +481,7 @@ def test_approve_with_a_corrected_consumption(billing_clerk, negative):
 def test_approve_a_jump_keeps_the_computed_consumption(reader, billing_clerk):
     account, _meter = installed(initial="100")
     with_history(reader, account, ["130", "160", "190", "220"])
-    read = record(reader, account, date(2026, 5, 31), "400")
+    read = meter_read(reader, account, date(2026, 5, 31), "400")
 
     approved = meter_read_approve(actor=billing_clerk, read=read, note="核实：泳池注水")
 
@@ -504,7 +501,7 @@ def test_reject_needs_a_note_and_the_next_read_skips_the_rejected_one(
     assert error.value.code == "note_required"
 
     rejected = meter_read_reject(actor=billing_clerk, read=read, note="抄错")
-    following = record(reader, read.account, date(2026, 4, 1), "530")
+    following = meter_read(reader, read.account, date(2026, 4, 1), "530")
 
     rejected.refresh_from_db()
     assert (rejected.status, rejected.review_note, rejected.reviewed_by) == (
@@ -522,14 +519,14 @@ def test_reject_needs_a_note_and_the_next_read_skips_the_rejected_one(
 def test_a_rejected_read_can_be_entered_again_for_the_same_day(reader, billing_clerk, negative):
     first, read = negative  # 400 on 2 March was mistyped
     meter_read_reject(actor=billing_clerk, read=read, note="抄错，应为 540")
-    again = record(reader, read.account, date(2026, 3, 2), "540")
+    again = meter_read(reader, read.account, date(2026, 3, 2), "540")
     assert (again.status, again.previous, again.consumption) == (
         ReadStatus.VALIDATED,
         first,
         Decimal("40.00"),
     )
     with pytest.raises(InvalidInput) as error:
-        record(reader, read.account, date(2026, 3, 2), "541")
+        meter_read(reader, read.account, date(2026, 3, 2), "541")
     assert error.value.code == "read_duplicate"
 
 
@@ -543,7 +540,7 @@ def test_reviewing_twice_is_an_illegal_transition(billing_clerk, negative):
 
 def test_reads_of_a_meter_are_reviewed_in_order(reader, billing_clerk, negative):
     first, pending = negative
-    later = record(reader, pending.account, date(2026, 4, 1), "530")
+    later = meter_read(reader, pending.account, date(2026, 4, 1), "530")
 
     with pytest.raises(IllegalTransition) as error:
         meter_read_approve(actor=billing_clerk, read=later)
@@ -569,7 +566,7 @@ def test_reader_may_not_review(reader, negative):
 
 def test_meter_exchange(reader):
     account, old = installed(initial="100", serial="OLD001")
-    earlier = record(reader, account, date(2026, 3, 1), "130")
+    earlier = meter_read(reader, account, date(2026, 3, 1), "130")
 
     exchange = meter_exchange_record(
         actor=reader,
@@ -580,7 +577,7 @@ def test_meter_exchange(reader):
         new_size_dn=20,
         new_initial_value="5",
     )
-    later = record(reader, account, date(2026, 4, 30), "17")
+    later = meter_read(reader, account, date(2026, 4, 30), "17")
 
     final, initial, new = exchange
     old.refresh_from_db()
@@ -718,8 +715,8 @@ def test_route_sheet(reader, billing_clerk):
     unread_account, _m2 = installed(route=route)
     no_meter = AccountFactory(route=route)
     AccountFactory()  # another route's
-    earlier = record(reader, read_account, date(2026, 4, 1), "110")
-    this_cycle = record(reader, read_account, date(2026, 4, 28), "120")
+    earlier = meter_read(reader, read_account, date(2026, 4, 1), "110")
+    this_cycle = meter_read(reader, read_account, date(2026, 4, 28), "120")
 
     rows = route_sheet(route=route, cycle=april)
 

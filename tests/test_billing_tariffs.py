@@ -31,7 +31,7 @@ from waterdesk.billing.services.tariffs import (
     tariff_version_create,
     tariff_version_delete,
 )
-from waterdesk.billing.tariffs import Segment, TariffBook
+from waterdesk.billing.tariff_book import Segment, TariffBook
 from waterdesk.core.errors import DomainError, InvalidInput
 
 TIERS = [

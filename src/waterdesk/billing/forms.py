@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import ReadingCycle, ReadKind, ReadSource
-from waterdesk.billing.reading import ISSUE_LABELS
+from waterdesk.billing.read_rules import ISSUE_LABELS
 from waterdesk.billing.selectors.reading import reading_cycles, reading_routes_for_user
 from waterdesk.core.forms import DateInput, DomainErrorMixin
 from waterdesk.customers.models import Route

@@ -330,7 +330,7 @@ class MeterRead(models.Model):
         verbose_name=_("上次读数"),
     )
     consumption = _volume_field(_("用水量（m³）"), null=True, blank=True)
-    issues = models.JSONField(_("校验问题"), default=list, blank=True)  # codes, see billing.reading
+    issues = models.JSONField(_("校验问题"), default=list, blank=True)  # see billing.read_rules
     note = models.CharField(_("备注"), max_length=300, blank=True)
     import_batch = models.ForeignKey(
         ReadImport, on_delete=models.PROTECT, null=True, blank=True, related_name="reads"
@@ -374,7 +374,7 @@ class MeterRead(models.Model):
 
 
 class ReadingPolicy(models.Model):
-    """The thresholds of read validation (``billing.reading``); one row (pk 1), edited in
+    """The thresholds of read validation (``billing.read_rules``); one row (pk 1), edited in
     the admin. Without the row the defaults apply."""
 
     jump_factor = models.DecimalField(

@@ -43,7 +43,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from waterdesk.billing.models import TierBasis
-from waterdesk.billing.tariffs import Segment, tier_bounds
+from waterdesk.billing.tariff_book import Segment, tier_bounds
 from waterdesk.core.money import to_money
 
 VOLUME_PLACES = Decimal("0.01")

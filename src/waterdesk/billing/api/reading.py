@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from waterdesk.billing.models import MeterRead, ReadImport, ReadKind, ReadSource
-from waterdesk.billing.reading import ISSUE_LABELS
+from waterdesk.billing.read_rules import ISSUE_LABELS
 from waterdesk.billing.selectors.reading import (
     meter_read_get,
     reader_may_read_account,

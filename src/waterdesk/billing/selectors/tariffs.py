@@ -19,7 +19,7 @@ from waterdesk.billing.models import (
     TariffVersion,
     TierBasis,
 )
-from waterdesk.billing.tariffs import VersionSpec, tier_bounds, version_spec
+from waterdesk.billing.tariff_book import VersionSpec, tier_bounds, version_spec
 from waterdesk.core.errors import DomainError
 from waterdesk.customers.models import Account, UsageCategory
 

@@ -70,7 +70,7 @@ from waterdesk.billing.services.bills import (
     cycle_bill_reads,
     due_date_for,
 )
-from waterdesk.billing.tariffs import TariffBook
+from waterdesk.billing.tariff_book import TariffBook
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.tasks import enqueue_on_commit
 from waterdesk.customers.models import Account, AccountStatus

@@ -64,7 +64,7 @@ from waterdesk.billing.models import (
     ReadStatus,
     TierBasis,
 )
-from waterdesk.billing.tariffs import Segment, TariffBook
+from waterdesk.billing.tariff_book import Segment, TariffBook
 from waterdesk.core.errors import DomainError, InvalidInput
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import Account

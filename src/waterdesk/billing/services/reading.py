@@ -4,7 +4,7 @@ import of handheld / AMR files.
 Every function is one transaction with keyword-only arguments and the acting user
 (``actor``). Bad input raises ``InvalidInput`` with a stable code and writes nothing; a
 read whose *business* check fails (negative use, a jump, …) is stored anyway, with status
-``needs_review`` and its issue codes (rules in ``waterdesk.billing.reading``), and is
+``needs_review`` and its issue codes (rules in ``waterdesk.billing.read_rules``), and is
 never billed until a reviewer approves it.
 
 Lock order, wherever several rows are locked: account, meter, read. The meter's row lock
@@ -34,7 +34,7 @@ from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.billing import reading as rules
+from waterdesk.billing import read_rules as rules
 from waterdesk.billing.models import (
     MeterRead,
     ReadImport,
@@ -197,7 +197,7 @@ def meter_read_record(
     (``read_duplicate``), a closed account (``account_closed``).
 
     Stored with status ``needs_review`` (never billed until approved): see
-    ``waterdesk.billing.reading`` for ``negative_consumption``, ``rollover``, ``jump``,
+    ``waterdesk.billing.read_rules`` for ``negative_consumption``, ``rollover``, ``jump``,
     ``no_baseline``, ``previous_pending``. Estimated reads are validated when nothing else
     is wrong and carry ``estimated``.
     """

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waterdesk.billing import forms
-from waterdesk.billing.reading import issue_labels
+from waterdesk.billing.read_rules import issue_labels
 from waterdesk.billing.selectors.reading import (
     account_get_for_reader,
     meter_read_get,
