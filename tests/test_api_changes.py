@@ -8,8 +8,8 @@ import pytest
 import time_machine
 
 from tests.clients import client_for
-from tests.factories import CustomerFactory
-from tests.test_applications_transfer import START, make_account, record_read
+from tests.factories import CustomerFactory, meter_read
+from tests.test_applications_transfer import START, make_account
 from waterdesk.applications.models import OwnershipTransfer, TransferPolicy, UsageChange
 from waterdesk.billing.models import Bill
 from waterdesk.billing.services.ledger import ledger_post_payment
@@ -34,7 +34,7 @@ def frozen():
 @pytest.fixture
 def account(staff, frozen):
     account = make_account(customer=CustomerFactory(name="张三"))
-    record_read(staff["billing"], account, date(2026, 2, 1), "10")
+    meter_read(staff["billing"], account, date(2026, 2, 1), "10")
     return account
 
 

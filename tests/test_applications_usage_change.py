@@ -9,12 +9,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, UserFactory, meter_read
 from tests.test_applications_transfer import (
     SHANGHAI,
     START,
     make_account,
-    record_read,
     snapshot,
 )
 from waterdesk.applications import usage_change
@@ -39,7 +38,7 @@ def account(billing_clerk):
     """A residential account with one unbilled read: 10 m³ on 1 February."""
     with time_machine.travel(START, tick=False):
         account = make_account(customer=CustomerFactory(name="张三"))
-        record_read(billing_clerk, account, date(2026, 2, 1), "10")
+        meter_read(billing_clerk, account, date(2026, 2, 1), "10")
     return account
 
 
@@ -379,7 +378,7 @@ def test_complete_splits_the_bill_at_the_read_and_tells_the_new_price(
             read_from=date(2026, 3, 25),
             read_to=date(2026, 4, 5),
         )
-        record_read(billing_clerk, account, date(2026, 3, 31), "45")
+        meter_read(billing_clerk, account, date(2026, 3, 31), "45")
         run = bill_run_create(actor=billing_clerk, cycle=cycle)
         bill_run_start(run=run, enqueue=False)
         bill_run_work(run=run)

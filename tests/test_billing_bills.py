@@ -11,8 +11,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from tests import test_billing_run_support as support
-from tests.factories import UserFactory
-from tests.test_billing_run_support import SHANGHAI, D, account_with_meter, read, run_cycle
+from tests.factories import UserFactory, meter_read
+from tests.test_billing_run_support import SHANGHAI, D, account_with_meter, run_cycle
 from waterdesk.billing.documents import bill_pdf
 from waterdesk.billing.models import Bill, BillKind, LedgerEntry, LedgerEntryKind, ReadStatus
 from waterdesk.billing.selectors.bills import bill_statement
@@ -45,7 +45,7 @@ def pdf_text(content: bytes) -> str:
 def january_billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
     """An account that used 170 m³ in January, billed by the January run."""
     account = account_with_meter()
-    read(billing_clerk, account, date(2026, 1, 31), "170")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "170")
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
     return account
 
@@ -57,7 +57,7 @@ def test_final_bill_up_to_a_transfer_read_then_the_cycle_bills_the_rest(
     billing_clerk, cycles, january_billed, django_capture_on_commit_callbacks
 ):
     account = january_billed
-    transfer = read(billing_clerk, account, date(2026, 2, 15), "190", kind="transfer")
+    transfer = meter_read(billing_clerk, account, date(2026, 2, 15), "190", kind="transfer")
 
     final = bill_issue_final(actor=billing_clerk, account=account, closing_read=transfer)
 
@@ -85,7 +85,7 @@ def test_final_bill_up_to_a_transfer_read_then_the_cycle_bills_the_rest(
         billing_clerk,
     )
 
-    read(billing_clerk, account, date(2026, 2, 28), "200")
+    meter_read(billing_clerk, account, date(2026, 2, 28), "200")
     run_cycle(billing_clerk, cycles[2], django_capture_on_commit_callbacks)
     february = Bill.objects.get(cycle=cycles[2])
     assert (february.period_start, february.period_end) == (date(2026, 2, 16), date(2026, 2, 28))
@@ -100,9 +100,9 @@ def test_an_account_taken_over_is_billed_from_its_baseline_read(
     its first bill starts the day after that read, not when the account was opened."""
     opened = datetime(2010, 5, 1, 9, 0, tzinfo=SHANGHAI)
     account = account_with_meter(initial="1234", opened=opened)
-    baseline = read(billing_clerk, account, date(2026, 1, 10), "1234", source="system")
+    baseline = meter_read(billing_clerk, account, date(2026, 1, 10), "1234", source="system")
     assert (baseline.status, baseline.consumption) == (ReadStatus.VALIDATED, D("0.00"))
-    read(billing_clerk, account, date(2026, 1, 31), "1254")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "1254")
 
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
 
@@ -115,7 +115,7 @@ def test_a_first_read_that_used_water_is_billed_from_the_opening_day(
     billing_clerk, cycles, django_capture_on_commit_callbacks
 ):
     account = account_with_meter()  # opened 2026-01-01, initial reading 0
-    read(billing_clerk, account, date(2026, 1, 31), "12")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "12")
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
     bill = Bill.objects.get(account=account)
     assert (bill.period_start, bill.volume, bill.amount) == (
@@ -128,7 +128,7 @@ def test_a_first_read_that_used_water_is_billed_from_the_opening_day(
 def test_final_bill_refusals_write_nothing(billing_clerk, cycles, january_billed):
     account = january_billed
     other = account_with_meter()
-    other_read = read(billing_clerk, other, date(2026, 2, 10), "5")
+    other_read = meter_read(billing_clerk, other, date(2026, 2, 10), "5")
     billed_read = account.reads.get(read_on=date(2026, 1, 31))
     before = (Bill.objects.count(), LedgerEntry.objects.count())
 
@@ -142,7 +142,7 @@ def test_final_bill_refusals_write_nothing(billing_clerk, cycles, january_billed
         assert error.value.code == code
 
     # A read below the last one is negative: it waits for review and cannot close a bill.
-    pending = read(billing_clerk, account, date(2026, 2, 12), "100", kind="transfer")
+    pending = meter_read(billing_clerk, account, date(2026, 2, 12), "100", kind="transfer")
     assert pending.status == ReadStatus.NEEDS_REVIEW
     with pytest.raises(InvalidInput) as error:
         bill_issue_final(actor=billing_clerk, account=account, closing_read=pending)
@@ -152,8 +152,8 @@ def test_final_bill_refusals_write_nothing(billing_clerk, cycles, january_billed
 
 def test_final_bill_refused_while_an_earlier_read_waits_for_review(billing_clerk, cycles):
     account = account_with_meter(initial="50")
-    read(billing_clerk, account, date(2026, 1, 31), "10")  # negative: in review
-    later = read(billing_clerk, account, date(2026, 2, 15), "60", kind="transfer")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "10")  # negative: in review
+    later = meter_read(billing_clerk, account, date(2026, 2, 15), "60", kind="transfer")
     assert later.status == ReadStatus.NEEDS_REVIEW  # its previous read is pending
     with pytest.raises(InvalidInput) as error:
         bill_issue_final(actor=billing_clerk, account=account, closing_read=later)
@@ -171,9 +171,9 @@ def test_an_own_tariff_reads_the_cumulative_volume_from_the_lines(
     tariffs.account_tariff_set(
         actor=None, account=account, tariff=beijing, effective_from=date(2026, 1, 1)
     )
-    read(billing_clerk, account, date(2026, 1, 31), "170")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "170")
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
-    read(billing_clerk, account, date(2026, 2, 28), "190")
+    meter_read(billing_clerk, account, date(2026, 2, 28), "190")
     run_cycle(billing_clerk, cycles[2], django_capture_on_commit_callbacks)
 
     february = Bill.objects.get(cycle=cycles[2])
@@ -191,7 +191,7 @@ def test_a_bill_spanning_new_year_splits_by_days_and_the_next_counts_this_year_o
     2026, so 32 of its 62 m³ count for 2025 and 30 for 2026."""
     opened = datetime(2025, 12, 16, 9, 0, tzinfo=SHANGHAI)
     account = account_with_meter(opened=opened)
-    read(billing_clerk, account, date(2026, 1, 15), "62")
+    meter_read(billing_clerk, account, date(2026, 1, 15), "62")
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
     first = Bill.objects.get(cycle=cycles[1])
     assert (first.period_start, first.period_end, first.amount) == (
@@ -204,7 +204,7 @@ def test_a_bill_spanning_new_year_splits_by_days_and_the_next_counts_this_year_o
         (date(2026, 1, 1), D("30.00")),
     }
 
-    read(billing_clerk, account, date(2026, 2, 15), "222")  # 160 m³: 30 + 160 = 190 in 2026
+    meter_read(billing_clerk, account, date(2026, 2, 15), "222")  # 160 m³: 30 + 160 = 190 in 2026
     run_cycle(billing_clerk, cycles[2], django_capture_on_commit_callbacks)
     second = Bill.objects.get(cycle=cycles[2])
     assert [(tier, volume) for _name, tier, volume, _amount in lines_of(second)][:2] == [
@@ -221,7 +221,7 @@ def test_bill_pdf_shows_the_account_the_lines_and_the_total(
     billing_clerk, cycles, django_capture_on_commit_callbacks
 ):
     account = account_with_meter()
-    read(billing_clerk, account, date(2026, 1, 31), "200")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "200")
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
     bill = Bill.objects.get()
 
@@ -240,13 +240,13 @@ def test_bill_statement_brings_the_balance_forward_and_marks_estimates(
 ):
     account = account_with_meter()
     with time_machine.travel(datetime(2026, 2, 5, 10, tzinfo=SHANGHAI), tick=False):
-        read(billing_clerk, account, date(2026, 1, 31), "20")
+        meter_read(billing_clerk, account, date(2026, 1, 31), "20")
         run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
         ledger_post_payment(
             actor=None, account=account, amount="30", reference="R1", idempotency_key="k1"
         )
     with time_machine.travel(datetime(2026, 3, 5, 10, tzinfo=SHANGHAI), tick=False):
-        read(billing_clerk, account, date(2026, 2, 28), "30", kind="estimated")
+        meter_read(billing_clerk, account, date(2026, 2, 28), "30", kind="estimated")
         run_cycle(billing_clerk, cycles[2], django_capture_on_commit_callbacks)
     february = Bill.objects.get(cycle=cycles[2])
 

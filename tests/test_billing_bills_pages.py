@@ -10,7 +10,8 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from tests import test_billing_run_support as support
-from tests.test_billing_run_support import D, account_with_meter, read, run_cycle
+from tests.factories import meter_read
+from tests.test_billing_run_support import D, account_with_meter, run_cycle
 from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
@@ -25,7 +26,7 @@ pinned_now = support.pinned_now
 def billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
     """An account billed 100.00 for January."""
     account = account_with_meter()
-    read(billing_clerk, account, date(2026, 1, 31), "20")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "20")
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
     return account, Bill.objects.get()
 

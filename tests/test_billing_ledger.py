@@ -8,7 +8,8 @@ import pytest
 import time_machine
 
 from tests import test_billing_run_support as support
-from tests.test_billing_run_support import SHANGHAI, D, account_with_meter, read, run_cycle
+from tests.factories import meter_read
+from tests.test_billing_run_support import SHANGHAI, D, account_with_meter, run_cycle
 from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
 from waterdesk.billing.selectors.ledger import account_aging, account_balance, account_statement
 from waterdesk.billing.services.ledger import (
@@ -43,7 +44,7 @@ def billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
         start=1,
     ):
         with at(*run_day):
-            read(billing_clerk, account, day, value)
+            meter_read(billing_clerk, account, day, value)
             run_cycle(billing_clerk, cycles[month], capture)
     bills = list(Bill.objects.filter(account=account).order_by("period_end"))
     assert [(b.amount, b.due_date) for b in bills] == [

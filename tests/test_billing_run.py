@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from tests import test_billing_run_support as support
-from tests.factories import AccountFactory, UserFactory
-from tests.test_billing_run_support import D, account_with_meter, read, run_cycle
+from tests.factories import AccountFactory, UserFactory, meter_read
+from tests.test_billing_run_support import D, account_with_meter, run_cycle
 from waterdesk.billing.models import (
     Bill,
     BillKind,
@@ -54,9 +54,9 @@ def town(billing_clerk, cycles):
         "D": account_with_meter(),
         "E": AccountFactory(status=AccountStatus.CLOSED),
     }
-    read(billing_clerk, accounts["A"], date(2026, 1, 31), "20")
-    read(billing_clerk, accounts["B"], date(2026, 1, 31), "200")
-    read(billing_clerk, accounts["C"], date(2026, 1, 31), "10")
+    meter_read(billing_clerk, accounts["A"], date(2026, 1, 31), "20")
+    meter_read(billing_clerk, accounts["B"], date(2026, 1, 31), "200")
+    meter_read(billing_clerk, accounts["C"], date(2026, 1, 31), "10")
     return accounts
 
 
@@ -150,9 +150,9 @@ def test_annual_tiers_count_the_volume_billed_earlier_in_the_year(
     billing_clerk, cycles, django_capture_on_commit_callbacks
 ):
     account = account_with_meter()
-    read(billing_clerk, account, date(2026, 1, 31), "170")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "170")
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
-    read(billing_clerk, account, date(2026, 2, 28), "200")
+    meter_read(billing_clerk, account, date(2026, 2, 28), "200")
 
     run_cycle(billing_clerk, cycles[2], django_capture_on_commit_callbacks)
 
@@ -172,8 +172,8 @@ def test_a_bill_covers_every_unbilled_read_up_to_the_cycle_read(
 ):
     """January was never billed (no run): the February bill covers both months."""
     account = account_with_meter()
-    read(billing_clerk, account, date(2026, 1, 31), "20")
-    read(billing_clerk, account, date(2026, 2, 28), "45")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "20")
+    meter_read(billing_clerk, account, date(2026, 2, 28), "45")
 
     run_cycle(billing_clerk, cycles[2], django_capture_on_commit_callbacks)
 
@@ -191,7 +191,7 @@ def test_chunks_split_the_accounts_by_id_and_each_records_its_counts(
 ):
     accounts = [account_with_meter() for _ in range(5)]
     for index, account in enumerate(accounts[:4]):
-        read(billing_clerk, account, date(2026, 1, 31), str(10 + index))
+        meter_read(billing_clerk, account, date(2026, 1, 31), str(10 + index))
 
     run = run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks, chunk_size=2)
 
@@ -223,7 +223,7 @@ def test_a_failing_chunk_fails_the_run_and_resume_finishes_it(
 ):
     accounts = [account_with_meter() for _ in range(4)]
     for account in accounts:
-        read(billing_clerk, account, date(2026, 1, 31), "10")
+        meter_read(billing_clerk, account, date(2026, 1, 31), "10")
     original = runs.bill_drafts_insert
     victim = accounts[2].pk
 
@@ -334,8 +334,8 @@ def test_an_account_without_a_price_is_skipped_not_failed(
     Tariff.objects.filter(usage_category="special").update(is_default=False)
     priced = account_with_meter()
     unpriced = account_with_meter(usage_category="special")
-    read(billing_clerk, priced, date(2026, 1, 31), "10")
-    read(billing_clerk, unpriced, date(2026, 1, 31), "10")
+    meter_read(billing_clerk, priced, date(2026, 1, 31), "10")
+    meter_read(billing_clerk, unpriced, date(2026, 1, 31), "10")
 
     run = run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
 

@@ -14,8 +14,9 @@ import pytest
 from django.db import connection
 
 from tests import test_billing_run_support as support
+from tests.factories import meter_read
 from tests.test_billing_run_killed_support import bills_snapshot
-from tests.test_billing_run_support import account_with_meter, read
+from tests.test_billing_run_support import account_with_meter
 from waterdesk.billing.models import Bill, BillRun, BillRunChunk, BillRunStatus, LedgerEntry
 from waterdesk.billing.services import bill_run as runs
 
@@ -67,7 +68,7 @@ def test_a_killed_bill_run_resumes_to_exactly_the_bills_of_an_uninterrupted_one(
 ):
     accounts = [account_with_meter() for _ in range(ACCOUNTS)]
     for index, account in enumerate(accounts):
-        read(billing_clerk, account, date(2026, 1, 31), str(5 + index % 40))
+        meter_read(billing_clerk, account, date(2026, 1, 31), str(5 + index % 40))
     connection.close()  # everything above is committed: the CLI process sees it
 
     process = start_cli(cycles[1].code)

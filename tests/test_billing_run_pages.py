@@ -10,8 +10,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tests import test_billing_run_support as support
-from tests.factories import UserFactory
-from tests.test_billing_run_support import account_with_meter, read, run_cycle
+from tests.factories import UserFactory, meter_read
+from tests.test_billing_run_support import account_with_meter, run_cycle
 from waterdesk.billing.models import Bill, BillRun, BillRunStatus
 from waterdesk.billing.services import bill_run as runs
 from waterdesk.core.roles import Role
@@ -28,9 +28,9 @@ pinned_now = support.pinned_now
 def town(billing_clerk, cycles):
     """Two accounts read in January (20 and 35 m³), one in review."""
     accounts = [account_with_meter(), account_with_meter(), account_with_meter(initial="50")]
-    read(billing_clerk, accounts[0], date(2026, 1, 31), "20")
-    read(billing_clerk, accounts[1], date(2026, 1, 31), "35")
-    read(billing_clerk, accounts[2], date(2026, 1, 31), "10")
+    meter_read(billing_clerk, accounts[0], date(2026, 1, 31), "20")
+    meter_read(billing_clerk, accounts[1], date(2026, 1, 31), "35")
+    meter_read(billing_clerk, accounts[2], date(2026, 1, 31), "10")
     return accounts
 
 

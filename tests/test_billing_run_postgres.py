@@ -13,8 +13,9 @@ import pytest
 from django.db import connection
 
 from tests import test_billing_run_support as support
+from tests.factories import meter_read
 from tests.test_billing_run_killed_support import bills_snapshot
-from tests.test_billing_run_support import account_with_meter, read
+from tests.test_billing_run_support import account_with_meter
 from waterdesk.billing.models import (
     Bill,
     BillRun,
@@ -71,7 +72,7 @@ def town(billing_clerk, cycles):
     for index, account in enumerate(accounts):
         # 10, 50, 90 … m³; the sixth falls below its meter's initial reading: in review.
         value = "10" if index == 5 else str(10 + 40 * index)
-        read(billing_clerk, account, date(2026, 1, 31), value)
+        meter_read(billing_clerk, account, date(2026, 1, 31), value)
     return accounts
 
 
@@ -167,8 +168,8 @@ def test_a_final_bill_waits_for_the_chunk_holding_its_account(billing_clerk, cyc
     bill on that read, asked for meanwhile, waits and is then refused — never two bills
     over the same days."""
     account = account_with_meter()
-    transfer = read(billing_clerk, account, date(2026, 1, 20), "10", kind="transfer")
-    read(billing_clerk, account, date(2026, 1, 31), "20")
+    transfer = meter_read(billing_clerk, account, date(2026, 1, 20), "10", kind="transfer")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "20")
     run = runs.bill_run_create(actor=billing_clerk, cycle=cycles[1])
     runs.bill_run_start(run=run, enqueue=False)
     inside = threading.Event()

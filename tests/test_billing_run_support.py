@@ -14,7 +14,7 @@ import time_machine
 from tests.factories import installed_account, tariff_with_version
 from waterdesk.billing.models import BillRun, ReadingCycle
 from waterdesk.billing.services.bill_run import bill_run_create, bill_run_start
-from waterdesk.billing.services.reading import meter_read_record, reading_cycle_create
+from waterdesk.billing.services.reading import reading_cycle_create
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 4, 10, 10, 0, tzinfo=SHANGHAI)
@@ -90,10 +90,6 @@ def account_with_meter(*, initial="0", household_size=3, opened=OPENED, **fields
         household_size=household_size,
         **fields,
     )
-
-
-def read(actor, account, day: date, value, **kwargs):
-    return meter_read_record(actor=actor, account=account, read_on=day, value=value, **kwargs)
 
 
 def run_cycle(actor, cycle, capture, *, chunk_size: int = 2000) -> BillRun:

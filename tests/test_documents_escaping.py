@@ -19,8 +19,8 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from tests import test_billing_run_support as support
-from tests.factories import SupplyZoneFactory
-from tests.test_billing_run_support import account_with_meter, read, run_cycle
+from tests.factories import SupplyZoneFactory, meter_read
+from tests.test_billing_run_support import account_with_meter, run_cycle
 from waterdesk.billing.models import Bill
 from waterdesk.cases.models import Case
 from waterdesk.core.logging import PersonalDataFilter, mask_personal_data
@@ -148,7 +148,7 @@ def test_bill_pdf_prints_markup_as_typed(
     )
     premise = premise_create(actor=clerk, address=ADDRESS, zone=SupplyZoneFactory())
     account = account_with_meter(customer=customer, premise=premise)
-    read(billing_clerk, account, date(2026, 1, 31), "20")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "20")
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
     bill = Bill.objects.get(account=account)
     client.force_login(billing_clerk)

@@ -17,8 +17,8 @@ from rest_framework.test import APIClient
 
 from tests import test_billing_run_support as support
 from tests.clients import client_for
-from tests.factories import UserFactory
-from tests.test_billing_run_support import account_with_meter, read, run_cycle
+from tests.factories import UserFactory, meter_read
+from tests.test_billing_run_support import account_with_meter, run_cycle
 from waterdesk.billing.models import Bill, BillRun, LedgerEntry, LedgerEntryKind
 from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.billing.services.ledger import ledger_post_adjustment, ledger_post_payment
@@ -40,7 +40,7 @@ HUGE = "999999999999.99"
 def billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
     """An account billed 100.00 for January."""
     account = account_with_meter()
-    read(billing_clerk, account, date(2026, 1, 31), "20")
+    meter_read(billing_clerk, account, date(2026, 1, 31), "20")
     run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
     return account, Bill.objects.get()
 

@@ -10,8 +10,8 @@ import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
 
-from tests.factories import CustomerFactory, UserFactory
-from tests.test_applications_transfer import SHANGHAI, START, make_account, record_read
+from tests.factories import CustomerFactory, UserFactory, meter_read
+from tests.test_applications_transfer import SHANGHAI, START, make_account
 from waterdesk.applications.models import OwnershipTransfer, TransferPolicy, UsageChange
 from waterdesk.billing.models import Bill, MeterRead
 from waterdesk.billing.services.ledger import ledger_post_payment
@@ -33,7 +33,7 @@ def frozen():
 @pytest.fixture
 def account(staff, frozen):
     account = make_account(customer=CustomerFactory(name="张三"))
-    record_read(staff["billing"], account, date(2026, 2, 1), "10")
+    meter_read(staff["billing"], account, date(2026, 2, 1), "10")
     return account
 
 

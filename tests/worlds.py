@@ -8,7 +8,12 @@ from datetime import date
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests import test_billing_run_support as support
-from tests.factories import CustomerFactory, SupplyZoneFactory, registered_new_connection
+from tests.factories import (
+    CustomerFactory,
+    SupplyZoneFactory,
+    meter_read,
+    registered_new_connection,
+)
 from tests.test_applications_transfer import make_account
 from waterdesk.applications.transfer import ownership_transfer_register
 from waterdesk.applications.usage_change import usage_change_register
@@ -69,7 +74,7 @@ def desk_world(*, clerk, billing_clerk, cycles, capture) -> DeskWorld:
         materials_received=["business_licence"],
     )
     account = support.account_with_meter()
-    first_read = support.read(billing_clerk, account, date(2026, 1, 31), "20")
+    first_read = meter_read(billing_clerk, account, date(2026, 1, 31), "20")
     run = support.run_cycle(billing_clerk, cycles[1], capture)
     return DeskWorld(
         customer=customer,
