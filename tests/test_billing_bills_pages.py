@@ -2,7 +2,6 @@
 adjustment form, the bill page and its PDF — for the allowed roles only."""
 
 import io
-from datetime import date
 
 import pytest
 from django.urls import reverse
@@ -10,25 +9,16 @@ from pypdf import PdfReader
 from rest_framework.test import APIClient
 
 from tests import test_billing_run_support as support
-from tests.factories import meter_read
-from tests.test_billing_run_support import D, account_with_meter, run_cycle
-from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
+from tests.test_billing_run_support import D, account_with_meter
+from waterdesk.billing.models import LedgerEntry, LedgerEntryKind
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
 # Shared fixtures (tests/test_billing_run_support.py).
 beijing = support.beijing
+billed = support.billed
 cycles = support.cycles
 pinned_now = support.pinned_now
-
-
-@pytest.fixture
-def billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
-    """An account billed 100.00 for January."""
-    account = account_with_meter()
-    meter_read(billing_clerk, account, date(2026, 1, 31), "20")
-    run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
-    return account, Bill.objects.get()
 
 
 # --- pages --------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from tests.factories import installed_account, tariff_with_version
-from waterdesk.billing.models import BillRun, ReadingCycle
+from tests.factories import installed_account, meter_read, tariff_with_version
+from waterdesk.billing.models import Bill, BillRun, ReadingCycle
 from waterdesk.billing.services.bill_run import bill_run_create, bill_run_start
 from waterdesk.billing.services.reading import reading_cycle_create
 
@@ -99,3 +99,12 @@ def run_cycle(actor, cycle, capture, *, chunk_size: int = 2000) -> BillRun:
         bill_run_start(run=run)
     run.refresh_from_db()
     return run
+
+
+@pytest.fixture
+def billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
+    """An account billed 100.00 for January, through a read and a bill run."""
+    account = account_with_meter()
+    meter_read(billing_clerk, account, date(2026, 1, 31), "20")
+    run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
+    return account, Bill.objects.get()

@@ -7,7 +7,6 @@ place (``core.money.money_validate``), through the API (``amount_too_large``, th
 """
 
 import threading
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,9 +16,9 @@ from rest_framework.test import APIClient
 
 from tests import test_billing_run_support as support
 from tests.clients import client_for
-from tests.factories import UserFactory, meter_read
-from tests.test_billing_run_support import account_with_meter, run_cycle
-from waterdesk.billing.models import Bill, BillRun, LedgerEntry, LedgerEntryKind
+from tests.factories import UserFactory
+from tests.test_billing_run_support import account_with_meter
+from waterdesk.billing.models import BillRun, LedgerEntry, LedgerEntryKind
 from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.billing.services.ledger import ledger_post_adjustment, ledger_post_payment
 from waterdesk.core.errors import InvalidInput
@@ -30,19 +29,11 @@ from waterdesk.core.roles import Role
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
 beijing = support.beijing
+billed = support.billed
 cycles = support.cycles
 pinned_now = support.pinned_now
 
 HUGE = "999999999999.99"
-
-
-@pytest.fixture
-def billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
-    """An account billed 100.00 for January."""
-    account = account_with_meter()
-    meter_read(billing_clerk, account, date(2026, 1, 31), "20")
-    run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
-    return account, Bill.objects.get()
 
 
 @pytest.fixture
