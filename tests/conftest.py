@@ -10,6 +10,7 @@ from pytest_django.plugin import blocking_manager_key
 
 from tests.factories import DepartmentFactory, SupplyZoneFactory, UserFactory
 from waterdesk.core.roles import Role
+from waterdesk.core.timeutil import LOCAL_TZ
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +75,25 @@ def pytest_runtest_teardown(item, nextitem):
         with item.config.stash[blocking_manager_key].unblock():
             connection.creation.deserialize_db_from_string(contents)
     return result
+
+
+# Two plain working weeks, no holiday near (Asia/Shanghai).
+MONDAY_MORNING = dt.datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ)
+TUESDAY_MORNING = dt.datetime(2026, 3, 10, 9, 0, tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture
+def frozen_monday():
+    """The clock stopped at Monday 2 March 2026, 10:00; the test moves it with ``shift``."""
+    with time_machine.travel(MONDAY_MORNING, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def frozen_tuesday():
+    """The clock stopped at Tuesday 10 March 2026, 09:00; the test moves it with ``shift``."""
+    with time_machine.travel(TUESDAY_MORNING, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

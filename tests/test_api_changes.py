@@ -5,11 +5,10 @@ POST /api/usage-changes/ and the case actions, by the allowed role at each step 
 from datetime import date
 
 import pytest
-import time_machine
 
 from tests.clients import client_for
 from tests.factories import CustomerFactory, meter_read
-from tests.test_applications_transfer import START, make_account
+from tests.test_applications_transfer import make_account
 from waterdesk.applications.models import OwnershipTransfer, TransferPolicy, UsageChange
 from waterdesk.billing.models import Bill
 from waterdesk.billing.services.ledger import ledger_post_payment
@@ -26,13 +25,7 @@ def action_url(case_id, action: str) -> str:
 
 
 @pytest.fixture
-def frozen():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def account(staff, frozen):
+def account(staff, frozen_tuesday):
     account = make_account(customer=CustomerFactory(name="张三"))
     meter_read(staff["billing"], account, date(2026, 2, 1), "10")
     return account

@@ -5,7 +5,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import time_machine
 
 from tests.clients import client_for
 from tests.factories import CustomerFactory, DepartmentFactory, UserFactory
@@ -20,12 +19,6 @@ from waterdesk.notify.models import Notification
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ)
 ROLES = ["clerk", "surveyor", "reviewer", "approver", "supervisor", "administrator", "outsider"]
 VALID_ID = "11010519491231002X"
-
-
-@pytest.fixture
-def frozen_time():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def intake_payload(**overrides) -> dict:
@@ -105,7 +98,7 @@ def walk_steps() -> list[tuple[str, str, dict, str]]:
 
 
 @pytest.mark.django_db
-def test_whole_walk_by_the_allowed_roles_and_refused_for_every_other(staff, zone, frozen_time):
+def test_whole_walk_by_the_allowed_roles_and_refused_for_every_other(staff, zone, frozen_monday):
     response = client_for(staff["clerk"]).post(
         "/api/new-connections/", intake_payload(), format="json"
     )
@@ -152,7 +145,7 @@ def test_whole_walk_by_the_allowed_roles_and_refused_for_every_other(staff, zone
         assert response.json()["status"] == target
         assert Case.objects.get(pk=case.pk).status == target
         assert CaseEvent.objects.filter(case=case, action=action).count() == 1
-        frozen_time.shift(dt.timedelta(hours=1))
+        frozen_monday.shift(dt.timedelta(hours=1))
 
     body = response.json()
     assert body["status"] == "completed"
@@ -193,7 +186,7 @@ def test_whole_walk_by_the_allowed_roles_and_refused_for_every_other(staff, zone
 
 
 @pytest.mark.django_db
-def test_detail_shows_each_user_only_the_actions_of_their_role(staff, zone, frozen_time):
+def test_detail_shows_each_user_only_the_actions_of_their_role(staff, zone, frozen_monday):
     case_id = (
         client_for(staff["clerk"])
         .post("/api/new-connections/", intake_payload(), format="json")
@@ -266,7 +259,7 @@ def test_intake_with_an_existing_customer_and_an_unknown_premise_id(clerk, zone)
 
 
 @pytest.mark.django_db
-def test_intake_with_an_existing_customer_and_premise(clerk, zone, frozen_time):
+def test_intake_with_an_existing_customer_and_premise(clerk, zone, frozen_monday):
     customer = CustomerFactory(name="李娜")
     premise = Premise.objects.create(address="城北区和平路8号", zone=zone)
     payload = intake_payload(customer=str(customer.public_id), premise=str(premise.public_id))
@@ -296,7 +289,7 @@ def test_intake_by_a_role_that_may_not_register_is_refused(staff, zone):
 
 
 @pytest.mark.django_db
-def test_illegal_transition_is_409_and_changes_nothing(clerk, reviewer, zone, frozen_time):
+def test_illegal_transition_is_409_and_changes_nothing(clerk, reviewer, zone, frozen_monday):
     case_id = (
         client_for(clerk)
         .post("/api/new-connections/", intake_payload(), format="json")
@@ -319,7 +312,7 @@ def test_illegal_transition_is_409_and_changes_nothing(clerk, reviewer, zone, fr
 
 
 @pytest.mark.django_db
-def test_missing_materials_give_materials_pending_and_one_notice(clerk, zone, frozen_time):
+def test_missing_materials_give_materials_pending_and_one_notice(clerk, zone, frozen_monday):
     response = client_for(clerk).post(
         "/api/new-connections/", intake_payload(materials_received=["id_card"]), format="json"
     )
@@ -362,7 +355,7 @@ def test_missing_materials_give_materials_pending_and_one_notice(clerk, zone, fr
 
 
 @pytest.mark.django_db
-def test_an_unknown_surveyor_is_refused_with_fields(clerk, zone, frozen_time):
+def test_an_unknown_surveyor_is_refused_with_fields(clerk, zone, frozen_monday):
     case_id = (
         client_for(clerk)
         .post("/api/new-connections/", intake_payload(), format="json")
@@ -432,7 +425,7 @@ def test_a_case_outside_the_users_scope_is_not_found(clerk, zone):
 
 
 @pytest.mark.django_db
-def test_withdraw_and_rejection_paths(staff, zone, frozen_time):
+def test_withdraw_and_rejection_paths(staff, zone, frozen_monday):
     clerk = client_for(staff["clerk"])
     withdrawn = clerk.post("/api/new-connections/", intake_payload(), format="json").json()
     response = clerk.post(
@@ -458,7 +451,7 @@ def test_withdraw_and_rejection_paths(staff, zone, frozen_time):
 
 
 @pytest.mark.django_db
-def test_collective_review_is_needed_above_the_threshold(staff, zone, frozen_time):
+def test_collective_review_is_needed_above_the_threshold(staff, zone, frozen_monday):
     clerk = client_for(staff["clerk"])
     case_id = clerk.post(
         "/api/new-connections/", intake_payload(is_major=True), format="json"
@@ -497,7 +490,7 @@ def test_collective_review_is_needed_above_the_threshold(staff, zone, frozen_tim
 
 
 @pytest.mark.django_db
-def test_payment_with_the_wrong_amount_changes_nothing(staff, zone, frozen_time):
+def test_payment_with_the_wrong_amount_changes_nothing(staff, zone, frozen_monday):
     clerk = client_for(staff["clerk"])
     case_id = clerk.post("/api/new-connections/", intake_payload(), format="json").json()[
         "public_id"
@@ -528,7 +521,7 @@ def test_payment_with_the_wrong_amount_changes_nothing(staff, zone, frozen_time)
 
 
 @pytest.mark.django_db
-def test_receipt_pdf(clerk, zone, frozen_time):
+def test_receipt_pdf(clerk, zone, frozen_monday):
     case = client_for(clerk).post("/api/new-connections/", intake_payload(), format="json").json()
 
     response = client_for(clerk).get(

@@ -11,7 +11,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from tests.factories import CustomerFactory, UserFactory, meter_read
-from tests.test_applications_transfer import SHANGHAI, START, make_account
+from tests.test_applications_transfer import SHANGHAI, make_account
 from waterdesk.applications.models import OwnershipTransfer, TransferPolicy, UsageChange
 from waterdesk.billing.models import Bill, MeterRead
 from waterdesk.billing.services.ledger import ledger_post_payment
@@ -25,13 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def frozen():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def account(staff, frozen):
+def account(staff, frozen_tuesday):
     account = make_account(customer=CustomerFactory(name="张三"))
     meter_read(staff["billing"], account, date(2026, 2, 1), "10")
     return account
@@ -185,7 +179,7 @@ def test_transfer_intake_refusals_write_nothing(client, staff, account):
 # --- the transfer walked through the case page ------------------------------------------
 
 
-def test_transfer_walk_through_the_pages(client, staff, account, frozen):
+def test_transfer_walk_through_the_pages(client, staff, account, frozen_tuesday):
     client.force_login(staff["clerk"])
     client.post(reverse("workbench:intake_transfer"), transfer_data(account))
     case = Case.objects.get()
@@ -245,7 +239,7 @@ def test_transfer_walk_through_the_pages(client, staff, account, frozen):
     assert page_actions(client, staff["clerk"], case) == []
 
 
-def test_the_transfer_can_be_rejected_from_the_page(client, staff, account, frozen):
+def test_the_transfer_can_be_rejected_from_the_page(client, staff, account, frozen_tuesday):
     client.force_login(staff["clerk"])
     client.post(reverse("workbench:intake_transfer"), transfer_data(account))
     case = Case.objects.get()
@@ -258,7 +252,7 @@ def test_the_transfer_can_be_rejected_from_the_page(client, staff, account, froz
     assert "房产证明不符" in page(client, staff["clerk"], case).content.decode()
 
 
-def test_carry_policy_shown_and_applied(client, staff, account, frozen):
+def test_carry_policy_shown_and_applied(client, staff, account, frozen_tuesday):
     TransferPolicy.objects.update(require_settlement=False)
     client.force_login(staff["clerk"])
     client.post(reverse("workbench:intake_transfer"), transfer_data(account))
@@ -295,7 +289,7 @@ def change_data(account, **overrides) -> dict:
     return data
 
 
-def test_usage_change_walk_through_the_pages(client, staff, account, frozen):
+def test_usage_change_walk_through_the_pages(client, staff, account, frozen_tuesday):
     client.force_login(staff["clerk"])
     response = client.post(reverse("workbench:intake_usage_change"), change_data(account))
     case = Case.objects.get()
@@ -345,7 +339,7 @@ def test_usage_change_walk_through_the_pages(client, staff, account, frozen):
     assert detail.split_bill.number in html
 
 
-def test_usage_change_desk_verification_and_refusals(client, staff, account, frozen):
+def test_usage_change_desk_verification_and_refusals(client, staff, account, frozen_tuesday):
     client.force_login(staff["clerk"])
     response = client.post(
         reverse("workbench:intake_usage_change"),
@@ -376,7 +370,7 @@ def test_usage_change_desk_verification_and_refusals(client, staff, account, fro
     )
 
 
-def test_another_surveyor_may_not_report(client, staff, account, frozen):
+def test_another_surveyor_may_not_report(client, staff, account, frozen_tuesday):
     client.force_login(staff["clerk"])
     client.post(reverse("workbench:intake_usage_change"), change_data(account))
     case = Case.objects.get()
@@ -397,7 +391,7 @@ def test_another_surveyor_may_not_report(client, staff, account, frozen):
 # --- receipts and the supervisor page ---------------------------------------------------
 
 
-def test_receipts_of_both_kinds(client, staff, account, frozen):
+def test_receipts_of_both_kinds(client, staff, account, frozen_tuesday):
     client.force_login(staff["clerk"])
     client.post(reverse("workbench:intake_transfer"), transfer_data(account))
     client.post(
@@ -419,7 +413,7 @@ def test_receipts_of_both_kinds(client, staff, account, frozen):
     assert client.get(reverse("workbench:receipt", args=[change.public_id])).status_code == 403
 
 
-def test_supervisor_filters_change_cases(client, staff, account, frozen):
+def test_supervisor_filters_change_cases(client, staff, account, frozen_tuesday):
     client.force_login(staff["clerk"])
     client.post(reverse("workbench:intake_transfer"), transfer_data(account))
     client.force_login(staff["supervisor"])
@@ -432,7 +426,7 @@ def test_supervisor_filters_change_cases(client, staff, account, frozen):
     assert "待核验材料" in html
 
 
-def test_the_case_page_lists_transfer_events_in_words(client, staff, account, frozen):
+def test_the_case_page_lists_transfer_events_in_words(client, staff, account, frozen_tuesday):
     client.force_login(staff["clerk"])
     client.post(reverse("workbench:intake_transfer"), transfer_data(account))
     case = Case.objects.get()

@@ -1,11 +1,7 @@
 """A new connection walked through the staff pages, from intake to water on, by the role
 allowed at each step — and refused (403, nothing written) for every other role."""
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
-import time_machine
 from django.urls import reverse
 
 from tests.factories import SupplyZoneFactory, UserFactory
@@ -14,18 +10,9 @@ from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.roles import Role
 from waterdesk.customers.models import Account, Customer
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-# Tuesday 2026-03-10 09:00 local: a plain working week.
-START = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
 VALID_ID = "11010519491231002X"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -133,7 +120,7 @@ def steps(staff) -> list[tuple[str, str, dict, str]]:
     ]
 
 
-def test_new_connection_walk_through_the_pages(client, staff, frozen):
+def test_new_connection_walk_through_the_pages(client, staff, frozen_tuesday):
     zone = SupplyZoneFactory()
     case = register_through_page(client, staff["clerk"], zone)
     assert case.status == "registered"
@@ -175,7 +162,7 @@ def test_new_connection_walk_through_the_pages(client, staff, frozen):
     assert "已通水" in page
 
 
-def test_another_surveyor_may_not_book_the_visit(client, staff, frozen):
+def test_another_surveyor_may_not_book_the_visit(client, staff, frozen_tuesday):
     zone = SupplyZoneFactory()
     case = register_through_page(client, staff["clerk"], zone)
     post_action(client, staff["clerk"], case, "assign_survey", {"surveyor": staff["surveyor"].pk})
@@ -191,7 +178,7 @@ def test_another_surveyor_may_not_book_the_visit(client, staff, frozen):
     assert CaseEvent.objects.filter(case=case).count() == events
 
 
-def test_assign_survey_lists_only_active_surveyors(client, staff, frozen):
+def test_assign_survey_lists_only_active_surveyors(client, staff, frozen_tuesday):
     UserFactory(username="retired", role=Role.SURVEYOR, is_active=False)
     case = register_through_page(client, staff["clerk"], SupplyZoneFactory())
     response = client.get(reverse("workbench:case", args=[case.public_id]))
@@ -199,7 +186,7 @@ def test_assign_survey_lists_only_active_surveyors(client, staff, frozen):
     assert [u.username for u in panel.form.fields["surveyor"].queryset] == ["surveyor"]
 
 
-def test_invalid_action_input_shows_the_message_and_changes_nothing(client, staff, frozen):
+def test_invalid_action_input_shows_the_message_and_changes_nothing(client, staff, frozen_tuesday):
     case = register_through_page(client, staff["clerk"], SupplyZoneFactory())
     events = CaseEvent.objects.filter(case=case).count()
 
@@ -213,7 +200,7 @@ def test_invalid_action_input_shows_the_message_and_changes_nothing(client, staf
     assert CaseEvent.objects.filter(case=case).count() == events
 
 
-def test_domain_error_from_the_service_shows_its_message(client, staff, frozen):
+def test_domain_error_from_the_service_shows_its_message(client, staff, frozen_tuesday):
     case = register_through_page(client, staff["clerk"], SupplyZoneFactory())
     for action, role, fields, _target in steps(staff)[:6]:
         assert post_action(client, staff[role], case, action, fields).status_code == 302
@@ -233,7 +220,7 @@ def test_domain_error_from_the_service_shows_its_message(client, staff, frozen):
     assert CaseEvent.objects.filter(case=case).count() == events
 
 
-def test_fee_assessment_needs_a_line(client, staff, frozen):
+def test_fee_assessment_needs_a_line(client, staff, frozen_tuesday):
     case = register_through_page(client, staff["clerk"], SupplyZoneFactory())
     for action, role, fields, _target in steps(staff)[:5]:
         assert post_action(client, staff[role], case, action, fields).status_code == 302
@@ -248,7 +235,7 @@ def test_fee_assessment_needs_a_line(client, staff, frozen):
     assert not case.fee_lines.exists()
 
 
-def test_the_same_action_twice_is_a_conflict_not_a_second_event(client, staff, frozen):
+def test_the_same_action_twice_is_a_conflict_not_a_second_event(client, staff, frozen_tuesday):
     case = register_through_page(client, staff["clerk"], SupplyZoneFactory())
     fields = {"surveyor": staff["surveyor"].pk}
     assert post_action(client, staff["clerk"], case, "assign_survey", fields).status_code == 302
@@ -261,13 +248,13 @@ def test_the_same_action_twice_is_a_conflict_not_a_second_event(client, staff, f
     assert CaseEvent.objects.filter(case=case).count() == events
 
 
-def test_unknown_action_is_refused(client, staff, frozen):
+def test_unknown_action_is_refused(client, staff, frozen_tuesday):
     case = register_through_page(client, staff["clerk"], SupplyZoneFactory())
     response = post_action(client, staff["clerk"], case, "delete_everything", {})
     assert response.status_code == 403
 
 
-def test_missing_materials_then_supplied_through_the_page(client, staff, frozen):
+def test_missing_materials_then_supplied_through_the_page(client, staff, frozen_tuesday):
     case = register_through_page(
         client, staff["clerk"], SupplyZoneFactory(), materials_received=["id_card"]
     )
@@ -288,7 +275,7 @@ def test_missing_materials_then_supplied_through_the_page(client, staff, frozen)
     assert case.new_connection.materials_received == ["id_card", "property_certificate"]
 
 
-def test_collective_review_is_offered_only_when_needed(client, staff, frozen):
+def test_collective_review_is_offered_only_when_needed(client, staff, frozen_tuesday):
     case = register_through_page(client, staff["clerk"], SupplyZoneFactory(), is_major="on")
     for action, role, fields, _target in steps(staff)[:4]:
         assert post_action(client, staff[role], case, action, fields).status_code == 302
@@ -315,7 +302,7 @@ def test_collective_review_is_offered_only_when_needed(client, staff, frozen):
     assert page_actions(client, staff["approver"], case) == ["approve", "approval_reject"]
 
 
-def test_collective_review_hidden_below_the_threshold(client, staff, frozen):
+def test_collective_review_hidden_below_the_threshold(client, staff, frozen_tuesday):
     assert NewConnectionPolicy.current().collective_review_threshold > 1200
     case = register_through_page(client, staff["clerk"], SupplyZoneFactory())
     for action, role, fields, _target in steps(staff)[:4]:
@@ -323,7 +310,7 @@ def test_collective_review_hidden_below_the_threshold(client, staff, frozen):
     assert page_actions(client, staff["approver"], case) == ["approve", "approval_reject"]
 
 
-def test_rejection_at_review_closes_the_case(client, staff, frozen):
+def test_rejection_at_review_closes_the_case(client, staff, frozen_tuesday):
     case = register_through_page(client, staff["clerk"], SupplyZoneFactory())
     for action, role, fields, _target in steps(staff)[:3]:
         assert post_action(client, staff[role], case, action, fields).status_code == 302
