@@ -72,7 +72,7 @@ def snapshot(case: Case) -> tuple:
 
 @pytest.fixture
 def account(billing_clerk):
-    """An old owner's account with one unbilled read: 10 m³ on 1 February."""
+    """A residential account with one unbilled read: 10 m³ on 1 February."""
     with time_machine.travel(START, tick=False):
         account = make_account(customer=CustomerFactory(name="张三"))
         meter_read(billing_clerk, account, date(2026, 2, 1), "10")

@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from tests.factories import CustomerFactory, UserFactory, meter_read
+from tests import test_applications_transfer as transfer_tests
+from tests.factories import UserFactory, meter_read
 from tests.test_applications_transfer import (
     SHANGHAI,
     START,
-    make_account,
     snapshot,
 )
 from waterdesk.applications import usage_change
@@ -30,16 +30,9 @@ from waterdesk.notify.models import Notification
 pytestmark = pytest.mark.django_db
 
 
+account = transfer_tests.account
+
 NON_RESIDENTIAL_PRICE = "统一价格 6.10元/m³（供水价格4.20、水资源税0.50、污水处理费1.40）"
-
-
-@pytest.fixture
-def account(billing_clerk):
-    """A residential account with one unbilled read: 10 m³ on 1 February."""
-    with time_machine.travel(START, tick=False):
-        account = make_account(customer=CustomerFactory(name="张三"))
-        meter_read(billing_clerk, account, date(2026, 2, 1), "10")
-    return account
 
 
 def register_change(clerk, account, *, materials=("business_licence",), **kw):

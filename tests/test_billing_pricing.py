@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import pytest
 
 from tests.factories import UserFactory, tariff_with_version
+from tests.test_billing_run_support import BEIJING_TIERS
 from waterdesk.billing.pricing import LineDraft, lines_total, price_volume, split_by_days
 from waterdesk.billing.services.tariffs import tariff_version_create
 from waterdesk.billing.tariff_book import (
@@ -22,12 +23,6 @@ from waterdesk.billing.tariff_book import (
 )
 
 SUPPLY, RESOURCE, SEWAGE, GARBAGE = "water_supply", "water_resource", "sewage", "garbage"
-
-BEIJING_TIERS = [
-    {"index": 1, "upper_bound": D("180")},
-    {"index": 2, "upper_bound": D("260")},
-    {"index": 3, "upper_bound": None},
-]
 
 
 def beijing_components(supply=("2.07", "4.07", "6.07")):

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import AccountFactory, MeterFactory, UserFactory
+from tests.test_billing_run_support import BEIJING_COMPONENTS, BEIJING_TIERS
 from waterdesk.billing.models import (
     AccountTariff,
     Bill,
@@ -34,21 +35,6 @@ from waterdesk.billing.services.tariffs import (
 from waterdesk.billing.tariff_book import Segment, TariffBook
 from waterdesk.core.errors import DomainError, InvalidInput
 
-TIERS = [
-    {"index": 1, "upper_bound": D("180")},
-    {"index": 2, "upper_bound": D("260")},
-    {"index": 3, "upper_bound": None},
-]
-COMPONENTS = [
-    {
-        "kind": "water_supply",
-        "name": "供水价格",
-        "tier_prices": {1: D("2.07"), 2: D("4.07"), 3: D("6.07")},
-    },
-    {"kind": "water_resource", "name": "水资源费", "flat_price": D("1.57")},
-    {"kind": "sewage", "name": "污水处理费", "flat_price": D("1.36")},
-]
-
 
 @pytest.fixture
 def actor(db):
@@ -66,8 +52,8 @@ def create_version(actor, tariff, **overrides):
         "tariff": tariff,
         "effective_from": date(2025, 1, 1),
         "tier_basis": "annual",
-        "tiers": TIERS,
-        "components": COMPONENTS,
+        "tiers": BEIJING_TIERS,
+        "components": BEIJING_COMPONENTS,
     }
     arguments.update(overrides)
     return tariff_version_create(**arguments)
@@ -304,7 +290,7 @@ BAD_VERSIONS = [
         "阶梯序号须从 1 开始连续编号。",
     ),
     (
-        {"tiers": [TIERS[0], {"index": 2, "upper_bound": None}]},
+        {"tiers": [BEIJING_TIERS[0], {"index": 2, "upper_bound": None}]},
         "too_few_tiers",
         "阶梯水价至少需要 3 档。",
     ),
@@ -320,32 +306,36 @@ BAD_VERSIONS = [
         "第 2 档的增加水量不能少于上一档，否则按人口调整后的阶梯上限不再递增。",
     ),
     (
-        {"components": [{**COMPONENTS[0], "tier_prices": {1: "2.07", 2: "4.07"}}]},
+        {"components": [{**BEIJING_COMPONENTS[0], "tier_prices": {1: "2.07", 2: "4.07"}}]},
         "tier_price_missing",
         "费用构成“供水价格”缺少第 3 档的单价（或改填统一单价）。",
     ),
     (
-        {"components": [{**COMPONENTS[0], "tier_prices": {1: "1", 2: "2", 3: "3", 4: "4"}}]},
+        {
+            "components": [
+                {**BEIJING_COMPONENTS[0], "tier_prices": {1: "1", 2: "2", 3: "3", 4: "4"}}
+            ]
+        },
         "tier_price_unknown_tier",
         "费用构成“供水价格”填写了不存在的第 4 档单价。",
     ),
     (
-        {"components": [{**COMPONENTS[0], "flat_price": "3"}]},
+        {"components": [{**BEIJING_COMPONENTS[0], "flat_price": "3"}]},
         "component_price_ambiguous",
         "费用构成“供水价格”不能同时填写统一单价和分档单价。",
     ),
     (
-        {"components": [{**COMPONENTS[1], "flat_price": "-0.01"}]},
+        {"components": [{**BEIJING_COMPONENTS[1], "flat_price": "-0.01"}]},
         "price_negative",
         "单价不能为负数。",
     ),
     (
-        {"components": [{**COMPONENTS[1], "flat_price": "1.23456"}]},
+        {"components": [{**BEIJING_COMPONENTS[1], "flat_price": "1.23456"}]},
         "price_invalid",
         "单价格式不正确（最多四位小数）。",
     ),
     (
-        {"components": [COMPONENTS[1], {**COMPONENTS[2], "name": "水资源费"}]},
+        {"components": [BEIJING_COMPONENTS[1], {**BEIJING_COMPONENTS[2], "name": "水资源费"}]},
         "component_name_duplicate",
         "费用构成名称“水资源费”重复。",
     ),
@@ -381,7 +371,7 @@ def test_overlapping_version_is_refused(actor, tariff):
     before = table_counts()
 
     with pytest.raises(InvalidInput) as refused:
-        create_version(actor, tariff, components=COMPONENTS[1:])
+        create_version(actor, tariff, components=BEIJING_COMPONENTS[1:])
 
     assert refused.value.code == "tariff_version_overlap"
     assert str(refused.value.message) == (
