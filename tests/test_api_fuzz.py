@@ -113,8 +113,9 @@ REFERENCES = {
 OPERATION_RULES = {
     # Exactly one of working_days, working_hours and hours.
     "GET /api/calendar/due/": frozenset({"non_field_errors"}),
-    # A premise is named, or given by address with its zone.
-    "POST /api/new-connections/": frozenset({"zone"}),
+    # A premise is named, or given by address with its zone; an existing customer or a new
+    # one's data, not both.
+    "POST /api/new-connections/": frozenset({"zone", "customer_data"}),
     # An existing new owner or a new one's data, not both.
     "POST /api/ownership-transfers/": frozenset({"new_customer_data"}),
 }
