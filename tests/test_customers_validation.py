@@ -3,10 +3,9 @@ import time_machine
 from stdnum.cn import ric, uscc
 
 from waterdesk.core.errors import InvalidInput
+from waterdesk.core.masking import mask_id_number, mask_mobile
 from waterdesk.customers.models import CustomerKind
 from waterdesk.customers.validation import (
-    mask_id_number,
-    mask_mobile,
     validate_id_number,
     validate_mobile,
     validate_phone,

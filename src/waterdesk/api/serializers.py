@@ -40,7 +40,7 @@ from waterdesk.cases.models import (
 )
 from waterdesk.cases.selectors import case_available_actions, case_timeline
 from waterdesk.core.api import fields as api_fields
-from waterdesk.core.api.serializers import ErrorSerializer  # noqa: F401 (the views' s.ErrorSerializer)
+from waterdesk.core.masking import mask_id_number, mask_mobile
 from waterdesk.core.money import MoneyField
 from waterdesk.customers.models import (
     AccessChannel,
@@ -52,7 +52,6 @@ from waterdesk.customers.models import (
     UsageCategory,
 )
 from waterdesk.customers.privacy import CUSTOMER_FIELDS
-from waterdesk.customers.validation import mask_id_number, mask_mobile
 from waterdesk.sla.calendar import load_calendar
 from waterdesk.sla.models import SlaClock
 from waterdesk.sla.selectors import case_clocks, clock_status_label

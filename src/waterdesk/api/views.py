@@ -41,6 +41,7 @@ from waterdesk.core.api.idempotency import (
 )
 from waterdesk.core.api.parsers import JSONParser
 from waterdesk.core.api.permissions import HasRequiredPermissions
+from waterdesk.core.api.serializers import ErrorSerializer
 from waterdesk.core.errors import InvalidInput, NotFound, NotPermitted
 from waterdesk.customers.models import AccessChannel
 from waterdesk.customers.privacy import (
@@ -62,19 +63,19 @@ from waterdesk.sla.calendar import (
 # --- shared schema pieces -------------------------------------------------------------
 
 _INVALID = OpenApiResponse(
-    s.ErrorSerializer,
+    ErrorSerializer,
     description="`invalid_input` (the request does not match the schema; see `fields`) or "
     "a domain code such as `invalid_resident_id` (see `field`).",
 )
-_UNAUTHENTICATED = OpenApiResponse(s.ErrorSerializer, description="`not_authenticated`")
-_FORBIDDEN = OpenApiResponse(s.ErrorSerializer, description="`not_permitted`")
-_NOT_FOUND = OpenApiResponse(s.ErrorSerializer, description="`not_found`")
+_UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="`not_authenticated`")
+_FORBIDDEN = OpenApiResponse(ErrorSerializer, description="`not_permitted`")
+_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="`not_found`")
 _PAGE_NOT_FOUND = OpenApiResponse(
-    s.ErrorSerializer, description="`not_found` (a `page` past the last one)"
+    ErrorSerializer, description="`not_found` (a `page` past the last one)"
 )
-_LOOKUP_LIMITED = OpenApiResponse(s.ErrorSerializer, description="`lookup_rate_limited`")
+_LOOKUP_LIMITED = OpenApiResponse(ErrorSerializer, description="`lookup_rate_limited`")
 _CONFLICT = OpenApiResponse(
-    s.ErrorSerializer,
+    ErrorSerializer,
     description="`illegal_transition` (not possible in the case's status) or "
     "`concurrent_update` (somebody else moved the case first).",
 )
@@ -195,7 +196,7 @@ class CaseAttachmentView(_RoleGuardedView):
         responses={
             201: s.AttachmentSerializer,
             400: OpenApiResponse(
-                s.ErrorSerializer,
+                ErrorSerializer,
                 description="`attachment_too_large`, `attachment_type_not_allowed` or "
                 "`invalid_input`.",
             ),
@@ -230,13 +231,13 @@ class CaseAttachmentWithdrawView(_RoleGuardedView):
         responses={
             200: s.AttachmentSerializer,
             400: OpenApiResponse(
-                s.ErrorSerializer,
+                ErrorSerializer,
                 description="`reason_required` (blank reason) or `invalid_input`.",
             ),
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
             404: _NOT_FOUND,
-            409: OpenApiResponse(s.ErrorSerializer, description="`attachment_already_withdrawn`."),
+            409: OpenApiResponse(ErrorSerializer, description="`attachment_already_withdrawn`."),
         },
     )
     def post(self, request: Request, public_id, attachment_id) -> Response:
@@ -584,7 +585,7 @@ _REVEAL_RESPONSES = {
     200: s.RevealResponseSerializer,
     400: _INVALID,
     401: _UNAUTHENTICATED,
-    403: OpenApiResponse(s.ErrorSerializer, description="`reveal_not_permitted`"),
+    403: OpenApiResponse(ErrorSerializer, description="`reveal_not_permitted`"),
     404: _NOT_FOUND,
     429: _LOOKUP_LIMITED,
 }

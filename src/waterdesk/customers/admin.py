@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from waterdesk.core.admin_mixins import ReadOnlyAdminMixin
 from waterdesk.core.errors import InvalidInput
+from waterdesk.core.masking import mask_id_number, mask_mobile
 from waterdesk.customers.models import (
     Account,
     Customer,
@@ -24,12 +25,7 @@ from waterdesk.customers.models import (
     SupplyZone,
 )
 from waterdesk.customers.privacy import mask
-from waterdesk.customers.validation import (
-    mask_id_number,
-    mask_mobile,
-    validate_id_number,
-    validate_mobile,
-)
+from waterdesk.customers.validation import validate_id_number, validate_mobile
 
 
 class NoDeleteAdminMixin:

@@ -18,7 +18,6 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
 from waterdesk.core.errors import InvalidInput
-from waterdesk.core.masking import mask_id_number, mask_mobile  # noqa: F401 (moved to core)
 from waterdesk.customers.models import CustomerKind
 
 PHONE_REGION = "CN"
