@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.core.errors import DomainError, InvalidInput, NotPermitted
 from waterdesk.core.masking import mask_address, mask_email, mask_id_number, mask_mobile
+from waterdesk.core.roles import Role
 from waterdesk.core.text import text_clean_line
 from waterdesk.customers.models import (
     AccessChannel,
@@ -40,6 +42,7 @@ from waterdesk.customers.models import (
     PersonalDataAccess,
     PersonalField,
 )
+from waterdesk.notify.services import notification_queue
 
 logger = logging.getLogger(__name__)
 
@@ -156,15 +159,11 @@ def customer_personal_data(
     for field in fields:
         raw = getattr(customer, field) or ""
         reason = _grant_reason(user=user, customer=customer, field=field) if raw else None
-        if reason:
-            shown[field] = Shown(field, raw, is_full=True, may_reveal=False)
-            log_rows.append(
-                PersonalDataAccess(
-                    user=user, customer=customer, field=field, reason=reason, channel=channel
-                )
-            )
-        else:
-            shown[field] = Shown(field, mask(field, raw), False, bool(raw) and may_reveal(user))
+        shown[field], log_row = _decide(
+            user=user, field=field, raw=raw, channel=channel, customer=customer, reason=reason
+        )
+        if log_row is not None:
+            log_rows.append(log_row)
     if log_rows:
         PersonalDataAccess.objects.bulk_create(log_rows)
     return shown
@@ -187,19 +186,38 @@ def personal_value(
 ) -> Shown:
     """One value that belongs to a customer or a case (a case's contact phone): full with a
     ``grant_reason`` from the caller's own rule (logged), masked otherwise."""
+    shown, log_row = _decide(
+        user=user,
+        field=field,
+        raw=raw,
+        channel=channel,
+        customer=customer,
+        case_number=case_number,
+        reason=grant_reason,
+    )
+    if log_row is not None:
+        log_row.save()
+    return shown
+
+
+def _decide(
+    *, user, field: str, raw: str, channel: str, customer, reason, case_number: str = ""
+) -> tuple[Shown, PersonalDataAccess | None]:
+    """The one rule: full, with its (unsaved) log row, where a work reason grants it;
+    masked, with the reveal control for roles that may reveal, otherwise."""
     if not raw:
-        return Shown(field, "", is_full=False, may_reveal=False)
-    if grant_reason:
-        PersonalDataAccess.objects.create(
+        return Shown(field, "", is_full=False, may_reveal=False), None
+    if reason:
+        log_row = PersonalDataAccess(
             user=user,
             customer=customer,
             case_number=case_number,
             field=field,
-            reason=grant_reason,
+            reason=reason,
             channel=channel,
         )
-        return Shown(field, raw, is_full=True, may_reveal=False)
-    return Shown(field, mask(field, raw), is_full=False, may_reveal=may_reveal(user))
+        return Shown(field, raw, is_full=True, may_reveal=False), log_row
+    return Shown(field, mask(field, raw), is_full=False, may_reveal=may_reveal(user)), None
 
 
 # --- services --------------------------------------------------------------------------------
@@ -278,11 +296,6 @@ def _incr(key: str, *, timeout: int) -> int:
 
 
 def _lookup_alert_raise(*, user, hour_start: datetime, lookups: int, threshold: int) -> None:
-    from django.contrib.auth import get_user_model
-
-    from waterdesk.core.roles import Role
-    from waterdesk.notify.services import notification_queue
-
     with transaction.atomic():
         try:
             with transaction.atomic():
