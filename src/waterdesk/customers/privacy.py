@@ -110,13 +110,19 @@ def privacy_grant_register(*, fields: Iterable[str], grant: Grant) -> None:
             _GRANTS[field].append(grant)
 
 
-def _grant_reason(*, user, customer: Customer, field: str) -> str | None:
+def _grant_reason(
+    *, user, customer: Customer, field: str, asked: dict[Grant, str | None] | None = None
+) -> str | None:
+    """The first grant's reason for ``field``; ``asked`` keeps each grant's answer for the
+    other fields of the same customer (a grant opens several fields with one query)."""
     if not (user.is_authenticated and user.is_active):
         return None
+    asked = {} if asked is None else asked
     for grant in _GRANTS[field]:
-        reason = grant(user, customer)
-        if reason:
-            return str(reason)
+        if grant not in asked:
+            asked[grant] = grant(user, customer)
+        if asked[grant]:
+            return str(asked[grant])
     return None
 
 
@@ -156,9 +162,12 @@ def customer_personal_data(
     """The customer's personal fields as ``user`` may see them; full displays are logged."""
     shown: dict[str, Shown] = {}
     log_rows: list[PersonalDataAccess] = []
+    asked: dict[Grant, str | None] = {}
     for field in fields:
         raw = getattr(customer, field) or ""
-        reason = _grant_reason(user=user, customer=customer, field=field) if raw else None
+        reason = (
+            _grant_reason(user=user, customer=customer, field=field, asked=asked) if raw else None
+        )
         shown[field], log_row = _decide(
             user=user, field=field, raw=raw, channel=channel, customer=customer, reason=reason
         )
