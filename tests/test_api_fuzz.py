@@ -113,9 +113,9 @@ REFERENCES = {
 OPERATION_RULES = {
     # Exactly one of working_days, working_hours and hours.
     "GET /api/calendar/due/": frozenset({"non_field_errors"}),
-    # A premise is named, or given by address with its zone; an existing customer or a new
-    # one's data, not both.
-    "POST /api/new-connections/": frozenset({"zone", "customer_data"}),
+    # A premise is named or given by address with its zone, not both; an existing customer
+    # or a new one's data, not both.
+    "POST /api/new-connections/": frozenset({"zone", "customer_data", "premise_address"}),
     # An existing new owner or a new one's data, not both.
     "POST /api/ownership-transfers/": frozenset({"new_customer_data"}),
 }
