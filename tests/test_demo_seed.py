@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
-from waterdesk.applications.models import NewConnectionStatus
+from waterdesk.applications.models import ApplicationKind, NewConnectionStatus
 from waterdesk.billing.models import (
     Bill,
     BillKind,
@@ -25,7 +25,7 @@ from waterdesk.billing.models import (
     TariffVersion,
 )
 from waterdesk.billing.selectors.ledger import account_balance
-from waterdesk.cases.models import Case, CaseEvent, CaseKind, Priority
+from waterdesk.cases.models import Case, CaseEvent, Priority
 from waterdesk.core.models import Department
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
@@ -161,7 +161,7 @@ def test_demo_seed_builds_the_city_once(settings):
     assert (first.name, first.id_number) == ("黄鹏", "110108199706294956")
 
     # --- cases ---------------------------------------------------------------------------
-    cases = Case.objects.filter(kind=CaseKind.NEW_CONNECTION)
+    cases = Case.objects.filter(kind=ApplicationKind.NEW_CONNECTION)
     assert cases.count() == 30
     assert Counter(cases.values_list("status", flat=True)) == dict.fromkeys(
         NewConnectionStatus.values, 2

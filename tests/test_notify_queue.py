@@ -8,7 +8,8 @@ from django.core import mail
 from django.db import transaction
 
 from tests.factories import CustomerFactory, UserFactory
-from waterdesk.cases.models import Case, CaseKind, Channel
+from waterdesk.applications.models import ApplicationKind
+from waterdesk.cases.models import Case, Channel
 from waterdesk.config.celery import app as celery_app
 from waterdesk.core.models import StaffProfile
 from waterdesk.core.timeutil import LOCAL_TZ
@@ -58,7 +59,7 @@ def customer(db):
 def make_case(customer=None, contact_phone="13800138000", number="XZ-20260302-0001") -> Case:
     return Case.objects.create(
         number=number,
-        kind=CaseKind.NEW_CONNECTION,
+        kind=ApplicationKind.NEW_CONNECTION,
         channel=Channel.COUNTER,
         customer=customer,
         contact_name="张三",

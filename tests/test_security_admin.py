@@ -95,9 +95,7 @@ def test_an_administrator_cannot_make_a_user_superuser(admin_page, clerk):
 def test_an_administrator_cannot_make_themselves_superuser(admin_page, staff_admin):
     before = snapshot(staff_admin)
 
-    response = admin_page.post(
-        change_url(staff_admin), change_form(staff_admin, is_superuser="on")
-    )
+    response = admin_page.post(change_url(staff_admin), change_form(staff_admin, is_superuser="on"))
 
     assert response.status_code == 200
     assert "不能修改自己的角色、后台访问、启用状态或权限" in errors_of(response)
@@ -119,9 +117,7 @@ def test_an_administrator_cannot_grant_single_permissions(admin_page, clerk):
 
 
 @pytest.mark.django_db
-def test_an_administrator_cannot_assign_a_role_beyond_their_own_permissions(
-    admin_page, outsider
-):
+def test_an_administrator_cannot_assign_a_role_beyond_their_own_permissions(admin_page, outsider):
     beyond = group_with("user_deleters", "auth.delete_user")
     approver = Group.objects.get(name=Role.APPROVER)  # approves applications: not the admin's
     before = snapshot(outsider)
@@ -270,11 +266,12 @@ def test_an_administrator_keeps_a_role_they_could_not_assign(admin_page, clerk):
 @pytest.mark.django_db
 def test_an_administrator_edits_their_own_name(admin_page, staff_admin):
     response = admin_page.post(
-        change_url(staff_admin), {
+        change_url(staff_admin),
+        {
             key: value
             for key, value in change_form(staff_admin, first_name="新名字").items()
             if key not in {"groups", "is_staff", "is_active"}  # shown read-only
-        }
+        },
     )
 
     assert response.status_code == 302

@@ -15,6 +15,7 @@ from waterdesk.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture
 def api(clerk):
     return client_for(clerk, keyed=False)

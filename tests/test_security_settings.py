@@ -46,8 +46,13 @@ def run_manage(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess:
 
 def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
     result = run_manage(
-        tmp_path, "check", "--deploy", "--fail-level", "WARNING",
-        SECRET_KEY=secrets.token_urlsafe(50), **PRODUCTION,
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        **PRODUCTION,
     )
 
     output = result.stdout + result.stderr
@@ -59,7 +64,10 @@ def test_check_deploy_is_clean_with_the_production_environment(tmp_path):
 
 def test_without_https_settings_check_deploy_warns(tmp_path):
     result = run_manage(
-        tmp_path, "check", "--deploy", SECRET_KEY=secrets.token_urlsafe(50),
+        tmp_path,
+        "check",
+        "--deploy",
+        SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="desk.example.cn",
     )
 
@@ -96,7 +104,11 @@ def test_api_docs_can_be_made_public(tmp_path):
         "PYTHONPATH": str(ROOT / "src"),
     }
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -128,8 +140,7 @@ def test_swagger_ui_alone_may_use_inline_styles(clerk):
 
     for response in (page, startup):
         directives = dict(
-            part.strip().split(" ", 1)
-            for part in response["Content-Security-Policy"].split(";")
+            part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";")
         )
         assert directives["style-src"] == "'self' 'unsafe-inline'"
         assert directives["script-src"] == "'self'"

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from waterdesk.cases.kinds import workflow_for
 from waterdesk.cases.models import Case
-from waterdesk.cases.workflow import workflow_for
 from waterdesk.core.errors import NotFound, NotPermitted
 
 

@@ -1,13 +1,14 @@
 """Who may have an application's documents. Pages and API ask these functions."""
 
-from waterdesk.cases.models import Case, CaseKind
+from waterdesk.applications.models import ApplicationKind
+from waterdesk.cases.models import Case
 from waterdesk.core.errors import NotFound, NotPermitted
 
 # The permission that registers each application kind: its clerks print its receipt.
 INTAKE_PERMISSION_BY_KIND = {
-    CaseKind.NEW_CONNECTION: "applications.intake_newconnection",
-    CaseKind.OWNERSHIP_TRANSFER: "applications.intake_ownershiptransfer",
-    CaseKind.USAGE_CHANGE: "applications.intake_usagechange",
+    ApplicationKind.NEW_CONNECTION: "applications.intake_newconnection",
+    ApplicationKind.OWNERSHIP_TRANSFER: "applications.intake_ownershiptransfer",
+    ApplicationKind.USAGE_CHANGE: "applications.intake_usagechange",
 }
 SUPERVISION_PERMISSION = "cases.view_all_cases"
 

@@ -17,6 +17,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
+from waterdesk.applications.models import ApplicationKind
 from waterdesk.applications.selectors import (
     case_open_material_notice,
     change_materials_missing,
@@ -24,7 +25,7 @@ from waterdesk.applications.selectors import (
     new_connection_materials_missing,
     new_connection_materials_received,
 )
-from waterdesk.cases.models import Case, CaseKind
+from waterdesk.cases.models import Case
 from waterdesk.core.pdf import para
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import PersonalField
@@ -45,14 +46,14 @@ def _fmt(value) -> str:
 
 def _kind_rows(case: Case) -> list[list[str]]:
     """What the application asks for, per kind (customer-facing: Chinese)."""
-    if case.kind == CaseKind.OWNERSHIP_TRANSFER:
+    if case.kind == ApplicationKind.OWNERSHIP_TRANSFER:
         detail = case.ownership_transfer
         return [
             ["户号", detail.account.number],
             ["原户主", detail.previous_customer.name],
             ["新户主", detail.new_customer.name],
         ]
-    if case.kind == CaseKind.USAGE_CHANGE:
+    if case.kind == ApplicationKind.USAGE_CHANGE:
         detail = case.usage_change
         requested = detail.get_requested_usage_display()
         if detail.requested_tariff is not None:
@@ -79,7 +80,7 @@ def _receipt_pdf(case: Case) -> bytes:
         expected = "材料补齐之日起计算"
     else:
         expected = local(clock.due_at).strftime("%Y年%m月%d日")
-    if case.kind == CaseKind.NEW_CONNECTION:
+    if case.kind == ApplicationKind.NEW_CONNECTION:
         missing_names = [m.name for m in new_connection_materials_missing(case)]
         received_names = [m.name for m in new_connection_materials_received(case)]
     else:

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from waterdesk.applications.models import MaterialNotice, NewConnectionPolicy
+from waterdesk.applications.models import ApplicationKind, MaterialNotice, NewConnectionPolicy
 from waterdesk.applications.selectors import ChecklistItem, checklist_missing, material_checklist
-from waterdesk.cases.models import Case, CaseKind, Priority
+from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import case_event_record, case_lock, case_open, case_transition
 from waterdesk.core.errors import IllegalTransition, InvalidInput
 from waterdesk.core.timeutil import local
@@ -29,9 +29,9 @@ MATERIALS_PENDING = "materials_pending"
 COMPLETE_MILESTONE = "complete"
 # Template key prefix of each kind's customer notices.
 NOTICE_PREFIX = {
-    CaseKind.NEW_CONNECTION: "new_connection",
-    CaseKind.OWNERSHIP_TRANSFER: "ownership_transfer",
-    CaseKind.USAGE_CHANGE: "usage_change",
+    ApplicationKind.NEW_CONNECTION: "new_connection",
+    ApplicationKind.OWNERSHIP_TRANSFER: "ownership_transfer",
+    ApplicationKind.USAGE_CHANGE: "usage_change",
 }
 # Customer-facing texts are Chinese whatever the clerk's screen language.
 STALE_REASON = "逾期未补齐材料，申请自动撤回。"

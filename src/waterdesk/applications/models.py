@@ -6,9 +6,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from waterdesk.cases.models import CaseKind
+from waterdesk.cases.kinds import kind_choices
 from waterdesk.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 from waterdesk.customers.models import CustomerKind, UsageCategory
+
+
+class ApplicationKind(models.TextChoices):
+    """The case kinds of this app (each registered with ``waterdesk.cases.kinds``)."""
+
+    NEW_CONNECTION = "new_connection", _("新装开户")
+    OWNERSHIP_TRANSFER = "ownership_transfer", _("水表过户")
+    USAGE_CHANGE = "usage_change", _("用水性质变更")
 
 
 class MaterialType(models.Model):
@@ -30,7 +38,7 @@ class MaterialType(models.Model):
 class MaterialRequirement(models.Model):
     """The checklist: which materials a service needs, per kind of customer."""
 
-    case_kind = models.CharField(_("业务类型"), max_length=32, choices=CaseKind.choices)
+    case_kind = models.CharField(_("业务类型"), max_length=32, choices=kind_choices)
     material = models.ForeignKey(MaterialType, on_delete=models.PROTECT, verbose_name=_("材料"))
     customer_kind = models.CharField(
         _("适用客户"),

@@ -22,6 +22,7 @@ from waterdesk.applications.intake import (
     required_text,
 )
 from waterdesk.applications.models import (
+    ApplicationKind,
     CollectiveDecision,
     CollectiveReview,
     FeeItem,
@@ -30,7 +31,7 @@ from waterdesk.applications.models import (
     NewConnectionPolicy,
     NewConnectionStatus,
 )
-from waterdesk.cases.models import Case, CaseKind, Priority
+from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
     case_check_action,
     case_lock,
@@ -110,7 +111,7 @@ def new_connection_register(
     priority, green_channel_reason = intake_priority(customer, priority, green_channel_reason)
     return application_register(
         actor=actor,
-        kind=CaseKind.NEW_CONNECTION,
+        kind=ApplicationKind.NEW_CONNECTION,
         customer=customer,
         premise=premise,
         materials_received=materials_received,

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from waterdesk.applications.models import (
+    ApplicationKind,
     MaterialRequirement,
     MaterialType,
     NewConnectionPolicy,
@@ -8,7 +9,7 @@ from waterdesk.applications.models import (
     UsageChange,
 )
 from waterdesk.billing.models import MeterRead, ReadKind, ReadStatus
-from waterdesk.cases.models import Case, CaseKind
+from waterdesk.cases.models import Case
 from waterdesk.core.timeutil import local
 
 
@@ -91,9 +92,9 @@ def checklist_missing(checklist: list[ChecklistItem], received) -> list[Checklis
 
 
 def _change_detail(case: Case):
-    if case.kind == CaseKind.OWNERSHIP_TRANSFER:
+    if case.kind == ApplicationKind.OWNERSHIP_TRANSFER:
         return case.ownership_transfer
-    if case.kind == CaseKind.USAGE_CHANGE:
+    if case.kind == ApplicationKind.USAGE_CHANGE:
         return case.usage_change
     raise ValueError(f"not a change case: {case.kind}")
 

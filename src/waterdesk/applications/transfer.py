@@ -37,6 +37,7 @@ from waterdesk.applications.intake import (
     required_text,
 )
 from waterdesk.applications.models import (
+    ApplicationKind,
     OwnershipTransfer,
     OwnershipTransferStatus,
     SettlementOutcome,
@@ -55,7 +56,7 @@ from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.billing.services.bills import bill_issue_final
 from waterdesk.billing.services.ledger import ledger_post_note
 from waterdesk.billing.services.reading import meter_read_record
-from waterdesk.cases.models import Case, CaseKind, Priority
+from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
     case_event_record,
     case_transition,
@@ -71,7 +72,7 @@ from waterdesk.sla import services as sla
 # Texts that reach the customer (SMS, e-mail, the case record) are Chinese whatever the
 # clerk's screen language: they are not translated.
 
-TRANSFER = CaseKind.OWNERSHIP_TRANSFER
+TRANSFER = ApplicationKind.OWNERSHIP_TRANSFER
 
 
 def _transfer_detail(case: Case) -> OwnershipTransfer:

@@ -38,6 +38,7 @@ from waterdesk.applications.intake import (
     required_text,
 )
 from waterdesk.applications.models import (
+    ApplicationKind,
     UsageChange,
     VerificationMethod,
 )
@@ -55,7 +56,7 @@ from waterdesk.billing.selectors.tariffs import tariff_price_summary, tariff_ver
 from waterdesk.billing.services.bills import bill_issue_final
 from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.billing.services.tariffs import account_tariff_set
-from waterdesk.cases.models import Case, CaseKind, Priority
+from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
     case_event_record,
     case_transition,
@@ -69,7 +70,7 @@ from waterdesk.sla import services as sla
 # Texts that reach the customer (SMS, e-mail, the case record) are Chinese whatever the
 # clerk's screen language: they are not translated.
 
-CHANGE = CaseKind.USAGE_CHANGE
+CHANGE = ApplicationKind.USAGE_CHANGE
 
 
 def _change_detail(case: Case) -> UsageChange:

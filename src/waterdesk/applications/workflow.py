@@ -3,10 +3,10 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from waterdesk.applications.models import ApplicationKind
 from waterdesk.applications.models import NewConnectionStatus as S
 from waterdesk.applications.models import OwnershipTransferStatus as T
 from waterdesk.applications.models import UsageChangeStatus as U
-from waterdesk.cases.models import CaseKind
 from waterdesk.cases.workflow import Transition, Workflow, register
 
 _INTAKE = "applications.intake_newconnection"
@@ -21,7 +21,7 @@ _ACCOUNT = "applications.open_account_newconnection"
 
 NEW_CONNECTION = register(
     Workflow(
-        kind=CaseKind.NEW_CONNECTION,
+        kind=ApplicationKind.NEW_CONNECTION,
         transitions=[
             Transition(
                 "supply_materials", (S.MATERIALS_PENDING,), S.REGISTERED, _INTAKE, _("补齐材料")
@@ -87,7 +87,7 @@ READ_PERMISSION = "billing.add_meterread"
 
 OWNERSHIP_TRANSFER = register(
     Workflow(
-        kind=CaseKind.OWNERSHIP_TRANSFER,
+        kind=ApplicationKind.OWNERSHIP_TRANSFER,
         transitions=[
             Transition(
                 "supply_materials",
@@ -148,7 +148,7 @@ _CHANGE_COMPLETE = "applications.complete_usagechange"
 
 USAGE_CHANGE = register(
     Workflow(
-        kind=CaseKind.USAGE_CHANGE,
+        kind=ApplicationKind.USAGE_CHANGE,
         transitions=[
             Transition(
                 "supply_materials",

@@ -12,8 +12,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from waterdesk.cases.kinds import workflow_for
 from waterdesk.cases.models import Case, CaseEvent
-from waterdesk.cases.workflow import workflow_for
 from waterdesk.customers.models import PersonalField
 from waterdesk.customers.privacy import (
     Shown,

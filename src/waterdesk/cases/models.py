@@ -4,19 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class CaseKind(models.TextChoices):
-    NEW_CONNECTION = "new_connection", _("新装开户")
-    OWNERSHIP_TRANSFER = "ownership_transfer", _("水表过户")
-    USAGE_CHANGE = "usage_change", _("用水性质变更")
-
-
-# The letters that start a case number, per kind: XZ-20261127-0042.
-CASE_NUMBER_PREFIX: dict[str, str] = {
-    CaseKind.NEW_CONNECTION: "XZ",
-    CaseKind.OWNERSHIP_TRANSFER: "GH",
-    CaseKind.USAGE_CHANGE: "BG",
-}
+from waterdesk.cases.kinds import kind_choices
 
 
 class Channel(models.TextChoices):
@@ -47,7 +35,7 @@ class Case(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(_("受理编号"), max_length=32, unique=True)
-    kind = models.CharField(_("业务类型"), max_length=32, choices=CaseKind.choices)
+    kind = models.CharField(_("业务类型"), max_length=32, choices=kind_choices)
     channel = models.CharField(_("受理渠道"), max_length=20, choices=Channel.choices)
     customer = models.ForeignKey(
         "customers.Customer",

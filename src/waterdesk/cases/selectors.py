@@ -3,8 +3,8 @@
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 
+from waterdesk.cases.kinds import all_workflows, workflow_for
 from waterdesk.cases.models import Case, CaseEvent
-from waterdesk.cases.workflow import all_workflows, workflow_for
 from waterdesk.core.errors import NotFound
 
 

@@ -9,15 +9,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from waterdesk.cases.kinds import kind_check, kind_spec, workflow_for
 from waterdesk.cases.models import (
     ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH,
-    CASE_NUMBER_PREFIX,
     Attachment,
     Case,
     CaseEvent,
     CaseSequence,
 )
-from waterdesk.cases.workflow import Transition, workflow_for
+from waterdesk.cases.workflow import Transition
 from waterdesk.core.errors import ConcurrentUpdate, IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.text import text_clean_line
 from waterdesk.core.timeutil import local
@@ -29,7 +29,7 @@ def case_number_next(*, kind: str, at: datetime) -> str:
     The counter row is bumped with an atomic ``UPDATE … SET last_value = last_value + 1``,
     so concurrent intakes never get the same number; the caller's transaction owns it.
     """
-    prefix = CASE_NUMBER_PREFIX[kind]
+    prefix = kind_spec(kind).number_prefix
     day = local(at).date()
     for _attempt in range(3):
         updated = CaseSequence.objects.filter(prefix=prefix, day=day).update(
@@ -85,9 +85,14 @@ def case_open(
     green_channel_reason: str = "",
     summary: str = "",
     opened_at: datetime | None = None,
+    follows: Case | None = None,
 ) -> Case:
+    """Open a case of a registered kind. ``follows``: the case it was opened from (an
+    inquiry turned into an application); both timelines record the link and the source
+    kind's ``on_follow_up`` reacts (e.g. closes the inquiry as turned into a case)."""
     if not actor.has_perm("cases.register_case"):
         raise NotPermitted()
+    kind_check(kind)
     opened_at = opened_at or timezone.now()
     if department is None:
         profile = getattr(actor, "staff_profile", None)
@@ -116,7 +121,33 @@ def case_open(
         at=opened_at,
         data={"channel": channel, "priority": priority},
     )
+    if follows is not None:
+        case_follow_up_record(actor=actor, source=follows, target=case)
     return case
+
+
+def case_follow_up_record(*, actor, source: Case, target: Case) -> None:
+    """Link a new case to the case it was opened from, on both timelines, and let the
+    source's kind react. Part of the caller's transaction."""
+    if source.pk == target.pk or source.kind == target.kind:
+        raise InvalidInput(
+            _("只能由其他类型的工单转办。"), code="invalid_follow_up", field="follows"
+        )
+    case_event_record(
+        case=source,
+        actor=actor,
+        action="followed_up",
+        data={"case": target.number, "kind": target.kind},
+    )
+    case_event_record(
+        case=target,
+        actor=actor,
+        action="follows",
+        data={"case": source.number, "kind": source.kind},
+    )
+    hook = kind_spec(source.kind).on_follow_up
+    if hook is not None:
+        hook(actor=actor, source=source, target=target)
 
 
 def case_lock(case: Case) -> Case:

@@ -38,19 +38,3 @@ class Workflow:
 
     def statuses_actionable_with(self, permissions: set[str]) -> set[str]:
         return {s for t in self.transitions if t.permission in permissions for s in t.sources}
-
-
-_REGISTRY: dict[str, Workflow] = {}
-
-
-def register(workflow: Workflow) -> Workflow:
-    _REGISTRY[workflow.kind] = workflow
-    return workflow
-
-
-def workflow_for(kind: str) -> Workflow:
-    return _REGISTRY[kind]
-
-
-def all_workflows() -> list[Workflow]:
-    return list(_REGISTRY.values())

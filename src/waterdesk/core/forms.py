@@ -1,7 +1,10 @@
 """Form helpers shared by every app that has pages."""
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from waterdesk.core.errors import DomainError
 
@@ -24,3 +27,49 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format=DATETIME_LOCAL_FORMAT, **kwargs)
+
+
+def text_area(rows: int = 2) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+# --- case actions ---------------------------------------------------------------------
+#
+# One form per action of a case kind. ``service_kwargs()`` turns cleaned data into the
+# keyword arguments of the action's service (besides actor and case).
+
+
+class ActionForm(DomainErrorMixin, forms.Form):
+    def __init__(self, *args, case=None, **kwargs):
+        self.case = case
+        super().__init__(*args, **kwargs)
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+def users_with_permission(permission: str):
+    """Active users holding ``app_label.codename`` through a group, directly or as superuser."""
+    app_label, codename = permission.split(".", 1)
+    granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(groups__permissions__in=granted)
+            | Q(user_permissions__in=granted)
+            | Q(is_superuser=True)
+        )
+        .distinct()
+        .order_by("username")
+    )

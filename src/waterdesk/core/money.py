@@ -49,9 +49,7 @@ def money_validate(value, *, field: str, allow_negative: bool = False) -> Decima
     ``amount_too_large`` (its size is above ``money_max_amount()``)."""
     try:
         amount = (
-            None
-            if isinstance(value, bool) or value is None
-            else Decimal(str(value).strip() or "x")
+            None if isinstance(value, bool) or value is None else Decimal(str(value).strip() or "x")
         )
     except (InvalidOperation, ValueError):
         amount = None
@@ -82,9 +80,7 @@ class MoneyField(serializers.DecimalField):
         limit = money_max_amount()
         kwargs.setdefault("max_value", limit)
         kwargs.setdefault("min_value", -limit if allow_negative else Decimal("0"))
-        super().__init__(
-            max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-        )
+        super().__init__(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
 
     def to_internal_value(self, data):
         return money_validate(data, field=self.field_name, allow_negative=self.allow_negative)
@@ -115,9 +111,7 @@ class MoneyFormField(forms.DecimalField):
         kwargs.setdefault("max_value", limit)
         if not allow_negative:
             kwargs.setdefault("min_value", Decimal("0"))
-        super().__init__(
-            max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-        )
+        super().__init__(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
 
     def to_python(self, value):
         if value in self.empty_values:

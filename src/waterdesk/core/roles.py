@@ -1,7 +1,8 @@
 """Staff roles as Django groups, each with the permissions it may use.
 
-Later capabilities add their permissions here. Groups are re-synchronised after every
-``migrate`` so that an install always matches this table.
+The platform's permissions are listed here; each domain app grants its own from its
+``AppConfig.ready()`` with ``role_grant`` (a case kind brings its roles' permissions with
+it). Groups are re-synchronised after every ``migrate`` so that an install always matches.
 """
 
 from django.db import models
@@ -175,6 +176,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.change_department",
     ],
 }
+
+
+def role_grant(role: str, *permissions: str) -> None:
+    """Give ``role`` these "app_label.codename" permissions (idempotent)."""
+    granted = ROLE_PERMISSIONS.setdefault(role, [])
+    for permission in permissions:
+        if permission not in granted:
+            granted.append(permission)
 
 
 def sync_roles() -> None:

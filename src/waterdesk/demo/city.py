@@ -27,10 +27,15 @@ from stdnum.cn import ric, uscc
 
 from waterdesk.applications import new_connection as applications
 from waterdesk.applications.intake import applications_withdraw_stale
-from waterdesk.applications.models import NewConnection, NewConnectionPolicy, NewConnectionStatus
+from waterdesk.applications.models import (
+    ApplicationKind,
+    NewConnection,
+    NewConnectionPolicy,
+    NewConnectionStatus,
+)
 from waterdesk.applications.selectors import materials_required
 from waterdesk.cases.access import case_contact_phone_reveal
-from waterdesk.cases.models import Case, CaseKind, Channel, Priority
+from waterdesk.cases.models import Case, Channel, Priority
 from waterdesk.core.models import Department, StaffProfile
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ, local
@@ -407,7 +412,7 @@ class DemoCity:
         yesterday afternoon."""
         open_cases = list(
             Case.objects.open()
-            .filter(kind=CaseKind.NEW_CONNECTION, customer__isnull=False)
+            .filter(kind=ApplicationKind.NEW_CONNECTION, customer__isnull=False)
             .select_related("customer", "opened_by")
             .order_by("-opened_at", "pk")[:6]
         )
@@ -684,7 +689,7 @@ class DemoCity:
         closest to ``target`` now, while at risk and not yet due. Which fractions are
         possible depends on the time of day, hence a search."""
         policy = SlaPolicy.objects.filter(
-            case_kind=CaseKind.NEW_CONNECTION,
+            case_kind=ApplicationKind.NEW_CONNECTION,
             milestone=applications.COMPLETE_MILESTONE,
             priority=Priority.NORMAL,
             is_active=True,
@@ -810,7 +815,7 @@ class CaseWalk:
         required = [
             m.code
             for m in materials_required(
-                case_kind=CaseKind.NEW_CONNECTION, customer_kind=applicant.kind
+                case_kind=ApplicationKind.NEW_CONNECTION, customer_kind=applicant.kind
             )
         ]
         zone = rng.choice(ZONES)

@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from waterdesk.cases.models import CaseKind, Priority
+from waterdesk.cases.kinds import kind_choices
+from waterdesk.cases.models import Priority
 
 
 class CalendarYear(models.Model):
@@ -113,7 +114,7 @@ class SlaUnit(models.TextChoices):
 class SlaPolicy(models.Model):
     """The time limit of one milestone of one case kind and priority."""
 
-    case_kind = models.CharField(_("业务类型"), max_length=32, choices=CaseKind.choices)
+    case_kind = models.CharField(_("业务类型"), max_length=32, choices=kind_choices)
     milestone = models.SlugField(_("节点"), max_length=40)
     priority = models.CharField(
         _("优先级"), max_length=10, choices=Priority.choices, default=Priority.NORMAL

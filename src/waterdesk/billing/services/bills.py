@@ -75,7 +75,6 @@ _NEEDS_REVIEW = str(ReadStatus.NEEDS_REVIEW.value)
 ZERO_VOLUME = Decimal("0.00")
 
 
-
 # --- inputs -------------------------------------------------------------------------------
 
 

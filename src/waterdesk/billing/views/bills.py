@@ -65,7 +65,6 @@ AGING_LABELS = {
 }
 
 
-
 # --- forms --------------------------------------------------------------------------------
 
 
@@ -165,9 +164,7 @@ def run(request: HttpRequest, public_id) -> HttpResponse:
     bill_run = bill_run_get(public_id=public_id)
     context = _run_context(request, bill_run)
     template = (
-        "billing/bills/partials/run_progress.html"
-        if is_htmx(request)
-        else "billing/bills/run.html"
+        "billing/bills/partials/run_progress.html" if is_htmx(request) else "billing/bills/run.html"
     )
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

@@ -42,7 +42,6 @@ from waterdesk.customers.models import Meter, MeterState
 REVIEW_PAGE_LIMIT = 200
 
 
-
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -23,7 +23,7 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from waterdesk.applications.models import NewConnectionStatus
+from waterdesk.applications.models import ApplicationKind, NewConnectionStatus
 from waterdesk.billing.models import (
     Bill,
     MeterRead,
@@ -31,7 +31,7 @@ from waterdesk.billing.models import (
     ReadKind,
     ReadStatus,
 )
-from waterdesk.cases.models import Case, CaseKind, Priority
+from waterdesk.cases.models import Case, Priority
 from waterdesk.core.roles import Role
 from waterdesk.customers.models import (
     Account,
@@ -97,17 +97,19 @@ class Command(BaseCommand):
             % {
                 "customers": Customer.objects.count(),
                 "accounts": Account.objects.count(),
-                "cases": Case.objects.filter(kind=CaseKind.NEW_CONNECTION).count(),
+                "cases": Case.objects.filter(kind=ApplicationKind.NEW_CONNECTION).count(),
             }
         )
         counts = Counter(
-            Case.objects.filter(kind=CaseKind.NEW_CONNECTION).values_list("status", flat=True)
+            Case.objects.filter(kind=ApplicationKind.NEW_CONNECTION).values_list(
+                "status", flat=True
+            )
         )
         write(_("各状态件数："))
         for status in NewConnectionStatus:
             write(f"  {_pad(str(status.label), 12)}{counts.get(status.value, 0):>3}")
         now = timezone.now()
-        open_cases = Case.objects.open().filter(kind=CaseKind.NEW_CONNECTION)
+        open_cases = Case.objects.open().filter(kind=ApplicationKind.NEW_CONNECTION)
         overdue = open_cases.filter(
             clocks__state=ClockState.RUNNING, clocks__due_at__lt=now
         ).distinct()
@@ -122,7 +124,7 @@ class Command(BaseCommand):
                 "overdue": overdue.count(),
                 "at_risk": at_risk.exclude(pk__in=overdue).count(),
                 "green": Case.objects.filter(
-                    kind=CaseKind.NEW_CONNECTION, priority=Priority.GREEN
+                    kind=ApplicationKind.NEW_CONNECTION, priority=Priority.GREEN
                 ).count(),
             }
         )

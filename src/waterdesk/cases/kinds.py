@@ -1,0 +1,175 @@
+"""The case-kind registry: every kind of customer request registers one specification here.
+
+A kind's own app (its vertical slice) owns its detail model, statuses, workflow, services,
+forms, serializers, templates, documents and seeds, and registers a ``KindSpec`` from its
+``AppConfig.ready()``. The shells (``workbench`` pages, ``api``) and the backbone (scope,
+queue, numbers, timeline) know no kind by name: they ask this registry.
+
+``waterdesk.cases.kinds.kind_choices`` is the choices callable of every ``kind`` column, so
+a new kind needs no migration outside its own app.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from waterdesk.cases.workflow import Transition, Workflow
+from waterdesk.core.errors import InvalidInput
+
+# A guard answers "may this user take this action on this case now" with the same check
+# the service makes, so the pages and the API never offer what the service would refuse.
+Guard = Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One workflow action of a kind: the service that takes it and its two inputs.
+
+    ``form`` is the page form (a ``waterdesk.core.forms.ActionForm``), ``serializer`` the
+    API input; both turn the input into the service's keyword arguments. An ``internal``
+    action is made by a service on its own and never offered (no form, no serializer).
+    """
+
+    service: Callable[..., Any]
+    form: type | None = None
+    serializer: type | None = None
+    guard: Guard | None = None
+    internal: bool = False
+    css: str = ""  # "secondary" for the negative moves (withdraw, reject)
+    money: bool = False  # changes money: the API needs an Idempotency-Key
+    template: str = ""  # a partial that lays out the form, instead of field by field
+
+
+@dataclass(frozen=True)
+class IntakeSpec:
+    """How the kind is registered: who may, the page (a URL name of the kind's
+    ``page_urls``), and the API endpoint the ``api`` shell builds from it: ``POST
+    /api/<api_path>`` parses ``serializer`` and calls ``service(actor=, **validated_data)``,
+    answering with the case."""
+
+    permission: str
+    label: Promise | str
+    url_name: str = ""
+    service: Callable[..., Any] | None = None
+    serializer: type | None = None
+    api_path: str = ""  # e.g. "new-connections/"
+    api_name: str = ""  # the URL name under "api:", e.g. "new-connection"
+    summary: str = ""  # the OpenAPI summary and description of the endpoint
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CaseDocument:
+    """A printable document of a case (the intake receipt, …)."""
+
+    label: Promise | str
+    render: Callable[[Any], bytes]  # case -> PDF bytes
+    may_print: Callable[..., bool]  # (user=, case=) -> bool
+    check_access: Callable[..., None]  # (user=, case=) raises NotPermitted
+
+
+@dataclass(frozen=True)
+class EventView:
+    """How one event of the kind reads on the timeline: its label (when the event is not a
+    transition of the workflow) and a one-line summary of the data it carries."""
+
+    label: Promise | str | None = None
+    summary: Callable[[dict], str] | None = None
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    kind: str
+    label: Promise | str
+    number_prefix: str  # the letters that start a case number: XZ-20261127-0042
+    statuses: type[models.TextChoices]
+    workflow: Workflow
+    actions: Mapping[str, ActionSpec]
+    # The one-to-one accessor of the kind's detail model on Case (also the API field).
+    detail_field: str = ""
+    detail_serializer: type | None = None  # API output of the detail model
+    detail_template: str = ""  # the case page's partial for the detail
+    page_context: Callable[[Any], dict] | None = None  # case -> extra page context
+    material_choices: Callable[[Any], list[tuple[str, str]]] | None = None
+    intake: IntakeSpec | None = None
+    documents: Mapping[str, CaseDocument] = field(default_factory=dict)
+    events: Mapping[str, EventView] = field(default_factory=dict)
+    status_classes: Mapping[str, str] = field(default_factory=dict)  # status -> badge class
+    milestones: Mapping[str, Promise | str] = field(default_factory=dict)  # SLA milestone labels
+    notices: tuple[str, ...] = ()  # notification template codes the kind sends
+    page_urls: str = ""  # module of the kind's pages (included under /desk/, "workbench:")
+    # Called when a case of another kind is opened from one of this kind (an inquiry turned
+    # into an application): (actor=, source=, target=) inside the opening transaction.
+    on_follow_up: Callable[..., None] | None = None
+
+    def action(self, name: str) -> ActionSpec | None:
+        return self.actions.get(name)
+
+    def status_label(self, status: str) -> str:
+        if status in self.statuses.values:
+            return str(self.statuses(status).label)
+        return status
+
+
+_REGISTRY: dict[str, KindSpec] = {}
+
+
+def register(spec: KindSpec) -> KindSpec:
+    """Register a kind (from its app's ``ready()``); a second registration of the same
+    kind must be the same specification."""
+    known = _REGISTRY.get(spec.kind)
+    if known is not None and known is not spec:
+        raise ImproperlyConfigured(f"case kind {spec.kind!r} is registered twice")
+    if spec.workflow.kind != spec.kind:
+        raise ImproperlyConfigured(f"case kind {spec.kind!r} has the workflow of another kind")
+    prefixes = {other.number_prefix: other.kind for other in _REGISTRY.values()}
+    if prefixes.get(spec.number_prefix, spec.kind) != spec.kind:
+        raise ImproperlyConfigured(f"case number prefix {spec.number_prefix!r} is taken")
+    _REGISTRY[spec.kind] = spec
+    return spec
+
+
+def kind_spec(kind: str) -> KindSpec:
+    try:
+        return _REGISTRY[kind]
+    except KeyError:
+        raise ImproperlyConfigured(f"case kind {kind!r} is not registered") from None
+
+
+def all_kinds() -> list[KindSpec]:
+    return list(_REGISTRY.values())
+
+
+def kind_choices() -> list[tuple[str, Any]]:
+    """The choices of every ``kind`` column: the registered kinds."""
+    return [(spec.kind, spec.label) for spec in _REGISTRY.values()]
+
+
+def kind_check(kind: str) -> None:
+    """Refuse a kind nobody registered (the column has no fixed choices)."""
+    if kind not in _REGISTRY:
+        raise InvalidInput(
+            _("未知的业务类型。"), code="unknown_case_kind", field="kind", details={"kind": kind}
+        )
+
+
+def workflow_for(kind: str) -> Workflow:
+    return kind_spec(kind).workflow
+
+
+def all_workflows() -> list[Workflow]:
+    return [spec.workflow for spec in _REGISTRY.values()]
+
+
+def action_offered(spec: KindSpec, transition: Transition, case, user) -> bool:
+    """Whether the pages and the API offer this available transition to this user: not an
+    internal move, and the kind's guard (the service's own check) lets the user take it."""
+    action = spec.actions.get(transition.action)
+    if action is None or action.internal:
+        return False
+    return action.guard is None or action.guard(case, user)
