@@ -125,10 +125,15 @@ def _schedule_send(notification_id: int) -> None:
 
 
 def _recipients(
-    *, case: "Case | None", customer: "Customer | None", user: "AbstractBaseUser | None"
+    *,
+    case: "Case | None",
+    customer: "Customer | None",
+    user: "AbstractBaseUser | None",
+    email: str = "",
 ) -> list[_Recipient]:
     """Addresses to write to. Without an explicit customer or user the case's customer (or,
-    lacking one, the case's contact phone) is the addressee."""
+    lacking one, the case's contact phone) is the addressee. ``email``: the address the
+    customer gave for this matter, written to instead of the customer's own."""
     recipients: list[_Recipient] = []
     to_case_contact = customer is None and user is None and case is not None
     if to_case_contact:
@@ -139,10 +144,9 @@ def _recipients(
             mobile = mobile_address(case.contact_phone)
         if mobile:
             recipients.append(_Recipient(NotificationChannel.SMS, mobile, customer=customer))
-        if customer is not None and customer.email.strip() and settings.WATERDESK_EMAIL_ENABLED:
-            recipients.append(
-                _Recipient(NotificationChannel.EMAIL, customer.email.strip(), customer=customer)
-            )
+        address = email.strip() or (customer.email.strip() if customer is not None else "")
+        if address and settings.WATERDESK_EMAIL_ENABLED:
+            recipients.append(_Recipient(NotificationChannel.EMAIL, address, customer=customer))
     if user is not None:
         if user.email.strip() and settings.WATERDESK_EMAIL_ENABLED:
             recipients.append(_Recipient(NotificationChannel.EMAIL, user.email.strip(), user=user))
@@ -166,13 +170,17 @@ def notification_queue(
     user: "AbstractBaseUser | None" = None,
     dedupe_key: str | None = None,
     urgent: bool = False,
+    channels: Iterable[str] | None = None,
+    email: str = "",
 ) -> list[Notification]:
     """Write one outbox row per recipient address and channel that has a template for
     ``template``, and schedule their delivery for after the caller's commit.
 
     Call inside the caller's transaction: a rollback discards rows and scheduled sends.
     Never sends anything itself. Returns the rows created now; with ``dedupe_key`` an
-    address that already has a row for the same key and channel gets none.
+    address that already has a row for the same key and channel gets none. ``channels``:
+    only these (e.g. the one the customer wrote in by); ``email``: the customer's address
+    for this matter (an e-mail inquiry), used instead of the customer's own.
     """
     templates = {t.channel: t for t in NotificationTemplate.objects.filter(key=template)}
     if not templates:
@@ -181,9 +189,10 @@ def notification_queue(
     render_context = {"case_number": case.number, **context} if case is not None else context
     now = timezone.now()
     queued: list[Notification] = []
-    for recipient in _recipients(case=case, customer=customer, user=user):
+    wanted = None if channels is None else frozenset(channels)
+    for recipient in _recipients(case=case, customer=customer, user=user, email=email):
         message_template = templates.get(recipient.channel)
-        if message_template is None:
+        if message_template is None or (wanted is not None and recipient.channel not in wanted):
             continue
         try:
             body = _render(message_template.body, render_context)

@@ -86,11 +86,21 @@ def _locked(queryset):
 
 
 @transaction.atomic
-def clock_start(*, case, milestone: str, start: dt.datetime | None = None) -> SlaClock | None:
+def clock_start(
+    *,
+    case,
+    milestone: str,
+    start: dt.datetime | None = None,
+    amount: Decimal | int | None = None,
+    unit: str | None = None,
+) -> SlaClock | None:
     """Start the clock of ``milestone`` on ``case``; None when no active policy applies.
 
     The policy is looked up by case kind, milestone and the case's priority, falling back
-    to the "normal" priority. Idempotent: an existing clock is returned unchanged.
+    to the "normal" priority. ``amount`` and ``unit`` replace the policy's time limit when
+    the kind keeps a finer one (an inquiry's category); the policy still says whether the
+    milestone is timed and when it is at risk. Idempotent: an existing clock is returned
+    unchanged.
     """
     existing = SlaClock.objects.filter(case=case, milestone=milestone).first()
     if existing is not None:
@@ -99,15 +109,17 @@ def clock_start(*, case, milestone: str, start: dt.datetime | None = None) -> Sl
     if policy is None:
         return None
     started_at = _now_or(start)
-    due = load_calendar().due_at(started_at, policy.unit, policy.amount)
+    unit = unit or policy.unit
+    amount = policy.amount if amount is None else Decimal(amount)
+    due = load_calendar().due_at(started_at, unit, amount)
     try:
         with transaction.atomic():
             return SlaClock.objects.create(
                 case=case,
                 milestone=milestone,
                 policy=policy,
-                unit=policy.unit,
-                amount=policy.amount,
+                unit=unit,
+                amount=amount,
                 started_at=started_at,
                 due_at=due,
             )

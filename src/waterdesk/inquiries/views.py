@@ -1,0 +1,63 @@
+"""The inquiry intake page. The case page (answer, withdraw) is the shell's generic one: it
+shows ``inquiries/partials/inquiry_details.html`` and the actions' forms from the registry.
+
+Thin: the form parses the input, ``inquiry_register`` does the work, and a ``DomainError``
+comes back as a form error with its Chinese message."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from waterdesk.core.errors import DomainError, NotFound, NotPermitted
+from waterdesk.core.timeutil import local
+from waterdesk.core.web import has_perm, staff_view
+from waterdesk.customers.selectors import customer_get
+from waterdesk.inquiries.forms import InquiryIntakeForm
+from waterdesk.inquiries.selectors import inquiry_answer_clock
+from waterdesk.inquiries.services import inquiry_register
+from waterdesk.inquiries.workflow import INTAKE_PERMISSION
+
+
+def _registered_message(case) -> str:
+    if not case.is_open:
+        return _("已答复并办结，受理编号 %(number)s。") % {"number": case.number}
+    clock = inquiry_answer_clock(case)
+    if clock is None:
+        return _("已受理，受理编号 %(number)s。") % {"number": case.number}
+    return _("已受理，受理编号 %(number)s，请答复部门于 %(due)s 前答复。") % {
+        "number": case.number,
+        "due": local(clock.due_at).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(has_perm(INTAKE_PERMISSION))
+def intake_inquiry(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else None
+    form = InquiryIntakeForm(data)
+    picked = None
+    status = 200
+    if request.method == "POST":
+        picked_id = request.POST.get("customer", "").strip()
+        if picked_id:
+            try:
+                picked = customer_get(public_id=picked_id)
+            except NotFound:
+                form.add_error("customer", _("所选客户不存在，请重新查找。"))
+        if form.is_valid():
+            try:
+                case = inquiry_register(
+                    actor=request.user, customer=picked, **form.service_kwargs()
+                )
+            except NotPermitted:
+                raise
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(request, _registered_message(case))
+                return redirect("workbench:case", public_id=case.public_id)
+        status = 400
+    context = {"form": form, "picked": picked}
+    return render(request, "inquiries/intake.html", context, status=status)
