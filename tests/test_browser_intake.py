@@ -78,7 +78,9 @@ def test_clerk_registers_an_application_and_prints_the_receipt(intake_page):
     page.screenshot(path=SCREENSHOT, full_page=True)
 
     # The receipt opens in a new tab; its response must be the PDF.
-    receipt_url = reverse("workbench:receipt", kwargs={"public_id": case.public_id})
+    receipt_url = reverse(
+        "workbench:document", kwargs={"public_id": case.public_id, "name": "receipt"}
+    )
     with page.context.expect_event(
         "response", predicate=lambda response: response.url.endswith(receipt_url)
     ) as response_info:

@@ -104,7 +104,7 @@ def marked_up_case(clerk, zone) -> Case:
 def test_receipt_page_prints_markup_as_typed(client, clerk, marked_up_case):
     client.force_login(clerk)
 
-    response = client.get(reverse("workbench:receipt", args=[marked_up_case.public_id]))
+    response = client.get(reverse("workbench:document", args=[marked_up_case.public_id, "receipt"]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"

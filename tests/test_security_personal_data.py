@@ -332,7 +332,7 @@ def test_the_receipt_is_one_rule_for_page_and_api(
     results = {}
     for user in (clerk, reviewer, approver, reader, billing_clerk, supervisor):
         client.force_login(user)
-        page = client.get(reverse("workbench:receipt", args=[case.public_id]))
+        page = client.get(reverse("workbench:document", args=[case.public_id, "receipt"]))
         endpoint = client_for(user).get(f"/api/cases/{case.public_id}/receipt.pdf")
         results[user.username] = (page.status_code, endpoint.status_code)
 

@@ -104,7 +104,7 @@ TABLE: dict[str, Row] = {
     "workbench:attachment_withdraw": Row(
         "post", "attachment", frozenset({"clerk", "supervisor"}), 400
     ),
-    "workbench:receipt": Row("get", "case", RECEIPT, 200),
+    "workbench:document": Row("get", "receipt", RECEIPT, 200),
     "workbench:supervisor": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
     "workbench:privacy_reveal": Row("post", None, STAFF, 400),
     "workbench:access_log": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
@@ -253,6 +253,7 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
     return {
         "case": {"public_id": case.public_id},
         "case_action": {"public_id": case.public_id, "action": "assign_survey"},
+        "receipt": {"public_id": case.public_id, "name": "receipt"},
         "attachment": {"public_id": case.public_id, "attachment_id": attachment.public_id},
         "transfer": {"public_id": transfer.public_id},
         "change": {"public_id": built.change.public_id},

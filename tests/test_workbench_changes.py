@@ -400,17 +400,23 @@ def test_receipts_of_both_kinds(client, staff, account, frozen_tuesday):
     )
     transfer, change = Case.objects.order_by("kind")
     for case in (transfer, change):
-        response = client.get(reverse("workbench:receipt", args=[case.public_id]))
+        response = client.get(reverse("workbench:document", args=[case.public_id, "receipt"]))
         assert response.status_code == 200
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
         assert case.number in text
         assert account.number in text
     # The reviewer does not work on transfers: the case is not even visible.
     client.force_login(staff["reviewer"])
-    assert client.get(reverse("workbench:receipt", args=[transfer.public_id])).status_code == 404
+    assert (
+        client.get(reverse("workbench:document", args=[transfer.public_id, "receipt"])).status_code
+        == 404
+    )
     # The approver sees usage changes (approves them) but does not print their receipts.
     client.force_login(staff["approver"])
-    assert client.get(reverse("workbench:receipt", args=[change.public_id])).status_code == 403
+    assert (
+        client.get(reverse("workbench:document", args=[change.public_id, "receipt"])).status_code
+        == 403
+    )
 
 
 def test_supervisor_filters_change_cases(client, staff, account, frozen_tuesday):

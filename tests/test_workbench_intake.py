@@ -92,7 +92,7 @@ def test_intake_with_a_new_customer_creates_one_case_and_redirects(client, clerk
 
     page = client.get(response["Location"])
     assert "已受理，受理编号 XZ-20260310-0001。" in page.content.decode()
-    assert reverse("workbench:receipt", args=[case.public_id]) in page.content.decode()
+    assert reverse("workbench:document", args=[case.public_id, "receipt"]) in page.content.decode()
 
 
 def test_intake_with_missing_materials_issues_the_one_time_notice(client, clerk, zone):

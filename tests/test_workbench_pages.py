@@ -375,7 +375,7 @@ def test_receipt_is_a_pdf_with_the_case_number(client, clerk):
     case = register(clerk, at=TUESDAY)
     client.force_login(clerk)
 
-    response = client.get(reverse("workbench:receipt", args=[case.public_id]))
+    response = client.get(reverse("workbench:document", args=[case.public_id, "receipt"]))
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -387,7 +387,7 @@ def test_receipt_is_a_pdf_with_the_case_number(client, clerk):
 
 def test_receipt_access(client, clerk, reviewer, supervisor):
     case = register(clerk, at=TUESDAY)
-    url = reverse("workbench:receipt", args=[case.public_id])
+    url = reverse("workbench:document", args=[case.public_id, "receipt"])
     assert client.get(url)["Location"] == f"/login/?next={url}"
     client.force_login(reviewer)
     assert client.get(url).status_code == 403

@@ -30,15 +30,17 @@ urlpatterns = [
             views.CaseActionView.as_view(action_name=action),
             name=f"case-action-{action}",
         )
-        for action in views.ACTION_SERIALIZERS
+        for action in views.action_names()
     ],
-    path("new-connections/", views.NewConnectionIntakeView.as_view(), name="new-connection"),
-    path(
-        "ownership-transfers/",
-        views.OwnershipTransferIntakeView.as_view(),
-        name="ownership-transfer",
-    ),
-    path("usage-changes/", views.UsageChangeIntakeView.as_view(), name="usage-change"),
+    # Each registered kind's intake (POST /api/new-connections/ …).
+    *[
+        path(
+            spec.intake.api_path,
+            views.CaseIntakeView.as_view(kind=spec.kind),
+            name=spec.intake.api_name,
+        )
+        for spec in views.intake_kinds()
+    ],
     path("customers/", views.CustomerListView.as_view(), name="customer-list"),
     path("customers/<uuid:public_id>/", views.CustomerDetailView.as_view(), name="customer-detail"),
     path(

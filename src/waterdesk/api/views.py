@@ -5,17 +5,13 @@ Objects are always fetched through the scoped selectors (a case the user may not
 Errors become responses in ``waterdesk.api.errors``.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import generics, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -25,15 +21,16 @@ from rest_framework.views import APIView
 
 from waterdesk.api import serializers as s
 from waterdesk.api.permissions import case_action_check_role
-from waterdesk.applications import new_connection as applications
-from waterdesk.applications import transfer, usage_change
-from waterdesk.applications.access import receipt_check_access
-from waterdesk.applications.documents import receipt_pdf
 from waterdesk.cases.access import case_contact_phone_reveal
-from waterdesk.cases.models import Case, CaseKind
-from waterdesk.cases.selectors import case_get_for_user, case_queue, case_scope
+from waterdesk.cases.kinds import ActionSpec, KindSpec, all_kinds, kind_spec
+from waterdesk.cases.models import Case
+from waterdesk.cases.selectors import (
+    case_follow_source,
+    case_get_for_user,
+    case_queue,
+    case_scope,
+)
 from waterdesk.cases.services import attachment_add, attachment_may_withdraw, attachment_withdraw
-from waterdesk.cases.workflow import all_workflows
 from waterdesk.core.api.idempotency import (
     IDEMPOTENCY_RESPONSES,
     IdempotencyKeyHeader,
@@ -43,6 +40,7 @@ from waterdesk.core.api.parsers import JSONParser
 from waterdesk.core.api.permissions import HasRequiredPermissions
 from waterdesk.core.api.serializers import ErrorSerializer
 from waterdesk.core.errors import InvalidInput, NotFound, NotPermitted
+from waterdesk.customers import serializers as cs
 from waterdesk.customers.models import AccessChannel
 from waterdesk.customers.privacy import (
     customer_lookup_count,
@@ -180,8 +178,11 @@ class CaseReceiptView(APIView):
     )
     def get(self, request: Request, public_id) -> HttpResponse:
         case = case_get_for_user(user=request.user, public_id=public_id)
-        receipt_check_access(user=request.user, case=case)
-        response = HttpResponse(receipt_pdf(case), content_type="application/pdf")
+        receipt = kind_spec(case.kind).documents.get("receipt")
+        if receipt is None:
+            raise NotFound()
+        receipt.check_access(user=request.user, case=case)
+        response = HttpResponse(receipt.render(case), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
         return response
 
@@ -255,201 +256,117 @@ class CaseAttachmentWithdrawView(_RoleGuardedView):
         return Response(s.AttachmentSerializer(attachment).data)
 
 
-# --- new connection -------------------------------------------------------------------
+# --- intake of each kind ---------------------------------------------------------------
 
 
-class NewConnectionIntakeView(_RoleGuardedView):
-    required_permissions = ("applications.intake_newconnection",)
+class _CaseIntakeSchema(AutoSchema):
+    """The documented operation of a kind's intake endpoint, from its registration."""
 
-    @extend_schema(
-        summary="Register a new-connection application",
-        description="Registers the application (and the customer, when `customer_data` is "
-        "given, and the premise, when `premise_address` + `zone` are given). Missing "
-        "materials put the case in `materials_pending` with one notice listing all of them.",
-        request=s.NewConnectionIntakeSerializer,
-        responses={
+    def _intake(self):
+        return kind_spec(self.view.kind).intake
+
+    def get_summary(self) -> str:
+        return self._intake().summary
+
+    def get_description(self) -> str:
+        return self._intake().description
+
+    def get_request_serializer(self):
+        return self._intake().serializer
+
+    def get_response_serializers(self):
+        return {
             201: s.CaseDetailSerializer,
             400: _INVALID,
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
-        },
-    )
+        }
+
+
+class CaseIntakeView(_RoleGuardedView):
+    """``as_view(kind=...)``: ``POST /api/<the kind's api_path>`` registers a case of the
+    kind with its intake service. ``follows`` names the open case it comes from."""
+
+    kind: str = ""
+    schema = _CaseIntakeSchema()
+
+    @property
+    def required_permissions(self) -> tuple:
+        return (kind_spec(self.kind).intake.permission,)
+
     def post(self, request: Request) -> Response:
-        intake = s.NewConnectionIntakeSerializer(data=request.data)
-        intake.is_valid(raise_exception=True)
-        case = applications.new_connection_register(actor=request.user, **intake.validated_data)
+        intake = kind_spec(self.kind).intake
+        data = intake.serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        arguments = dict(data.validated_data)
+        if "follows" in arguments:
+            arguments["follows"] = _follow_source(request, arguments["follows"])
+        case = intake.service(actor=request.user, **arguments)
         return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
 
 
-# --- ownership transfer and usage change ----------------------------------------------
+def _follow_source(request: Request, public_id) -> Case:
+    source = case_follow_source(user=request.user, public_id=str(public_id))
+    if source is None:
+        raise InvalidInput(
+            _("转办的原工单不存在、已办结或您无权查看。"), code="invalid_follow_up", field="follows"
+        )
+    return source
 
 
-class OwnershipTransferIntakeView(_RoleGuardedView):
-    required_permissions = ("applications.intake_ownershiptransfer",)
+def intake_kinds() -> list[KindSpec]:
+    """The kinds registered through the API (one endpoint each)."""
+    return [spec for spec in all_kinds() if spec.intake is not None and spec.intake.api_path]
 
-    @extend_schema(
-        summary="Register an ownership transfer",
-        description="Transfers `account` to a new owner (an existing customer, or one "
-        "registered from `new_customer_data`). Missing materials put the case in "
-        "`materials_pending` with one notice. Then: `verify` → `record_read` (the transfer "
-        "read, by a meter reader or billing clerk) → `complete` (final bill once; with the "
-        "settlement policy and money owed the case waits in `awaiting_settlement` and "
-        "`complete` is retried after payment). Errors: `transfer_in_progress`, `same_owner`, "
-        "`account_closed`, `unknown_material`, `transfer_read_required`, "
-        "`settlement_required`.",
-        request=s.OwnershipTransferIntakeSerializer,
-        responses={
-            201: s.CaseDetailSerializer,
-            400: _INVALID,
-            401: _UNAUTHENTICATED,
-            403: _FORBIDDEN,
-        },
+
+# --- case actions -----------------------------------------------------------------------
+
+
+def _actions_named(name: str) -> list[tuple[KindSpec, ActionSpec]]:
+    """The kinds that have the action ``name`` for the API, with its specification there."""
+    found = []
+    for spec in all_kinds():
+        action = spec.actions.get(name)
+        if action is not None and not action.internal and action.serializer is not None:
+            found.append((spec, action))
+    return found
+
+
+def action_names() -> list[str]:
+    """One API URL per action name that some kind takes."""
+    names = dict.fromkeys(
+        name
+        for spec in all_kinds()
+        for name, action in spec.actions.items()
+        if not action.internal and action.serializer is not None
     )
-    def post(self, request: Request) -> Response:
-        intake = s.OwnershipTransferIntakeSerializer(data=request.data)
-        intake.is_valid(raise_exception=True)
-        case = transfer.ownership_transfer_register(actor=request.user, **intake.validated_data)
-        return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
+    return list(names)
 
 
-class UsageChangeIntakeView(_RoleGuardedView):
-    required_permissions = ("applications.intake_usagechange",)
-
-    @extend_schema(
-        summary="Register a usage change",
-        description="Changes `account` to `requested_usage` (optionally a special tariff). "
-        "Then: `verify_at_desk` or `assign_survey` → `record_survey`; `approve_change` (with "
-        "the effective date) by an approver; `record_read` on the effective date; `complete` "
-        "(the usage up to the read billed at the old price, the new tariff after it, the "
-        "customer told the new price). Errors: `usage_change_in_progress`, `usage_unchanged`, "
-        "`tariff_category_mismatch`, `change_read_required`.",
-        request=s.UsageChangeIntakeSerializer,
-        responses={
-            201: s.CaseDetailSerializer,
-            400: _INVALID,
-            401: _UNAUTHENTICATED,
-            403: _FORBIDDEN,
-        },
+def _request_serializer(name: str):
+    """The action's input: one serializer when every kind that has the action shares it,
+    else one of the kinds' inputs (resolved by the case's kind at run time)."""
+    inputs = list(dict.fromkeys(action.serializer for _spec, action in _actions_named(name)))
+    if len(inputs) == 1:
+        return inputs[0]
+    return PolymorphicProxySerializer(
+        component_name=f"{name.title().replace('_', '')}Input",
+        serializers=inputs,
+        resource_type_field_name=None,
     )
-    def post(self, request: Request) -> Response:
-        intake = s.UsageChangeIntakeSerializer(data=request.data)
-        intake.is_valid(raise_exception=True)
-        case = usage_change.usage_change_register(actor=request.user, **intake.validated_data)
-        return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
-
-
-@dataclass(frozen=True)
-class CaseAction:
-    """One workflow action of the API: its input and the service that takes it. The
-    serializer's validated data are the service's keyword arguments."""
-
-    serializer: type[serializers.Serializer]
-    service: Callable[..., Case]
-
-
-# The actions of each case kind. An action name shared by several kinds has the same input
-# everywhere (one URL, one documented request body).
-CASE_ACTIONS: dict[str, dict[str, CaseAction]] = {
-    CaseKind.NEW_CONNECTION: {
-        "supply_materials": CaseAction(
-            s.SupplyMaterialsSerializer, applications.new_connection_supply_materials
-        ),
-        "withdraw": CaseAction(s.WithdrawSerializer, applications.new_connection_withdraw),
-        "assign_survey": CaseAction(
-            s.AssignSurveySerializer, applications.new_connection_assign_survey
-        ),
-        "book_survey": CaseAction(s.BookSurveySerializer, applications.new_connection_book_survey),
-        "submit_survey": CaseAction(
-            s.SubmitSurveySerializer, applications.new_connection_submit_survey
-        ),
-        "review_pass": CaseAction(s.OpinionSerializer, applications.new_connection_review_pass),
-        "review_reject": CaseAction(s.OpinionSerializer, applications.new_connection_review_reject),
-        "record_collective_review": CaseAction(
-            s.CollectiveReviewInputSerializer,
-            applications.new_connection_collective_review_record,
-        ),
-        "approve": CaseAction(s.OpinionSerializer, applications.new_connection_approve),
-        "approval_reject": CaseAction(
-            s.OpinionSerializer, applications.new_connection_approval_reject
-        ),
-        "assess_fee": CaseAction(s.AssessFeeSerializer, applications.new_connection_assess_fee),
-        "record_payment": CaseAction(
-            s.RecordPaymentSerializer, applications.new_connection_record_payment
-        ),
-        "install_meter": CaseAction(
-            s.InstallMeterSerializer, applications.new_connection_install_meter
-        ),
-        "open_account": CaseAction(s.EmptySerializer, applications.new_connection_open_account),
-        "turn_water_on": CaseAction(
-            s.TurnWaterOnSerializer, applications.new_connection_turn_water_on
-        ),
-    },
-    CaseKind.OWNERSHIP_TRANSFER: {
-        "supply_materials": CaseAction(
-            s.SupplyMaterialsSerializer, transfer.ownership_transfer_supply_materials
-        ),
-        "withdraw": CaseAction(s.WithdrawSerializer, transfer.ownership_transfer_withdraw),
-        "verify": CaseAction(s.OpinionSerializer, transfer.ownership_transfer_verify),
-        "verification_reject": CaseAction(
-            s.OpinionSerializer, transfer.ownership_transfer_verification_reject
-        ),
-        "record_read": CaseAction(s.RecordReadSerializer, transfer.ownership_transfer_record_read),
-        "complete": CaseAction(s.CompleteSerializer, transfer.ownership_transfer_complete),
-    },
-    CaseKind.USAGE_CHANGE: {
-        "supply_materials": CaseAction(
-            s.SupplyMaterialsSerializer, usage_change.usage_change_supply_materials
-        ),
-        "withdraw": CaseAction(s.WithdrawSerializer, usage_change.usage_change_withdraw),
-        "verify_at_desk": CaseAction(
-            s.VerifyUsageSerializer, usage_change.usage_change_verify_at_desk
-        ),
-        "assign_survey": CaseAction(
-            s.AssignSurveySerializer, usage_change.usage_change_assign_survey
-        ),
-        "record_survey": CaseAction(
-            s.RecordSurveySerializer, usage_change.usage_change_record_survey
-        ),
-        "verification_reject": CaseAction(
-            s.OpinionSerializer, usage_change.usage_change_verification_reject
-        ),
-        "approve_change": CaseAction(s.ApproveChangeSerializer, usage_change.usage_change_approve),
-        "approval_reject": CaseAction(
-            s.OpinionSerializer, usage_change.usage_change_approval_reject
-        ),
-        "record_read": CaseAction(s.RecordReadSerializer, usage_change.usage_change_record_read),
-        "complete": CaseAction(s.CompleteSerializer, usage_change.usage_change_complete),
-    },
-}
-
-
-def _action_serializers() -> dict[str, type[serializers.Serializer]]:
-    """One request serializer per action URL (checked to agree across kinds)."""
-    by_name: dict[str, type[serializers.Serializer]] = {}
-    for actions in CASE_ACTIONS.values():
-        for name, action in actions.items():
-            known = by_name.setdefault(name, action.serializer)
-            if known is not action.serializer:
-                raise ImproperlyConfigured(f"action {name!r} has two different inputs")
-    return by_name
-
-
-ACTION_SERIALIZERS = _action_serializers()
-
-# The actions that change money (assess or record a fee, issue a final bill) need an
-# ``Idempotency-Key`` header (``waterdesk.core.api.idempotency``).
-MONEY_ACTIONS = frozenset({"assess_fee", "record_payment", "complete"})
 
 
 class _CaseActionSchema(AutoSchema):
     """One documented operation per action URL, each with its own request body."""
 
+    def _is_money(self) -> bool:
+        return any(action.money for _spec, action in _actions_named(self.view.action_name))
+
     def _transition_labels(self) -> str:
         moves = [
-            f"{workflow.kind}: {'/'.join(t.sources)} → {t.target} ({t.permission})"
-            for workflow in all_workflows()
-            if self.view.action_name in CASE_ACTIONS.get(workflow.kind, {})
-            for t in workflow.transitions
+            f"{spec.kind}: {'/'.join(t.sources)} → {t.target} ({t.permission})"
+            for spec, _action in _actions_named(self.view.action_name)
+            for t in spec.workflow.transitions
             if t.action == self.view.action_name
         ]
         return "; ".join(moves)
@@ -467,14 +384,13 @@ class _CaseActionSchema(AutoSchema):
         )
 
     def get_request_serializer(self):
-        return ACTION_SERIALIZERS[self.view.action_name]
+        return _request_serializer(self.view.action_name)
 
     def get_override_parameters(self):
-        money = self.view.action_name in MONEY_ACTIONS
+        money = self._is_money()
         return [*super().get_override_parameters(), *([IdempotencyKeyHeader] if money else [])]
 
     def get_response_serializers(self):
-        money = self.view.action_name in MONEY_ACTIONS
         return {
             200: s.CaseDetailSerializer,
             400: _INVALID,
@@ -482,12 +398,14 @@ class _CaseActionSchema(AutoSchema):
             403: _FORBIDDEN,
             404: _NOT_FOUND,
             409: _CONFLICT,
-            **(IDEMPOTENCY_RESPONSES if money else {}),
+            **(IDEMPOTENCY_RESPONSES if self._is_money() else {}),
         }
 
 
 class CaseActionView(APIView):
-    """``as_view(action_name=...)``: one URL per action, all served by this view."""
+    """``as_view(action_name=...)``: one URL per action, all served by this view; the input
+    and the service are the case's kind's (``waterdesk.cases.kinds``). The actions that
+    change money need an ``Idempotency-Key`` header (``waterdesk.core.api.idempotency``)."""
 
     action_name: str = ""
     parser_classes = [JSONParser]
@@ -495,15 +413,15 @@ class CaseActionView(APIView):
 
     def post(self, request: Request, public_id) -> Response:
         case = case_get_for_user(user=request.user, public_id=public_id)
-        action = CASE_ACTIONS.get(case.kind, {}).get(self.action_name)
-        if action is None:
+        action = kind_spec(case.kind).actions.get(self.action_name)
+        if action is None or action.internal or action.serializer is None:
             raise NotFound(_("此类工单没有该操作。"), code="unknown_action")
         case_action_check_role(user=request.user, case=case, action=self.action_name)
-        if self.action_name in MONEY_ACTIONS:
+        if action.money:
             return idempotent_response(request, lambda: self._take(request, case, action))
         return self._take(request, case, action)
 
-    def _take(self, request: Request, case: Case, action: CaseAction) -> Response:
+    def _take(self, request: Request, case: Case, action: ActionSpec) -> Response:
         payload = action.serializer(data=request.data)
         payload.is_valid(raise_exception=True)
         case = action.service(actor=request.user, case=case, **payload.validated_data)
@@ -523,9 +441,9 @@ class CustomerListView(_RoleGuardedView):
         summary="Search customers",
         description="By name, mobile (or its last 4+ digits), ID number, account number or "
         "address; exact key matches first. ID numbers and mobiles are masked.",
-        parameters=[s.CustomerSearchQuerySerializer],
+        parameters=[cs.CustomerSearchQuerySerializer],
         responses={
-            200: s.CustomerListSerializer(many=True),
+            200: cs.CustomerListSerializer(many=True),
             400: _INVALID,
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
@@ -533,26 +451,26 @@ class CustomerListView(_RoleGuardedView):
         },
     )
     def get(self, request: Request) -> Response:
-        query = s.CustomerSearchQuerySerializer(data=request.query_params)
+        query = cs.CustomerSearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         customer_lookup_count(user=request.user)
         customers = customer_search(
             query=query.validated_data["q"], limit=query.validated_data["limit"]
         )
-        return Response(s.CustomerListSerializer(customers, many=True).data)
+        return Response(cs.CustomerListSerializer(customers, many=True).data)
 
     @extend_schema(
         summary="Register a customer",
-        request=s.CustomerCreateSerializer,
+        request=cs.CustomerCreateSerializer,
         responses={
-            201: s.CustomerSerializer,
+            201: cs.CustomerSerializer,
             400: _INVALID,
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
         },
     )
     def post(self, request: Request) -> Response:
-        data = s.CustomerCreateSerializer(data=request.data)
+        data = cs.CustomerCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         customer = customer_create(actor=request.user, **data.validated_data)
         return Response(_customer_data(customer, request.user), status=status.HTTP_201_CREATED)
@@ -564,7 +482,7 @@ class CustomerDetailView(_RoleGuardedView):
     @extend_schema(
         summary="One customer",
         responses={
-            200: s.CustomerSerializer,
+            200: cs.CustomerSerializer,
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
             404: _NOT_FOUND,
@@ -578,11 +496,11 @@ class CustomerDetailView(_RoleGuardedView):
 
 def _customer_data(customer, user) -> dict:
     personal = customer_personal_data(user=user, customer=customer, channel=AccessChannel.API)
-    return s.CustomerSerializer(customer, context={"personal": personal}).data
+    return cs.CustomerSerializer(customer, context={"personal": personal}).data
 
 
 _REVEAL_RESPONSES = {
-    200: s.RevealResponseSerializer,
+    200: cs.RevealResponseSerializer,
     400: _INVALID,
     401: _UNAUTHENTICATED,
     403: OpenApiResponse(ErrorSerializer, description="`reveal_not_permitted`"),
@@ -599,12 +517,12 @@ class CustomerRevealView(_RoleGuardedView):
         description="For a role that sees the customer's ID number, mobile, e-mail or contact "
         "address masked and needs it once: the reason is written to the personal-data access "
         "log with the user, the customer, the field and the time.",
-        request=s.CustomerRevealRequestSerializer,
+        request=cs.CustomerRevealRequestSerializer,
         responses=_REVEAL_RESPONSES,
     )
     def post(self, request: Request, public_id) -> Response:
         reveal_check_permitted(request.user)
-        data = s.CustomerRevealRequestSerializer(data=request.data)
+        data = cs.CustomerRevealRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         field = data.validated_data["field"]
         value = personal_data_reveal(

@@ -84,6 +84,7 @@ def new_connection_register(
     priority: str = Priority.NORMAL,
     green_channel_reason: str = "",
     summary: str = "",
+    follows: Case | None = None,
 ) -> Case:
     """Register an application (受理登记). Missing materials produce one notice listing all of
     them and pause the clocks until the customer brings them (R-B2, R-B3)."""
@@ -131,6 +132,7 @@ def new_connection_register(
         priority=priority,
         green_channel_reason=green_channel_reason,
         summary=summary,
+        follows=follows,
     )
 
 

@@ -96,6 +96,7 @@ def ownership_transfer_register(
     priority: str = Priority.NORMAL,
     green_channel_reason: str = "",
     summary: str = "",
+    follows: Case | None = None,
 ) -> Case:
     """Register a transfer of ``account`` to a new owner (an existing customer, or one
     registered now from ``new_customer_data``). The checklist is the new owner's; missing
@@ -142,6 +143,7 @@ def ownership_transfer_register(
         priority=priority,
         green_channel_reason=green_channel_reason,
         summary=summary,
+        follows=follows,
     )
 
 

@@ -98,6 +98,7 @@ def usage_change_register(
     priority: str = Priority.NORMAL,
     green_channel_reason: str = "",
     summary: str = "",
+    follows: Case | None = None,
 ) -> Case:
     """Register a change of ``account``'s usage category (and optionally a special tariff of
     that category). Materials: a business licence or an authority approval. Completion
@@ -158,6 +159,7 @@ def usage_change_register(
         priority=priority,
         green_channel_reason=green_channel_reason,
         summary=summary,
+        follows=follows,
     )
 
 

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.kinds import workflow_for
+from waterdesk.cases.kinds import all_kinds, all_workflows, workflow_for
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.customers.models import PersonalField
 from waterdesk.customers.privacy import (
@@ -110,4 +110,26 @@ def case_contact_phone_reveal(*, actor, case: Case, reason: str, channel: str) -
         customer=case.customer,
         case_number=case.number,
         raw=case.contact_phone,
+    )
+
+
+def _desk_permissions() -> set[str]:
+    """Holding any of these makes a user staff of the service desk: supervision, intake,
+    or a move of some registered kind's workflow."""
+    permissions = {"cases.view_all_cases", "cases.register_case"}
+    for workflow in all_workflows():
+        permissions |= {transition.permission for transition in workflow.transitions}
+    return permissions
+
+
+def is_desk_staff(user) -> bool:
+    return user.is_active and (
+        user.is_superuser or bool(user.get_all_permissions() & _desk_permissions())
+    )
+
+
+def may_intake(user) -> bool:
+    """Registers cases of at least one kind."""
+    return any(
+        user.has_perm(spec.intake.permission) for spec in all_kinds() if spec.intake is not None
     )

@@ -1,5 +1,7 @@
 """Reads on the Case backbone, always scoped to what the user may see."""
 
+import uuid
+
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 
@@ -61,6 +63,16 @@ def case_get_for_user(*, user, public_id=None, number: str | None = None) -> Cas
         )
     except (Case.DoesNotExist, ValueError) as exc:
         raise NotFound() from exc
+
+
+def case_follow_source(*, user, public_id: str) -> Case | None:
+    """The open case a new case is being opened from (``?follows=``), if the user may see
+    it; None for a blank, malformed or unknown id."""
+    try:
+        case = case_get_for_user(user=user, public_id=uuid.UUID((public_id or "").strip()))
+    except (ValueError, NotFound):
+        return None
+    return case if case.is_open else None
 
 
 def _with_next_due(cases: QuerySet[Case]) -> QuerySet[Case]:

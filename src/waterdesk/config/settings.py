@@ -275,7 +275,7 @@ SPECTACULAR_SETTINGS = {
     ],
     # Choice sets shared by several fields are named once in the schema.
     "ENUM_NAME_OVERRIDES": {
-        "CaseKindEnum": "waterdesk.cases.models.CaseKind",
+        "CaseKindEnum": "waterdesk.cases.kinds.kind_choices",
         "CustomerKindEnum": "waterdesk.customers.models.CustomerKind",
         "UsageCategoryEnum": "waterdesk.customers.models.UsageCategory",
     },

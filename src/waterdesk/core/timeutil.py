@@ -14,3 +14,12 @@ def now() -> datetime:
 
 def local(value: datetime) -> datetime:
     return value.astimezone(LOCAL_TZ)
+
+
+def local_text(value: str) -> str:
+    """An ISO date-time as stored in event data, shown as local "YYYY-MM-DD HH:MM" (other
+    text unchanged)."""
+    from django.utils.dateparse import parse_datetime
+
+    parsed = parse_datetime(value) if value else None
+    return local(parsed).strftime("%Y-%m-%d %H:%M") if parsed and parsed.tzinfo else value

@@ -83,3 +83,14 @@ class PremiseForm(DomainErrorFormMixin, forms.Form):
 
     def clean_district(self) -> str:
         return " ".join(self.cleaned_data["district"].split())
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("查找客户"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("姓名、电话、证件号、户号或地址")}
+        ),
+    )

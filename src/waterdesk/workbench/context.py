@@ -17,16 +17,33 @@ def _provisional_years(request) -> list[int]:
 
 
 def _is_desk_staff(request) -> bool:
-    from waterdesk.workbench.views import is_desk_staff
+    from waterdesk.cases.access import is_desk_staff
 
     return request.user.is_authenticated and is_desk_staff(request.user)
+
+
+def _intake_kinds(request) -> list:
+    from waterdesk.cases.kinds import all_kinds
+
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    return [
+        {"kind": spec.kind, "label": spec.intake.label, "url_name": spec.intake.url_name}
+        for spec in all_kinds()
+        if spec.intake is not None
+        and spec.intake.url_name
+        and user.has_perm(spec.intake.permission)
+    ]
 
 
 def workbench(request) -> dict:
     """``provisional_years``: calendar years whose official holiday schedule is not confirmed,
     so deadlines falling in them may still move (the banner of base.html); ``is_desk_staff``:
-    whether the user works cases (the queue, intake and customer links)."""
+    whether the user works cases (the queue, intake and customer links); ``intake_kinds``:
+    the case kinds the user registers, with their intake pages (the intake tabs)."""
     return {
         "provisional_years": SimpleLazyObject(lambda: _provisional_years(request)),
         "is_desk_staff": SimpleLazyObject(lambda: _is_desk_staff(request)),
+        "intake_kinds": SimpleLazyObject(lambda: _intake_kinds(request)),
     }

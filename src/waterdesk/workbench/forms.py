@@ -8,17 +8,6 @@ from waterdesk.cases.kinds import all_kinds, kind_choices
 from waterdesk.core.forms import DomainErrorMixin
 
 
-class CustomerSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("查找客户"),
-        required=False,
-        max_length=100,
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("姓名、电话、证件号、户号或地址")}
-        ),
-    )
-
-
 class AttachmentForm(DomainErrorMixin, forms.Form):
     file = forms.FileField(label=_("文件"), help_text=_("PDF、JPEG 或 PNG。"))
     material_code = forms.ChoiceField(label=_("材料类型"), required=False)

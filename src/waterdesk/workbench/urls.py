@@ -1,15 +1,20 @@
-from django.urls import path
+from django.urls import include, path
 
+from waterdesk.cases.kinds import all_kinds
 from waterdesk.workbench import privacy, views
 
 app_name = "workbench"
+
+
+def _kind_pages() -> list:
+    """Each registered kind's own pages (its intake …), in this namespace under /desk/."""
+    modules = dict.fromkeys(spec.page_urls for spec in all_kinds() if spec.page_urls)
+    return [path("", include(module)) for module in modules]
+
+
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("home/", views.home, name="home"),
-    path("intake/", views.intake, name="intake"),
-    path("intake/transfer/", views.intake_transfer, name="intake_transfer"),
-    path("intake/usage-change/", views.intake_usage_change, name="intake_usage_change"),
-    path("accounts/lookup/", views.account_lookup, name="account_lookup"),
     path("customers/", views.customers, name="customers"),
     path("customers/search/", views.customer_search_results, name="customer_search"),
     path("customers/<uuid:public_id>/pick/", views.customer_pick, name="customer_pick"),
@@ -26,8 +31,9 @@ urlpatterns = [
         views.attachment_withdraw,
         name="attachment_withdraw",
     ),
-    path("cases/<uuid:public_id>/receipt.pdf", views.receipt, name="receipt"),
+    path("cases/<uuid:public_id>/<slug:name>.pdf", views.document, name="document"),
     path("supervisor/", views.supervisor, name="supervisor"),
     path("privacy/reveal/", privacy.reveal, name="privacy_reveal"),
     path("privacy/access-log/", privacy.access_log, name="access_log"),
+    *_kind_pages(),
 ]

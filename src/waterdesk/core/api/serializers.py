@@ -1,4 +1,5 @@
-"""The one error shape of every API answer (see ``waterdesk.api.errors``)."""
+"""Serializers every API module shares: the one error shape of every answer (see
+``waterdesk.api.errors``) and small references to users and departments."""
 
 from rest_framework import serializers
 
@@ -16,3 +17,13 @@ class ErrorSerializer(serializers.Serializer):
         help_text='With "invalid_input": input name → list of messages (nested inputs nest '
         "the same way).",
     )
+
+
+class UserRefSerializer(serializers.Serializer):
+    username = api_fields.CharField(source="get_username")
+    full_name = api_fields.CharField(source="get_full_name")
+
+
+class DepartmentRefSerializer(serializers.Serializer):
+    code = api_fields.CharField()
+    name = api_fields.CharField()
