@@ -9,7 +9,12 @@ import time_machine
 from django.contrib.auth.models import Group
 from django.template import Context, Engine
 
-from tests.factories import CustomerFactory, DepartmentFactory
+from tests.factories import (
+    CustomerFactory,
+    DepartmentFactory,
+    PremiseFactory,
+    registered_new_connection,
+)
 from waterdesk.cases.kinds import kind_spec
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
@@ -210,6 +215,7 @@ def test_an_inquiry_answered_at_the_counter_is_closed_at_once(clerk, frozen_mond
         "13800138000",
     )
     assert (case.opened_at, case.opened_by, case.closed_at) == (MONDAY, clerk, MONDAY)
+    assert case.summary == BILLING_QUESTION
     detail = case.inquiry
     assert (detail.category, detail.question, detail.answer) == (
         category(),
@@ -437,6 +443,74 @@ def test_a_withdrawn_inquiry_is_closed_without_an_answer(clerk):
     assert (clock.state, clock.stopped_at) == ("cancelled", withdrawn_at)
     assert Inquiry.objects.get(case=case).answered_at is None
     assert outbox(case) == [("inquiry.registered", "sms", "13800138000")]
+
+
+# --- turned into an application ------------------------------------------------------------
+
+
+def test_an_application_opened_from_an_inquiry_closes_it_as_converted(clerk, frozen_monday):
+    customer = CustomerFactory(name="王五")
+    inquiry = register(
+        clerk,
+        channel="counter",
+        customer=customer,
+        category=category("connection"),
+        question="新买的商铺要通水，需要办什么手续？",
+    )
+    frozen_monday.shift(timedelta(minutes=20))
+    converted_at = MONDAY + timedelta(minutes=20)
+
+    application = registered_new_connection(
+        clerk, customer=customer, premise=PremiseFactory(), follows=inquiry
+    )
+
+    inquiry.refresh_from_db()
+    assert (inquiry.status, inquiry.closed_at) == ("converted", converted_at)
+    detail = Inquiry.objects.get(case=inquiry)
+    assert detail.converted_to == application
+    assert (detail.answer, detail.answered_at) == ("", None)
+    clock = inquiry.clocks.get()
+    assert (clock.state, clock.stopped_at) == ("met", converted_at)
+    assert events(inquiry) == [
+        ("open", "", "awaiting_answer", MONDAY),
+        ("followed_up", "", "", converted_at),
+        ("convert", "awaiting_answer", "converted", converted_at),
+    ]
+    convert = inquiry.events.get(action="convert")
+    assert (convert.actor, convert.data) == (
+        clerk,
+        {"case": application.number, "kind": "new_connection"},
+    )
+    assert application.events.get(action="follows").data == {
+        "case": inquiry.number,
+        "kind": "inquiry",
+    }
+    assert application.status == "registered"
+
+
+def test_an_application_opened_from_an_answered_inquiry_leaves_it_answered(clerk, frozen_monday):
+    customer = CustomerFactory()
+    inquiry = register(
+        clerk,
+        channel="counter",
+        customer=customer,
+        category=category("connection"),
+        question="报装要多久？",
+        answer="材料齐全后 10 个工作日内通水。",
+    )
+
+    application = registered_new_connection(
+        clerk, customer=customer, premise=PremiseFactory(), follows=inquiry
+    )
+
+    inquiry.refresh_from_db()
+    assert inquiry.status == "answered"
+    assert Inquiry.objects.get(case=inquiry).converted_to is None
+    assert inquiry.events.get(action="followed_up").data == {
+        "case": application.number,
+        "kind": "new_connection",
+    }
+    assert not inquiry.events.filter(action="convert").exists()
 
 
 # --- refusals ------------------------------------------------------------------------------------

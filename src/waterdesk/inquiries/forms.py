@@ -14,6 +14,7 @@ from waterdesk.inquiries.models import (
     InquiryCategory,
 )
 from waterdesk.inquiries.selectors import inquiry_categories_active, inquiry_reply_channel
+from waterdesk.inquiries.services import REASON_MAX_LENGTH
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -108,4 +109,4 @@ class AnswerForm(ActionForm):
 
 
 class WithdrawForm(ActionForm):
-    reason = forms.CharField(label=_("撤销原因"), max_length=500, widget=text_area())
+    reason = forms.CharField(label=_("撤销原因"), max_length=REASON_MAX_LENGTH, widget=text_area())

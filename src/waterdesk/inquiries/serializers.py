@@ -92,7 +92,7 @@ class InquiryIntakeSerializer(serializers.Serializer):
         queryset=InquiryCategory.objects.all(),
         help_text="billing, connection, water_quality, outage, other, …",
     )
-    question = api_fields.CharField(max_length=QUESTION_MAX_LENGTH, allow_blank=True)
+    question = api_fields.CharField(max_length=QUESTION_MAX_LENGTH)
     answer = api_fields.CharField(
         max_length=ANSWER_MAX_LENGTH,
         required=False,
@@ -118,8 +118,5 @@ class InquiryAnswerSerializer(serializers.Serializer):
 
 
 class InquiryWithdrawSerializer(serializers.Serializer):
-    reason = api_fields.CharField(
-        max_length=REASON_MAX_LENGTH,
-        allow_blank=True,
-        help_text="Why the customer no longer needs an answer. Required.",
-    )
+    # The same input as the other kinds' withdrawal: one schema for the shared action URL.
+    reason = api_fields.CharField(max_length=REASON_MAX_LENGTH)

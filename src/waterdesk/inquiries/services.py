@@ -42,7 +42,7 @@ from waterdesk.sla.models import SlaUnit
 # Texts that reach the customer (SMS, e-mail, the case record) are Chinese whatever the
 # clerk's screen language; the refusals below are translated for the clerk's screen.
 
-REASON_MAX_LENGTH = 500
+REASON_MAX_LENGTH = 2000
 GREEN_FOR_VULNERABLE = "特殊关爱客户"
 
 
@@ -165,7 +165,8 @@ def inquiry_register(
     already; through other channels it is sent like a later answer). Without, the case goes
     to the category's department with an answer deadline of the category's working days,
     and the customer is told the case number and the deadline. An e-mail inquiry needs the
-    address to answer (``email``, or the customer's); its contact phone is optional.
+    address to answer (``email``, or the customer's); its contact phone is optional. The
+    case's summary is the question unless ``summary`` says otherwise.
     """
     if not actor.has_perm(INTAKE_PERMISSION):
         raise NotPermitted()
@@ -201,7 +202,9 @@ def inquiry_register(
         department=category.department,  # None: the actor's department
         priority=priority,
         green_channel_reason=green_channel_reason,
-        summary=str(summary or "").strip(),
+        # The question is what the case is about: a case opened from the inquiry starts
+        # with it (``?follows=``), so nobody types it again.
+        summary=str(summary or "").strip() or question,
         opened_at=now,
     )
     detail = Inquiry.objects.create(case=case, category=category, question=question, email=email)
