@@ -278,7 +278,9 @@ _STATUS_CLASSES = {
     "withdrawn": "badge-closed",
 }
 
-_MILESTONES = {CONTACT_MILESTONE: _("联系客户"), COMPLETE_MILESTONE: _("全程办结")}
+# The SLA milestones each kind starts (their policies are seeded by migrations).
+_COMPLETE = {COMPLETE_MILESTONE: _("全程办结")}
+_NEW_CONNECTION_MILESTONES = {CONTACT_MILESTONE: _("联系客户"), **_COMPLETE}
 
 _RECEIPT = {
     "receipt": CaseDocument(
@@ -332,6 +334,7 @@ NEW_CONNECTION_SPEC = register(
         label=ApplicationKind.NEW_CONNECTION.label,
         number_prefix="XZ",
         statuses=NewConnectionStatus,
+        initial_statuses=(NewConnectionStatus.MATERIALS_PENDING, NewConnectionStatus.REGISTERED),
         workflow=NEW_CONNECTION,
         actions={
             "supply_materials": ActionSpec(
@@ -439,7 +442,7 @@ NEW_CONNECTION_SPEC = register(
             "open_account": EventView(summary=_account),
         },
         status_classes={**_STATUS_CLASSES, "fee_assessed": "badge-waiting"},
-        milestones=_MILESTONES,
+        milestones=_NEW_CONNECTION_MILESTONES,
         notices=tuple(
             f"new_connection.{event}"
             for event in (
@@ -473,6 +476,10 @@ OWNERSHIP_TRANSFER_SPEC = register(
         label=ApplicationKind.OWNERSHIP_TRANSFER.label,
         number_prefix="GH",
         statuses=OwnershipTransferStatus,
+        initial_statuses=(
+            OwnershipTransferStatus.MATERIALS_PENDING,
+            OwnershipTransferStatus.REGISTERED,
+        ),
         workflow=OWNERSHIP_TRANSFER,
         actions={
             "supply_materials": ActionSpec(
@@ -539,7 +546,7 @@ OWNERSHIP_TRANSFER_SPEC = register(
             "complete": EventView(summary=_transfer_done),
         },
         status_classes={**_STATUS_CLASSES, "awaiting_settlement": "badge-waiting"},
-        milestones=_MILESTONES,
+        milestones=_COMPLETE,
         notices=tuple(
             f"ownership_transfer.{event}"
             for event in (
@@ -564,6 +571,7 @@ USAGE_CHANGE_SPEC = register(
         label=ApplicationKind.USAGE_CHANGE.label,
         number_prefix="BG",
         statuses=UsageChangeStatus,
+        initial_statuses=(UsageChangeStatus.MATERIALS_PENDING, UsageChangeStatus.REGISTERED),
         workflow=USAGE_CHANGE,
         actions={
             "supply_materials": ActionSpec(
@@ -652,7 +660,7 @@ USAGE_CHANGE_SPEC = register(
             "complete": EventView(summary=_change_done),
         },
         status_classes=_STATUS_CLASSES,
-        milestones=_MILESTONES,
+        milestones=_COMPLETE,
         notices=tuple(
             f"usage_change.{event}"
             for event in (

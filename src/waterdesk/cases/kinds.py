@@ -90,6 +90,7 @@ class KindSpec:
     statuses: type[models.TextChoices]
     workflow: Workflow
     actions: Mapping[str, ActionSpec]
+    initial_statuses: tuple[str, ...] = ()  # the statuses a case of the kind opens in
     # The one-to-one accessor of the kind's detail model on Case (also the API field).
     detail_field: str = ""
     detail_serializer: type | None = None  # API output of the detail model
