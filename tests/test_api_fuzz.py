@@ -40,7 +40,7 @@ from rest_framework.authtoken.models import Token
 from tests import test_billing_run_support as support
 from tests.factories import UserFactory
 from tests.worlds import desk_world
-from waterdesk.api.errors import ERROR_CODES
+from waterdesk.api.errors import error_codes
 from waterdesk.core.roles import Role
 
 pytestmark = [
@@ -70,7 +70,7 @@ CHECKS = (
 # a checksum (resident ID, USCC), a real mobile number, a reference to an object that must
 # exist (an account number, a fee item, a surveyor), a date relative to today or to earlier
 # reads, the state of other objects (a meter in use, a receipt number taken). These are the
-# 400 codes of ``ERROR_CODES`` except the ones below, which a schema does state.
+# 400 codes of ``error_codes()`` except the ones below, which a schema does state.
 SCHEMA_CODES = frozenset(
     {
         "invalid_input",
@@ -94,7 +94,7 @@ SCHEMA_CODES = frozenset(
     }
 )
 RULE_CODES = frozenset(
-    code for code, status, _ in ERROR_CODES if status == 400 and code not in SCHEMA_CODES
+    code for code, status, _ in error_codes() if status == 400 and code not in SCHEMA_CODES
 )
 # Inputs that name another object (a username, an account number, a public id): a value of
 # the right form may name no object, refused as ``invalid_input`` on that input (the fuzzing

@@ -8,8 +8,9 @@ default, English with ``Accept-Language: en``)::
     {"code": "invalid_input", "message": "输入不正确。",
      "fields": {"contact_phone": ["该字段是必填项。"]}}   # request that fails the serializer
 
-Clients branch on ``code``, never on ``message``. ``ERROR_CODES`` lists the codes and is
-rendered into the OpenAPI description.
+Clients branch on ``code``, never on ``message``. ``error_codes()`` lists the codes (the
+platform's in ``ERROR_CODES``, each case kind's in its registration) and is rendered into
+the OpenAPI description.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -21,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from waterdesk.cases.kinds import all_kinds
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 
 # The challenge sent with a 401: a token issued by an administrator is one of the accepted
@@ -44,32 +46,9 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("invalid_kind", 400, "Customer kind is not person/organisation."),
     ("invalid_name", 400, "Customer name is missing or too long."),
     ("customer_exists", 400, "A customer with this ID number exists (`details.customer`)."),
-    ("unknown_material", 400, "A material code is not on the checklist."),
-    ("transfer_in_progress", 400, "The account has an ownership transfer in progress."),
-    ("same_owner", 400, "The new owner is the account's owner already."),
-    ("usage_change_in_progress", 400, "The account has a usage change in progress."),
-    ("usage_unchanged", 400, "The requested usage is the account's usage already."),
-    ("tariff_category_mismatch", 400, "The tariff is not one of the requested usage."),
-    ("no_materials", 400, "supply_materials named no material that was still missing."),
-    ("invalid_usage", 400, "Usage category is not valid."),
-    ("invalid_size", 400, "Requested pipe size is outside DN15..DN600."),
-    ("green_reason_required", 400, "A green-channel case needs a reason."),
-    ("not_a_surveyor", 400, "assign_survey: the user is not an active surveyor."),
-    ("booking_in_past", 400, "book_survey: the booking time lies in the past."),
     ("invalid_amount", 400, "An amount is not a non-negative number."),
-    ("invalid_decision", 400, "Collective review decision is not approve/reject."),
-    ("invalid_meeting_date", 400, "Collective review meeting date lies in the future."),
-    ("no_fee_lines", 400, "assess_fee: no fee line."),
-    ("unknown_fee_item", 400, "assess_fee: fee item unknown or inactive."),
-    ("invalid_quantity", 400, "assess_fee: quantity is not a positive number."),
-    ("payment_amount_mismatch", 400, "record_payment: amount differs from the assessed fee."),
-    ("duplicate_reference", 400, "record_payment: receipt number used by another case."),
-    ("invalid_meter_serial", 400, "install_meter: meter serial is not valid."),
-    ("invalid_meter_size", 400, "install_meter: meter size is outside DN15..DN600."),
-    ("invalid_reading", 400, "install_meter: initial reading is not valid."),
-    ("meter_in_use", 400, "install_meter: the meter is installed elsewhere."),
-    ("meter_unavailable", 400, "install_meter: the meter is removed or faulty."),
-    ("meter_size_mismatch", 400, "install_meter: the stock meter has another size."),
+    ("invalid_follow_up", 400, "`follows` names no open case of another kind the user may see."),
+    ("unknown_case_kind", 400, "No case kind of that name is registered."),
     ("attachment_too_large", 400, "Upload larger than the configured limit."),
     ("attachment_type_not_allowed", 400, "Upload is not a PDF, JPEG or PNG file."),
     ("invalid_calendar_query", 400, "Calendar: the due-time question cannot be computed."),
@@ -127,12 +106,6 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("not_acceptable", 406, "The Accept header asks for a format the API cannot produce."),
     ("illegal_transition", 409, "The case's status does not allow this action now."),
     ("idempotency_key_in_progress", 409, "A request with this Idempotency-Key is running."),
-    ("collective_review_required", 409, "approve: a collective review must come first."),
-    ("transfer_read_required", 409, "complete: a validated transfer read must come first."),
-    ("settlement_required", 409, "complete: the money owed must be paid first."),
-    ("change_read_required", 409, "complete: a validated change read must come first."),
-    ("collective_review_rejected", 409, "approve: the collective review said no."),
-    ("collective_review_not_required", 409, "The application does not need a collective review."),
     ("concurrent_update", 409, "Somebody else moved the case first; reload and retry."),
     ("run_in_progress", 409, "The cycle already has a bill run in progress."),
     ("cycle_closed", 409, "The reading cycle is closed."),
@@ -167,8 +140,17 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return defaults.server_error(request)
 
 
+def error_codes() -> list[tuple[str, int, str]]:
+    """Every stable code: the platform's, then each registered case kind's."""
+    codes = {code: (code, http, meaning) for code, http, meaning in ERROR_CODES}
+    for spec in all_kinds():
+        for code, http, meaning in spec.error_codes:
+            codes.setdefault(code, (code, http, meaning))
+    return list(codes.values())
+
+
 def error_codes_markdown() -> str:
-    rows = "\n".join(f"| `{code}` | {http} | {meaning} |" for code, http, meaning in ERROR_CODES)
+    rows = "\n".join(f"| `{code}` | {http} | {meaning} |" for code, http, meaning in error_codes())
     return (
         "### Errors\n\n"
         "Every error response is JSON with a stable `code` and a translated `message`; domain "

@@ -278,7 +278,9 @@ _STATUS_CLASSES = {
     "withdrawn": "badge-closed",
 }
 
-_MILESTONES = {CONTACT_MILESTONE: _("联系客户"), COMPLETE_MILESTONE: _("全程办结")}
+# The SLA milestones each kind starts (their policies are seeded by migrations).
+_COMPLETE = {COMPLETE_MILESTONE: _("全程办结")}
+_NEW_CONNECTION_MILESTONES = {CONTACT_MILESTONE: _("联系客户"), **_COMPLETE}
 
 _RECEIPT = {
     "receipt": CaseDocument(
@@ -289,6 +291,41 @@ _RECEIPT = {
     )
 }
 
+# The error codes of the application services (API documentation).
+ERROR_CODES = (
+    ("unknown_material", 400, "A material code is not on the checklist."),
+    ("transfer_in_progress", 400, "The account has an ownership transfer in progress."),
+    ("same_owner", 400, "The new owner is the account's owner already."),
+    ("usage_change_in_progress", 400, "The account has a usage change in progress."),
+    ("usage_unchanged", 400, "The requested usage is the account's usage already."),
+    ("tariff_category_mismatch", 400, "The tariff is not one of the requested usage."),
+    ("no_materials", 400, "supply_materials named no material that was still missing."),
+    ("invalid_usage", 400, "Usage category is not valid."),
+    ("invalid_size", 400, "Requested pipe size is outside DN15..DN600."),
+    ("green_reason_required", 400, "A green-channel case needs a reason."),
+    ("not_a_surveyor", 400, "assign_survey: the user is not an active surveyor."),
+    ("booking_in_past", 400, "book_survey: the booking time lies in the past."),
+    ("invalid_decision", 400, "Collective review decision is not approve/reject."),
+    ("invalid_meeting_date", 400, "Collective review meeting date lies in the future."),
+    ("no_fee_lines", 400, "assess_fee: no fee line."),
+    ("unknown_fee_item", 400, "assess_fee: fee item unknown or inactive."),
+    ("invalid_quantity", 400, "assess_fee: quantity is not a positive number."),
+    ("payment_amount_mismatch", 400, "record_payment: amount differs from the assessed fee."),
+    ("duplicate_reference", 400, "record_payment: receipt number used by another case."),
+    ("invalid_meter_serial", 400, "install_meter: meter serial is not valid."),
+    ("invalid_meter_size", 400, "install_meter: meter size is outside DN15..DN600."),
+    ("invalid_reading", 400, "install_meter: initial reading is not valid."),
+    ("meter_in_use", 400, "install_meter: the meter is installed elsewhere."),
+    ("meter_unavailable", 400, "install_meter: the meter is removed or faulty."),
+    ("meter_size_mismatch", 400, "install_meter: the stock meter has another size."),
+    ("collective_review_required", 409, "approve: a collective review must come first."),
+    ("transfer_read_required", 409, "complete: a validated transfer read must come first."),
+    ("settlement_required", 409, "complete: the money owed must be paid first."),
+    ("change_read_required", 409, "complete: a validated change read must come first."),
+    ("collective_review_rejected", 409, "approve: the collective review said no."),
+    ("collective_review_not_required", 409, "The application does not need a collective review."),
+)
+
 # --- the three kinds --------------------------------------------------------------------
 
 NEW_CONNECTION_SPEC = register(
@@ -297,6 +334,7 @@ NEW_CONNECTION_SPEC = register(
         label=ApplicationKind.NEW_CONNECTION.label,
         number_prefix="XZ",
         statuses=NewConnectionStatus,
+        initial_statuses=(NewConnectionStatus.MATERIALS_PENDING, NewConnectionStatus.REGISTERED),
         workflow=NEW_CONNECTION,
         actions={
             "supply_materials": ActionSpec(
@@ -404,7 +442,7 @@ NEW_CONNECTION_SPEC = register(
             "open_account": EventView(summary=_account),
         },
         status_classes={**_STATUS_CLASSES, "fee_assessed": "badge-waiting"},
-        milestones=_MILESTONES,
+        milestones=_NEW_CONNECTION_MILESTONES,
         notices=tuple(
             f"new_connection.{event}"
             for event in (
@@ -422,6 +460,7 @@ NEW_CONNECTION_SPEC = register(
             )
         ),
         page_urls=PAGE_URLS,
+        error_codes=ERROR_CODES,
     )
 )
 
@@ -437,6 +476,10 @@ OWNERSHIP_TRANSFER_SPEC = register(
         label=ApplicationKind.OWNERSHIP_TRANSFER.label,
         number_prefix="GH",
         statuses=OwnershipTransferStatus,
+        initial_statuses=(
+            OwnershipTransferStatus.MATERIALS_PENDING,
+            OwnershipTransferStatus.REGISTERED,
+        ),
         workflow=OWNERSHIP_TRANSFER,
         actions={
             "supply_materials": ActionSpec(
@@ -503,7 +546,7 @@ OWNERSHIP_TRANSFER_SPEC = register(
             "complete": EventView(summary=_transfer_done),
         },
         status_classes={**_STATUS_CLASSES, "awaiting_settlement": "badge-waiting"},
-        milestones=_MILESTONES,
+        milestones=_COMPLETE,
         notices=tuple(
             f"ownership_transfer.{event}"
             for event in (
@@ -518,6 +561,7 @@ OWNERSHIP_TRANSFER_SPEC = register(
             )
         ),
         page_urls=PAGE_URLS,
+        error_codes=ERROR_CODES,
     )
 )
 
@@ -527,6 +571,7 @@ USAGE_CHANGE_SPEC = register(
         label=ApplicationKind.USAGE_CHANGE.label,
         number_prefix="BG",
         statuses=UsageChangeStatus,
+        initial_statuses=(UsageChangeStatus.MATERIALS_PENDING, UsageChangeStatus.REGISTERED),
         workflow=USAGE_CHANGE,
         actions={
             "supply_materials": ActionSpec(
@@ -615,7 +660,7 @@ USAGE_CHANGE_SPEC = register(
             "complete": EventView(summary=_change_done),
         },
         status_classes=_STATUS_CLASSES,
-        milestones=_MILESTONES,
+        milestones=_COMPLETE,
         notices=tuple(
             f"usage_change.{event}"
             for event in (
@@ -629,5 +674,6 @@ USAGE_CHANGE_SPEC = register(
             )
         ),
         page_urls=PAGE_URLS,
+        error_codes=ERROR_CODES,
     )
 )

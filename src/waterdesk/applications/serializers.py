@@ -323,6 +323,16 @@ class NewConnectionIntakeSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"premise_address": [_("不能同时选择已有地址和填写新地址。")]}
             )
+        errors = {}
+        if "customer" not in attrs and "customer_data" not in attrs:
+            errors["customer_data"] = [_("请选择或登记客户。")]
+        if "premise" not in attrs:
+            if not attrs.get("premise_address", "").strip():
+                errors["premise_address"] = [_("请选择已有地址或填写用水地址。")]
+            if "zone" not in attrs:
+                errors["zone"] = [_("请选择供水片区。")]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 
@@ -455,6 +465,8 @@ class OwnershipTransferIntakeSerializer(_ChangeIntakeSerializer):
             raise serializers.ValidationError(
                 {"new_customer_data": [_("不能同时选择已有客户和登记新客户。")]}
             )
+        if "new_customer" not in attrs and "new_customer_data" not in attrs:
+            raise serializers.ValidationError({"new_customer": [_("请选择或登记新户主。")]})
         return attrs
 
 

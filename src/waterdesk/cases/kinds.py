@@ -90,6 +90,7 @@ class KindSpec:
     statuses: type[models.TextChoices]
     workflow: Workflow
     actions: Mapping[str, ActionSpec]
+    initial_statuses: tuple[str, ...] = ()  # the statuses a case of the kind opens in
     # The one-to-one accessor of the kind's detail model on Case (also the API field).
     detail_field: str = ""
     detail_serializer: type | None = None  # API output of the detail model
@@ -102,6 +103,9 @@ class KindSpec:
     status_classes: Mapping[str, str] = field(default_factory=dict)  # status -> badge class
     milestones: Mapping[str, Promise | str] = field(default_factory=dict)  # SLA milestone labels
     notices: tuple[str, ...] = ()  # notification template codes the kind sends
+    # The stable error codes the kind's services raise: (code, HTTP status, meaning), listed
+    # in the API's documentation with the platform's.
+    error_codes: tuple[tuple[str, int, str], ...] = ()
     page_urls: str = ""  # module of the kind's pages (included under /desk/, "workbench:")
     # Called when a case of another kind is opened from one of this kind (an inquiry turned
     # into an application): (actor=, source=, target=) inside the opening transaction.

@@ -1,24 +1,16 @@
-"""Seed the working-day calendar 2024–2027, the default business hours and SLA policies.
+"""Seed the working-day calendar 2024–2027 and the default business hours (each case kind's
+SLA policies are seeded by its own app).
 
 Holidays and make-up working weekends come from the ``holidays`` package; a year for which
 the package lists no make-up working day is seeded as provisional (not confirmed). More
 years: ``python manage.py calendar seed --years 2028``.
 """
 
-from decimal import Decimal
-
 from django.db import migrations
 from django.utils import timezone
 
 YEARS = range(2024, 2028)
 
-DEFAULT_POLICIES = [
-    # case_kind, milestone, priority, amount, unit
-    ("new_connection", "contact_customer", "normal", Decimal("1"), "working_days"),
-    ("new_connection", "contact_customer", "green", Decimal("4"), "working_hours"),
-    ("new_connection", "complete", "normal", Decimal("10"), "working_days"),
-    ("new_connection", "complete", "green", Decimal("5"), "working_days"),
-]
 
 
 def _schedule(year):
@@ -41,7 +33,6 @@ def seed(apps, schema_editor):
     CalendarYear = apps.get_model("sla", "CalendarYear")
     CalendarDay = apps.get_model("sla", "CalendarDay")
     BusinessHours = apps.get_model("sla", "BusinessHours")
-    SlaPolicy = apps.get_model("sla", "SlaPolicy")
 
     now = timezone.now()
     for year in YEARS:
@@ -64,13 +55,6 @@ def seed(apps, schema_editor):
         BusinessHours.objects.create(start=dt.time(8, 30), end=dt.time(12, 0), ordering=1)
         BusinessHours.objects.create(start=dt.time(13, 30), end=dt.time(17, 30), ordering=2)
 
-    for case_kind, milestone, priority, amount, unit in DEFAULT_POLICIES:
-        SlaPolicy.objects.get_or_create(
-            case_kind=case_kind,
-            milestone=milestone,
-            priority=priority,
-            defaults={"amount": amount, "unit": unit},
-        )
 
 
 class Migration(migrations.Migration):
