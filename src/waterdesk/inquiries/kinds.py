@@ -63,12 +63,23 @@ def _convert_summary(data: dict) -> str:
     }
 
 
+# The codes the inquiry services raise besides the platform's (required, too_long,
+# invalid_phone, invalid_email, illegal_transition, …).
+ERROR_CODES = (
+    ("email_required", 400, "An e-mail inquiry needs the address to answer to (`email`)."),
+    ("category_inactive", 400, "The inquiry category is no longer in use."),
+    ("invalid_channel", 400, "The intake channel is not one of the case channels."),
+    ("invalid_priority", 400, "Priority is not normal/green."),
+    ("green_reason_required", 400, "A green-channel case needs a reason."),
+)
+
 INQUIRY_KIND = register(
     KindSpec(
         kind=KIND,
         label=_("业务咨询"),
         number_prefix="ZX",
         statuses=InquiryStatus,
+        initial_statuses=(InquiryStatus.AWAITING_ANSWER,),
         workflow=INQUIRY,
         actions={
             "answer": ActionSpec(
@@ -118,6 +129,7 @@ INQUIRY_KIND = register(
         },
         milestones={ANSWER_MILESTONE: _("答复")},
         notices=("inquiry.registered", "inquiry.answered"),
+        error_codes=ERROR_CODES,
         page_urls="waterdesk.inquiries.urls",
         on_follow_up=services.inquiry_follow_up,
     )
