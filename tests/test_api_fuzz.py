@@ -42,6 +42,8 @@ from tests.factories import UserFactory
 from tests.worlds import desk_world
 from waterdesk.api.errors import error_codes
 from waterdesk.core.roles import Role
+from waterdesk.inquiries.models import InquiryCategory
+from waterdesk.inquiries.services import inquiry_register
 
 pytestmark = [
     pytest.mark.fuzz,
@@ -107,6 +109,7 @@ REFERENCES = {
     "premise": "premises",
     "zone": "zones",
     "requested_tariff": "tariffs",
+    "category": "categories",
 }
 # Rules between inputs that OpenAPI 3.0 cannot state, by operation: the inputs that an
 # ``invalid_input`` may name.
@@ -147,7 +150,7 @@ cycles = support.cycles
 
 @pytest.fixture
 def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
-    """Customers, the three kinds of case, an attachment, accounts with meters, a bill run
+    """Customers, a case of each kind, an attachment, accounts with meters, a bill run
     with its bills: the objects the path parameters point at."""
     with time_machine.travel(support.NOW, tick=False):
         clerk = UserFactory(username="fuzz-clerk", role=Role.INTAKE_CLERK)
@@ -158,8 +161,17 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
             capture=django_capture_on_commit_callbacks,
         )
         surveyor = UserFactory(username="fuzz-surveyor", role=Role.SURVEYOR)
+        with django_capture_on_commit_callbacks(execute=True):
+            inquiry = inquiry_register(
+                actor=clerk,
+                channel="phone",
+                contact_name="周到",
+                contact_phone="13900139000",
+                category=InquiryCategory.objects.get(code="billing"),
+                question="本月水费为什么比上月高？",
+            )
     return {
-        "cases": [str(c.public_id) for c in (built.case, built.transfer, built.change)],
+        "cases": [str(c.public_id) for c in (built.case, built.transfer, built.change, inquiry)],
         "attachments": [str(built.attachment.public_id)],
         "customers": [str(built.customer.public_id), str(built.transfer.customer.public_id)],
         "accounts": [str(built.account.public_id)],
@@ -176,6 +188,7 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "zones": [built.case.premise.zone.code],
         "premises": [str(built.case.premise.public_id)],
         "tariffs": [beijing.code],
+        "categories": ["billing", "other"],
     }
 
 

@@ -161,8 +161,12 @@ def test_demo_seed_builds_the_city_once(settings):
     assert (first.name, first.id_number) == ("黄鹏", "110108199706294956")
 
     # --- cases ---------------------------------------------------------------------------
-    cases = Case.objects.filter(kind=ApplicationKind.NEW_CONNECTION)
+    # The city's 30 applications; one more comes from a demo inquiry (its own test).
+    cases = Case.objects.filter(kind=ApplicationKind.NEW_CONNECTION).exclude(
+        events__action="follows"
+    )
     assert cases.count() == 30
+    assert Case.objects.filter(kind=ApplicationKind.NEW_CONNECTION).count() == 31
     assert Counter(cases.values_list("status", flat=True)) == dict.fromkeys(
         NewConnectionStatus.values, 2
     )
@@ -190,8 +194,16 @@ def test_demo_seed_builds_the_city_once(settings):
         NewConnectionStatus.SURVEY_ASSIGNED,
         NewConnectionStatus.SURVEY_BOOKED,
     ]
-    # The sweep marked them: breached overdue clocks, at-risk ones still before their due.
-    assert SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lt=now).count() == 4
+    # The sweep marked them: breached overdue clocks, at-risk ones still before their due
+    # (four applications and the overdue demo inquiry).
+    overdue = SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lt=now)
+    assert sorted(overdue.values_list("case__kind", flat=True)) == [
+        "inquiry",
+        "new_connection",
+        "new_connection",
+        "new_connection",
+        "new_connection",
+    ]
     assert (
         SlaClock.objects.filter(
             state=ClockState.RUNNING, due_at__lt=now, breached_at__isnull=True

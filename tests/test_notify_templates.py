@@ -57,9 +57,10 @@ def render(source: str, context: dict) -> str:
 def test_every_key_is_seeded_for_sms_and_email(db):
     # The transfer and usage-change templates are checked with their own contexts there.
     from tests.test_applications_transfer import TEMPLATE_CONTEXTS as CHANGE_CONTEXTS
+    from tests.test_inquiries import TEMPLATE_CONTEXTS as INQUIRY_CONTEXTS
 
     seeded = set(NotificationTemplate.objects.values_list("key", "channel"))
-    keys = set(CONTEXTS) | set(CHANGE_CONTEXTS)
+    keys = set(CONTEXTS) | set(CHANGE_CONTEXTS) | set(INQUIRY_CONTEXTS)
     assert seeded == {(key, channel) for key in keys for channel in ("sms", "email")}
 
 

@@ -23,6 +23,8 @@ from waterdesk.applications.transfer import ownership_transfer_verify
 from waterdesk.billing.models import ReadImport
 from waterdesk.billing.services.reading import read_import_csv
 from waterdesk.core.roles import Role
+from waterdesk.inquiries.models import InquiryCategory
+from waterdesk.inquiries.services import inquiry_register
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
@@ -93,6 +95,7 @@ TABLE: dict[str, Row] = {
     "workbench:intake": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_transfer": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_usage_change": Row("get", None, frozenset({"clerk"}), 200),
+    "workbench:intake_inquiry": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:account_lookup": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:customers": Row("get", None, CUSTOMER_VIEWERS, 200),
     "workbench:customer_search": Row("get", None, CUSTOMER_VIEWERS, 200),
@@ -176,7 +179,9 @@ TABLE: dict[str, Row] = {
     "api:case-action-verify_at_desk": action("change", "clerk"),
     "api:case-action-record_survey": action("change", "surveyor"),
     "api:case-action-approve_change": action("change", "approver"),
+    "api:case-action-answer": action("inquiry", "clerk", "billing", "surveyor"),
     "api:new-connection": Row("post", None, frozenset({"clerk"}), 400),
+    "api:inquiry": Row("post", None, frozenset({"clerk"}), 400),
     "api:ownership-transfer": Row("post", None, frozenset({"clerk"}), 400),
     "api:usage-change": Row("post", None, frozenset({"clerk"}), 400),
     # --- API: customers, calendar ---
@@ -250,10 +255,20 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
     )
     case, attachment, transfer = built.case, built.attachment, built.transfer
     ownership_transfer_verify(actor=users["clerk"], case=transfer, opinion="原件核验无误")
+    with django_capture_on_commit_callbacks(execute=True):
+        inquiry = inquiry_register(
+            actor=users["clerk"],
+            channel="phone",
+            contact_name="周到",
+            contact_phone="13900139000",
+            category=InquiryCategory.objects.get(code="billing"),
+            question="本月水费为什么比上月高？",
+        )
     return {
         "case": {"public_id": case.public_id},
         "case_action": {"public_id": case.public_id, "action": "assign_survey"},
         "receipt": {"public_id": case.public_id, "name": "receipt"},
+        "inquiry": {"public_id": inquiry.public_id},
         "attachment": {"public_id": case.public_id, "attachment_id": attachment.public_id},
         "transfer": {"public_id": transfer.public_id},
         "change": {"public_id": built.change.public_id},

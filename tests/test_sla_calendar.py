@@ -68,6 +68,7 @@ def test_seed_business_hours_and_default_policies():
         ("ownership_transfer", "complete", "green", Decimal("2.00"), "working_days"),
         ("usage_change", "complete", "normal", Decimal("5.00"), "working_days"),
         ("usage_change", "complete", "green", Decimal("3.00"), "working_days"),
+        ("inquiry", "answer", "normal", Decimal("1.00"), "working_days"),
     }
 
 

@@ -45,6 +45,7 @@ from waterdesk.cases.kinds import (
     KindSpec,
     register,
 )
+from waterdesk.core.api.serializers import WithdrawSerializer
 from waterdesk.core.timeutil import local_text
 from waterdesk.customers.models import UsageCategory
 
@@ -343,7 +344,7 @@ NEW_CONNECTION_SPEC = register(
                 s.SupplyMaterialsSerializer,
             ),
             "withdraw": ActionSpec(
-                nc.new_connection_withdraw, forms.WithdrawForm, s.WithdrawSerializer, css=SECONDARY
+                nc.new_connection_withdraw, forms.WithdrawForm, WithdrawSerializer, css=SECONDARY
             ),
             "assign_survey": ActionSpec(
                 nc.new_connection_assign_survey, forms.AssignSurveyForm, s.AssignSurveySerializer
@@ -490,7 +491,7 @@ OWNERSHIP_TRANSFER_SPEC = register(
             "withdraw": ActionSpec(
                 transfer.ownership_transfer_withdraw,
                 forms.WithdrawForm,
-                s.WithdrawSerializer,
+                WithdrawSerializer,
                 css=SECONDARY,
             ),
             "verify": ActionSpec(
@@ -582,7 +583,7 @@ USAGE_CHANGE_SPEC = register(
             "withdraw": ActionSpec(
                 usage_change.usage_change_withdraw,
                 forms.WithdrawForm,
-                s.WithdrawSerializer,
+                WithdrawSerializer,
                 css=SECONDARY,
             ),
             "verify_at_desk": ActionSpec(

@@ -346,10 +346,6 @@ class SupplyMaterialsSerializer(serializers.Serializer):
     note = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class WithdrawSerializer(serializers.Serializer):
-    reason = api_fields.CharField(max_length=2000)
-
-
 class AssignSurveySerializer(serializers.Serializer):
     surveyor = serializers.SlugRelatedField(
         slug_field="username",

@@ -55,6 +55,7 @@ from waterdesk.customers.privacy import (
 )
 from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
+from waterdesk.demo.inquiries import seed_inquiries
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
 from waterdesk.sla.models import SlaPolicy
@@ -399,6 +400,7 @@ class DemoCity:
         office = BillingOffice(city=self, rng=random.Random(BILLING_RANDOM_SEED))
         office.build()
         self._create_cases(established)
+        seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
         office.assign_routes()  # to the accounts the cases opened
         sla.clocks_sweep()
         self._create_privacy_history()

@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.cases.kinds import ActionSpec, EventView, IntakeSpec, KindSpec, kind_spec, register
+from waterdesk.core.api.serializers import WithdrawSerializer
 from waterdesk.core.masking import mask_email
 from waterdesk.inquiries import forms, serializers, services
 from waterdesk.inquiries.models import AnswerChannel, InquiryStatus
@@ -90,7 +91,7 @@ INQUIRY_KIND = register(
             "withdraw": ActionSpec(
                 service=services.inquiry_withdraw,
                 form=forms.WithdrawForm,
-                serializer=serializers.InquiryWithdrawSerializer,
+                serializer=WithdrawSerializer,
                 css="secondary",
             ),
             "convert": ActionSpec(service=services.inquiry_convert, internal=True),

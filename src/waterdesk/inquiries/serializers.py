@@ -16,7 +16,6 @@ from waterdesk.inquiries.models import (
     Inquiry,
     InquiryCategory,
 )
-from waterdesk.inquiries.services import REASON_MAX_LENGTH
 
 # --- the detail (in the case's API answer) -------------------------------------------------
 
@@ -115,8 +114,3 @@ class InquiryAnswerSerializer(serializers.Serializer):
         allow_blank=True,  # the service refuses a blank answer with its own code
         help_text="Sent to the customer by e-mail (e-mail inquiries) or SMS (the others).",
     )
-
-
-class InquiryWithdrawSerializer(serializers.Serializer):
-    # The same input as the other kinds' withdrawal: one schema for the shared action URL.
-    reason = api_fields.CharField(max_length=REASON_MAX_LENGTH)

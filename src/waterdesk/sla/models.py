@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from waterdesk.cases.kinds import kind_choices
+from waterdesk.cases.kinds import kind_choices, kind_spec
 from waterdesk.cases.models import Priority
 
 
@@ -250,15 +250,7 @@ class SlaClock(models.Model):
         return self.state in OPEN_CLOCK_STATES
 
 
-# Display names of the milestones the case kinds use; unknown slugs are shown as they are.
-MILESTONE_LABELS: dict[str, str] = {
-    "contact_customer": _("联系客户"),
-    "survey": _("现场勘查"),
-    "complete": _("办结"),
-    "first_reply": _("首次答复"),
-    "arrive_on_site": _("到达现场"),
-}
-
-
-def milestone_label(milestone: str) -> str:
-    return MILESTONE_LABELS.get(milestone, milestone)
+def milestone_label(milestone: str, kind: str) -> str:
+    """The display name the case kind gives a milestone (its registration); unknown slugs
+    are shown as they are."""
+    return str(kind_spec(kind).milestones.get(milestone, milestone))

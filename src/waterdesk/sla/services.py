@@ -261,7 +261,7 @@ def _notify(clock: SlaClock, template: str) -> None:
     )
     context = {
         "case_number": clock.case.number,
-        "milestone": str(milestone_label(clock.milestone)),
+        "milestone": milestone_label(clock.milestone, clock.case.kind),
         "milestone_code": clock.milestone,
         "due_at": clock.due_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M"),
     }

@@ -27,3 +27,9 @@ class UserRefSerializer(serializers.Serializer):
 class DepartmentRefSerializer(serializers.Serializer):
     code = api_fields.CharField()
     name = api_fields.CharField()
+
+
+class WithdrawSerializer(serializers.Serializer):
+    """The input of every kind's ``withdraw`` (one schema for the shared action URL)."""
+
+    reason = api_fields.CharField(max_length=2000, help_text="Why the case is withdrawn.")

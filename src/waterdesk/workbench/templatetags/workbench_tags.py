@@ -8,6 +8,7 @@ from waterdesk.cases.access import case_contact_phone
 from waterdesk.cases.kinds import kind_spec
 from waterdesk.customers.models import AccessChannel
 from waterdesk.customers.privacy import customer_masked, customer_personal_data
+from waterdesk.sla.models import milestone_label as sla_milestone_label
 
 register = template.Library()
 
@@ -69,7 +70,7 @@ def status_class(case) -> str:
 @register.filter
 def milestone_label(milestone: str, kind: str) -> str:
     """``{{ clock.milestone|milestone_label:case.kind }}``"""
-    return str(kind_spec(kind).milestones.get(milestone, milestone))
+    return sla_milestone_label(milestone, kind)
 
 
 @register.filter

@@ -41,6 +41,7 @@ from waterdesk.customers.models import (
 )
 from waterdesk.demo.billing import demo_arrears
 from waterdesk.demo.city import DEMO_PASSWORD, MARKER_USERNAME, RANDOM_SEED, STAFF, DemoCity
+from waterdesk.inquiries.models import InquiryStatus
 from waterdesk.sla.models import ClockState
 
 
@@ -85,6 +86,7 @@ class Command(BaseCommand):
             DemoCity(random.Random(RANDOM_SEED)).build()
         if verbose:
             self._print_summary(seconds=time.monotonic() - started)
+            self._print_inquiry_summary()
             self._print_billing_summary()
             self._print_privacy_summary()
             self._print_logins()
@@ -126,6 +128,21 @@ class Command(BaseCommand):
                 "green": Case.objects.filter(
                     kind=ApplicationKind.NEW_CONNECTION, priority=Priority.GREEN
                 ).count(),
+            }
+        )
+
+    def _print_inquiry_summary(self) -> None:
+        inquiries = Case.objects.filter(kind="inquiry")
+        counts = Counter(inquiries.values_list("status", flat=True))
+        self.stdout.write(
+            _("业务咨询 %(total)d 件：%(statuses)s（工单页可答复或转为申请）。")
+            % {
+                "total": inquiries.count(),
+                "statuses": "，".join(
+                    f"{status.label} {counts[status.value]}"
+                    for status in InquiryStatus
+                    if counts.get(status.value)
+                ),
             }
         )
 
