@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from waterdesk.applications.models import ApplicationKind, MaterialNotice, NewConnectionPolicy
 from waterdesk.applications.selectors import ChecklistItem, checklist_missing, material_checklist
-from waterdesk.cases.models import Case, Priority
+from waterdesk.cases.models import Case
 from waterdesk.cases.services import case_event_record, case_lock, case_open, case_transition
 from waterdesk.core.errors import IllegalTransition, InvalidInput
 from waterdesk.core.timeutil import local
@@ -62,20 +62,6 @@ def expected_completion(case: Case) -> str:
     if clock.state == "paused":
         return "材料补齐后起算"
     return local(clock.due_at).strftime("%Y-%m-%d %H:%M")
-
-
-def intake_priority(customer, priority: str, green_channel_reason: str) -> tuple[str, str]:
-    """The case's priority: a green channel needs a reason; vulnerable customers (elderly
-    living alone, hospitals …) always get it."""
-    if priority not in Priority.values:
-        raise InvalidInput(_("优先级不正确。"), code="invalid_priority", field="priority")
-    if priority == Priority.GREEN and not green_channel_reason.strip():
-        raise InvalidInput(
-            _("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason"
-        )
-    if customer.is_vulnerable and priority != Priority.GREEN:
-        return Priority.GREEN, "特殊关爱客户"
-    return priority, green_channel_reason.strip()
 
 
 def application_register(

@@ -16,7 +16,6 @@ from waterdesk.applications.intake import (
     COMPLETE_MILESTONE,
     application_register,
     application_withdraw,
-    intake_priority,
     materials_supply,
     notify_customer,
     required_text,
@@ -35,6 +34,7 @@ from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
     case_check_action,
     case_lock,
+    case_priority,
     case_transition,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
@@ -109,7 +109,7 @@ def new_connection_register(
         premise = customer_services.premise_get_or_create(
             actor=actor, address=address, zone=zone, district=district
         )
-    priority, green_channel_reason = intake_priority(customer, priority, green_channel_reason)
+    priority, green_channel_reason = case_priority(customer, priority, green_channel_reason)
     return application_register(
         actor=actor,
         kind=ApplicationKind.NEW_CONNECTION,

@@ -31,7 +31,6 @@ from waterdesk.applications.intake import (
     COMPLETE_MILESTONE,
     application_register,
     application_withdraw,
-    intake_priority,
     materials_supply,
     notify_customer,
     required_text,
@@ -59,6 +58,7 @@ from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
     case_event_record,
+    case_priority,
     case_transition,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
@@ -121,7 +121,7 @@ def ownership_transfer_register(
         new_customer = customer_services.customer_create(actor=actor, **new_customer_data)
     if new_customer.pk == account.customer_id:
         raise InvalidInput(_("新户主与原户主相同，无需过户。"), code="same_owner", field="customer")
-    priority, green_channel_reason = intake_priority(new_customer, priority, green_channel_reason)
+    priority, green_channel_reason = case_priority(new_customer, priority, green_channel_reason)
     return application_register(
         actor=actor,
         kind=TRANSFER,

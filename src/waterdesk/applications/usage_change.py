@@ -32,7 +32,6 @@ from waterdesk.applications.intake import (
     COMPLETE_MILESTONE,
     application_register,
     application_withdraw,
-    intake_priority,
     materials_supply,
     notify_customer,
     required_text,
@@ -59,6 +58,7 @@ from waterdesk.billing.services.tariffs import account_tariff_set
 from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
     case_event_record,
+    case_priority,
     case_transition,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
@@ -132,7 +132,7 @@ def usage_change_register(
             field="requested_usage",
         )
     customer = account.customer
-    priority, green_channel_reason = intake_priority(customer, priority, green_channel_reason)
+    priority, green_channel_reason = case_priority(customer, priority, green_channel_reason)
     return application_register(
         actor=actor,
         kind=CHANGE,

@@ -16,11 +16,30 @@ from waterdesk.cases.models import (
     Case,
     CaseEvent,
     CaseSequence,
+    Priority,
 )
 from waterdesk.cases.workflow import Transition
 from waterdesk.core.errors import ConcurrentUpdate, IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.text import text_clean_line
 from waterdesk.core.timeutil import local
+
+# The green-channel reason recorded for vulnerable customers (elderly living alone, …).
+GREEN_FOR_VULNERABLE = "特殊关爱客户"
+
+
+def case_priority(customer, priority: str, green_channel_reason: str) -> tuple[str, str]:
+    """The priority a new case gets, for every kind: a green channel needs a reason;
+    vulnerable customers (elderly living alone, hospitals …) always get it."""
+    if priority not in Priority.values:
+        raise InvalidInput(_("优先级不正确。"), code="invalid_priority", field="priority")
+    reason = str(green_channel_reason or "").strip()
+    if priority == Priority.GREEN and not reason:
+        raise InvalidInput(
+            _("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason"
+        )
+    if customer is not None and customer.is_vulnerable and priority != Priority.GREEN:
+        return Priority.GREEN, GREEN_FOR_VULNERABLE
+    return priority, reason
 
 
 def case_number_next(*, kind: str, at: datetime) -> str:

@@ -18,7 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from waterdesk.cases.models import Case, Channel, Priority
-from waterdesk.cases.services import case_check_action, case_lock, case_open, case_transition
+from waterdesk.cases.services import (
+    case_check_action,
+    case_lock,
+    case_open,
+    case_priority,
+    case_transition,
+)
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.timeutil import local
 from waterdesk.customers.validation import validate_phone
@@ -43,7 +49,6 @@ from waterdesk.sla.models import SlaUnit
 # clerk's screen language; the refusals below are translated for the clerk's screen.
 
 REASON_MAX_LENGTH = 2000
-GREEN_FOR_VULNERABLE = "特殊关爱客户"
 
 
 def _text(value, *, field: str, label: str, limit: int, required: bool = True) -> str:
@@ -70,21 +75,6 @@ def _email(value) -> str:
     except ValidationError as exc:
         raise InvalidInput(_("电子邮箱格式不正确。"), code="invalid_email", field="email") from exc
     return email
-
-
-def _priority(customer, priority: str, green_channel_reason: str) -> tuple[str, str]:
-    """A green channel needs a reason; vulnerable customers (elderly living alone,
-    hospitals …) always get it, as for every other request."""
-    if priority not in Priority.values:
-        raise InvalidInput(_("优先级不正确。"), code="invalid_priority", field="priority")
-    reason = str(green_channel_reason or "").strip()
-    if priority == Priority.GREEN and not reason:
-        raise InvalidInput(
-            _("绿色通道须注明原因。"), code="green_reason_required", field="green_channel_reason"
-        )
-    if customer is not None and customer.is_vulnerable and priority != Priority.GREEN:
-        return Priority.GREEN, GREEN_FOR_VULNERABLE
-    return priority, reason
 
 
 def _category(category) -> InquiryCategory:
@@ -189,7 +179,7 @@ def inquiry_register(
             code="email_required",
             field="email",
         )
-    priority, green_channel_reason = _priority(customer, priority, green_channel_reason)
+    priority, green_channel_reason = case_priority(customer, priority, green_channel_reason)
     now = timezone.now()
     case = case_open(
         actor=actor,
