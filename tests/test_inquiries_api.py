@@ -245,3 +245,59 @@ def test_the_schema_documents_the_intake_and_the_actions(staff):
     assert body == "#/components/schemas/InquiryIntake"
     assert "/api/cases/{public_id}/actions/answer/" in schema["paths"]
     assert "inquiry" in schema["components"]["schemas"]["CaseDetail"]["properties"]
+
+
+def test_an_application_registered_through_the_api_follows_the_inquiry(staff, zone):
+    from tests.test_api_new_connection import intake_payload
+
+    inquiry_id = registered(staff)
+    clerk = client_for(staff["clerk"])
+
+    response = clerk.post(
+        "/api/new-connections/", intake_payload(follows=inquiry_id), format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    application = Case.objects.get(public_id=response.json()["public_id"])
+    inquiry = Case.objects.get(public_id=inquiry_id)
+    assert (inquiry.status, inquiry.closed_at is not None) == ("converted", True)
+    assert inquiry.inquiry.converted_to == application
+    assert list(application.events.filter(action="follows").values_list("data", flat=True)) == [
+        {"case": inquiry.number, "kind": "inquiry"}
+    ]
+    assert list(inquiry.events.filter(action="followed_up").values_list("data", flat=True)) == [
+        {"case": application.number, "kind": "new_connection"}
+    ]
+
+
+def test_an_application_cannot_follow_an_unknown_case(staff, zone):
+    from tests.test_api_new_connection import intake_payload
+
+    clerk = client_for(staff["clerk"])
+    before = counts()
+
+    response = clerk.post(
+        "/api/new-connections/",
+        intake_payload(follows="00000000-0000-4000-8000-000000000000"),
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert (response.json()["code"], response.json()["field"]) == ("invalid_follow_up", "follows")
+    assert counts() == before
+
+
+def test_an_application_following_an_answered_inquiry_leaves_it_answered(staff, zone):
+    from tests.test_api_new_connection import intake_payload
+
+    clerk = client_for(staff["clerk"])
+    answered = clerk.post("/api/inquiries/", payload(answer=ANSWER), format="json").json()
+
+    response = clerk.post(
+        "/api/new-connections/", intake_payload(follows=answered["public_id"]), format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    inquiry = Case.objects.get(public_id=answered["public_id"])
+    assert (inquiry.status, inquiry.inquiry.converted_to) == ("answered", None)
+    assert inquiry.events.filter(action="followed_up").count() == 1

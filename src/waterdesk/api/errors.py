@@ -47,7 +47,7 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("invalid_name", 400, "Customer name is missing or too long."),
     ("customer_exists", 400, "A customer with this ID number exists (`details.customer`)."),
     ("invalid_amount", 400, "An amount is not a non-negative number."),
-    ("invalid_follow_up", 400, "`follows` names no open case of another kind the user may see."),
+    ("invalid_follow_up", 400, "`follows` names no case of another kind the user may see."),
     ("unknown_case_kind", 400, "No case kind of that name is registered."),
     ("attachment_too_large", 400, "Upload larger than the configured limit."),
     ("attachment_type_not_allowed", 400, "Upload is not a PDF, JPEG or PNG file."),

@@ -309,7 +309,7 @@ def _follow_source(request: Request, public_id) -> Case:
     source = case_follow_source(user=request.user, public_id=str(public_id))
     if source is None:
         raise InvalidInput(
-            _("转办的原工单不存在、已办结或您无权查看。"), code="invalid_follow_up", field="follows"
+            _("转办的原工单不存在或您无权查看。"), code="invalid_follow_up", field="follows"
         )
     return source
 

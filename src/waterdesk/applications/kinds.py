@@ -428,7 +428,7 @@ NEW_CONNECTION_SPEC = register(
             description="Registers the application (and the customer, when `customer_data` is "
             "given, and the premise, when `premise_address` + `zone` are given). Missing "
             "materials put the case in `materials_pending` with one notice listing all of "
-            "them. `follows`: the public id of an open case of another kind this application "
+            "them. `follows`: the public id of a case of another kind this application "
             "comes from (an inquiry), which records the link.",
         ),
         documents=_RECEIPT,

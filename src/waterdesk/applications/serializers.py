@@ -310,7 +310,7 @@ class NewConnectionIntakeSerializer(serializers.Serializer):
     summary = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
     follows = serializers.UUIDField(
         required=False,
-        help_text="Public id of the open case of another kind (an inquiry) this application "
+        help_text="Public id of the case of another kind (an inquiry) this application "
         "comes from; both cases record the link.",
     )
 
@@ -441,7 +441,7 @@ class _ChangeIntakeSerializer(serializers.Serializer):
     summary = api_fields.CharField(max_length=2000, required=False, allow_blank=True, default="")
     follows = serializers.UUIDField(
         required=False,
-        help_text="Public id of the open case of another kind (an inquiry) this application "
+        help_text="Public id of the case of another kind (an inquiry) this application "
         "comes from; both cases record the link.",
     )
 

@@ -66,13 +66,13 @@ def case_get_for_user(*, user, public_id=None, number: str | None = None) -> Cas
 
 
 def case_follow_source(*, user, public_id: str) -> Case | None:
-    """The open case a new case is being opened from (``?follows=``), if the user may see
-    it; None for a blank, malformed or unknown id."""
+    """The case a new case is being opened from (``?follows=``), if the user may see it;
+    None for a blank, malformed or unknown id. A closed case may be followed up too (an
+    answered inquiry the customer comes back to): its kind decides what that changes."""
     try:
-        case = case_get_for_user(user=user, public_id=uuid.UUID((public_id or "").strip()))
+        return case_get_for_user(user=user, public_id=uuid.UUID((public_id or "").strip()))
     except (ValueError, NotFound):
         return None
-    return case if case.is_open else None
 
 
 def _with_next_due(cases: QuerySet[Case]) -> QuerySet[Case]:
