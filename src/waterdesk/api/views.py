@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from waterdesk.api import serializers as s
 from waterdesk.api.permissions import case_action_check_role
 from waterdesk.cases.access import case_contact_phone_reveal
-from waterdesk.cases.kinds import ActionSpec, KindSpec, all_kinds, kind_spec
+from waterdesk.cases.kinds import ActionSpec, KindSpec, all_kinds, kind_spec, offered_actions
 from waterdesk.cases.models import Case
 from waterdesk.cases.selectors import (
     case_follow_source,
@@ -323,24 +323,15 @@ def intake_kinds() -> list[KindSpec]:
 
 
 def _actions_named(name: str) -> list[tuple[KindSpec, ActionSpec]]:
-    """The kinds that have the action ``name`` for the API, with its specification there."""
-    found = []
-    for spec in all_kinds():
-        action = spec.actions.get(name)
-        if action is not None and not action.internal and action.serializer is not None:
-            found.append((spec, action))
-    return found
+    """The kinds that offer the action ``name``, with its specification there."""
+    return [
+        (spec, action) for spec, action_name, action in offered_actions() if action_name == name
+    ]
 
 
 def action_names() -> list[str]:
-    """One API URL per action name that some kind takes."""
-    names = dict.fromkeys(
-        name
-        for spec in all_kinds()
-        for name, action in spec.actions.items()
-        if not action.internal and action.serializer is not None
-    )
-    return list(names)
+    """One API URL per action name that some kind offers."""
+    return list(dict.fromkeys(name for _spec, name, _action in offered_actions()))
 
 
 def _request_serializer(name: str):
@@ -414,7 +405,7 @@ class CaseActionView(APIView):
     def post(self, request: Request, public_id) -> Response:
         case = case_get_for_user(user=request.user, public_id=public_id)
         action = kind_spec(case.kind).actions.get(self.action_name)
-        if action is None or action.internal or action.serializer is None:
+        if action is None or action.internal:
             raise NotFound(_("此类工单没有该操作。"), code="unknown_action")
         case_action_check_role(user=request.user, case=case, action=self.action_name)
         if action.money:

@@ -19,8 +19,8 @@ from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.cases.selectors import case_follow_source
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 from waterdesk.core.web import has_perm, staff_view
-from waterdesk.customers.forms import CustomerForm, CustomerSearchForm
-from waterdesk.customers.selectors import account_get_by_number, customer_get
+from waterdesk.customers.forms import CustomerForm, CustomerSearchForm, picked_customer
+from waterdesk.customers.selectors import account_get_by_number
 
 
 def may_look_up_accounts(user) -> bool:
@@ -72,12 +72,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     picked = follows.customer if follows is not None and data is None else None
     status = 200
     if request.method == "POST":
-        picked_id = request.POST.get("customer", "").strip()
-        if picked_id:
-            try:
-                picked = customer_get(public_id=picked_id)
-            except NotFound:
-                form.add_error("customer", _("所选客户不存在，请重新查找。"))
+        picked, picked_id = picked_customer(request.POST, form)
         # A picked customer makes the new-customer fields irrelevant.
         customer_ok = picked is not None or (not picked_id and customer_form.is_valid())
         if form.is_valid() and customer_ok:
@@ -165,12 +160,7 @@ def intake_transfer(request: HttpRequest) -> HttpResponse:
     picked = account = None
     status = 200
     if request.method == "POST":
-        picked_id = request.POST.get("customer", "").strip()
-        if picked_id:
-            try:
-                picked = customer_get(public_id=picked_id)
-            except NotFound:
-                form.add_error("customer", _("所选客户不存在，请重新查找。"))
+        picked, picked_id = picked_customer(request.POST, form)
         customer_ok = picked is not None or (not picked_id and customer_form.is_valid())
         form_ok = form.is_valid()
         if form_ok:

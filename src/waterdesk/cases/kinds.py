@@ -170,6 +170,15 @@ def all_workflows() -> list[Workflow]:
     return [spec.workflow for spec in _REGISTRY.values()]
 
 
+def offered_actions():
+    """Every (kind, action name, action) that is offered to people: not internal. (Each has
+    a page form and an API input; ``tests/test_kinds_registry.py`` checks it.)"""
+    for spec in _REGISTRY.values():
+        for name, action in spec.actions.items():
+            if not action.internal:
+                yield spec, name, action
+
+
 def action_offered(spec: KindSpec, transition: Transition, case, user) -> bool:
     """Whether the pages and the API offer this available transition to this user: not an
     internal move, and the kind's guard (the service's own check) lets the user take it."""

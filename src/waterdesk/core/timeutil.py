@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -19,7 +20,5 @@ def local(value: datetime) -> datetime:
 def local_text(value: str) -> str:
     """An ISO date-time as stored in event data, shown as local "YYYY-MM-DD HH:MM" (other
     text unchanged)."""
-    from django.utils.dateparse import parse_datetime
-
     parsed = parse_datetime(value) if value else None
     return local(parsed).strftime("%Y-%m-%d %H:%M") if parsed and parsed.tzinfo else value

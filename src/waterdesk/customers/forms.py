@@ -10,8 +10,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.core.errors import DomainError, InvalidInput
+from waterdesk.core.errors import DomainError, InvalidInput, NotFound
 from waterdesk.customers.models import CustomerKind, SupplyZone
+from waterdesk.customers.selectors import customer_get
 from waterdesk.customers.validation import validate_id_number, validate_mobile
 
 
@@ -94,3 +95,17 @@ class CustomerSearchForm(forms.Form):
             attrs={"type": "search", "placeholder": _("姓名、电话、证件号、户号或地址")}
         ),
     )
+
+
+def picked_customer(data, form, field: str = "customer"):
+    """The existing customer an intake form picked (a public id in ``data[field]``), or
+    None; a stale id becomes an error on ``form``'s field. Returns ``(customer, picked_id)``:
+    the id tells "nothing picked" from "picked but gone"."""
+    picked_id = data.get(field, "").strip()
+    if not picked_id:
+        return None, ""
+    try:
+        return customer_get(public_id=picked_id), picked_id
+    except NotFound:
+        form.add_error(field, _("所选客户不存在，请重新查找。"))
+        return None, picked_id

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from waterdesk.core.errors import DomainError, NotFound, NotPermitted
+from waterdesk.core.errors import DomainError, NotPermitted
 from waterdesk.core.timeutil import local
 from waterdesk.core.web import has_perm, staff_view
-from waterdesk.customers.selectors import customer_get
+from waterdesk.customers.forms import picked_customer
 from waterdesk.inquiries.forms import InquiryIntakeForm
 from waterdesk.inquiries.selectors import inquiry_answer_clock
 from waterdesk.inquiries.services import inquiry_register
@@ -40,12 +40,7 @@ def intake_inquiry(request: HttpRequest) -> HttpResponse:
     picked = None
     status = 200
     if request.method == "POST":
-        picked_id = request.POST.get("customer", "").strip()
-        if picked_id:
-            try:
-                picked = customer_get(public_id=picked_id)
-            except NotFound:
-                form.add_error("customer", _("所选客户不存在，请重新查找。"))
+        picked, _picked_id = picked_customer(request.POST, form)
         if form.is_valid():
             try:
                 case = inquiry_register(

@@ -236,7 +236,7 @@ def visible_actions(case: Case, user) -> list[Transition]:
     return [
         transition
         for transition in case_available_actions(case=case, user=user)
-        if action_offered(spec, transition, case, user) and spec.actions[transition.action].form
+        if action_offered(spec, transition, case, user)
     ]
 
 
@@ -311,7 +311,7 @@ def case_action(request: HttpRequest, public_id, action: str) -> HttpResponse:
     case = case_get_for_user(user=request.user, public_id=public_id)
     spec = kind_spec(case.kind)
     action_spec = spec.actions.get(action)
-    if action_spec is None or action_spec.form is None:
+    if action_spec is None or action_spec.internal:
         return forbidden(request)
     # The guard is not asked here: the service refuses with its own reason (another
     # surveyor's visit is "not permitted", not "not now").
