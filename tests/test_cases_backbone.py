@@ -15,7 +15,7 @@ from waterdesk.cases.selectors import (
     case_queue,
     case_scope,
 )
-from waterdesk.cases.services import attachment_add, case_assign, case_number_next
+from waterdesk.cases.services import attachment_add, case_number_next
 from waterdesk.core.errors import InvalidInput, NotFound, NotPermitted
 from waterdesk.core.roles import Role
 
@@ -61,17 +61,6 @@ def test_queue_lists_work_waiting_for_my_role(clerk, reviewer, surveyor):
         "assign_survey",
     ]
     assert case_available_actions(case=case, user=surveyor) == []
-
-
-def test_reassign_needs_the_permission_and_is_recorded(clerk, supervisor, surveyor):
-    case = registered_new_connection(clerk)
-    with pytest.raises(NotPermitted):
-        case_assign(case=case, assignee=surveyor, actor=clerk)
-    case = case_assign(case=case, assignee=surveyor, actor=supervisor, note="人手调整")
-    assert case.assignee == surveyor
-    event = case.events.get(action="reassign")
-    assert event.data == {"from": None, "to": "surveyor"}
-    assert event.actor == supervisor
 
 
 def test_attachment_accepts_a_pdf(clerk):

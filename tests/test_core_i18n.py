@@ -117,7 +117,7 @@ def test_clerks_queue_in_english_has_english_navigation(client, clerk):
     for label in ("My queue", "Register case", "Customer search", "Log out"):
         assert f">{label}<" in html
     assert "All cases" not in html  # a clerk does not see every case
-    assert "Your queue is empty." in html
+    assert "You own no open case; claim one from the team queue below." in html
     assert "Total: 0" in html
     assert "我的待办" not in html
     assert han_left(html, "简体中文", clerk.get_full_name()) == []

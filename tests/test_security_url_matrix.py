@@ -109,6 +109,10 @@ TABLE: dict[str, Row] = {
     ),
     "workbench:document": Row("get", "receipt", RECEIPT, 200),
     "workbench:supervisor": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
+    "workbench:workload": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
+    "workbench:workload_assign": Row("post", None, frozenset({"supervisor", "administrator"}), 400),
+    "workbench:claim": Row("post", "case", frozenset({"clerk"}), 302),
+    "workbench:assign": Row("post", "case", frozenset({"supervisor", "administrator"}), 400),
     "workbench:privacy_reveal": Row("post", None, STAFF, 400),
     "workbench:access_log": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
     # --- billing pages ---

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
     ("role", "landing"),
     [
         (Role.INTAKE_CLERK, "workbench:queue"),
-        (Role.SUPERVISOR, "workbench:queue"),
+        (Role.SUPERVISOR, "workbench:workload"),
         (Role.METER_READER, "billing:reading_entry"),
         (Role.BILLING_CLERK, "billing:runs"),
     ],

@@ -200,7 +200,9 @@ def test_queue_of_a_role_without_work_is_empty(client, reviewer, cases):
     response = client.get(reverse("workbench:queue"))
     assert response.context["rows"] == []
     assert response.context["counts"] == {"total": 0, "at_risk": 0, "overdue": 0}
-    assert "暂无待办工单。" in response.content.decode()
+    html = response.content.decode()
+    assert "您名下暂无在办工单；可从下方团队待办中领取。" in html
+    assert "暂无待领取的工单。" in html
 
 
 # --- supervisor -----------------------------------------------------------------------
@@ -219,9 +221,9 @@ def test_supervisor_sees_every_open_case_with_counts_per_status(client, supervis
         cases["paused"].number,
     ]
     assert response.context["counts"] == {"total": 4, "at_risk": 1, "overdue": 1}
-    assert [(r["status"], r["label"], r["count"]) for r in response.context["status_counts"]] == [
-        ("materials_pending", "待补材料", 1),
-        ("registered", "待派勘查", 3),
+    assert [(r["value"], r["label"], r["count"]) for r in response.context["status_counts"]] == [
+        ("new_connection:materials_pending", "待补材料", 1),
+        ("new_connection:registered", "待派勘查", 3),
     ]
 
 
@@ -230,7 +232,7 @@ def test_supervisor_filter_by_status_is_an_htmx_partial(client, supervisor, case
     with time_machine.travel(WEDNESDAY_3PM, tick=False):
         response = client.get(
             reverse("workbench:supervisor"),
-            {"status": "materials_pending", "kind": ""},
+            {"status": "new_connection:materials_pending", "kind": ""},
             headers={"HX-Request": "true"},
         )
     assert response.status_code == 200

@@ -2,6 +2,8 @@
 
 import uuid
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 
@@ -125,3 +127,42 @@ def case_available_actions(*, case: Case, user) -> list:
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("at", "pk")
+
+
+# --- owners ---------------------------------------------------------------------------
+
+
+def users_with_any_permission(permissions: set[str]) -> QuerySet:
+    """Active users holding any of ``permissions`` ("app_label.codename") through a role or
+    directly, by name. Superusers are not listed unless a role gives them the permission:
+    cases go to the people who work them."""
+    wanted = Q()
+    for name in sorted(permissions):
+        app_label, _sep, codename = name.partition(".")
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    if not permissions:
+        return get_user_model().objects.none()
+    perms = Permission.objects.filter(wanted)
+    users = get_user_model().objects.filter(is_active=True)
+    return (
+        users.filter(Q(groups__permissions__in=perms) | Q(user_permissions__in=perms))
+        .distinct()
+        .select_related("staff_profile__department")
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def case_assignees(case: Case) -> QuerySet:
+    """The people who could own the case now: their role has a move in its current status."""
+    if not case.is_open:
+        return users_with_any_permission(set())
+    return users_with_any_permission(
+        {t.permission for t in workflow_for(case.kind).available(case.status)}
+    )
+
+
+def case_workers() -> QuerySet:
+    """Everyone who works cases of some kind (the supervisor's workload view lists them
+    all, idle ones included)."""
+    permissions = {t.permission for w in all_workflows() for t in w.transitions}
+    return users_with_any_permission(permissions)

@@ -222,27 +222,130 @@ def case_transition(
     return case
 
 
-@transaction.atomic
-def case_assign(*, case: Case, assignee, actor, note: str = "") -> Case:
-    if not actor.has_perm("cases.reassign_case"):
-        raise NotPermitted()
-    case = case_lock(case)
-    if not case.is_open:
-        raise IllegalTransition(_("工单已办结，不能改派。"))
-    previous = case.assignee
-    Case.objects.filter(pk=case.pk).update(assignee=assignee, version=F("version") + 1)
+# --- owners ---------------------------------------------------------------------------
+#
+# A case gets an owner when it is taken: claimed from the team queue by someone who can act
+# on it now, or assigned by a supervisor (with a reason). Reassignments are timeline events.
+
+REASSIGN_REASON_MAX_LENGTH = 200
+
+
+def user_display_name(user) -> str:
+    """How staff are named on pages, timelines and documents: the full name, else the login."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def case_workable_by(*, user, case: Case) -> bool:
+    """The user is active and the user's role has a move on the case in its current status:
+    only such a person may own it (an owner who cannot move the case is a dead end)."""
+    if user is None or not user.is_active or not case.is_open:
+        return False
+    return any(
+        user.has_perm(transition.permission)
+        for transition in workflow_for(case.kind).available(case.status)
+    )
+
+
+def _owner_event(*, case: Case, actor, action: str, previous, owner, note: str = "") -> None:
     case_event_record(
         case=case,
         actor=actor,
-        action="reassign",
+        action=action,
         note=note,
         data={
             "from": previous.get_username() if previous else None,
-            "to": assignee.get_username() if assignee else None,
+            "to": owner.get_username() if owner else None,
+            "from_name": user_display_name(previous) or None,
+            "to_name": user_display_name(owner) or None,
         },
+    )
+
+
+@transaction.atomic
+def case_claim(*, case: Case, actor) -> Case:
+    """Take an unowned case from the team queue: the actor becomes its owner."""
+    case = case_lock(case)
+    if not case.is_open:
+        raise IllegalTransition(_("工单已办结，无需领取。"))
+    if not case_workable_by(user=actor, case=case):
+        raise NotPermitted(_("您的岗位在当前状态下不能办理此工单，不能领取。"))
+    if case.assignee_id == actor.pk:
+        return case
+    if case.assignee_id is not None and case.assignee.is_active:
+        raise IllegalTransition(
+            _("该工单已由%(name)s领取；如需转给您，请联系主管改派。")
+            % {"name": user_display_name(case.assignee)},
+            code="already_claimed",
+        )
+    previous = case.assignee
+    Case.objects.filter(pk=case.pk).update(assignee=actor, version=F("version") + 1)
+    _owner_event(case=case, actor=actor, action="claim", previous=previous, owner=actor)
+    case.refresh_from_db()
+    return case
+
+
+def _reassign_reason(reason: str) -> str:
+    reason = text_clean_line(reason or "")
+    if not reason:
+        raise InvalidInput(_("请填写改派原因。"), code="reason_required", field="reason")
+    if len(reason) > REASSIGN_REASON_MAX_LENGTH:
+        raise InvalidInput(
+            _("改派原因不能超过 %(limit)d 个字。") % {"limit": REASSIGN_REASON_MAX_LENGTH},
+            code="reason_too_long",
+            field="reason",
+        )
+    return reason
+
+
+def _assign_locked(*, case: Case, assignee, actor, reason: str) -> Case:
+    if not case.is_open:
+        raise IllegalTransition(_("工单 %(number)s 已办结，不能改派。") % {"number": case.number})
+    if not case_workable_by(user=assignee, case=case):
+        raise InvalidInput(
+            _("%(name)s 的岗位不能办理工单 %(number)s 的当前环节，请选择其他人员。")
+            % {"name": user_display_name(assignee), "number": case.number},
+            code="assignee_not_eligible",
+            field="assignee",
+        )
+    previous = case.assignee
+    if previous is not None and previous.pk == assignee.pk:
+        return case
+    Case.objects.filter(pk=case.pk).update(assignee=assignee, version=F("version") + 1)
+    _owner_event(
+        case=case, actor=actor, action="reassign", previous=previous, owner=assignee, note=reason
     )
     case.refresh_from_db()
     return case
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee, actor, reason: str) -> Case:
+    """A supervisor gives the case to ``assignee`` (who must be able to act on it now),
+    with a reason recorded on the timeline."""
+    if not actor.has_perm("cases.reassign_case"):
+        raise NotPermitted()
+    reason = _reassign_reason(reason)
+    return _assign_locked(case=case_lock(case), assignee=assignee, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def cases_assign_bulk(*, cases, assignee, actor, reason: str) -> list[Case]:
+    """Give several cases to one person at once (a colleague is off sick): all of them or,
+    when one cannot go to that person, none, with the case named in the refusal."""
+    if not actor.has_perm("cases.reassign_case"):
+        raise NotPermitted()
+    reason = _reassign_reason(reason)
+    cases = list(cases)
+    if not cases:
+        raise InvalidInput(_("请至少选择一个工单。"), code="no_cases_selected", field="cases")
+    locked = list(
+        Case.objects.select_for_update().filter(pk__in=[c.pk for c in cases]).order_by("pk")
+    )
+    return [
+        _assign_locked(case=case, assignee=assignee, actor=actor, reason=reason) for case in locked
+    ]
 
 
 # File signatures of the types we accept; the browser's Content-Type is not trusted.

@@ -20,18 +20,19 @@ class AttachmentForm(DomainErrorMixin, forms.Form):
 # --- supervisor -----------------------------------------------------------------------
 
 
-def open_status_choices() -> list[tuple[str, str]]:
-    """Every non-terminal status of every case kind, labelled. A value several kinds share
-    (e.g. "registered") appears once with each kind's label: filtering by it finds them all."""
-    labels: dict[str, list[str]] = {}
+def open_status_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every non-terminal status of every case kind, grouped by kind. A value is
+    ``kind:status``: two kinds' "registered" are different steps and never merged."""
+    groups = []
     for spec in all_kinds():
-        for value, label in spec.statuses.choices:
-            if value in spec.workflow.terminal:
-                continue
-            names = labels.setdefault(value, [])
-            if str(label) not in names:
-                names.append(str(label))
-    return [(value, " / ".join(names)) for value, names in labels.items()]
+        choices = [
+            (f"{spec.kind}:{value}", str(label))
+            for value, label in spec.statuses.choices
+            if value not in spec.workflow.terminal
+        ]
+        if choices:
+            groups.append((str(spec.label), choices))
+    return groups
 
 
 class SupervisorFilterForm(forms.Form):
@@ -42,3 +43,42 @@ class SupervisorFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("全部状态")), *open_status_choices()]
         self.fields["kind"].choices = [("", _("全部类型")), *kind_choices()]
+
+    def clean(self):
+        data = super().clean()
+        kind, _sep, status = (data.get("status") or "").partition(":")
+        if status:
+            if data.get("kind") and data["kind"] != kind:
+                # A status of another kind than the one chosen: the kind wins.
+                status = ""
+            else:
+                data["kind"] = kind
+        data["status"] = status
+        return data
+
+
+# --- owners ---------------------------------------------------------------------------
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        profile = getattr(obj, "staff_profile", None)
+        name = obj.get_full_name() or obj.get_username()
+        if profile is not None and profile.department_id:
+            return f"{name}（{profile.department.name}）"
+        return name
+
+
+class AssignForm(DomainErrorMixin, forms.Form):
+    """A supervisor gives a case, or several, to one person, with a reason."""
+
+    assignee = StaffChoiceField(label=_("改派给"), queryset=None, empty_label=_("请选择人员"))
+    reason = forms.CharField(
+        label=_("改派原因"),
+        max_length=200,
+        help_text=_("记入工单办理记录，例如“原经办人休假”。"),
+    )
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees

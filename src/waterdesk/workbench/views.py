@@ -8,9 +8,11 @@ through ``case_get_for_user`` (404 outside the user's scope); actions are refuse
 unless the kind's registration offers them to the user (``visible_actions``).
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,16 +30,25 @@ from waterdesk.cases.access import is_desk_staff, may_intake
 from waterdesk.cases.kinds import ActionSpec, KindSpec, action_offered, kind_spec
 from waterdesk.cases.models import Attachment, Case
 from waterdesk.cases.selectors import (
+    case_assignees,
     case_available_actions,
     case_get_for_user,
     case_list_open,
     case_queue,
     case_scope,
     case_timeline,
+    case_workers,
 )
 from waterdesk.cases.services import attachment_add as attachment_add_service
-from waterdesk.cases.services import attachment_may_withdraw
+from waterdesk.cases.services import (
+    attachment_may_withdraw,
+    case_workable_by,
+    cases_assign_bulk,
+    user_display_name,
+)
 from waterdesk.cases.services import attachment_withdraw as attachment_withdraw_service
+from waterdesk.cases.services import case_assign as case_assign_service
+from waterdesk.cases.services import case_claim as case_claim_service
 from waterdesk.cases.workflow import Transition
 from waterdesk.core.errors import DomainError, IllegalTransition, NotPermitted
 from waterdesk.core.forms import ActionForm
@@ -141,6 +152,8 @@ def home(request: HttpRequest) -> HttpResponse:
     """Where a user lands after logging in: the case queue for desk staff, the reading page
     for meter readers, the bill runs for the billing office."""
     user = request.user
+    if user.has_perm("cases.view_all_cases") and user.has_perm("cases.reassign_case"):
+        return redirect("workbench:workload")
     if user.is_superuser or user.has_perm("cases.view_all_cases"):
         return redirect("workbench:queue")
     if user.has_perm("billing.run_billing"):
@@ -157,7 +170,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @desk_view()
 def queue(request: HttpRequest) -> HttpResponse:
     rows = case_rows(case_queue(request.user), now=timezone.now())
-    context = {"rows": rows, "counts": row_counts(rows)}
+    mine = [row for row in rows if row.case.assignee_id == request.user.pk]
+    team = [row for row in rows if row.case.assignee_id != request.user.pk]
+    context = {"rows": rows, "mine": mine, "team": team, "counts": row_counts(rows)}
     return _render_partial_or_page(
         request, "workbench/queue.html", "workbench/partials/queue_table.html", context
     )
@@ -273,6 +288,7 @@ def render_case(
     failed: tuple[str, ActionForm] | None = None,
     attachment_form: forms.AttachmentForm | None = None,
     withdrawal: "WithdrawalAttempt | None" = None,
+    assign_form: forms.AssignForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     now = timezone.now()
@@ -292,10 +308,23 @@ def render_case(
         or forms.AttachmentForm(material_choices=_material_choices(spec, case)),
         "documents": _documents(spec, case, user),
         "detail_template": spec.detail_template,
+        "may_claim": case.is_open
+        and case.assignee_id != user.pk
+        and (case.assignee is None or not case.assignee.is_active)
+        and case_workable_by(user=user, case=case),
+        "assign_form": _assign_form(case, user, assign_form),
     }
     if spec.page_context is not None:
         context.update(spec.page_context(case))
     return render(request, "workbench/case.html", context, status=status)
+
+
+def _assign_form(case: Case, user, failed: forms.AssignForm | None):
+    if failed is not None:
+        return failed
+    if not case.is_open or not user.has_perm("cases.reassign_case"):
+        return None
+    return forms.AssignForm(assignees=case_assignees(case), prefix="assign")
 
 
 @require_GET
@@ -465,9 +494,22 @@ def _status_counts(user) -> list[dict]:
         .annotate(count=Count("pk"))
         .order_by("kind", "status")
     )
-    order = {value: index for index, (value, _label) in enumerate(forms.open_status_choices())}
-    rows = [{**row, "label": status_label(row["status"], row["kind"])} for row in counts]
-    return sorted(rows, key=lambda row: (row["kind"], order.get(row["status"], len(order))))
+    order = {
+        value: index
+        for index, value in enumerate(
+            value for _kind, choices in forms.open_status_choices() for value, _label in choices
+        )
+    }
+    rows = [
+        {
+            **row,
+            "value": f"{row['kind']}:{row['status']}",
+            "label": status_label(row["status"], row["kind"]),
+            "kind_label": kind_spec(row["kind"]).label,
+        }
+        for row in counts
+    ]
+    return sorted(rows, key=lambda row: order.get(row["value"], len(order)))
 
 
 @require_GET
@@ -484,10 +526,212 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "counts": row_counts(rows),
         "status_counts": _status_counts(request.user),
-        "status": status,
+        "status": f"{kind}:{status}" if status else "",
         "kind": kind,
         "filter_url": reverse("workbench:supervisor"),
     }
     return _render_partial_or_page(
         request, "workbench/supervisor.html", "workbench/partials/supervisor_table.html", context
     )
+
+
+# --- owners ---------------------------------------------------------------------------
+
+
+@require_POST
+@desk_view()
+def case_claim(request: HttpRequest, public_id) -> HttpResponse:
+    """Take a case from the team queue; back to where the button was (queue or case)."""
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    try:
+        case_claim_service(case=case, actor=request.user)
+    except NotPermitted:
+        raise
+    except DomainError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("已领取工单 %(number)s。") % {"number": case.number})
+    if request.POST.get("next") == "queue":
+        return redirect("workbench:queue")
+    return redirect("workbench:case", public_id=case.public_id)
+
+
+@require_POST
+@desk_view(has_perm("cases.reassign_case"))
+def case_assign(request: HttpRequest, public_id) -> HttpResponse:
+    case = case_get_for_user(user=request.user, public_id=public_id)
+    form = forms.AssignForm(request.POST, assignees=case_assignees(case), prefix="assign")
+    if form.is_valid():
+        try:
+            case_assign_service(
+                case=case,
+                assignee=form.cleaned_data["assignee"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except NotPermitted:
+            raise
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("已改派给%(name)s。")
+                % {"name": user_display_name(form.cleaned_data["assignee"])},
+            )
+            return redirect("workbench:case", public_id=case.public_id)
+    return render_case(request, case, assign_form=form, status=400)
+
+
+@dataclass
+class WorkloadRow:
+    """One person's (or a team's unowned) open cases, counted by urgency."""
+
+    label: str
+    owner: str  # the filter value: a username, or "-" for unowned
+    department: str
+    open: int = 0
+    due_today: int = 0
+    at_risk: int = 0
+    overdue: int = 0
+    is_person: bool = True
+
+    def add(self, row: CaseRow, *, end_of_day: datetime) -> None:
+        self.open += 1
+        self.overdue += row.is_overdue
+        self.at_risk += row.is_at_risk
+        self.due_today += bool(
+            row.next_due_at is not None and not row.is_overdue and row.next_due_at < end_of_day
+        )
+
+
+UNOWNED = "-"
+
+
+def _department_name(user) -> str:
+    profile = getattr(user, "staff_profile", None)
+    return profile.department.name if profile is not None and profile.department_id else ""
+
+
+def workload_rows(rows: list[CaseRow], *, now: datetime) -> list[WorkloadRow]:
+    """Per person (everyone who works cases, idle ones too) and, per team, the cases
+    nobody owns yet; grouped by department."""
+    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59) + timedelta(
+        seconds=1
+    )
+    people: dict[int, WorkloadRow] = {
+        worker.pk: WorkloadRow(
+            label=user_display_name(worker),
+            owner=worker.get_username(),
+            department=_department_name(worker),
+        )
+        for worker in case_workers()
+    }
+    unowned: dict[str, WorkloadRow] = {}
+    for row in rows:
+        owner = row.case.assignee
+        if owner is None:
+            team = row.case.department.name if row.case.department_id else ""
+            target = unowned.setdefault(
+                team,
+                WorkloadRow(label=_("待领取"), owner=UNOWNED, department=team, is_person=False),
+            )
+        else:
+            target = people.setdefault(
+                owner.pk,
+                WorkloadRow(
+                    label=user_display_name(owner),
+                    owner=owner.get_username(),
+                    department=_department_name(owner),
+                ),
+            )
+        target.add(row, end_of_day=end_of_day)
+    combined = [*people.values(), *unowned.values()]
+    return sorted(
+        combined,
+        key=lambda r: (r.department == "", r.department, not r.is_person, -r.overdue, r.label),
+    )
+
+
+def _workload_context(request: HttpRequest, *, bulk_form=None) -> dict:
+    now = timezone.now()
+    all_rows = case_rows(case_list_open(request.user).select_related("department"), now=now)
+    owner = request.GET.get("owner", "")
+    if owner == UNOWNED:
+        shown = [row for row in all_rows if row.case.assignee_id is None]
+    elif owner:
+        shown = [
+            row
+            for row in all_rows
+            if row.case.assignee is not None and row.case.assignee.get_username() == owner
+        ]
+    else:
+        shown = all_rows
+    people = workload_rows(all_rows, now=now)
+    return {
+        "people": people,
+        "owner_label": next((p.label for p in people if p.owner == owner and p.is_person), owner),
+        "rows": shown,
+        "counts": row_counts(all_rows),
+        "owner": owner,
+        "bulk_form": bulk_form or forms.AssignForm(assignees=case_workers(), prefix="bulk"),
+        "selectable": True,
+    }
+
+
+@require_GET
+@desk_view(has_perm("cases.view_all_cases"))
+def workload(request: HttpRequest) -> HttpResponse:
+    """The supervisor's landing page: who has what, what is due, at risk or overdue."""
+    return _render_partial_or_page(
+        request,
+        "workbench/workload.html",
+        "workbench/partials/workload_cases.html",
+        _workload_context(request),
+    )
+
+
+@require_POST
+@desk_view(has_perm("cases.reassign_case"))
+def workload_assign(request: HttpRequest) -> HttpResponse:
+    """Bulk reassignment of the ticked cases (all or none)."""
+    form = forms.AssignForm(request.POST, assignees=case_workers(), prefix="bulk")
+    chosen = request.POST.getlist("cases")
+    cases = list(case_scope(request.user).filter(public_id__in=_uuids(chosen)))
+    if form.is_valid():
+        try:
+            done = cases_assign_bulk(
+                cases=cases,
+                assignee=form.cleaned_data["assignee"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except NotPermitted:
+            raise
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(
+                request,
+                _("已将 %(count)d 个工单改派给%(name)s。")
+                % {"count": len(done), "name": user_display_name(form.cleaned_data["assignee"])},
+            )
+            return redirect(reverse("workbench:workload") + _owner_query(request))
+    context = _workload_context(request, bulk_form=form)
+    context["checked"] = {str(case.public_id) for case in cases}
+    return render(request, "workbench/workload.html", context, status=400)
+
+
+def _owner_query(request: HttpRequest) -> str:
+    owner = request.POST.get("owner", "")
+    return f"?{urlencode({'owner': owner})}" if owner else ""
+
+
+def _uuids(values: list[str]) -> list[uuid.UUID]:
+    parsed = []
+    for value in values:
+        try:
+            parsed.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return parsed

@@ -29,6 +29,7 @@ EVENT_LABELS = {
     "attach": _("上传附件"),
     "withdraw_attachment": _("撤回附件"),
     "reassign": _("改派"),
+    "claim": _("领取"),
     "follows": _("由其他工单转办"),
     "followed_up": _("已转办"),
 }
@@ -40,10 +41,10 @@ def _backbone_summary(action: str, data: dict) -> str:
     if action == "withdraw_attachment" and data.get("file"):
         # The reason is the event's note, shown under this line.
         return gettext("已撤回文件：%(file)s") % {"file": data["file"]}
-    if action == "reassign":
+    if action in {"reassign", "claim"}:
         return gettext("%(old)s → %(new)s") % {
-            "old": data.get("from") or "—",
-            "new": data.get("to") or "—",
+            "old": data.get("from_name") or data.get("from") or "—",
+            "new": data.get("to_name") or data.get("to") or "—",
         }
     if action in {"follows", "followed_up"} and data.get("case"):
         return gettext("工单 %(number)s") % {"number": data["case"]}
