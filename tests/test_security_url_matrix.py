@@ -56,6 +56,8 @@ REVEALERS = frozenset({"clerk", "surveyor", "reviewer", "approver", "supervisor"
 READ_ENTRY = frozenset({"reader", "billing"})
 BILLING_OFFICE = frozenset({"billing"})
 BILLING_VIEWERS = frozenset({"billing", "administrator"})
+# A bill and the account statement: the billing office, and the counter printing copies.
+BILL_READERS = BILLING_VIEWERS | {"clerk", "supervisor"}
 # Case pages: the department's desk roles of the kind, and supervisors and administrators.
 CASE_VIEWERS = frozenset(
     {"clerk", "surveyor", "reviewer", "approver", "supervisor", "administrator"}
@@ -99,6 +101,7 @@ TABLE: dict[str, Row] = {
     "workbench:account_lookup": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:customers": Row("get", None, CUSTOMER_VIEWERS, 200),
     "workbench:customer_search": Row("get", None, CUSTOMER_VIEWERS, 200),
+    "workbench:customer": Row("get", "customer", CUSTOMER_VIEWERS, 200),
     "workbench:customer_pick": Row("get", "customer", frozenset({"clerk"}), 200),
     "workbench:case": Row("get", "case", CASE_VIEWERS, 200),
     "workbench:case_action": Row("post", "case_action", frozenset({"clerk"}), 400),
@@ -134,11 +137,12 @@ TABLE: dict[str, Row] = {
     "billing:runs": Row("get", None, BILLING_VIEWERS, 200),
     "billing:run": Row("get", "run", BILLING_VIEWERS, 200),
     "billing:run_resume": Row("post", "run", BILLING_OFFICE, 302),
-    "billing:account_lookup": Row("get", None, BILLING_VIEWERS, 302),  # to the runs page
-    "billing:account": Row("get", "account", BILLING_VIEWERS, 200),
+    "billing:account_lookup": Row("get", None, BILL_READERS, 302),  # to the runs page
+    "billing:account": Row("get", "account", BILL_READERS, 200),
     "billing:account_adjust": Row("post", "account", BILLING_OFFICE, 400),
-    "billing:bill": Row("get", "bill", BILLING_VIEWERS, 200),
-    "billing:bill_pdf": Row("get", "bill", BILLING_VIEWERS, 200),
+    "billing:bill": Row("get", "bill", BILL_READERS, 200),
+    "billing:bill_pdf": Row("get", "bill", BILL_READERS, 200),
+    "billing:account_statement_pdf": Row("get", "account", BILL_READERS, 200),
     # --- API: cases ---
     "api:case-list": Row("get", None, STAFF, 200),
     "api:case-queue": Row("get", None, STAFF, 200),
@@ -204,12 +208,12 @@ TABLE: dict[str, Row] = {
     "api:billing-run-list": Row("get", None, BILLING_VIEWERS, 200),
     "api:billing-run-detail": Row("get", "run", BILLING_VIEWERS, 200),
     "api:billing-run-resume": Row("post", "run", BILLING_OFFICE, 409),
-    "api:billing-account-bills": Row("get", "account", BILLING_VIEWERS, 200),
+    "api:billing-account-bills": Row("get", "account", BILL_READERS, 200),
     "api:billing-account-ledger": Row("get", "account", BILLING_VIEWERS, 200),
     "api:billing-account-balance": Row("get", "account", BILLING_VIEWERS, 200),
     "api:billing-account-adjustments": Row("post", "account", BILLING_OFFICE, 400),
-    "api:billing-bill-detail": Row("get", "bill", BILLING_VIEWERS, 200),
-    "api:billing-bill-pdf": Row("get", "bill", BILLING_VIEWERS, 200),
+    "api:billing-bill-detail": Row("get", "bill", BILL_READERS, 200),
+    "api:billing-bill-pdf": Row("get", "bill", BILL_READERS, 200),
     # --- API: schema and docs (login required unless configured public) ---
     "api:schema": Row("get", None, STAFF, 200),
     "api:docs": Row("get", None, STAFF, 200),

@@ -19,7 +19,12 @@ from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.cases.selectors import case_follow_source
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 from waterdesk.core.web import has_perm, staff_view
-from waterdesk.customers.forms import CustomerForm, CustomerSearchForm, picked_customer
+from waterdesk.customers.forms import (
+    CustomerForm,
+    CustomerSearchForm,
+    linked_customer,
+    picked_customer,
+)
 from waterdesk.customers.selectors import account_get_by_number
 
 
@@ -69,7 +74,9 @@ def intake(request: HttpRequest) -> HttpResponse:
     follows = _follows(request)
     form = forms.IntakeForm(data, initial=_follow_up_initial(follows))
     customer_form = CustomerForm(data, prefix="new", use_required_attribute=False)
-    picked = follows.customer if follows is not None and data is None else None
+    picked = None
+    if data is None:
+        picked = follows.customer if follows is not None else linked_customer(request.GET)
     status = 200
     if request.method == "POST":
         picked, picked_id = picked_customer(request.POST, form)

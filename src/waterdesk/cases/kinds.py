@@ -61,6 +61,9 @@ class IntakeSpec:
     api_name: str = ""  # the URL name under "api:", e.g. "new-connection"
     summary: str = ""  # the OpenAPI summary and description of the endpoint
     description: str = ""
+    # What the intake page starts from when opened from a customer's page: "customer"
+    # (``?customer=<public id>``) or "account" (``?account=<number>``, one link per account).
+    starts_from: str = "customer"
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,17 @@ class CaseDocument:
     render: Callable[[Any], bytes]  # case -> PDF bytes
     may_print: Callable[..., bool]  # (user=, case=) -> bool
     check_access: Callable[..., None]  # (user=, case=) raises NotPermitted
+
+
+@dataclass(frozen=True)
+class CustomerPanel:
+    """The kind's panel on a customer's page: a partial given ``kind`` (the spec) and
+    ``rows`` (the customer's cases of the kind the user may see, each with its nearest
+    deadline and, when ``details`` is given, ``row.detail``: what ``details(cases)`` returns
+    for the case's pk, loaded for all of them in one go — the kind's own columns)."""
+
+    template: str = "workbench/partials/customer_cases_panel.html"
+    details: Callable[[list], Mapping[int, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +121,7 @@ class KindSpec:
     # in the API's documentation with the platform's.
     error_codes: tuple[tuple[str, int, str], ...] = ()
     page_urls: str = ""  # module of the kind's pages (included under /desk/, "workbench:")
+    customer_panel: CustomerPanel = field(default_factory=CustomerPanel)
     # Called when a case of another kind is opened from one of this kind (an inquiry turned
     # into an application): (actor=, source=, target=) inside the opening transaction.
     on_follow_up: Callable[..., None] | None = None

@@ -34,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_premise",
         "customers.view_account",
         "customers.view_meter",
+        "billing.view_bill",  # a copy of a bill, the account statement, at the counter
     ],
     Role.SURVEYOR: [
         "cases.add_attachment",
@@ -92,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_premise",
         "customers.view_account",
         "customers.view_meter",
+        "billing.view_bill",
         "sla.view_slaclock",
     ],
     Role.ADMINISTRATOR: [

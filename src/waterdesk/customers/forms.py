@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.core.errors import DomainError, InvalidInput, NotFound
-from waterdesk.customers.models import CustomerKind, SupplyZone
+from waterdesk.customers.models import Customer, CustomerKind, SupplyZone
 from waterdesk.customers.selectors import customer_get
 from waterdesk.customers.validation import validate_id_number, validate_mobile
 
@@ -109,3 +109,15 @@ def picked_customer(data, form, field: str = "customer"):
     except NotFound:
         form.add_error(field, _("所选客户不存在，请重新查找。"))
         return None, picked_id
+
+
+def linked_customer(query) -> Customer | None:
+    """The customer an intake page was opened for (``?customer=<public id>`` from the
+    customer's page), or None for a missing or stale id."""
+    picked_id = (query.get("customer") or "").strip()
+    if not picked_id:
+        return None
+    try:
+        return customer_get(public_id=picked_id)
+    except NotFound:
+        return None

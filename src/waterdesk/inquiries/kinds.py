@@ -6,7 +6,15 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.kinds import ActionSpec, EventView, IntakeSpec, KindSpec, kind_spec, register
+from waterdesk.cases.kinds import (
+    ActionSpec,
+    CustomerPanel,
+    EventView,
+    IntakeSpec,
+    KindSpec,
+    kind_spec,
+    register,
+)
 from waterdesk.core.api.serializers import WithdrawSerializer
 from waterdesk.core.masking import mask_email
 from waterdesk.inquiries import forms, serializers, services
@@ -14,6 +22,7 @@ from waterdesk.inquiries.models import AnswerChannel, InquiryStatus
 from waterdesk.inquiries.selectors import (
     ANSWER_MILESTONE,
     inquiry_answer_clock,
+    inquiry_details,
     inquiry_follow_up_links,
     inquiry_reply_channel,
 )
@@ -132,6 +141,9 @@ INQUIRY_KIND = register(
         notices=("inquiry.registered", "inquiry.answered"),
         error_codes=ERROR_CODES,
         page_urls="waterdesk.inquiries.urls",
+        customer_panel=CustomerPanel(
+            template="inquiries/partials/customer_panel.html", details=inquiry_details
+        ),
         on_follow_up=services.inquiry_follow_up,
     )
 )

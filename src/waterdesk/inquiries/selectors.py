@@ -82,3 +82,11 @@ def inquiry_follow_up_links(case: Case) -> list[FollowUpLink]:
         url = f"{reverse(intake.url_name)}?follows={case.public_id}"
         links.append(FollowUpLink(str(intake.label), url, intake.permission))
     return links
+
+
+def inquiry_details(cases: list) -> dict[int, Inquiry]:
+    """The inquiries of these cases by case pk, with their category (the customer page)."""
+    return {
+        inquiry.pk: inquiry
+        for inquiry in Inquiry.objects.filter(case__in=cases).select_related("category")
+    }

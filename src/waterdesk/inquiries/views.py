@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 from waterdesk.core.errors import DomainError, NotPermitted
 from waterdesk.core.timeutil import local
 from waterdesk.core.web import has_perm, staff_view
-from waterdesk.customers.forms import picked_customer
+from waterdesk.customers.forms import linked_customer, picked_customer
 from waterdesk.inquiries.forms import InquiryIntakeForm
 from waterdesk.inquiries.selectors import inquiry_answer_clock
 from waterdesk.inquiries.services import inquiry_register
@@ -37,7 +37,7 @@ def _registered_message(case) -> str:
 def intake_inquiry(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = InquiryIntakeForm(data)
-    picked = None
+    picked = linked_customer(request.GET) if data is None else None
     status = 200
     if request.method == "POST":
         picked, _picked_id = picked_customer(request.POST, form)

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from waterdesk.cases.kinds import all_kinds
-from waterdesk.workbench import privacy, views
+from waterdesk.workbench import customer, privacy, views
 
 app_name = "workbench"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("customers/", views.customers, name="customers"),
     path("customers/search/", views.customer_search_results, name="customer_search"),
+    path("customers/<uuid:public_id>/", customer.customer_detail, name="customer"),
     path("customers/<uuid:public_id>/pick/", views.customer_pick, name="customer_pick"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case"),
     path("cases/<uuid:public_id>/actions/<slug:action>/", views.case_action, name="case_action"),

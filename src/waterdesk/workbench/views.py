@@ -89,6 +89,7 @@ class CaseRow:
     is_overdue: bool
     is_at_risk: bool
     is_paused: bool
+    detail: object | None = None  # the kind's own data, where a page asks for it
 
     @property
     def css_class(self) -> str:

@@ -24,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import DecimalField, Sum
+from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import LedgerEntry
 from waterdesk.core.money import MONEY_PLACES, MONEY_SUM_MAX_DIGITS
@@ -40,6 +41,14 @@ AGING_BUCKETS: tuple[tuple[str, int | None], ...] = (
     ("days_91_180", 180),
     ("over_180", None),
 )
+
+AGING_LABELS = {
+    "not_due": _("未到期"),
+    "days_1_30": _("逾期1–30天"),
+    "days_31_90": _("逾期31–90天"),
+    "days_91_180": _("逾期91–180天"),
+    "over_180": _("逾期180天以上"),
+}
 
 
 def account_balance(account: Account, *, before: datetime | None = None) -> Decimal:

@@ -36,6 +36,7 @@ from waterdesk.billing.selectors.bills import (
 )
 from waterdesk.billing.selectors.ledger import (
     AGING_BUCKETS,
+    AGING_LABELS,
     account_aging,
     account_balance,
     account_statement,
@@ -47,6 +48,7 @@ from waterdesk.billing.services.bill_run import (
     bill_run_start,
 )
 from waterdesk.billing.services.ledger import ledger_post_adjustment
+from waterdesk.billing.statement_pdf import account_statement_pdf as render_account_statement
 from waterdesk.core.errors import DomainError, NotFound
 from waterdesk.core.forms import DomainErrorMixin
 from waterdesk.core.money import MoneyFormField
@@ -55,14 +57,6 @@ from waterdesk.customers.selectors import account_get_by_number
 
 ACCOUNT_BILLS_LIMIT = 24
 STATEMENT_ROWS_LIMIT = 60
-
-AGING_LABELS = {
-    "not_due": gettext_lazy("未到期"),
-    "days_1_30": gettext_lazy("逾期1–30天"),
-    "days_31_90": gettext_lazy("逾期31–90天"),
-    "days_91_180": gettext_lazy("逾期91–180天"),
-    "over_180": gettext_lazy("逾期180天以上"),
-}
 
 
 # --- forms --------------------------------------------------------------------------------
@@ -280,6 +274,18 @@ def bill_pdf(request: HttpRequest, public_id) -> HttpResponse:
     return response
 
 
+@require_GET
+@staff_view(has_perm("billing.view_bill"))
+def account_statement_pdf(request: HttpRequest, public_id) -> HttpResponse:
+    """The account's statement (对账单), printed for the customer at the counter."""
+    customer_account = account_get(public_id=public_id)
+    response = HttpResponse(
+        render_account_statement(customer_account), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="statement-{customer_account.number}.pdf"'
+    return response
+
+
 urlpatterns = [
     path("runs/", runs, name="runs"),
     path("runs/<uuid:public_id>/", run, name="run"),
@@ -287,6 +293,11 @@ urlpatterns = [
     path("accounts/", account_lookup, name="account_lookup"),
     path("accounts/<uuid:public_id>/", account, name="account"),
     path("accounts/<uuid:public_id>/adjustments/", account_adjust, name="account_adjust"),
+    path(
+        "accounts/<uuid:public_id>/statement.pdf",
+        account_statement_pdf,
+        name="account_statement_pdf",
+    ),
     path("bills/<uuid:public_id>/", bill, name="bill"),
     path("bills/<uuid:public_id>/bill.pdf", bill_pdf, name="bill_pdf"),
 ]
