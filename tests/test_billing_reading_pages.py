@@ -65,6 +65,14 @@ def with_history(reader, account):
         meter_read_record(actor=reader, account=account, read_on=day, value=value)
 
 
+def pending_after_history(reader, number, *, route=None):
+    """An account with ``HISTORY`` whose next read (130 after 140) waits for review."""
+    account, _meter = installed(number, route=route)
+    with_history(reader, account)
+    read = meter_read_record(actor=reader, account=account, read_on=date(2026, 3, 27), value="130")
+    return account, read
+
+
 def queries(client, url, **params) -> int:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url, params).status_code == 200
@@ -385,11 +393,7 @@ def test_review_queue_lists_and_filters(client, billing_clerk, pending, cycle):
 
 
 def test_review_queue_shows_the_accounts_use_and_links_to_it(client, billing_clerk, reader):
-    account, _meter = installed("1000000001")
-    with_history(reader, account)
-    pending = meter_read_record(
-        actor=reader, account=account, read_on=date(2026, 3, 27), value="130"
-    )
+    account, pending = pending_after_history(reader, "1000000001")
     client.force_login(billing_clerk)
 
     response = client.get(reverse("billing:reading_review"))
@@ -409,29 +413,20 @@ def test_review_queue_shows_the_accounts_use_and_links_to_it(client, billing_cle
 
 
 def test_review_queue_queries_do_not_grow_with_the_queue(client, billing_clerk, reader):
-    def add_pending(number):
-        account, _meter = installed(number)
-        with_history(reader, account)
-        meter_read_record(actor=reader, account=account, read_on=date(2026, 3, 27), value="130")
-
-    add_pending("1000000001")
+    pending_after_history(reader, "1000000001")
     client.force_login(billing_clerk)
     url = reverse("billing:reading_review")
     one = queries(client, url)
 
     for number in ("1000000002", "1000000003", "1000000004"):
-        add_pending(number)
+        pending_after_history(reader, number)
 
     assert len(client.get(url).context["rows"]) == 4
     assert queries(client, url) == one
 
 
 def test_review_row_after_htmx_approve_keeps_the_history(client, billing_clerk, reader):
-    account, _meter = installed("1000000001")
-    with_history(reader, account)
-    pending = meter_read_record(
-        actor=reader, account=account, read_on=date(2026, 3, 27), value="130"
-    )
+    _account, pending = pending_after_history(reader, "1000000001")
     client.force_login(billing_clerk)
     url = reverse("billing:reading_review_approve", kwargs={"read_id": pending.pk})
     prefix = f"r{pending.pk}a"
@@ -515,10 +510,8 @@ def test_cycle_create_form(client, billing_clerk):
 
 
 def test_route_sheet_and_review_queue_in_english(client, reader, billing_clerk, route, cycle):
-    account, _meter = installed("1000000001", route=route)
-    with_history(reader, account)
+    account, _pending = pending_after_history(reader, "1000000001", route=route)
     other, _other_meter = installed("1000000002", route=route)
-    meter_read_record(actor=reader, account=account, read_on=date(2026, 3, 27), value="130")
     client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "en"})
     client.force_login(reader)
     entry = client.get(reverse("billing:reading_entry")).content.decode()
