@@ -54,12 +54,15 @@ def chromium() -> Iterator:
                 connections.close_all()
 
 
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a common phone's CSS viewport
+
+
 @contextmanager
-def new_page(browser, *, base_url: str) -> Iterator:
-    """A fresh page in its own context (cookies), resolving relative URLs against the server."""
-    context = browser.new_context(
-        base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
+def new_page(browser, *, base_url: str, viewport: dict | None = None) -> Iterator:
+    """A fresh page in its own context (cookies), resolving relative URLs against the server;
+    a desktop window unless ``viewport`` says otherwise (``PHONE``)."""
+    context = browser.new_context(base_url=base_url, locale="zh-CN", viewport=viewport or DESKTOP)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     try:
         yield context.new_page()

@@ -19,11 +19,15 @@ from waterdesk.billing.models import (
     ReadStatus,
 )
 from waterdesk.billing.selectors.reading import (
+    AccountUse,
+    UsePeriod,
     account_last_validated_read,
     account_reads,
+    account_use_history,
     reading_policy,
     reads_for_review,
     route_sheet,
+    route_sheet_progress,
 )
 from waterdesk.billing.services.reading import (
     meter_exchange_record,
@@ -75,6 +79,13 @@ def test_consumption_is_the_difference():
 def test_rollover_is_counted_through_the_maximum():
     result = rules.compute_consumption(Decimal("99990"), Decimal("15"), Decimal("99999"))
     assert result == rules.Consumption(Decimal("25"), ("rollover",))
+
+
+def test_monthly_use_is_the_daily_average_times_thirty_days():
+    history = [rules.HistoryRead(Decimal("18"), 30), rules.HistoryRead(Decimal("12"), 31)]
+    assert rules.average_monthly_use(history) == Decimal("14.75")  # 30 / 61 × 30
+    assert rules.average_monthly_use([rules.HistoryRead(Decimal("5"), 0)]) is None
+    assert rules.average_monthly_use([]) is None
 
 
 def test_a_small_fall_is_negative_consumption_not_a_rollover():
@@ -701,7 +712,7 @@ def test_reader_may_not_create_cycles(reader):
 # --- route sheet ----------------------------------------------------------------------
 
 
-def test_route_sheet(reader, billing_clerk):
+def test_route_sheet_and_its_progress(reader, billing_clerk):
     route = Route.objects.create(code="r1", name="解放路", reader=reader)
     april = cycle(
         billing_clerk,
@@ -713,7 +724,8 @@ def test_route_sheet(reader, billing_clerk):
     )
     read_account, _m1 = installed(route=route)
     unread_account, _m2 = installed(route=route)
-    no_meter = AccountFactory(route=route)
+    no_meter = AccountFactory(route=route)  # a row that cannot be read
+    AccountFactory(route=route, status=AccountStatus.CLOSED)  # not on the sheet
     AccountFactory()  # another route's
     earlier = meter_read(reader, read_account, date(2026, 4, 1), "110")
     this_cycle = meter_read(reader, read_account, date(2026, 4, 28), "120")
@@ -734,3 +746,29 @@ def test_route_sheet(reader, billing_clerk):
     )
     assert summary == expected
     assert earlier.cycle is None
+    assert route_sheet_progress(route=route, cycle=april) == (1, 3)
+    assert route_sheet_progress(route=route, cycle=None) == (0, 3)
+
+
+def test_account_use_history_is_the_last_validated_periods(reader):
+    account, _meter = installed(initial="100")
+    quiet, _other = installed(initial="100")
+    with_history(reader, account, ["110", "122", "140", "150"])  # Jan 31 … May 1
+    meter_read(reader, account, date(2026, 6, 1), "90")  # negative: waits for review
+    meter_read(reader, quiet, date(2026, 5, 1), "105")  # a first read only: no period
+
+    history = account_use_history([account.pk, quiet.pk])
+    last_two = account_use_history([account.pk], limit=2)
+
+    assert history == {
+        account.pk: AccountUse(
+            periods=(
+                UsePeriod(date(2026, 5, 1), date(2026, 4, 1), Decimal("10.00")),
+                UsePeriod(date(2026, 4, 1), date(2026, 3, 2), Decimal("18.00")),
+                UsePeriod(date(2026, 3, 2), date(2026, 1, 31), Decimal("12.00")),
+            ),
+            monthly_average=Decimal("13.33"),  # 40 m³ in 90 days
+        )
+    }
+    assert last_two[account.pk].monthly_average == Decimal("14.00")  # 28 m³ in 60 days
+    assert [period.days for period in last_two[account.pk].periods] == [30, 30]

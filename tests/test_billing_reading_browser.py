@@ -1,5 +1,6 @@
-"""Browser test: a meter reader enters reads on the route sheet (htmx, one row at a time)
-and a billing clerk clears the review queue (headless Chromium against a live server)."""
+"""Browser tests (headless Chromium against a live server): a meter reader enters reads on
+the route sheet (htmx, one row at a time) and a billing clerk clears the review queue; a
+reader enters a route on a phone with the keyboard alone."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser_support import chromium, log_in, new_page
+from tests.browser_support import PHONE, chromium, log_in, new_page
 from tests.factories import UserFactory, installed_account
 from waterdesk.billing.models import MeterRead, ReadStatus
-from waterdesk.billing.services.reading import meter_read_record
+from waterdesk.billing.services.reading import meter_read_record, reading_cycle_create
 from waterdesk.core.roles import Role
 from waterdesk.customers.models import Route
 
@@ -84,3 +85,118 @@ def test_reader_enters_reads_and_clerk_reviews(live_server):
         "上次读数抄错",
     )
     assert isinstance(entered.read_on, date)
+
+
+# --- the route sheet on a phone, by keyboard only ---------------------------------------
+
+# Every visible text (and form control) with a computed font size under 12 px, as
+# "TAG size text"; the visually hidden labels are skipped (not shown, read out only).
+SMALL_TEXT = """() => {
+  const shown = (element) =>
+    element.checkVisibility({ visibilityProperty: true, opacityProperty: true }) &&
+    element.getBoundingClientRect().width > 1;
+  const found = [];
+  const note = (element, text) => {
+    const size = parseFloat(getComputedStyle(element).fontSize);
+    if (size < 12) found.push(`${element.tagName} ${size} ${text.trim().slice(0, 30)}`);
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.textContent.trim() && shown(node.parentElement)) {
+      note(node.parentElement, node.textContent);
+    }
+  }
+  for (const control of document.querySelectorAll("input:not([type=hidden]), select, button")) {
+    if (shown(control)) note(control, control.value || control.textContent);
+  }
+  return found;
+}"""
+
+
+def assert_fits_a_phone(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.evaluate(SMALL_TEXT) == []
+
+
+def test_reader_enters_a_route_by_keyboard_on_a_phone(live_server):
+    reader = UserFactory(username="reader", role=Role.METER_READER)
+    route = Route.objects.create(code="r1", name="解放路", reader=reader)
+    today = timezone.localdate()
+    reading_cycle_create(
+        actor=None,
+        code="current",
+        period_start=today - timedelta(days=20),
+        period_end=today + timedelta(days=10),
+        read_from=today - timedelta(days=2),
+        read_to=today + timedelta(days=5),
+    )
+    accounts = [
+        installed(f"100000000{number}", route=route, initial="100")[0] for number in range(1, 6)
+    ]
+    # Account 1 has two periods of 30 days: 12 and 18 m³, so 15.00 m³ a month.
+    for days_ago, value in [(90, "110"), (60, "122"), (30, "140")]:
+        meter_read_record(
+            actor=reader, account=accounts[0], read_on=today - timedelta(days=days_ago), value=value
+        )
+    value_input = "户号{}本次读数".format
+
+    with (
+        chromium() as browser,
+        new_page(browser, base_url=live_server.url, viewport=PHONE) as page,
+    ):
+        log_in(page, username="reader", password=PASSWORD)
+        page.goto(reverse("billing:reading_entry"))
+        counter = page.locator("#read-counter")
+        expect(counter).to_have_text("已抄 0 / 共 5")
+        expect(counter).to_have_attribute("role", "status")
+        expect(counter).to_have_attribute("aria-live", "polite")
+        first = page.get_by_label(value_input("1000000001"))
+        expect(first).to_be_focused()
+        expect(first).to_have_accessible_description(
+            f"上次读数 140.00 {today - timedelta(days=30):%Y-%m-%d} 月均用水量 15.00 m³"
+        )
+        row = page.locator("#route-sheet tbody tr").first
+        expect(row.locator(".entry-last")).to_have_text(
+            f"上次读数 140.00 {today - timedelta(days=30):%Y-%m-%d}", use_inner_text=True
+        )
+        expect(row.locator(".entry-average")).to_have_text(
+            "月均用水量 15.00 m³", use_inner_text=True
+        )
+        box = first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert_fits_a_phone(page)
+
+        page.keyboard.type("155")
+        page.keyboard.press("Enter")
+        expect(counter).to_have_text("已抄 1 / 共 5")
+        expect(page.get_by_label(value_input("1000000002"))).to_be_focused()
+        expect(row).to_contain_text("用水量 15.00 m³")
+
+        # A refused value keeps the focus, selected: typing again replaces it.
+        page.keyboard.type("-3")
+        page.keyboard.press("Enter")
+        second_row = page.locator("#route-sheet tbody tr").nth(1)
+        expect(second_row.get_by_role("alert")).to_have_text(
+            "读数应为不小于0、最多两位小数的数字。"
+        )
+        second = page.get_by_label(value_input("1000000002"))
+        expect(second).to_be_focused()
+        expect(second).to_have_attribute("aria-invalid", "true")
+        expect(counter).to_have_text("已抄 1 / 共 5")
+        assert_fits_a_phone(page)
+
+        page.keyboard.type("108.5")
+        page.keyboard.press("Enter")
+        expect(counter).to_have_text("已抄 2 / 共 5")
+        expect(page.get_by_label(value_input("1000000003"))).to_be_focused()
+        assert_fits_a_phone(page)
+        page.screenshot(path=SCREENSHOT.format(name="phone"), full_page=True)
+
+    entered = MeterRead.objects.filter(read_on=today).order_by("account__number")
+    assert [
+        (read.account.number, read.value, read.consumption, read.status, read.entered_by)
+        for read in entered
+    ] == [
+        ("1000000001", Decimal("155.00"), Decimal("15.00"), ReadStatus.VALIDATED, reader),
+        ("1000000002", Decimal("108.50"), Decimal("8.50"), ReadStatus.VALIDATED, reader),
+    ]

@@ -1,23 +1,29 @@
 """Meter-reading pages: access (allowed role, other role, anonymous), the route sheet with
 htmx entry, the import page, the review queue and the reading cycles."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import installed_account
 from waterdesk.billing.models import MeterRead, ReadImport, ReadingCycle, ReadStatus
+from waterdesk.billing.selectors.reading import AccountUse, UsePeriod
 from waterdesk.billing.services.reading import meter_read_record, reading_cycle_create
 from waterdesk.customers.models import Route
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 28, 10, 0, tzinfo=SHANGHAI)
 HTMX = {"HTTP_HX_REQUEST": "true"}
+HAN = re.compile(r"[\u4e00-\u9fff]")
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +54,29 @@ def route(reader):
 def installed(number, *, route=None, initial="100"):
     account = installed_account(number=number, route=route, initial=initial)
     return account, account.meters.get()
+
+
+HISTORY = [(date(2026, 1, 2), "110"), (date(2026, 2, 1), "122"), (date(2026, 3, 3), "140")]
+
+
+def with_history(reader, account):
+    """A first read, then two periods of 30 days: 12 and 18 m³ (15.00 m³ a month)."""
+    for day, value in HISTORY:
+        meter_read_record(actor=reader, account=account, read_on=day, value=value)
+
+
+def pending_after_history(reader, number, *, route=None):
+    """An account with ``HISTORY`` whose next read (130 after 140) waits for review."""
+    account, _meter = installed(number, route=route)
+    with_history(reader, account)
+    read = meter_read_record(actor=reader, account=account, read_on=date(2026, 3, 27), value="130")
+    return account, read
+
+
+def queries(client, url, **params) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url, params).status_code == 200
+    return len(captured)
 
 
 # --- access ---------------------------------------------------------------------------
@@ -117,6 +146,67 @@ def test_route_sheet_lists_the_readers_route(client, reader, route, cycle):
     assert f'name="m{meter.pk}-value"' in page
 
 
+def test_route_sheet_shows_last_read_and_monthly_average_beside_each_input(
+    client, reader, route, cycle
+):
+    account, meter = installed("1000000001", route=route)
+    with_history(reader, account)
+    _new, new_meter = installed("1000000002", route=route)
+    client.force_login(reader)
+
+    response = client.get(reverse("billing:reading_entry"))
+
+    page = response.content.decode()
+    first, second = response.context["rows"]
+    assert first["row"].use == AccountUse(
+        periods=(
+            UsePeriod(date(2026, 3, 3), date(2026, 2, 1), Decimal("18.00")),
+            UsePeriod(date(2026, 2, 1), date(2026, 1, 2), Decimal("12.00")),
+        ),
+        monthly_average=Decimal("15.00"),
+    )
+    assert (first["autofocus"], second["autofocus"]) == (True, False)
+    assert (
+        f'<td class="numeric nowrap entry-last" id="last-{meter.pk}">'
+        '<span class="cell-label">上次读数</span>140.00 '
+        '<small class="muted">2026-03-03</small></td>'
+    ) in page
+    assert (
+        f'<td class="numeric nowrap entry-average" id="average-{meter.pk}">'
+        '<span class="cell-label">月均用水量</span>15.00 m³</td>'
+    ) in page
+    assert (
+        f'<td class="numeric nowrap entry-average" id="average-{new_meter.pk}">'
+        '<span class="cell-label">月均用水量</span><span class="muted">无历史</span></td>'
+    ) in page
+    assert (
+        f'<label for="id_m{meter.pk}-value" class="visually-hidden">户号1000000001本次读数</label>'
+    ) in page
+    assert f'aria-describedby="last-{meter.pk} average-{meter.pk}"' in page
+    assert page.count(" autofocus>") == 1
+    assert (
+        '<p id="read-counter" class="read-counter" role="status" aria-live="polite" '
+        'aria-atomic="true" tabindex="-1">已抄 0 / 共 2</p>'
+    ) in page
+
+
+def test_route_sheet_queries_do_not_grow_with_the_route(client, reader, route, cycle):
+    for number in ("1000000001", "1000000002"):
+        account, _meter = installed(number, route=route)
+        with_history(reader, account)
+    client.force_login(reader)
+    url = reverse("billing:reading_entry")
+    small = queries(client, url)
+
+    for number in ("1000000003", "1000000004", "1000000005", "1000000006"):
+        account, _meter = installed(number, route=route)
+        with_history(reader, account)
+        meter_read_record(actor=reader, account=account, read_on=date(2026, 3, 27), value="150")
+
+    assert len(client.get(url).context["rows"]) == 6
+    assert queries(client, url) == small
+
+
 def entry_post(client, account, meter, cycle, value, **extra):
     prefix = f"m{meter.pk}"
     data = {
@@ -149,6 +239,27 @@ def test_htmx_entry_shows_the_consumption(client, reader, route, cycle):
         cycle,
         reader,
     )
+
+
+def test_htmx_entry_updates_the_counter_out_of_band(client, reader, route, cycle):
+    account, meter = installed("1000000001", route=route)
+    other, other_meter = installed("1000000002", route=route)
+    client.force_login(reader)
+
+    saved = entry_post(client, account, meter, cycle, "112.5").content.decode()
+    refused = entry_post(client, other, other_meter, cycle, "-3").content.decode()
+
+    counter = (
+        '<p id="read-counter" class="read-counter" role="status" aria-live="polite" '
+        'aria-atomic="true" tabindex="-1" hx-swap-oob="innerHTML">已抄 {} / 共 2</p>'
+    )
+    assert counter.format(1) in saved
+    assert f'id="entry-1000000001-{meter.pk}"' in saved
+    assert "读数应为不小于0、最多两位小数的数字。" in refused
+    assert counter.format(1) in refused  # still 1 of 2
+    assert (
+        f'aria-describedby="last-{other_meter.pk} average-{other_meter.pk} error-{other_meter.pk}"'
+    ) in refused
 
 
 def test_htmx_entry_shows_the_review_flag(client, reader, route, cycle):
@@ -281,6 +392,55 @@ def test_review_queue_lists_and_filters(client, billing_clerk, pending, cycle):
     assert by_issue.context["rows"] == []
 
 
+def test_review_queue_shows_the_accounts_use_and_links_to_it(client, billing_clerk, reader):
+    account, pending = pending_after_history(reader, "1000000001")
+    client.force_login(billing_clerk)
+
+    response = client.get(reverse("billing:reading_review"))
+
+    page = response.content.decode()
+    (row,) = response.context["rows"]
+    assert (row["read"], row["use"].monthly_average) == (pending, Decimal("15.00"))
+    account_url = reverse("billing:account", kwargs={"public_id": account.public_id})
+    assert f'<a href="{account_url}">1000000001</a>' in page
+    assert '<span class="use-average">月均 15.00 m³</span>' in page
+    assert (
+        '<li><time datetime="2026-03-03">2026-03-03</time> '
+        '<span class="numeric">18.00 m³</span></li>'
+        '<li><time datetime="2026-02-01">2026-02-01</time> '
+        '<span class="numeric">12.00 m³</span></li>'
+    ) in page
+
+
+def test_review_queue_queries_do_not_grow_with_the_queue(client, billing_clerk, reader):
+    pending_after_history(reader, "1000000001")
+    client.force_login(billing_clerk)
+    url = reverse("billing:reading_review")
+    one = queries(client, url)
+
+    for number in ("1000000002", "1000000003", "1000000004"):
+        pending_after_history(reader, number)
+
+    assert len(client.get(url).context["rows"]) == 4
+    assert queries(client, url) == one
+
+
+def test_review_row_after_htmx_approve_keeps_the_history(client, billing_clerk, reader):
+    _account, pending = pending_after_history(reader, "1000000001")
+    client.force_login(billing_clerk)
+    url = reverse("billing:reading_review_approve", kwargs={"read_id": pending.pk})
+    prefix = f"r{pending.pk}a"
+
+    response = client.post(
+        url, {f"{prefix}-consumption": "0", f"{prefix}-note": "表计倒装已更正"}, **HTMX
+    )
+
+    page = response.content.decode()
+    assert "已通过，用水量 0.00 m³。" in page
+    # The approved read is now the newest period: (0 + 18 + 12) m³ in 24 + 30 + 30 days.
+    assert '<span class="use-average">月均 10.71 m³</span>' in page
+
+
 def test_review_approve_with_correction_by_htmx(client, billing_clerk, pending):
     client.force_login(billing_clerk)
     url = reverse("billing:reading_review_approve", kwargs={"read_id": pending.pk})
@@ -347,3 +507,27 @@ def test_cycle_create_form(client, billing_clerk):
     assert overlapping.status_code == 400
     assert "计费期与账期“2026-04”重叠。" in overlapping.content.decode()
     assert list(ReadingCycle.objects.values_list("code", flat=True)) == ["2026-04"]
+
+
+def test_route_sheet_and_review_queue_in_english(client, reader, billing_clerk, route, cycle):
+    account, _pending = pending_after_history(reader, "1000000001", route=route)
+    other, _other_meter = installed("1000000002", route=route)
+    client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "en"})
+    client.force_login(reader)
+    entry = client.get(reverse("billing:reading_entry")).content.decode()
+    client.force_login(billing_clerk)
+    review = client.get(reverse("billing:reading_review")).content.decode()
+
+    # Only data stays Chinese: names, addresses, the route's name, the switcher's label.
+    data = [
+        *(item.premise.address for item in (account, other)),  # before the route's name in it
+        *(item.customer.name for item in (account, other)),
+        *(user.get_full_name() or user.username for user in (reader, billing_clerk)),
+        route.name,
+        "简体中文",
+    ]
+    for text in data:
+        entry, review = entry.replace(text, ""), review.replace(text, "")
+    assert (HAN.findall(entry), HAN.findall(review)) == ([], [])
+    assert "Average use a month" in entry
+    assert "15.00 m³ a month on average" in review

@@ -23,6 +23,11 @@ Jump
     ``jump_min_volume``) is a ``jump``. With fewer than ``min_history_reads`` reads there is
     no average and no jump check.
 
+Monthly use (on screen)
+    The reader and the reviewer see the account's average daily use (the same figure as the
+    jump check) times ``DAYS_PER_MONTH``: one number per account whatever the reading
+    interval, comparable with a monthly read.
+
 Status
     A read is validated automatically unless one of ``REVIEW_ISSUES`` applies, or it is a
     roll-over that the jump check could not confirm (no history). Informational codes
@@ -42,6 +47,7 @@ from waterdesk.core.errors import InvalidInput
 
 VOLUME_PLACES = Decimal("0.01")
 READ_VALUE_LIMIT = Decimal(10) ** 10  # MeterRead.value: 12 digits, 2 of them decimals
+DAYS_PER_MONTH = 30
 
 ISSUE_FIRST_READ = "first_read"
 ISSUE_ROLLOVER = "rollover"
@@ -143,6 +149,14 @@ def average_daily_use(history: Iterable[HistoryRead]) -> Decimal | None:
     if days <= 0:
         return None
     return sum((read.consumption for read in reads if read.days > 0), Decimal(0)) / days
+
+
+def average_monthly_use(history: Iterable[HistoryRead]) -> Decimal | None:
+    """The average daily use times ``DAYS_PER_MONTH`` (to 0.01 m³); None without history."""
+    daily = average_daily_use(history)
+    if daily is None:
+        return None
+    return (daily * DAYS_PER_MONTH).quantize(VOLUME_PLACES, rounding=ROUND_HALF_UP)
 
 
 def jump_threshold(

@@ -1,14 +1,16 @@
-"""Reads for meter reading: the policy, cycles, a reader's routes and route sheet, the
-review queue and an account's reads."""
+"""Reads for meter reading: the policy, cycles, a reader's routes and route sheet (with its
+progress), the review queue, an account's reads and its consumption history."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery, TextField
-from django.db.models.functions import Cast
+from django.db.models import F, OuterRef, QuerySet, Subquery, TextField, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from waterdesk.billing.models import (
@@ -19,10 +21,13 @@ from waterdesk.billing.models import (
     ReadKind,
     ReadStatus,
 )
+from waterdesk.billing.read_rules import HistoryRead, average_monthly_use
 from waterdesk.core.errors import NotFound
 from waterdesk.customers.models import Account, AccountStatus, Meter, MeterState, Route
 
 REVIEW_PERMISSION = "billing.review_meterread"
+SHEET_KINDS = (ReadKind.ACTUAL, ReadKind.ESTIMATED)  # the reads that tick a route-sheet row
+_IDS_PER_QUERY = 500  # ids per IN (...) list: well below SQLite's and PostgreSQL's limits
 
 
 def reading_policy() -> ReadingPolicy:
@@ -151,18 +156,94 @@ def _reads() -> QuerySet[MeterRead]:
     )
 
 
+# --- consumption history --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UsePeriod:
+    """One validated read of an account's history: the day it was read, the day of the read
+    before it and the volume between the two."""
+
+    read_on: date
+    previous_on: date
+    consumption: Decimal
+
+    @property
+    def days(self) -> int:
+        return (self.read_on - self.previous_on).days
+
+
+@dataclass(frozen=True)
+class AccountUse:
+    """An account's recent use: its last periods (newest first) and their average per month
+    (``read_rules.average_monthly_use``, the figure the jump check compares against)."""
+
+    periods: tuple[UsePeriod, ...] = ()
+    monthly_average: Decimal | None = None
+
+
+NO_USE = AccountUse()
+
+
+def account_use_history(
+    account_ids: Iterable[int], *, limit: int | None = None
+) -> dict[int, AccountUse]:
+    """The last ``limit`` periods (default: the policy's ``history_reads``) of each account,
+    by account id; an account without history is missing. One query per 500 accounts, so a
+    route or a page of the review queue costs the same few queries whatever its size.
+
+    A period is a validated read with a previous read and a consumption, as in the jump
+    check (a meter's first read has no previous read and no days to divide by)."""
+    ids = sorted(set(account_ids))
+    if limit is None:
+        limit = reading_policy().history_reads
+    periods: dict[int, list[UsePeriod]] = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        history = (
+            MeterRead.objects.filter(
+                account_id__in=ids[start : start + _IDS_PER_QUERY],
+                status=ReadStatus.VALIDATED,
+                previous__isnull=False,
+                consumption__isnull=False,
+            )
+            .annotate(
+                position=Window(
+                    RowNumber(),
+                    partition_by=[F("account_id")],
+                    order_by=[F("read_on").desc(), F("pk").desc()],
+                )
+            )
+            .filter(position__lte=limit)
+            .order_by("account_id", "-read_on", "-pk")
+            .values_list("account_id", "read_on", "previous__read_on", "consumption")
+        )
+        for account_id, read_on, previous_on, consumption in history:
+            periods.setdefault(account_id, []).append(UsePeriod(read_on, previous_on, consumption))
+    return {
+        account_id: AccountUse(
+            periods=tuple(account_periods),
+            monthly_average=average_monthly_use(
+                HistoryRead(period.consumption, period.days) for period in account_periods
+            ),
+        )
+        for account_id, account_periods in periods.items()
+    }
+
+
 # --- route sheet ----------------------------------------------------------------------
 
 
 @dataclass
 class RouteSheetRow:
     """One meter to read on a route: its account, the last validated read (the baseline of
-    the next consumption) and the read taken in the cycle, if any."""
+    the next consumption), the read taken in the cycle, if any, and the account's recent
+    use (what the reader compares the new value with)."""
 
     account: Account
     meter: Meter | None
     last_read: MeterRead | None
     cycle_read: MeterRead | None
+    use: AccountUse = field(default=NO_USE)
 
     @property
     def is_read(self) -> bool:
@@ -172,12 +253,7 @@ class RouteSheetRow:
 def route_sheet(*, route: Route, cycle: ReadingCycle | None) -> list[RouteSheetRow]:
     """The open accounts of a route (by account number) with their installed meters, one row
     per meter (an account without a meter gets one row with ``meter`` None)."""
-    accounts = list(
-        Account.objects.filter(route=route)
-        .exclude(status=AccountStatus.CLOSED)
-        .select_related("premise", "customer")
-        .order_by("number")
-    )
+    accounts = list(_route_accounts(route).select_related("premise", "customer").order_by("number"))
     meters = (
         Meter.objects.filter(account__in=accounts, state=MeterState.INSTALLED)
         .order_by("account_id", "pk")
@@ -211,6 +287,29 @@ def route_sheet_row(*, meter: Meter, cycle: ReadingCycle | None) -> RouteSheetRo
     return _sheet_rows([account], {account.pk: [meter]}, cycle)[0]
 
 
+def route_sheet_progress(*, route: Route, cycle: ReadingCycle | None) -> tuple[int, int]:
+    """(rows read, rows) of the route's sheet, counted in the database: the same rows as
+    ``route_sheet`` (one per installed meter, one per open account without a meter)."""
+    accounts = _route_accounts(route)
+    meters = Meter.objects.filter(account__in=accounts, state=MeterState.INSTALLED)
+    total = meters.count() + accounts.exclude(pk__in=meters.values("account_id")).count()
+    if cycle is None:
+        return 0, total
+    done = meters.filter(pk__in=_cycle_reads(cycle).values("meter_id")).count()
+    return done, total
+
+
+def _route_accounts(route: Route) -> QuerySet[Account]:
+    return Account.objects.filter(route=route).exclude(status=AccountStatus.CLOSED)
+
+
+def _cycle_reads(cycle: ReadingCycle) -> QuerySet[MeterRead]:
+    """The reads that count as the cycle's read of a meter (a rejected one does not)."""
+    return MeterRead.objects.filter(cycle=cycle, kind__in=SHEET_KINDS).exclude(
+        status=ReadStatus.REJECTED
+    )
+
+
 def _sheet_rows(
     accounts: list[Account], by_account: dict[int, list[Meter]], cycle: ReadingCycle | None
 ) -> list[RouteSheetRow]:
@@ -221,17 +320,14 @@ def _sheet_rows(
     cycle_reads: dict[int, MeterRead] = {}
     if cycle is not None and meters:
         taken = (
-            MeterRead.objects.filter(
-                cycle=cycle,
-                meter__in=meters,
-                kind__in=[ReadKind.ACTUAL, ReadKind.ESTIMATED],
-            )
-            .exclude(status=ReadStatus.REJECTED)
+            _cycle_reads(cycle)
+            .filter(meter__in=meters)
             .select_related("previous")
             .order_by("read_on", "pk")
         )
         for read in taken:
             cycle_reads[read.meter_id] = read  # the latest one wins
+    use = account_use_history(account.pk for account in accounts) if accounts else {}
     rows = []
     for account in accounts:
         account_meters = by_account.get(account.pk) or [None]
@@ -242,6 +338,7 @@ def _sheet_rows(
                     meter=meter,
                     last_read=last_reads.get(meter.last_read_id) if meter else None,
                     cycle_read=cycle_reads.get(meter.pk) if meter else None,
+                    use=use.get(account.pk, NO_USE),
                 )
             )
     return rows

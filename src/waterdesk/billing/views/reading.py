@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from waterdesk.billing import forms
 from waterdesk.billing.read_rules import issue_labels
 from waterdesk.billing.selectors.reading import (
+    NO_USE,
     account_get_for_reader,
+    account_use_history,
     meter_read_get,
     read_import_get,
     read_imports_recent,
@@ -26,6 +28,7 @@ from waterdesk.billing.selectors.reading import (
     reading_cycles,
     reads_for_review,
     route_sheet,
+    route_sheet_progress,
     route_sheet_row,
 )
 from waterdesk.billing.services.reading import (
@@ -71,13 +74,19 @@ def reading_entry(request: HttpRequest) -> HttpResponse:
             user=request.user, initial={"route": route, "cycle": cycle, "read_on": read_on}
         )
     rows = route_sheet(route=route, cycle=cycle) if route is not None else []
+    entries = [_entry_row(row, cycle=cycle, read_on=read_on) for row in rows]
+    # The reader starts typing at once: the first row still to read has the focus.
+    first_open = next((entry for entry in entries if entry["form"] and not entry["shown"]), None)
+    if first_open is not None:
+        first_open["autofocus"] = True
     context = {
         "form": form,
         "route": route,
         "cycle": cycle,
         "read_on": read_on,
-        "rows": [_entry_row(row, cycle=cycle, read_on=read_on) for row in rows],
+        "rows": entries,
         "done": sum(row.is_read for row in rows),
+        "total": len(rows),
     }
     return render(request, "billing/reading/entry.html", context)
 
@@ -102,6 +111,7 @@ def _entry_row(row, *, cycle, read_on, form=None, recorded=None) -> dict:
         "recorded": recorded,
         "shown": shown,
         "shown_issues": issue_labels(shown.issues) if shown else [],
+        "autofocus": False,
     }
 
 
@@ -155,8 +165,11 @@ def reading_entry_record(request: HttpRequest) -> HttpResponse:
         context = _entry_row(row, cycle=cycle, read_on=read_on, form=form)
     else:
         context = _entry_row(row, cycle=cycle, read_on=read_on, recorded=read)
+    if account.route is not None:
+        # The sheet's "read / total" counter comes along (an out-of-band swap).
+        context["done"], context["total"] = route_sheet_progress(route=account.route, cycle=cycle)
     # 200 either way: htmx swaps the row, which shows the error next to the input.
-    return render(request, "billing/reading/partials/entry_row.html", context)
+    return render(request, "billing/reading/partials/entry_row_response.html", context)
 
 
 def _entry_url(account, cycle, read_on) -> str:
@@ -211,15 +224,21 @@ def reading_review(request: HttpRequest) -> HttpResponse:
     form = forms.ReviewFilterForm(request.GET or None)
     reads = reads_for_review(**form.filters())
     total = reads.count()
-    rows = [_review_row(read) for read in reads[:REVIEW_PAGE_LIMIT]]
+    shown = list(reads[:REVIEW_PAGE_LIMIT])
+    use = account_use_history(read.account_id for read in shown) if shown else {}
+    rows = [_review_row(read, use=use.get(read.account_id, NO_USE)) for read in shown]
     context = {"form": form, "rows": rows, "total": total, "limit": REVIEW_PAGE_LIMIT}
     return render(request, "billing/reading/review.html", context)
 
 
-def _review_row(read, *, approve_form=None, reject_form=None, outcome=None) -> dict:
+def _review_row(read, *, use=None, approve_form=None, reject_form=None, outcome=None) -> dict:
+    """A row of the review queue; ``use`` is the account's history (loaded when not given)."""
     prefix = f"r{read.pk}"
+    if use is None:
+        use = account_use_history([read.account_id]).get(read.account_id, NO_USE)
     return {
         "read": read,
+        "use": use,
         "issues": issue_labels(read.issues),
         "approve_form": approve_form or forms.ApproveForm(prefix=f"{prefix}a"),
         "reject_form": reject_form or forms.RejectForm(prefix=f"{prefix}r"),

@@ -25,6 +25,7 @@ from waterdesk.billing.models import (
     ReadStatus,
 )
 from waterdesk.billing.selectors.reading import (
+    account_use_history,
     reading_policy,
 )
 from waterdesk.core.errors import InvalidInput
@@ -119,29 +120,11 @@ class _ReadBook:
                 )
                 for meter_id, read_on, kind, value, account_id in keys:
                     book.existing[(meter_id, read_on, kind)] = (value, account_id)
-        for chunk in _chunks(account_ids):
-            history = (
-                MeterRead.objects.filter(
-                    account_id__in=chunk,
-                    status=ReadStatus.VALIDATED,
-                    previous__isnull=False,
-                    consumption__isnull=False,
-                )
-                .annotate(
-                    position=Window(
-                        RowNumber(),
-                        partition_by=[F("account_id")],
-                        order_by=[F("read_on").desc(), F("pk").desc()],
-                    )
-                )
-                .filter(position__lte=policy.history_reads)
-                .order_by("account_id", "-read_on", "-pk")
-                .values_list("account_id", "consumption", "read_on", "previous__read_on")
-            )
-            for account_id, consumption, read_on, previous_day in history:
-                book.history.setdefault(account_id, []).append(
-                    rules.HistoryRead(consumption, (read_on - previous_day).days)
-                )
+        use = account_use_history(account_ids, limit=policy.history_reads)
+        for account_id, account_use in use.items():
+            book.history[account_id] = [
+                rules.HistoryRead(period.consumption, period.days) for period in account_use.periods
+            ]
         return book
 
     def _state(self, meter_id: int, account_id: int) -> _MeterState:
