@@ -26,6 +26,7 @@ from waterdesk.billing.models import (
 )
 from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.cases.models import Case, CaseEvent, Priority
+from waterdesk.cases.services import case_workable_by
 from waterdesk.core.models import Department
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
@@ -336,6 +337,20 @@ def test_demo_seed_builds_the_city_once(settings):
     assert len(owing) == 15
     assert LedgerEntry.objects.filter(posted_at__gt=now).count() == 0
     assert MeterRead.objects.filter(entered_at__gt=now).count() == 0
+
+    # --- owners: claimed by each clerk, one reassigned, the rest in the team queue ---------
+    owners = Counter(
+        Case.objects.open()
+        .filter(assignee__groups__name=Role.INTAKE_CLERK)
+        .values_list("assignee__username", flat=True)
+    )
+    assert set(owners) == {"clerk1", "clerk2"}
+    assert CaseEvent.objects.filter(action="reassign", note="王丽下午外出培训").count() == 1
+    assert CaseEvent.objects.filter(action="claim").count() == sum(owners.values())
+    assert any(
+        case_workable_by(user=users.get(username="clerk1"), case=case)
+        for case in Case.objects.open().filter(assignee__isnull=True)
+    )
 
     # --- output and idempotency ----------------------------------------------------------
     text = first_output.getvalue()

@@ -36,6 +36,7 @@ from waterdesk.applications.models import (
 from waterdesk.applications.selectors import materials_required
 from waterdesk.cases.access import case_contact_phone_reveal
 from waterdesk.cases.models import Case, Channel, Priority
+from waterdesk.cases.services import case_assign, case_claim, case_workable_by
 from waterdesk.core.models import Department, StaffProfile
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ, local
@@ -403,7 +404,35 @@ class DemoCity:
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
         office.assign_routes()  # to the accounts the cases opened
         sla.clocks_sweep()
+        self._create_owners()
         self._create_privacy_history()
+
+    # --- owners ----------------------------------------------------------------------------
+
+    def _create_owners(self) -> None:
+        """Who owns what on a working day: each clerk has claimed some of the cases waiting
+        for the counter, one was reassigned by the supervisor (a clerk off this afternoon),
+        and the rest wait in the team queue."""
+        clerks = [self.staff["clerk1"], self.staff["clerk2"]]
+        waiting = [
+            case
+            for case in Case.objects.open()
+            .filter(assignee__isnull=True)
+            .order_by("opened_at", "pk")
+            if case_workable_by(user=clerks[0], case=case)
+        ]
+        claimed = waiting[: len(waiting) // 2]
+        for index, case in enumerate(claimed):
+            with at(self.now - timedelta(minutes=90 - 7 * index)):
+                case_claim(case=case, actor=clerks[index % 2])
+        if claimed:
+            with at(self.now - timedelta(minutes=25)):
+                case_assign(
+                    case=claimed[0],
+                    assignee=clerks[1],
+                    actor=self.staff["supervisor1"],
+                    reason="王丽下午外出培训",
+                )
 
     # --- personal data -------------------------------------------------------------------
 
