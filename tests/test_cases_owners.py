@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from tests.clients import KeyedAPIClient
 from tests.factories import DepartmentFactory, UserFactory, registered_new_connection
 from tests.test_applications_transfer import make_account, register_transfer
 from waterdesk.cases.models import Case, CaseEvent
@@ -306,3 +307,34 @@ def test_status_filters_keep_each_kinds_statuses_apart(client, clerk, supervisor
     ]
     groups = dict(response.context["form"].fields["status"].choices[1:])
     assert ("new_connection:registered", "待派勘查") in groups["新装开户"]
+
+
+# --- API ------------------------------------------------------------------------------
+
+
+def test_api_claim_and_reassign(case, clerk, clerk2, supervisor):
+    api = KeyedAPIClient()
+    api.force_authenticate(clerk)
+    url = reverse("api:case-claim", args=[case.public_id])
+    response = api.post(url, format="json")
+    assert response.status_code == 200
+    assert response.json()["assignee"]["username"] == "clerk"
+    again = api.post(url, format="json")  # a retry changes nothing
+    assert again.status_code == 200
+    assert CaseEvent.objects.filter(case=case, action="claim").count() == 1
+
+    api.force_authenticate(clerk2)
+    refused = api.post(url, format="json")
+    assert (refused.status_code, refused.json()["code"]) == (409, "already_claimed")
+
+    api.force_authenticate(supervisor)
+    assign = reverse("api:case-assign", args=[case.public_id])
+    blank = api.post(assign, {"assignee": "clerk2", "reason": ""}, format="json")
+    assert (blank.status_code, blank.json()["code"]) == (400, "reason_required")
+    unknown = api.post(assign, {"assignee": "nobody", "reason": "休假"}, format="json")
+    assert (unknown.status_code, list(unknown.json()["fields"])) == (400, ["assignee"])
+    done = api.post(assign, {"assignee": "clerk2", "reason": "休假"}, format="json")
+    assert done.status_code == 200
+    assert done.json()["assignee"]["username"] == "clerk2"
+    case.refresh_from_db()
+    assert case.assignee == clerk2

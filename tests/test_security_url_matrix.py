@@ -150,6 +150,8 @@ TABLE: dict[str, Row] = {
         "get", "case", CASE_VIEWERS, 200, not_found=frozenset({"reader", "billing", "outsider"})
     ),
     "api:case-receipt": Row("get", "case", RECEIPT, 200),
+    "api:case-claim": Row("post", "case", frozenset({"clerk"}), 200),
+    "api:case-assign": Row("post", "case", frozenset({"supervisor", "administrator"}), 400),
     "api:case-reveal": Row(
         "post",
         "case",

@@ -4,6 +4,7 @@ detail live in its app."""
 
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -18,6 +19,7 @@ from waterdesk.cases.models import (
     CaseEvent,
 )
 from waterdesk.cases.selectors import case_available_actions, case_timeline
+from waterdesk.cases.services import REASSIGN_REASON_MAX_LENGTH
 from waterdesk.core.api import fields as api_fields
 from waterdesk.core.api.serializers import DepartmentRefSerializer, UserRefSerializer
 from waterdesk.customers.models import AccessChannel
@@ -156,6 +158,19 @@ class AttachmentWithdrawSerializer(serializers.Serializer):
         max_length=ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH,
         allow_blank=True,  # the service refuses a blank reason with its own code
         help_text="Why the file is withdrawn (e.g. the wrong customer's ID card). Required.",
+    )
+
+
+class CaseAssignSerializer(serializers.Serializer):
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="Login of the new owner; their role must have a move on the case now.",
+    )
+    reason = api_fields.CharField(
+        max_length=REASSIGN_REASON_MAX_LENGTH,
+        allow_blank=True,  # the service refuses a blank reason with its own code
+        help_text="Why the case changes hands (recorded on the timeline). Required.",
     )
 
 

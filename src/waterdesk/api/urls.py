@@ -14,6 +14,8 @@ urlpatterns = [
         "cases/<uuid:public_id>/receipt.pdf", views.CaseReceiptView.as_view(), name="case-receipt"
     ),
     path("cases/<uuid:public_id>/reveal/", views.CaseRevealView.as_view(), name="case-reveal"),
+    path("cases/<uuid:public_id>/claim/", views.CaseClaimView.as_view(), name="case-claim"),
+    path("cases/<uuid:public_id>/assign/", views.CaseAssignView.as_view(), name="case-assign"),
     path(
         "cases/<uuid:public_id>/attachments/",
         views.CaseAttachmentView.as_view(),

@@ -30,7 +30,13 @@ from waterdesk.cases.selectors import (
     case_queue,
     case_scope,
 )
-from waterdesk.cases.services import attachment_add, attachment_may_withdraw, attachment_withdraw
+from waterdesk.cases.services import (
+    attachment_add,
+    attachment_may_withdraw,
+    attachment_withdraw,
+    case_assign,
+    case_claim,
+)
 from waterdesk.core.api.idempotency import (
     IDEMPOTENCY_RESPONSES,
     IdempotencyKeyHeader,
@@ -254,6 +260,67 @@ class CaseAttachmentWithdrawView(_RoleGuardedView):
             actor=request.user, attachment=attachment, reason=body.validated_data["reason"]
         )
         return Response(s.AttachmentSerializer(attachment).data)
+
+
+# --- owners -----------------------------------------------------------------------------
+
+
+class CaseClaimView(_RoleGuardedView):
+    @extend_schema(
+        summary="Claim a case",
+        description="Take an unowned case from the team queue: the caller becomes its owner. "
+        "Only someone whose role has a move on the case now may claim it; claiming a case "
+        "one already owns changes nothing (safe to retry).",
+        request=None,
+        responses={
+            200: s.CaseDetailSerializer,
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`already_claimed` (somebody else owns it; a supervisor may "
+                "reassign it) or `illegal_transition` (the case is closed).",
+            ),
+        },
+    )
+    def post(self, request: Request, public_id) -> Response:
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        return Response(_case_data(case_claim(case=case, actor=request.user), request))
+
+
+class CaseAssignView(_RoleGuardedView):
+    required_permissions = ("cases.reassign_case",)
+
+    @extend_schema(
+        summary="Reassign a case",
+        description="A supervisor gives the case to another person, with a reason recorded on "
+        "the timeline. Giving it to its current owner changes nothing (safe to retry).",
+        request=s.CaseAssignSerializer,
+        responses={
+            200: s.CaseDetailSerializer,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="`reason_required`, `reason_too_long`, `assignee_not_eligible` "
+                "(the person's role has no move on the case now) or `invalid_input`.",
+            ),
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description="`illegal_transition` (closed)."),
+        },
+    )
+    def post(self, request: Request, public_id) -> Response:
+        case = case_get_for_user(user=request.user, public_id=public_id)
+        body = s.CaseAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = case_assign(
+            case=case,
+            assignee=body.validated_data["assignee"],
+            actor=request.user,
+            reason=body.validated_data["reason"],
+        )
+        return Response(_case_data(case, request))
 
 
 # --- intake of each kind ---------------------------------------------------------------
