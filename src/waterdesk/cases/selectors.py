@@ -125,3 +125,29 @@ def case_available_actions(*, case: Case, user) -> list:
 
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("at", "pk")
+
+
+# --- the public case-status look-up -------------------------------------------------------
+
+
+def case_find_for_public(*, number: str, phone: str) -> Case:
+    """The case with this number whose contact phone, or whose customer's mobile, is
+    ``phone`` (both normalised): what a customer may follow without logging in. Raises
+    ``NotFound`` alike for an unknown number and a phone that does not belong to it, so a
+    guess never learns which part was wrong."""
+    match = Q(contact_phone=phone) | Q(customer__mobile=phone)
+    case = Case.objects.filter(match, number=number).first() if number and phone else None
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def case_status_changes(case: Case) -> QuerySet[CaseEvent]:
+    """The events that moved the case to another status, in order: when, and to what (the
+    public look-up shows no more of them: no actor, no note, no data)."""
+    return (
+        case.events.exclude(to_status="")
+        .exclude(to_status=F("from_status"))
+        .only("at", "to_status")
+        .order_by("at", "pk")
+    )

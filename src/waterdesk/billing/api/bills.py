@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from waterdesk.billing.documents import bill_pdf
+from waterdesk.billing.documents import bill_pdf, fee_notice_pdf
 from waterdesk.billing.models import Bill, BillLine, BillRun, LedgerEntry
 from waterdesk.billing.selectors.bills import (
     account_get,
@@ -538,6 +538,30 @@ class BillPdfView(_GuardedView):
         return response
 
 
+class AccountNoticePdfView(_GuardedView):
+    required_permissions = ("billing.view_bill",)
+    content_negotiation_class = _PdfNegotiation
+
+    @extend_schema(
+        operation_id="billing_account_notice_pdf",
+        summary="An account's fee notice (PDF)",
+        description="The fee notice (缴费通知单) of the account today: its unpaid bills and "
+        "charges (payments settle the oldest first), the total due, by when and how to pay, "
+        "and the payment QR code when one is configured.",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+            401: _UNAUTHENTICATED,
+            403: _FORBIDDEN,
+            404: _NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, public_id) -> HttpResponse:
+        account = account_get(public_id=public_id)
+        response = HttpResponse(fee_notice_pdf(account), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="notice-{account.number}.pdf"'
+        return response
+
+
 urlpatterns = [
     path("runs/", RunListView.as_view(), name="billing-run-list"),
     path("runs/<uuid:public_id>/", RunDetailView.as_view(), name="billing-run-detail"),
@@ -561,6 +585,11 @@ urlpatterns = [
         "accounts/<uuid:public_id>/adjustments/",
         AccountAdjustmentView.as_view(),
         name="billing-account-adjustments",
+    ),
+    path(
+        "accounts/<uuid:public_id>/notice/pdf/",
+        AccountNoticePdfView.as_view(),
+        name="billing-account-notice-pdf",
     ),
     path("bills/<uuid:public_id>/", BillDetailView.as_view(), name="billing-bill-detail"),
     path("bills/<uuid:public_id>/pdf/", BillPdfView.as_view(), name="billing-bill-pdf"),

@@ -1,6 +1,6 @@
 """Bill-run and account pages: the runs of each cycle (and starting one), a run's progress
 (refreshed with htmx while it runs), an account's bills, ledger and aging with the
-adjustment form, a bill and its PDF.
+adjustment form and its fee notice (PDF), a bill and its PDF.
 
 Thin views: a form parses the input, one service does the work, a ``DomainError`` comes
 back as a form error or a flash message. Log-in is required and each page checks its
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from waterdesk.billing.documents import bill_pdf as render_bill_pdf
+from waterdesk.billing.documents import fee_notice_pdf
 from waterdesk.billing.models import Bill, LedgerEntryKind
 from waterdesk.billing.selectors.bills import (
     account_get,
@@ -232,6 +233,16 @@ def account(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+@require_GET
+@staff_view(has_perm("billing.view_bill"))
+def account_notice_pdf(request: HttpRequest, public_id) -> HttpResponse:
+    """The account's fee notice (缴费通知单): its unpaid bills today, to print or send."""
+    customer_account = account_get(public_id=public_id)
+    response = HttpResponse(fee_notice_pdf(customer_account), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{customer_account.number}.pdf"'
+    return response
+
+
 @require_POST
 @staff_view(has_perm("billing.post_adjustment"))
 def account_adjust(request: HttpRequest, public_id) -> HttpResponse:
@@ -287,6 +298,7 @@ urlpatterns = [
     path("accounts/", account_lookup, name="account_lookup"),
     path("accounts/<uuid:public_id>/", account, name="account"),
     path("accounts/<uuid:public_id>/adjustments/", account_adjust, name="account_adjust"),
+    path("accounts/<uuid:public_id>/notice.pdf", account_notice_pdf, name="account_notice_pdf"),
     path("bills/<uuid:public_id>/", bill, name="bill"),
     path("bills/<uuid:public_id>/bill.pdf", bill_pdf, name="bill_pdf"),
 ]
