@@ -111,6 +111,8 @@ TABLE: dict[str, Row] = {
     "workbench:supervisor": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
     "workbench:privacy_reveal": Row("post", None, STAFF, 400),
     "workbench:access_log": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
+    # --- public pages (no login) ---
+    "portal:lookup": Row("get", None, EVERYONE, 200),
     # --- billing pages ---
     "billing:reading_entry": Row("get", None, READ_ENTRY, 200),
     # An empty row of the route sheet names no account of the reader's: "not found".
@@ -133,6 +135,7 @@ TABLE: dict[str, Row] = {
     "billing:account_lookup": Row("get", None, BILLING_VIEWERS, 302),  # to the runs page
     "billing:account": Row("get", "account", BILLING_VIEWERS, 200),
     "billing:account_adjust": Row("post", "account", BILLING_OFFICE, 400),
+    "billing:account_notice_pdf": Row("get", "account", BILLING_VIEWERS, 200),
     "billing:bill": Row("get", "bill", BILLING_VIEWERS, 200),
     "billing:bill_pdf": Row("get", "bill", BILLING_VIEWERS, 200),
     # --- API: cases ---
@@ -204,6 +207,7 @@ TABLE: dict[str, Row] = {
     "api:billing-account-ledger": Row("get", "account", BILLING_VIEWERS, 200),
     "api:billing-account-balance": Row("get", "account", BILLING_VIEWERS, 200),
     "api:billing-account-adjustments": Row("post", "account", BILLING_OFFICE, 400),
+    "api:billing-account-notice-pdf": Row("get", "account", BILLING_VIEWERS, 200),
     "api:billing-bill-detail": Row("get", "bill", BILLING_VIEWERS, 200),
     "api:billing-bill-pdf": Row("get", "bill", BILLING_VIEWERS, 200),
     # --- API: schema and docs (login required unless configured public) ---

@@ -194,7 +194,7 @@ def fee_notice_pdf(account: Account) -> bytes:
     if not notice.items:
         rows.append(cells(["截至通知日期，本户没有未缴的账单。", "", "", "", "", ""]))
     rows.append(cells(["应缴合计", "", "", _yuan(notice.total_due), "", ""]))
-    items = grid(rows, [38 * mm, 42 * mm, 20 * mm, 26 * mm, 26 * mm, 18 * mm], header=True)
+    items = grid(rows, [37 * mm, 42 * mm, 19 * mm, 25 * mm, 23 * mm, 24 * mm], header=True)
     items.setStyle(TableStyle([("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f7f7f7"))]))
     if not notice.items:
         items.setStyle(TableStyle([("SPAN", (0, 1), (-1, 1))]))

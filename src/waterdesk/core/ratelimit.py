@@ -6,6 +6,7 @@ across processes; in the embedded mode it is per process (locmem).
 """
 
 from django.core.cache import cache
+from django.utils import timezone
 
 
 def counter_incr(key: str, *, timeout: int) -> int:
@@ -19,3 +20,13 @@ def counter_incr(key: str, *, timeout: int) -> int:
     except ValueError:  # expired between add() and incr()
         cache.add(key, 1, timeout=timeout)
         return 1
+
+
+def window_count(name: str, *, window_seconds: int) -> int:
+    """Count one event of ``name`` in the current fixed window of ``window_seconds`` (windows
+    start at multiples of it since the epoch) and return the window's count so far. The
+    window is read from the clock here, not from the cache's expiry, so every process and
+    the cache agree on when it ends."""
+    window = int(timezone.now().timestamp()) // window_seconds
+    # Kept one window longer than needed: the key is never read after its window.
+    return counter_incr(f"{name}:{window}", timeout=2 * window_seconds)

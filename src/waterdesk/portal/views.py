@@ -4,7 +4,8 @@ A customer types the case number from the receipt and the phone number given at 
 the account holder's mobile) and sees the case's kind, status, dates and milestones —
 nothing more about it: no name, address, staff or notes. A wrong pair answers "not found"
 whichever part is wrong. Each client address may look up ``WATERDESK_PUBLIC_LOOKUP_LIMIT``
-times per ``…_WINDOW_MINUTES``, then it is refused (429) until the window ends. The page
+times per window of ``…_WINDOW_MINUTES`` (fixed windows: at most that long to wait), then
+it is refused (429) until the window ends. The page
 shows no personal data, so it records no personal-data access, and the phone number travels
 in the POST body only (never in a URL that a proxy or server would log).
 """
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from waterdesk.cases.kinds import kind_spec
 from waterdesk.cases.selectors import case_find_for_public, case_status_changes
 from waterdesk.core.errors import NotFound
-from waterdesk.core.ratelimit import counter_incr
+from waterdesk.core.ratelimit import window_count
 from waterdesk.core.security import client_ip
 from waterdesk.portal.forms import LookupForm
 from waterdesk.sla.models import ClockState, milestone_label
@@ -82,8 +83,10 @@ def _progress(case) -> dict:
 
 
 def _over_limit(request: HttpRequest) -> bool:
-    window = settings.WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES
-    count = counter_incr(f"portal:lookup:{client_ip(request)}", timeout=window * 60)
+    count = window_count(
+        f"portal:lookup:{client_ip(request)}",
+        window_seconds=settings.WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES * 60,
+    )
     return count > settings.WATERDESK_PUBLIC_LOOKUP_LIMIT
 
 
