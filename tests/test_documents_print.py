@@ -86,63 +86,45 @@ def qr_codes(content: bytes) -> list[str]:
     return found
 
 
-def assert_fonts_embedded(content: bytes) -> None:
-    fonts = pdf_fonts(content)
-    # Subsets of the one embedded face: /AAAAAA+NotoSansSC-Regular, /AAAAAB+… and nothing else
-    # (no Helvetica, no STSong-Light).
-    assert fonts, "the document uses no font"
-    assert {name.split("+", 1)[1] for name in fonts} == {"NotoSansSC-Regular"}
-    assert all(fonts.values()), fonts
-
-
-def assert_letterhead(text: str) -> None:
-    assert "滨江供水有限公司" in text
-    assert "服务热线：0571-96390" in text
-    assert "地址：城北区解放路1号" in text
-    assert "盖章处" in text
-    assert "滨江供水有限公司（盖章）" in text
-
-
 # --- fonts and letterhead -----------------------------------------------------------------
 
 
-def test_bill_embeds_its_font_and_prints_cubic_metres_and_chinese(billed):
-    _account, bill = billed
-
-    content = bill_pdf(bill)
-
-    assert_fonts_embedded(content)
-    text = pdf_text(content)
-    assert "用水量 20.00 m³" in text
-    assert "水量(m³) 单价(元/m³) 金额(元)" in text
-    assert "水费账单" in text
-    assert_letterhead(text)
-    assert qr_codes(content) == []  # no payment URL configured
-
-
-def test_receipt_embeds_its_font_and_carries_the_letterhead(clerk, zone):
+@pytest.fixture
+def printed(billed, clerk, zone):
+    """Each kind of document, printed: name → (PDF, what it must say)."""
+    account, bill = billed
     case = registered_new_connection(clerk)
+    return {
+        "bill": (
+            bill_pdf(bill),
+            ["水费账单", "用水量 20.00 m³", "水量(m³) 单价(元/m³) 金额(元)"],
+        ),
+        "receipt": (receipt_pdf(case), ["业务受理回执", f"受理编号 {case.number}", "新装开户"]),
+        "fee notice": (
+            fee_notice_pdf(account),
+            ["缴费通知单", f"户号 {account.number}", "水量(m³) 未缴金额(元)"],
+        ),
+    }
 
-    content = receipt_pdf(case)
 
-    assert_fonts_embedded(content)
+@pytest.mark.parametrize("document", ["bill", "receipt", "fee notice"])
+def test_every_document_embeds_its_font_and_carries_the_letterhead(printed, document):
+    content, phrases = printed[document]
+
+    fonts = pdf_fonts(content)
+    # Subsets of the one embedded face (/AAAAAA+NotoSansSC-Regular, /AAAAAB+…) and nothing
+    # else: no Helvetica, no STSong-Light.
+    assert fonts, "the document uses no font"
+    assert {name.split("+", 1)[1] for name in fonts} == {"NotoSansSC-Regular"}
+    assert all(fonts.values()), fonts
     text = pdf_text(content)
-    assert "业务受理回执" in text
-    assert f"受理编号 {case.number}" in text
-    assert "新装开户" in text
-    assert_letterhead(text)
-
-
-def test_fee_notice_embeds_its_font_and_carries_the_letterhead(billed):
-    account, _bill = billed
-
-    content = fee_notice_pdf(account)
-
-    assert_fonts_embedded(content)
-    text = pdf_text(content)
-    assert "缴费通知单" in text
-    assert "水量(m³)" in text
-    assert_letterhead(text)
+    for phrase in [
+        *phrases,
+        "滨江供水有限公司 服务热线：0571-96390 地址：城北区解放路1号",
+        "盖章处 滨江供水有限公司（盖章）",
+    ]:
+        assert phrase in text, phrase
+    assert qr_codes(content) == []  # neither a payment URL nor the site is configured
 
 
 def test_without_hotline_and_address_the_letterhead_prints_the_name_only(settings, billed):

@@ -29,6 +29,7 @@ from xml.sax.saxutils import escape
 import segno
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpResponse
 from django.urls import reverse
 from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.lib import colors
@@ -293,3 +294,10 @@ def build(story: list[Flowable], *, title: str) -> bytes:
     )
     document.build(story, onFirstPage=_draw_footer, onLaterPages=_draw_footer)
     return buffer.getvalue()
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    """A document for the browser to show (inline), saved as ``filename``."""
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -51,6 +51,7 @@ from waterdesk.billing.services.ledger import ledger_post_adjustment
 from waterdesk.core.errors import DomainError, NotFound
 from waterdesk.core.forms import DomainErrorMixin
 from waterdesk.core.money import MoneyFormField
+from waterdesk.core.pdf import pdf_response
 from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
 from waterdesk.customers.selectors import account_get_by_number
 
@@ -238,9 +239,7 @@ def account(request: HttpRequest, public_id) -> HttpResponse:
 def account_notice_pdf(request: HttpRequest, public_id) -> HttpResponse:
     """The account's fee notice (缴费通知单): its unpaid bills today, to print or send."""
     customer_account = account_get(public_id=public_id)
-    response = HttpResponse(fee_notice_pdf(customer_account), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="notice-{customer_account.number}.pdf"'
-    return response
+    return pdf_response(fee_notice_pdf(customer_account), f"notice-{customer_account.number}.pdf")
 
 
 @require_POST
@@ -286,9 +285,7 @@ def bill(request: HttpRequest, public_id) -> HttpResponse:
 @staff_view(has_perm("billing.view_bill"))
 def bill_pdf(request: HttpRequest, public_id) -> HttpResponse:
     statement_bill = bill_get(public_id=public_id)
-    response = HttpResponse(render_bill_pdf(statement_bill), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{statement_bill.number}.pdf"'
-    return response
+    return pdf_response(render_bill_pdf(statement_bill), f"{statement_bill.number}.pdf")
 
 
 urlpatterns = [
