@@ -67,6 +67,16 @@ def page_text(response) -> str:
     return response.content.decode()
 
 
+def assert_refused(response, status: int, message: str) -> None:
+    """The answer says why, offers the hotline and shows nothing of the case."""
+    html = page_text(response)
+    assert response.status_code == status
+    assert message in html
+    assert HOTLINE in html
+    assert 'id="lookup-result"' not in html
+    assert "待现场勘查" not in html
+
+
 def between(html: str, start: str, end: str) -> str:
     """The markup between two markers, without the white space between tags."""
     inner = html.split(start, 1)[1].split(end, 1)[0]
@@ -142,12 +152,7 @@ def test_the_customers_mobile_and_loose_typing_find_the_case_too(client, case):
 def test_a_wrong_pair_is_not_found_whichever_part_is_wrong(client, case, number, phone):
     response = look_up(client, case.number if number == "right" else number, phone)
 
-    assert response.status_code == 404
-    html = page_text(response)
-    assert NOT_FOUND in html
-    assert HOTLINE in html
-    assert 'id="lookup-result"' not in html
-    assert "待现场勘查" not in html
+    assert_refused(response, 404, NOT_FOUND)
 
 
 def test_an_incomplete_form_is_refused_and_not_counted(client, case):
@@ -167,12 +172,7 @@ def test_each_address_is_limited_per_window_even_with_the_right_pair(client, cas
 
     refused = look_up(client, case.number, CONTACT_PHONE)
 
-    assert refused.status_code == 429
-    html = page_text(refused)
-    assert LIMITED in html
-    assert HOTLINE in html
-    assert 'id="lookup-result"' not in html
-    assert "待现场勘查" not in html
+    assert_refused(refused, 429, LIMITED)
     # Another address is not affected; this one is served again once the window is over.
     assert look_up(client, case.number, CONTACT_PHONE, address="198.51.100.1").status_code == 200
     frozen_monday.shift(timedelta(minutes=14))
