@@ -75,6 +75,10 @@ migrate: venv
 demo: export DEBUG ?= 1
 # The demo has no mail server: e-mail notices are printed on the console.
 demo: export EMAIL_BACKEND ?= django.core.mail.backends.console.EmailBackend
+# The demo company's letterhead; receipts point to this server's public look-up page.
+demo: export WATERDESK_COMPANY_HOTLINE ?= 0000-1234567
+demo: export WATERDESK_COMPANY_ADDRESS ?= 城北区解放路1号
+demo: export WATERDESK_SITE_URL ?= http://$(HOST):$(PORT)
 demo: migrate compile-messages
 	$(MANAGE) demo_seed
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C to stop)"

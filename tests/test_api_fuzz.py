@@ -25,7 +25,8 @@ What is not checked, and why (every operation of the schema is fuzzed; none is e
   field, a rule the schema does not state field by field.
 - The stateful phase (chains of calls) is off, to stay within CI's time.
 - ``/api/schema/`` and ``/api/docs/`` are not in the schema they serve, so not fuzzed; the
-  PDFs (receipt, bill) are fuzzed, their 200 is checked for status and content type.
+  PDFs (receipt, bill, fee notice) are fuzzed, their 200 is checked for status and content
+  type.
 """
 
 import time

@@ -118,6 +118,8 @@ TABLE: dict[str, Row] = {
     "workbench:assign": Row("post", "case", frozenset({"supervisor", "administrator"}), 400),
     "workbench:privacy_reveal": Row("post", None, STAFF, 400),
     "workbench:access_log": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
+    # --- public pages (no login) ---
+    "portal:lookup": Row("get", None, EVERYONE, 200),
     # --- billing pages ---
     "billing:reading_entry": Row("get", None, READ_ENTRY, 200),
     # An empty row of the route sheet names no account of the reader's: "not found".
@@ -143,6 +145,7 @@ TABLE: dict[str, Row] = {
     "billing:bill": Row("get", "bill", BILL_READERS, 200),
     "billing:bill_pdf": Row("get", "bill", BILL_READERS, 200),
     "billing:account_statement_pdf": Row("get", "account", BILL_READERS, 200),
+    "billing:account_notice_pdf": Row("get", "account", BILL_READERS, 200),
     # --- API: cases ---
     "api:case-list": Row("get", None, STAFF, 200),
     "api:case-queue": Row("get", None, STAFF, 200),
@@ -216,6 +219,7 @@ TABLE: dict[str, Row] = {
     "api:billing-account-adjustments": Row("post", "account", BILLING_OFFICE, 400),
     "api:billing-bill-detail": Row("get", "bill", BILL_READERS, 200),
     "api:billing-bill-pdf": Row("get", "bill", BILL_READERS, 200),
+    "api:billing-account-notice-pdf": Row("get", "account", BILL_READERS, 200),
     # --- API: schema and docs (login required unless configured public) ---
     "api:schema": Row("get", None, STAFF, 200),
     "api:docs": Row("get", None, STAFF, 200),

@@ -1,21 +1,15 @@
 """Printable documents of the application services: the intake receipt (受理回执) of a new
 connection, an ownership transfer or a usage change.
 
-ReportLab with its built-in CID font STSong-Light renders Chinese without any system
-library or font file, so a fresh install prints receipts out of the box.
+Set in the embedded font with the company's letterhead and seal area (``core.pdf``). The
+receipt tells the customer how to follow the case: at the counter, on the hotline, and —
+when the site's address is configured — on the public look-up page (case number and phone),
+with a QR code that opens it with the case number filled in.
 """
 
-from io import BytesIO
-
-from django.conf import settings
 from django.utils import timezone, translation
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer
 
 from waterdesk.applications.models import ApplicationKind
 from waterdesk.applications.selectors import (
@@ -26,18 +20,21 @@ from waterdesk.applications.selectors import (
     new_connection_materials_received,
 )
 from waterdesk.cases.models import Case
-from waterdesk.core.pdf import para
+from waterdesk.core.pdf import (
+    SMALL,
+    build,
+    grid,
+    hotline_phrase,
+    letterhead,
+    para,
+    public_lookup_url,
+    qr_and_seal,
+)
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import PersonalField
 from waterdesk.customers.privacy import mask
 
 CONTACT_PHONE = PersonalField.CONTACT_PHONE
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
-_TITLE = ParagraphStyle("title", fontName=FONT, fontSize=18, leading=24, alignment=1)
-_BODY = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=16)
-_SMALL = ParagraphStyle("small", fontName=FONT, fontSize=9, leading=13, textColor=colors.grey)
 
 
 def _fmt(value) -> str:
@@ -108,30 +105,21 @@ def _receipt_pdf(case: Case) -> bytes:
     ]
     if case.is_green:
         rows.append(["绿色通道", case.green_channel_reason or "是"])
-    table = Table(
-        [[para(label, _BODY), para(value, _BODY)] for label, value in rows],
-        colWidths=[38 * mm, 122 * mm],
+    table = grid(
+        [[para(label), para(value)] for label, value in rows],
+        [38 * mm, 122 * mm],
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
-                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef3f8")),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-            ]
-        )
-    )
+    lookup = public_lookup_url()
+    where = f"营业厅、{hotline_phrase()}"
+    if lookup:
+        where += f"或网上查询（{lookup}，输入受理编号和联系电话）"
     story = [
-        para(settings.WATERDESK_COMPANY_NAME, _TITLE),
-        Spacer(1, 4 * mm),
-        para("业务受理回执", _TITLE),
-        Spacer(1, 8 * mm),
+        *letterhead("业务受理回执"),
         table,
-        Spacer(1, 8 * mm),
+        Spacer(1, 6 * mm),
         para(
-            "请妥善保管本回执，凭受理编号可在营业厅、服务热线或网上营业厅查询办理进度。"
-            "办理时限按工作日计算，等待客户补交材料的时间不计入办理时限。",
-            _BODY,
+            f"请妥善保管本回执，凭受理编号可在{where}查询办理进度。"
+            "办理时限按工作日计算，等待客户补交材料的时间不计入办理时限。"
         ),
     ]
     notice = case_open_material_notice(case)
@@ -139,24 +127,12 @@ def _receipt_pdf(case: Case) -> bytes:
         deadline = notice.deadline.strftime("%Y年%m月%d日")
         story += [
             Spacer(1, 4 * mm),
-            para(f"一次性告知：请于 {deadline} 前补交上述材料，逾期申请将自动撤回。", _BODY),
+            para(f"一次性告知：请于 {deadline} 前补交上述材料，逾期申请将自动撤回。"),
         ]
-    story += [Spacer(1, 10 * mm), para(f"打印时间：{_fmt(timezone.now())}", _SMALL)]
-    buffer = BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        title=f"受理回执 {case.number}",
-        author=settings.WATERDESK_COMPANY_NAME,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=20 * mm,
-        bottomMargin=20 * mm,
-    )
-    document.build(story)
-    return buffer.getvalue()
-
-
-detail_materials = (
-    new_connection_materials_received  # TODO(me): drop once workbench imports the selector
-)
+    story += [
+        Spacer(1, 6 * mm),
+        qr_and_seal(public_lookup_url(case.number), "扫码查询办理进度"),
+        Spacer(1, 4 * mm),
+        para(f"打印时间：{_fmt(timezone.now())}", SMALL),
+    ]
+    return build(story, title=f"受理回执 {case.number}")

@@ -166,3 +166,29 @@ def case_workers() -> QuerySet:
     all, idle ones included)."""
     permissions = {t.permission for w in all_workflows() for t in w.transitions}
     return users_with_any_permission(permissions)
+
+
+# --- the public case-status look-up -------------------------------------------------------
+
+
+def case_find_for_public(*, number: str, phone: str) -> Case:
+    """The case with this number whose contact phone, or whose customer's mobile, is
+    ``phone`` (both normalised): what a customer may follow without logging in. Raises
+    ``NotFound`` alike for an unknown number and a phone that does not belong to it, so a
+    guess never learns which part was wrong."""
+    match = Q(contact_phone=phone) | Q(customer__mobile=phone)
+    case = Case.objects.filter(match, number=number).first() if number and phone else None
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def case_status_changes(case: Case) -> QuerySet[CaseEvent]:
+    """The events that moved the case to another status, in order: when, and to what (the
+    public look-up shows no more of them: no actor, no note, no data)."""
+    return (
+        case.events.exclude(to_status="")
+        .exclude(to_status=F("from_status"))
+        .only("at", "to_status")
+        .order_by("at", "pk")
+    )

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "waterdesk.inquiries",
     "waterdesk.workbench",
     "waterdesk.api",
+    "waterdesk.portal",
     "waterdesk.demo",
 ]
 
@@ -227,8 +228,20 @@ WATERDESK_NOTIFY_MAX_ATTEMPTS = env_int("WATERDESK_NOTIFY_MAX_ATTEMPTS", 6)
 WATERDESK_LOOKUPS_PER_MINUTE = env_int("WATERDESK_LOOKUPS_PER_MINUTE", 30)
 WATERDESK_LOOKUP_ALERT_PER_HOUR = env_int("WATERDESK_LOOKUP_ALERT_PER_HOUR", 120)
 
-# The utility's name as printed on receipts and documents.
+# The utility's letterhead on receipts, bills and fee notices: name, hotline, address.
 WATERDESK_COMPANY_NAME = env_str("WATERDESK_COMPANY_NAME", "城市供水有限公司")
+WATERDESK_COMPANY_HOTLINE = env_str("WATERDESK_COMPANY_HOTLINE", "")
+WATERDESK_COMPANY_ADDRESS = env_str("WATERDESK_COMPANY_ADDRESS", "")
+# The site's public address (https://water.example.cn): receipts print the case-status
+# look-up at <site>/lookup/ with a QR code; empty = they name no web address.
+WATERDESK_SITE_URL = env_str("WATERDESK_SITE_URL", "").rstrip("/")
+# A payment QR code on bills and fee notices: the URL it encodes, with {account}, {bill} and
+# {amount} filled in; empty = no QR code.
+WATERDESK_PAYMENT_QR_URL = env_str("WATERDESK_PAYMENT_QR_URL", "")
+# The public case-status look-up (case number + phone, no login): look-ups per client
+# address within the window; more are refused (429) until the window ends.
+WATERDESK_PUBLIC_LOOKUP_LIMIT = env_int("WATERDESK_PUBLIC_LOOKUP_LIMIT", 10)
+WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES = env_int("WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES", 15)
 
 # Money: the largest single amount (yuan) an input may carry (adjustment, fee, payment);
 # at most 999,999,999.99 so that sums fit the 14-digit columns (waterdesk.core.money).

@@ -16,6 +16,8 @@ urlpatterns = [
     path("desk/", include("waterdesk.workbench.urls")),
     path("billing/", include("waterdesk.billing.urls")),
     path("api/", include("waterdesk.api.urls")),
+    # Public pages, without login: the case-status look-up (/lookup/).
+    path("", include("waterdesk.portal.urls")),
 ]
 # Unknown paths and crashes under /api/ answer in the API's error shape.
 handler404 = "waterdesk.api.errors.page_not_found"

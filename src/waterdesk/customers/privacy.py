@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -33,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.core.errors import DomainError, InvalidInput, NotPermitted
 from waterdesk.core.masking import mask_address, mask_email, mask_id_number, mask_mobile
+from waterdesk.core.ratelimit import counter_incr
 from waterdesk.core.roles import Role
 from waterdesk.core.text import text_clean_line
 from waterdesk.customers.models import (
@@ -284,24 +284,13 @@ def customer_lookup_count(*, user, now: datetime | None = None) -> None:
     minute_key = f"privacy:lookups:m:{user.pk}:{now:%Y%m%d%H%M}"
     hour_start = now.replace(minute=0, second=0, microsecond=0)
     hour_key = f"privacy:lookups:h:{user.pk}:{hour_start:%Y%m%d%H}"
-    per_minute = _incr(minute_key, timeout=120)
+    per_minute = counter_incr(minute_key, timeout=120)
     if per_minute > settings.WATERDESK_LOOKUPS_PER_MINUTE:
         raise LookupRateLimited()
-    per_hour = _incr(hour_key, timeout=7200)
+    per_hour = counter_incr(hour_key, timeout=7200)
     threshold = settings.WATERDESK_LOOKUP_ALERT_PER_HOUR
     if per_hour == threshold + 1:
         _lookup_alert_raise(user=user, hour_start=hour_start, lookups=per_hour, threshold=threshold)
-
-
-def _incr(key: str, *, timeout: int) -> int:
-    # add() is atomic on Redis and locmem: the first request creates the key, later ones incr.
-    if cache.add(key, 1, timeout=timeout):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.add(key, 1, timeout=timeout)
-        return 1
 
 
 def _lookup_alert_raise(*, user, hour_start: datetime, lookups: int, threshold: int) -> None:

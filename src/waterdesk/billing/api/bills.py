@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from waterdesk.billing.documents import bill_pdf
+from waterdesk.billing.documents import bill_pdf, fee_notice_pdf
 from waterdesk.billing.models import Bill, BillLine, BillRun, LedgerEntry
 from waterdesk.billing.selectors.bills import (
     account_get,
@@ -56,6 +56,7 @@ from waterdesk.core.api.parsers import JSONParser
 from waterdesk.core.api.permissions import HasRequiredPermissions
 from waterdesk.core.api.serializers import ErrorSerializer
 from waterdesk.core.money import MONEY_SUM_MAX_DIGITS, MoneyField
+from waterdesk.core.pdf import pdf_response
 
 SKIPPED_LIMIT = 100
 
@@ -517,25 +518,42 @@ class _PdfNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class BillPdfView(_GuardedView):
+class _PdfView(_GuardedView):
+    """A customer document: always a PDF, to whoever may view bills."""
+
     required_permissions = ("billing.view_bill",)
     content_negotiation_class = _PdfNegotiation
+    responses = {
+        (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+        401: _UNAUTHENTICATED,
+        403: _FORBIDDEN,
+        404: _NOT_FOUND,
+    }
 
+
+class BillPdfView(_PdfView):
     @extend_schema(
         operation_id="billing_bills_pdf",
         summary="A bill statement (PDF)",
-        responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
-            401: _UNAUTHENTICATED,
-            403: _FORBIDDEN,
-            404: _NOT_FOUND,
-        },
+        responses=_PdfView.responses,
     )
     def get(self, request: Request, public_id) -> HttpResponse:
         bill = bill_get(public_id=public_id)
-        response = HttpResponse(bill_pdf(bill), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{bill.number}.pdf"'
-        return response
+        return pdf_response(bill_pdf(bill), f"{bill.number}.pdf")
+
+
+class AccountNoticePdfView(_PdfView):
+    @extend_schema(
+        operation_id="billing_account_notice_pdf",
+        summary="An account's fee notice (PDF)",
+        description="The fee notice (缴费通知单) of the account today: its unpaid bills and "
+        "charges (payments settle the oldest first), the total due, by when and how to pay, "
+        "and the payment QR code when one is configured.",
+        responses=_PdfView.responses,
+    )
+    def get(self, request: Request, public_id) -> HttpResponse:
+        account = account_get(public_id=public_id)
+        return pdf_response(fee_notice_pdf(account), f"notice-{account.number}.pdf")
 
 
 urlpatterns = [
@@ -561,6 +579,11 @@ urlpatterns = [
         "accounts/<uuid:public_id>/adjustments/",
         AccountAdjustmentView.as_view(),
         name="billing-account-adjustments",
+    ),
+    path(
+        "accounts/<uuid:public_id>/notice/pdf/",
+        AccountNoticePdfView.as_view(),
+        name="billing-account-notice-pdf",
     ),
     path("bills/<uuid:public_id>/", BillDetailView.as_view(), name="billing-bill-detail"),
     path("bills/<uuid:public_id>/pdf/", BillPdfView.as_view(), name="billing-bill-pdf"),

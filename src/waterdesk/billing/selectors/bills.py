@@ -28,7 +28,7 @@ from waterdesk.billing.models import (
     ReadKind,
     ReadStatus,
 )
-from waterdesk.billing.selectors.ledger import account_balance
+from waterdesk.billing.selectors.ledger import account_balance, account_open_debts
 from waterdesk.core.errors import NotFound
 from waterdesk.customers.models import Account, AccountStatus
 
@@ -306,4 +306,65 @@ def bill_ledger_entries(bill: Bill) -> QuerySet[LedgerEntry]:
         LedgerEntry.objects.filter(bill=bill)
         .select_related("created_by")
         .order_by("posted_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class NoticeItem:
+    """One line of a fee notice: what is left unpaid of a bill (with its late fees), or of
+    a charge that names no bill (a debit adjustment)."""
+
+    bill: Bill | None
+    description: str
+    due: date
+    unpaid: Decimal
+
+
+@dataclass(frozen=True)
+class FeeNotice:
+    """What a fee notice (缴费通知单) shows for an account on a day: the unpaid items,
+    oldest due first, their total, and the credit when nothing is owed."""
+
+    account: Account
+    as_of: date
+    items: list[NoticeItem]
+    total_due: Decimal
+    credit: Decimal
+
+
+def account_fee_notice(account: Account, *, as_of: date) -> FeeNotice:
+    """The account's unpaid bills and charges on ``as_of`` (payments settle the oldest
+    debts first, as in the aging); a bill's late fees are added to its line."""
+    debts, credit = account_open_debts(account, as_of=as_of)
+    bills = Bill.objects.in_bulk({debt.bill_id for debt in debts if debt.bill_id is not None})
+    items: list[NoticeItem] = []
+    by_bill: dict[int, int] = {}  # bill id -> index in items
+    for debt in debts:
+        if debt.bill_id is None:
+            items.append(
+                NoticeItem(
+                    bill=None, description=debt.description, due=debt.due, unpaid=debt.unpaid
+                )
+            )
+        elif debt.bill_id in by_bill:
+            index = by_bill[debt.bill_id]
+            earlier = items[index]
+            items[index] = NoticeItem(
+                bill=earlier.bill,
+                description=earlier.description,
+                due=min(earlier.due, debt.due),
+                unpaid=earlier.unpaid + debt.unpaid,
+            )
+        else:
+            by_bill[debt.bill_id] = len(items)
+            bill = bills[debt.bill_id]
+            items.append(
+                NoticeItem(bill=bill, description=bill.number, due=debt.due, unpaid=debt.unpaid)
+            )
+    return FeeNotice(
+        account=account,
+        as_of=as_of,
+        items=items,
+        total_due=sum((item.unpaid for item in items), Decimal("0.00")),
+        credit=credit,
     )

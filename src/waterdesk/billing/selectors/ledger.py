@@ -71,12 +71,25 @@ def _end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
 
 
-def account_aging(account: Account, *, as_of: date) -> dict[str, Decimal]:
-    """The balance on ``as_of`` by age (see the module docstring): the keys of
-    ``AGING_BUCKETS`` plus ``credit`` and ``balance``."""
+@dataclass(frozen=True)
+class OpenDebt:
+    """What is left unpaid of one debt (a charge, late fee or debit adjustment) on a day."""
+
+    entry_id: int
+    bill_id: int | None
+    description: str
+    due: date
+    amount: Decimal  # the debt's own amount
+    unpaid: Decimal  # what is left of it after the credits (> 0)
+
+
+def account_open_debts(account: Account, *, as_of: date) -> tuple[list[OpenDebt], Decimal]:
+    """Steps 1–3 of the module docstring: the debts left unpaid on ``as_of``, oldest due
+    first, and the credit left over after every debt is settled (what a fee notice lists;
+    ``account_aging`` sorts them by age)."""
     entries = list(
         LedgerEntry.objects.filter(account=account, posted_at__lt=_end_of_day(as_of))
-        .only("pk", "amount", "due_date", "posted_at", "reverses_id")
+        .only("pk", "amount", "due_date", "posted_at", "reverses_id", "bill_id", "description")
         .order_by("posted_at", "pk")
     )
     ids = {entry.pk for entry in entries}
@@ -91,21 +104,38 @@ def account_aging(account: Account, *, as_of: date) -> dict[str, Decimal]:
             continue
         if entry.amount > 0:
             due = entry.due_date or local(entry.posted_at).date()
-            debts.append((due, entry.posted_at, entry.pk, entry.amount))
+            debts.append((due, entry.posted_at, entry.pk, entry))
         else:
             credit -= entry.amount
-    debts.sort()
-    result = {key: ZERO for key, _limit in AGING_BUCKETS}
-    for due, _posted, _pk, amount in debts:
-        settled = min(credit, amount)
+    debts.sort(key=lambda debt: debt[:3])
+    unpaid = []
+    for due, _posted, _pk, entry in debts:
+        settled = min(credit, entry.amount)
         credit -= settled
-        left = amount - settled
-        if not left:
-            continue
-        overdue = (as_of - due).days
+        if entry.amount - settled:
+            unpaid.append(
+                OpenDebt(
+                    entry_id=entry.pk,
+                    bill_id=entry.bill_id,
+                    description=entry.description,
+                    due=due,
+                    amount=entry.amount,
+                    unpaid=entry.amount - settled,
+                )
+            )
+    return unpaid, credit
+
+
+def account_aging(account: Account, *, as_of: date) -> dict[str, Decimal]:
+    """The balance on ``as_of`` by age (see the module docstring): the keys of
+    ``AGING_BUCKETS`` plus ``credit`` and ``balance``."""
+    debts, credit = account_open_debts(account, as_of=as_of)
+    result = {key: ZERO for key, _limit in AGING_BUCKETS}
+    for debt in debts:
+        overdue = (as_of - debt.due).days
         for key, limit in AGING_BUCKETS:
             if limit is None or overdue <= limit:
-                result[key] += left
+                result[key] += debt.unpaid
                 break
     result["credit"] = credit
     result["balance"] = sum((result[key] for key, _limit in AGING_BUCKETS), ZERO) - credit

@@ -1,6 +1,6 @@
 """Bill-run and account pages: the runs of each cycle (and starting one), a run's progress
 (refreshed with htmx while it runs), an account's bills, ledger and aging with the
-adjustment form, a bill and its PDF.
+adjustment form and its fee notice (PDF), a bill and its PDF.
 
 Thin views: a form parses the input, one service does the work, a ``DomainError`` comes
 back as a form error or a flash message. Log-in is required and each page checks its
@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from waterdesk.billing.documents import account_statement_pdf as render_account_statement
 from waterdesk.billing.documents import bill_pdf as render_bill_pdf
+from waterdesk.billing.documents import fee_notice_pdf
 from waterdesk.billing.models import Bill, LedgerEntryKind
 from waterdesk.billing.selectors.bills import (
     account_get,
@@ -48,10 +50,10 @@ from waterdesk.billing.services.bill_run import (
     bill_run_start,
 )
 from waterdesk.billing.services.ledger import ledger_post_adjustment
-from waterdesk.billing.statement_pdf import account_statement_pdf as render_account_statement
 from waterdesk.core.errors import DomainError, NotFound
 from waterdesk.core.forms import DomainErrorMixin
 from waterdesk.core.money import MoneyFormField
+from waterdesk.core.pdf import pdf_response
 from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
 from waterdesk.customers.selectors import account_get_by_number
 
@@ -226,6 +228,14 @@ def account(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+@require_GET
+@staff_view(has_perm("billing.view_bill"))
+def account_notice_pdf(request: HttpRequest, public_id) -> HttpResponse:
+    """The account's fee notice (缴费通知单): its unpaid bills today, to print or send."""
+    customer_account = account_get(public_id=public_id)
+    return pdf_response(fee_notice_pdf(customer_account), f"notice-{customer_account.number}.pdf")
+
+
 @require_POST
 @staff_view(has_perm("billing.post_adjustment"))
 def account_adjust(request: HttpRequest, public_id) -> HttpResponse:
@@ -269,9 +279,7 @@ def bill(request: HttpRequest, public_id) -> HttpResponse:
 @staff_view(has_perm("billing.view_bill"))
 def bill_pdf(request: HttpRequest, public_id) -> HttpResponse:
     statement_bill = bill_get(public_id=public_id)
-    response = HttpResponse(render_bill_pdf(statement_bill), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{statement_bill.number}.pdf"'
-    return response
+    return pdf_response(render_bill_pdf(statement_bill), f"{statement_bill.number}.pdf")
 
 
 @require_GET
@@ -279,11 +287,9 @@ def bill_pdf(request: HttpRequest, public_id) -> HttpResponse:
 def account_statement_pdf(request: HttpRequest, public_id) -> HttpResponse:
     """The account's statement (对账单), printed for the customer at the counter."""
     customer_account = account_get(public_id=public_id)
-    response = HttpResponse(
-        render_account_statement(customer_account), content_type="application/pdf"
+    return pdf_response(
+        render_account_statement(customer_account), f"statement-{customer_account.number}.pdf"
     )
-    response["Content-Disposition"] = f'inline; filename="statement-{customer_account.number}.pdf"'
-    return response
 
 
 urlpatterns = [
@@ -298,6 +304,7 @@ urlpatterns = [
         account_statement_pdf,
         name="account_statement_pdf",
     ),
+    path("accounts/<uuid:public_id>/notice.pdf", account_notice_pdf, name="account_notice_pdf"),
     path("bills/<uuid:public_id>/", bill, name="bill"),
     path("bills/<uuid:public_id>/bill.pdf", bill_pdf, name="bill_pdf"),
 ]
