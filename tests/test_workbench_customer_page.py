@@ -81,6 +81,7 @@ def test_the_page_shows_accounts_with_balance_bills_payments_and_reads(client, c
     html = response.content.decode()
     assert reverse("billing:bill_pdf", args=[bill.public_id]) in html
     assert reverse("billing:account_statement_pdf", args=[world["account"].public_id]) in html
+    assert reverse("billing:account_notice_pdf", args=[world["account"].public_id]) in html
     # The intake clerk handles the customer's open cases: the policy shows them in full.
     assert "13812345678" in html
     assert world["customer"].id_number in html
