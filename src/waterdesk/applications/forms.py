@@ -452,7 +452,12 @@ class RecordReadForm(ActionForm):
         label=_("读数"), min_value=Decimal("0"), max_digits=12, decimal_places=2
     )
     read_on = forms.DateField(label=_("抄表日期"), widget=DateInput())
-    note = forms.CharField(label=_("备注"), required=False, max_length=300)
+    note = forms.CharField(
+        label=_("备注"),
+        required=False,
+        max_length=300,
+        help_text=_("同一日期再次录入即更正已录读数，须在此填写更正原因。"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
