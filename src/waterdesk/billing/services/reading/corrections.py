@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing import read_rules as rules
 from waterdesk.billing.models import MeterRead, MeterReadCorrection, ReadKind, ReadStatus
-from waterdesk.billing.selectors.reading import meter_read_bill, meter_read_later
+from waterdesk.billing.selectors.corrections import meter_read_bill, meter_read_later
+from waterdesk.billing.selectors.reading import reader_may_read_account
 from waterdesk.billing.services.reading.common import (
     _clean_note,
     _require,
@@ -25,7 +26,7 @@ from waterdesk.billing.services.reading.recording import (
     _evaluate,
     _ReadBook,
 )
-from waterdesk.core.errors import IllegalTransition, InvalidInput
+from waterdesk.core.errors import DomainError, IllegalTransition, InvalidInput
 from waterdesk.core.timeutil import local
 
 if TYPE_CHECKING:
@@ -59,43 +60,7 @@ def meter_read_correct(*, actor: Actor, read: MeterRead, value, reason: str) -> 
             field="reason",
         )
     read = _lock_read_rows(read)
-    if read.status == ReadStatus.REJECTED:
-        raise IllegalTransition(
-            _("该读数已作废，不能更正：请重新录入该日的读数。"), code="read_not_correctable"
-        )
-    if read.kind == ReadKind.INITIAL:
-        raise IllegalTransition(
-            _("新表起度是换表时登记的初始读数，不能在此更正：请联系系统管理员核对水表资料。"),
-            code="read_not_correctable",
-        )
-    bill = meter_read_bill(read)
-    if bill is not None:
-        raise IllegalTransition(
-            format_lazy(
-                _(
-                    "该读数已计入账单{bill}（{day}出账），不能更正：如读数有误，"
-                    "请由账务员对该账单做账务调整。"
-                ),
-                bill=bill.number,
-                day=local(bill.issued_at).date().isoformat(),
-            ),
-            code="read_billed",
-            details={"bill": bill.number},
-        )
-    later = meter_read_later(read)
-    if later is not None:
-        raise IllegalTransition(
-            format_lazy(
-                _(
-                    "该水表在{day}还有一条更晚的读数（{value}），只能更正最近一次读数："
-                    "请先核对更晚的那条读数。"
-                ),
-                day=later.read_on.isoformat(),
-                value=later.value,
-            ),
-            code="read_not_latest",
-            details={"later_read": later.pk},
-        )
+    meter_read_correction_check(read)
     if value == read.value:
         raise InvalidInput(
             _("更正后的读数与原读数相同。如读数无误，待复核的读数请由账务员在抄表复核页审核通过。"),
@@ -145,3 +110,59 @@ def meter_read_correct(*, actor: Actor, read: MeterRead, value, reason: str) -> 
         ]
     )
     return read
+
+
+def meter_read_correction_check(read: MeterRead) -> None:
+    """Refuse the correction of a read that cannot be corrected any more, saying why and
+    what to do instead (the pages ask before they offer the form)."""
+    if read.status == ReadStatus.REJECTED:
+        raise IllegalTransition(
+            _("该读数已作废，不能更正：请重新录入该日的读数。"), code="read_not_correctable"
+        )
+    if read.kind == ReadKind.INITIAL:
+        raise IllegalTransition(
+            _("新表起度是换表时登记的初始读数，不能在此更正：请联系系统管理员核对水表资料。"),
+            code="read_not_correctable",
+        )
+    bill = meter_read_bill(read)
+    if bill is not None:
+        raise IllegalTransition(
+            format_lazy(
+                _(
+                    "该读数已计入账单{bill}（{day}出账），不能更正：如读数有误，"
+                    "请由账务员对该账单做账务调整。"
+                ),
+                bill=bill.number,
+                day=local(bill.issued_at).date().isoformat(),
+            ),
+            code="read_billed",
+            details={"bill": bill.number},
+        )
+    later = meter_read_later(read)
+    if later is not None:
+        raise IllegalTransition(
+            format_lazy(
+                _(
+                    "该水表在{day}还有一条更晚的读数（{value}），只能更正最近一次读数："
+                    "请核对更晚的那条读数；本条的差错请由账务员在出账后做账务调整。"
+                ),
+                day=later.read_on.isoformat(),
+                value=later.value,
+            ),
+            code="read_not_latest",
+            details={"later_read": later.pk},
+        )
+
+
+def meter_read_may_correct(user, read: MeterRead) -> bool:
+    """Whether the pages offer ``user`` the correction of ``read``: the role, the reader's
+    routes and the service's own check."""
+    if not user.has_perm("billing.add_meterread") or not reader_may_read_account(
+        user, read.account
+    ):
+        return False
+    try:
+        meter_read_correction_check(read)
+    except DomainError:
+        return False
+    return True
