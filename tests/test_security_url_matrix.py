@@ -128,6 +128,7 @@ TABLE: dict[str, Row] = {
     "billing:reading_review_reject": Row("post", "read", BILLING_OFFICE, 302),
     "billing:reading_cycles": Row("get", None, BILLING_VIEWERS, 200),
     "billing:reading_reads": Row("get", None, READ_ENTRY, 200),
+    "billing:reading_unrouted": Row("get", None, BILLING_OFFICE, 200),
     # The read's account is on no route: a reader does not see it.
     "billing:reading_read_correct": Row(
         "post", "read", READ_ENTRY, 400, not_found=frozenset({"reader"})

@@ -94,6 +94,7 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("read_already_billed", 400, "The closing read is already billed."),
     ("read_needs_review", 400, "A read up to the closing read is waiting for review."),
     ("account_not_on_route", 403, "A meter reader may only read the accounts of their routes."),
+    ("invalid_route", 400, "No such reading route."),
     ("read_not_pending", 409, "The read is not waiting for review."),
     ("read_unchanged", 400, "A correction gives the read's value it has already."),
     ("read_not_correctable", 409, "A rejected read or a new meter's initial reading."),

@@ -226,7 +226,13 @@ def _meter(data: dict) -> str:
 
 
 def _account(data: dict) -> str:
-    return gettext("户号 %(account)s") % {"account": data["account"]} if data.get("account") else ""
+    if not data.get("account"):
+        return ""
+    if "route" not in data:  # opened before accounts were put on routes
+        return gettext("户号 %(account)s") % {"account": data["account"]}
+    if not data["route"]:
+        return gettext("户号 %(account)s，尚未编入抄表路线") % {"account": data["account"]}
+    return gettext("户号 %(account)s，抄表路线 %(route)s") % data
 
 
 def _read(data: dict) -> str:
@@ -433,7 +439,7 @@ NEW_CONNECTION_SPEC = register(
                 nc.new_connection_install_meter, forms.InstallMeterForm, s.InstallMeterSerializer
             ),
             "open_account": ActionSpec(
-                nc.new_connection_open_account, forms.OpenAccountForm, s.EmptySerializer
+                nc.new_connection_open_account, forms.OpenAccountForm, s.OpenAccountSerializer
             ),
             "turn_water_on": ActionSpec(
                 nc.new_connection_turn_water_on, forms.TurnWaterOnForm, s.TurnWaterOnSerializer

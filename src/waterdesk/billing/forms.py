@@ -146,3 +146,17 @@ class ReadCorrectionForm(DomainErrorMixin, forms.Form):
         max_length=300,
         help_text=_("例如：看错读数，现场复核为…；原读数与更正情况会留存备查。"),
     )
+
+
+class AssignRouteForm(DomainErrorMixin, forms.Form):
+    """One row of the unrouted accounts: the account and the route it goes on."""
+
+    account = forms.UUIDField(widget=forms.HiddenInput)
+    route = _RouteChoiceField(label=_("抄表路线"), queryset=Route.objects.none())
+
+    def __init__(self, *args, routes, **kwargs):
+        kwargs.setdefault("auto_id", False)  # one form per row: no repeated ids
+        super().__init__(*args, **kwargs)
+        self.fields["route"].queryset = routes
+        self.fields["route"].empty_label = None
+        self.fields["route"].widget.attrs["aria-label"] = _("抄表路线")
