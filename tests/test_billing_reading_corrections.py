@@ -124,9 +124,7 @@ def test_a_correction_below_the_last_read_goes_to_review(reader, account):
     )
 
 
-def test_a_reviewed_read_corrected_is_judged_again_by_the_rules(
-    reader, billing_clerk, account
-):
+def test_a_reviewed_read_corrected_is_judged_again_by_the_rules(reader, billing_clerk, account):
     meter_read(reader, account, date(2026, 5, 1), "110")
     read = meter_read(reader, account, date(2026, 6, 1), "90")
     assert read.status == "needs_review"
@@ -150,9 +148,7 @@ def test_a_reviewed_read_corrected_is_judged_again_by_the_rules(
     )
 
 
-def test_refusals_say_what_to_do_and_change_nothing(
-    reader, billing_clerk, approver, account
-):
+def test_refusals_say_what_to_do_and_change_nothing(reader, billing_clerk, approver, account):
     read = meter_read(reader, account, date(2026, 6, 1), "120")
     before = state(read)
 

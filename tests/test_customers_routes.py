@@ -60,19 +60,16 @@ def test_the_clerks_route_wins_and_a_zone_without_routes_leaves_it_unrouted(nort
     assert open_account(PremiseFactory(zone=SupplyZoneFactory(code="east"))).route is None
 
 
-def test_a_new_connection_opens_its_account_on_a_route(
-    clerk, surveyor, reviewer, approver, north
-):
+def meter_installed(clerk, surveyor, reviewer, approver, zone):
+    """A new connection in the zone with its meter installed: the account is next."""
+    staff = {"clerk": clerk, "surveyor": surveyor, "reviewer": reviewer, "approver": approver}
     with time_machine.travel(START, tick=False):
-        case = register(clerk, premise=PremiseFactory(zone=north))
-        case = walk_to(
-            case,
-            "meter_installed",
-            clerk=clerk,
-            surveyor=surveyor,
-            reviewer=reviewer,
-            approver=approver,
-        )
+        case = register(clerk, premise=PremiseFactory(zone=zone))
+        return walk_to(case, "meter_installed", **staff)
+
+
+def test_a_new_connection_opens_its_account_on_a_route(clerk, surveyor, reviewer, approver, north):
+    case = meter_installed(clerk, surveyor, reviewer, approver, north)
     client = client_for(clerk)
     response = client.post(
         reverse("api:case-action-open_account", args=[case.public_id]),
@@ -89,16 +86,7 @@ def test_a_new_connection_opens_its_account_on_a_route(
 def test_the_open_account_form_proposes_the_zones_route(
     client, clerk, surveyor, reviewer, approver, north
 ):
-    with time_machine.travel(START, tick=False):
-        case = register(clerk, premise=PremiseFactory(zone=north))
-        case = walk_to(
-            case,
-            "meter_installed",
-            clerk=clerk,
-            surveyor=surveyor,
-            reviewer=reviewer,
-            approver=approver,
-        )
+    case = meter_installed(clerk, surveyor, reviewer, approver, north)
     client.force_login(clerk)
     page = client.get(reverse("workbench:case", args=[case.public_id])).content.decode()
     default = Route.objects.get(code="north-1")

@@ -20,7 +20,7 @@ from waterdesk.billing.services.reading.common import (
     _require,
     _user_or_none,
 )
-from waterdesk.billing.services.reading.reads import _lock_read_rows
+from waterdesk.billing.services.reading.reads import JUDGEMENT_FIELDS, _lock_read_rows
 from waterdesk.billing.services.reading.recording import (
     _check_value_fits,
     _evaluate,
@@ -97,18 +97,7 @@ def meter_read_correct(*, actor: Actor, read: MeterRead, value, reason: str) -> 
     read.issues = list(verdict.issues)
     # A reviewer's decision was about the old value.
     read.reviewed_by, read.reviewed_at, read.review_note = None, None, ""
-    read.save(
-        update_fields=[
-            "value",
-            "status",
-            "previous",
-            "consumption",
-            "issues",
-            "reviewed_by",
-            "reviewed_at",
-            "review_note",
-        ]
-    )
+    read.save(update_fields=["value", *JUDGEMENT_FIELDS])
     return read
 
 

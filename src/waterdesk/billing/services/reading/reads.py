@@ -50,6 +50,17 @@ from waterdesk.billing.services.reading.recording import (
 
 # --- reads ----------------------------------------------------------------------------
 
+# What a review (or a correction) decides about a read.
+JUDGEMENT_FIELDS = [
+    "status",
+    "previous",
+    "consumption",
+    "issues",
+    "reviewed_by",
+    "reviewed_at",
+    "review_note",
+]
+
 
 @transaction.atomic
 def meter_read_record(
@@ -149,17 +160,7 @@ def meter_read_approve(
     read.reviewed_by = _user_or_none(actor)
     read.reviewed_at = timezone.now()
     read.review_note = note
-    read.save(
-        update_fields=[
-            "status",
-            "previous",
-            "consumption",
-            "issues",
-            "reviewed_by",
-            "reviewed_at",
-            "review_note",
-        ]
-    )
+    read.save(update_fields=JUDGEMENT_FIELDS)
     return read
 
 
