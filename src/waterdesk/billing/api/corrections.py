@@ -31,6 +31,9 @@ from waterdesk.core.errors import NotFound
 
 class CorrectionSerializer(serializers.ModelSerializer):
     corrected_by = UserRefSerializer(allow_null=True)
+    # Plain text: the read's own ``status`` names the enum in the schema.
+    old_status = api_fields.CharField(help_text="The read's status before: as `status`.")
+    new_status = api_fields.CharField(help_text="The read's status after: as `status`.")
 
     class Meta:
         model = MeterReadCorrection
