@@ -22,16 +22,22 @@ from tests.test_applications_transfer import (
     register_transfer,
     snapshot,
 )
+from tests.test_applications_usage_change import register_change
 from tests.test_billing_run_support import run_cycle
-from waterdesk.applications import transfer
+from waterdesk.applications import transfer, usage_change
 from waterdesk.applications.models import (
     OwnershipTransfer,
     OwnershipTransferStatus,
     TransferPolicy,
 )
 from waterdesk.billing.models import Bill, MeterRead, MeterReadCorrection
+from waterdesk.billing.services.bills import bill_issue_final
 from waterdesk.billing.services.ledger import ledger_post_payment
-from waterdesk.billing.services.reading import reading_cycle_create
+from waterdesk.billing.services.reading import (
+    meter_read_approve,
+    meter_read_reject,
+    reading_cycle_create,
+)
 from waterdesk.core.errors import IllegalTransition, InvalidInput
 from waterdesk.customers.models import Account
 
@@ -202,3 +208,104 @@ def test_use_after_the_billed_read_on_the_same_day_goes_to_the_new_owner(
         case = transfer.ownership_transfer_complete(actor=clerk, case=case)
     assert case.status == "completed"
     assert OwnershipTransfer.objects.get(case=case).final_bill.closing_read == billed
+
+
+def test_a_review_decision_on_the_transfer_read_lets_the_case_go_on(
+    client, clerk, reader, billing_clerk, account_read_in_february
+):
+    """The billing office's decision in the review queue is the other way forward: an
+    approved read completes the transfer; a rejected one is entered again."""
+    TransferPolicy.objects.update(require_settlement=False)
+    case = verified(clerk, account_read_in_february)
+    with time_machine.travel(START, tick=False):
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="5")
+        first = MeterRead.objects.get(kind="transfer")
+        client.force_login(clerk)
+        page = client.get(reverse("workbench:case", args=[case.public_id])).content.decode()
+        assert 'id="read-next-step"' in page
+        assert "读数 5.00（2026-03-10）用水量为负，已转复核" in page
+        meter_read_reject(actor=billing_clerk, read=first, note="读数低于上次，退回重抄")
+        page = client.get(reverse("workbench:case", args=[case.public_id])).content.decode()
+        assert "尚未录入过户读数" in page  # the rejected read does not count
+        case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="4")
+        second = MeterRead.objects.get(kind="transfer", status="needs_review")
+        meter_read_approve(actor=billing_clerk, read=second, consumption="0", note="表已更换")
+        case = transfer.ownership_transfer_complete(actor=clerk, case=case)
+    assert case.status == "completed"
+    assert OwnershipTransfer.objects.get(case=case).final_bill.closing_read == second
+
+
+@pytest.fixture
+def account_read_in_february(billing_clerk):
+    with time_machine.travel(START, tick=False):
+        account = make_account(customer=CustomerFactory(name="张三"))
+        meter_read(billing_clerk, account, date(2026, 2, 1), "10")
+    return account
+
+
+# --- usage change -----------------------------------------------------------------------
+
+
+def approved(clerk, approver, account, effective_date=date(2026, 3, 10)):
+    with time_machine.travel(START, tick=False):
+        case = register_change(clerk, account)
+        case = usage_change.usage_change_verify_at_desk(
+            actor=clerk, case=case, verified_usage="non_residential", opinion="餐饮"
+        )
+        return usage_change.usage_change_approve(
+            actor=approver, case=case, opinion="同意", effective_date=effective_date
+        )
+
+
+def test_a_change_read_in_review_is_corrected_and_the_days_bill_splits(
+    clerk, approver, reader, billing_clerk, march, django_capture_on_commit_callbacks
+):
+    """The change read went to review, is entered again with a reason, and the effective
+    day's routine read has been billed meanwhile: that bill is the split."""
+    with time_machine.travel(START, tick=False):
+        account = make_account(customer=CustomerFactory(name="张三"))
+        meter_read(reader, account, date(2026, 2, 1), "10")
+    case = approved(clerk, approver, account)
+    with time_machine.travel(START, tick=False):
+        case = usage_change.usage_change_record_read(actor=reader, case=case, value="8")
+        with pytest.raises(IllegalTransition) as error:
+            usage_change.usage_change_complete(actor=clerk, case=case)
+        assert error.value.code == "change_read_required"
+        assert "已转复核" in str(error.value.message)
+        case = usage_change.usage_change_record_read(
+            actor=reader, case=case, value="30", note="看错读数"
+        )
+        meter_read(reader, account, date(2026, 3, 10), "30")  # the route's read, same day
+        run_cycle(billing_clerk, march, django_capture_on_commit_callbacks)
+    cycle_bill = Bill.objects.get()
+    with time_machine.travel(LATER, tick=False):
+        case = usage_change.usage_change_complete(actor=clerk, case=case)
+    assert case.status == "completed"
+    assert case.usage_change.split_bill == cycle_bill
+    assert MeterReadCorrection.objects.get().new_value == Decimal("30.00")
+
+
+def test_a_change_billed_past_its_effective_date_says_to_apply_again(clerk, approver, reader):
+    with time_machine.travel(START, tick=False):
+        account = make_account()
+        meter_read(reader, account, date(2026, 2, 1), "10")
+    case = approved(clerk, approver, account)
+    with time_machine.travel(START, tick=False):
+        case = usage_change.usage_change_record_read(actor=reader, case=case, value="20")
+    next_day = START + timedelta(days=1)
+    with time_machine.travel(next_day, tick=False):
+        # Billed on the next day's read at the old price, before the change was completed.
+        later = meter_read(reader, account, date(2026, 3, 11), "25")
+        bill_issue_final(actor=None, account=account, closing_read=later)
+        before = snapshot(case)
+        with pytest.raises(IllegalTransition) as error:
+            usage_change.usage_change_complete(actor=clerk, case=case)
+    assert (error.value.code, error.value.details) == (
+        "change_period_billed",
+        {"billed_until": "2026-03-11"},
+    )
+    assert "请撤回本申请" in str(error.value.message)
+    assert snapshot(case) == before
+    with time_machine.travel(next_day, tick=False):
+        case = usage_change.usage_change_withdraw(actor=clerk, case=case, reason="按新日期重新申请")
+    assert case.status == "withdrawn"
