@@ -569,9 +569,11 @@ OWNERSHIP_TRANSFER_SPEC = register(
             description="Transfers `account` to a new owner (an existing customer, or one "
             "registered from `new_customer_data`). Missing materials put the case in "
             "`materials_pending` with one notice. Then: `verify` → `record_read` (the transfer "
-            "read, by a meter reader or billing clerk) → `complete` (final bill once; with the "
-            "settlement policy and money owed the case waits in `awaiting_settlement` and "
-            "`complete` is retried after payment). Errors: `transfer_in_progress`, "
+            "read, by a meter reader or billing clerk; sent again for the same day with a "
+            "`note` it corrects the read, the note being the reason) → `complete` (final bill "
+            "once, or the bill that already reaches the read's day; with the settlement policy "
+            "and money owed the case waits in `awaiting_settlement` and `complete` is retried "
+            "after payment). Errors: `transfer_in_progress`, "
             "`same_owner`, `account_closed`, `unknown_material`, `transfer_read_required`, "
             "`settlement_required`.",
         ),
