@@ -282,13 +282,7 @@ def account_assign_route(*, actor: Actor, account: Account, route: Route) -> Acc
         raise NotPermitted()
     if route is None or route.pk is None:
         raise InvalidInput(_("请选择抄表路线。"), code="invalid_route", field="route")
-    locked = Account.objects.select_for_update().get(pk=account.pk)
-    if locked.status == AccountStatus.CLOSED:
-        raise InvalidInput(
-            format_lazy(_("账户{number}已销户，无需编入抄表路线。"), number=locked.number),
-            code="account_closed",
-            field="account",
-        )
+    locked = _lock_open_account(account)
     if locked.route_id == route.pk:
         return locked
     locked.route = route
@@ -305,13 +299,7 @@ def account_transfer_owner(
     """Move ``account`` to ``new_customer`` (水表过户): the account keeps its number, premise,
     meters, reads and ledger; its history records the old owner, who did it and ``reason``
     (e.g. the case number)."""
-    locked = Account.objects.select_for_update().get(pk=account.pk)
-    if locked.status == AccountStatus.CLOSED:
-        raise InvalidInput(
-            format_lazy(_("账户{number}已销户。"), number=locked.number),
-            code="account_closed",
-            field="account",
-        )
+    locked = _lock_open_account(account)
     if new_customer is None or new_customer.pk is None:
         raise InvalidInput(_("请选择新户主。"), code="invalid_customer", field="customer")
     if new_customer.pk == locked.customer_id:
@@ -333,6 +321,18 @@ def account_change_usage(
         raise InvalidInput(
             _("用水性质不正确。"), code="invalid_usage_category", field="usage_category"
         )
+    locked = _lock_open_account(account)
+    if locked.usage_category == usage_category:
+        return locked
+    locked.usage_category = usage_category
+    _stamp(locked, actor)
+    locked._change_reason = str(reason or "")[:100]
+    locked.save(update_fields=["usage_category"])
+    return locked
+
+
+def _lock_open_account(account: Account) -> Account:
+    """The account's row, locked; a closed account is refused (``account_closed``)."""
     locked = Account.objects.select_for_update().get(pk=account.pk)
     if locked.status == AccountStatus.CLOSED:
         raise InvalidInput(
@@ -340,12 +340,6 @@ def account_change_usage(
             code="account_closed",
             field="account",
         )
-    if locked.usage_category == usage_category:
-        return locked
-    locked.usage_category = usage_category
-    _stamp(locked, actor)
-    locked._change_reason = str(reason or "")[:100]
-    locked.save(update_fields=["usage_category"])
     return locked
 
 
