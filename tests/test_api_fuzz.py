@@ -43,6 +43,7 @@ from tests.factories import UserFactory
 from tests.worlds import desk_world
 from waterdesk.api.errors import error_codes
 from waterdesk.core.roles import Role
+from waterdesk.customers.models import Route
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
 
@@ -111,6 +112,7 @@ REFERENCES = {
     "zone": "zones",
     "requested_tariff": "tariffs",
     "category": "categories",
+    "route": "routes",
 }
 # Rules between inputs that OpenAPI 3.0 cannot state, by operation: the inputs that an
 # ``invalid_input`` may name.
@@ -162,6 +164,7 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
             capture=django_capture_on_commit_callbacks,
         )
         surveyor = UserFactory(username="fuzz-surveyor", role=Role.SURVEYOR)
+        route = Route.objects.create(code="fuzz-1", name="测试线", zone=built.case.premise.zone)
         with django_capture_on_commit_callbacks(execute=True):
             inquiry = inquiry_register(
                 actor=clerk,
@@ -190,6 +193,7 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "premises": [str(built.case.premise.public_id)],
         "tariffs": [beijing.code],
         "categories": ["billing", "other"],
+        "routes": [route.code],
     }
 
 

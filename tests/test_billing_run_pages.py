@@ -15,6 +15,7 @@ from tests.test_billing_run_support import account_with_meter, run_cycle
 from waterdesk.billing.models import Bill, BillRun, BillRunStatus
 from waterdesk.billing.services import bill_run as runs
 from waterdesk.core.roles import Role
+from waterdesk.customers.models import Route
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
@@ -50,7 +51,8 @@ def test_runs_page_access(client, billing_clerk, reader):
     client.force_login(billing_clerk)
     page = client.get(url)
     assert page.status_code == 200
-    assert b'name="chunk_size"' in page.content
+    assert b'name="cycle"' in page.content
+    assert b'name="chunk_size"' not in page.content  # a technical setting
 
 
 def test_administrator_sees_runs_but_may_not_start_one(client, cycles, town):
@@ -69,11 +71,13 @@ def test_a_clerk_starts_a_run_from_the_page_and_sees_it_done(
 ):
     client.force_login(billing_clerk)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("billing:runs"), {"cycle": "2026-01", "chunk_size": "2"})
+        response = client.post(
+            reverse("billing:runs"), {"cycle": "2026-01", "chunk_size": "2", "confirm": "on"}
+        )
 
     run = BillRun.objects.get()
     assert response["Location"] == reverse("billing:run", args=[run.public_id])
-    assert (run.created_by, run.chunk_size) == (billing_clerk, 2)
+    assert (run.created_by, run.chunk_size) == (billing_clerk, 2000)  # not the staff's to set
     run.refresh_from_db()
     assert (run.status, run.billed_accounts, run.skipped_accounts) == (
         BillRunStatus.COMPLETED,
@@ -92,12 +96,13 @@ def test_a_clerk_starts_a_run_from_the_page_and_sees_it_done(
 def test_a_refused_start_shows_the_reason_and_starts_nothing(client, billing_clerk, cycles, town):
     runs.bill_run_create(actor=billing_clerk, cycle=cycles[1])  # pending, not started
     client.force_login(billing_clerk)
-    response = client.post(reverse("billing:runs"), {"cycle": "2026-01", "chunk_size": "2"})
+    response = client.post(reverse("billing:runs"), {"cycle": "2026-01", "confirm": "on"})
     assert response.status_code == 400
     assert "正在进行的出账批次" in response.content.decode()
     assert BillRun.objects.count() == 1
-    response = client.post(reverse("billing:runs"), {"cycle": "2026-01", "chunk_size": "0"})
+    response = client.post(reverse("billing:runs"), {"cycle": "2026-99", "confirm": "on"})
     assert response.status_code == 400
+    assert BillRun.objects.count() == 1
 
 
 def test_a_running_run_refreshes_its_progress_with_htmx(client, billing_clerk, cycles, town):
@@ -275,3 +280,81 @@ def test_the_command_fails_non_zero_and_resumes(cycles, town, monkeypatch):
 def test_the_command_refuses_an_unknown_cycle():
     with pytest.raises(CommandError):
         call_command("bill_run", "1999-01", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+# --- safeguards of the run form -------------------------------------------------------------
+
+
+def test_the_form_proposes_the_cycle_that_is_ready(
+    client, billing_clerk, cycles, town, django_capture_on_commit_callbacks
+):
+    client.force_login(billing_clerk)
+    page = client.get(reverse("billing:runs")).content.decode()
+    # 10 April: January to March are read; the earliest not billed yet comes first.
+    assert '<option value="2026-01" selected>' in page
+    run_cycle(billing_clerk, cycles[1], django_capture_on_commit_callbacks)
+    page = client.get(reverse("billing:runs")).content.decode()
+    assert '<option value="2026-02" selected>' in page
+    assert 'data-cycle="2026-02"' in page
+
+
+def test_open_reads_are_shown_and_must_be_confirmed(
+    client, billing_clerk, cycles, town, django_capture_on_commit_callbacks
+):
+    client.force_login(billing_clerk)
+    page = client.get(reverse("billing:runs")).content.decode()
+    assert 'data-check="reads_in_review"' in page
+    assert "1 条读数待复核，这些账户本次不出账。" in page
+    assert "3 户未编入抄表路线，不会被抄表。" in page  # the town has no routes
+    assert 'data-check="window_open"' not in page
+    assert 'name="confirm"' in page
+
+    refused = client.post(reverse("billing:runs"), {"cycle": "2026-01"})
+    assert refused.status_code == 400
+    assert "请核实后勾选确认再出账" in refused.content.decode()
+    assert not BillRun.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("billing:runs"), {"cycle": "2026-01", "confirm": "on"})
+    assert started.status_code == 302
+    assert BillRun.objects.get().billed_accounts == 2
+
+
+def test_a_cycle_being_read_is_flagged_when_chosen(client, billing_clerk, cycles, town):
+    client.force_login(billing_clerk)
+    # The select reloads the checks of the chosen cycle (htmx picks #run-checks out).
+    page = client.get(reverse("billing:runs"), {"cycle": "2026-04"})
+    assert 'data-cycle="2026-01"' in page.content.decode()  # not open: the ready one
+    cycle = support.month_cycle(billing_clerk, 2026, 4)
+    page = client.get(reverse("billing:runs"), {"cycle": cycle.code}).content.decode()
+    assert 'data-cycle="2026-04"' in page
+    assert "本账期的抄表期到 2026-04-30 才结束，仍可能有读数录入。" in page
+
+
+def test_a_fully_read_cycle_starts_without_confirmation(
+    client, billing_clerk, reader, cycles, django_capture_on_commit_callbacks
+):
+    route = Route.objects.create(code="r1", name="解放路", reader=reader)
+    account = account_with_meter(route=route)
+    meter_read(billing_clerk, account, date(2026, 1, 31), "20")
+    client.force_login(billing_clerk)
+    page = client.get(reverse("billing:runs")).content.decode()
+    assert "本账期抄表已完成，读数均已审核。" in page
+    assert 'name="confirm"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("billing:runs"), {"cycle": "2026-01"})
+    assert response.status_code == 302
+    assert Bill.objects.get().account == account
+
+
+def test_a_superuser_may_set_the_chunk_size(
+    client, cycles, town, django_capture_on_commit_callbacks
+):
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(root)
+    assert b'name="chunk_size"' in client.get(reverse("billing:runs")).content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("billing:runs"), {"cycle": "2026-01", "chunk_size": "2", "confirm": "on"}
+        )
+    assert BillRun.objects.get().chunk_size == 2

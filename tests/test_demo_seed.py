@@ -20,6 +20,7 @@ from waterdesk.billing.models import (
     BillRun,
     LedgerEntry,
     MeterRead,
+    MeterReadCorrection,
     ReadImport,
     ReadingCycle,
     TariffVersion,
@@ -66,6 +67,7 @@ def _snapshot() -> dict[str, int]:
         "cycles": ReadingCycle.objects.count(),
         "read_imports": ReadImport.objects.count(),
         "reads": MeterRead.objects.count(),
+        "read_corrections": MeterReadCorrection.objects.count(),
         "bill_runs": BillRun.objects.count(),
         "bills": Bill.objects.count(),
         "ledger_entries": LedgerEntry.objects.count(),
@@ -228,6 +230,12 @@ def test_demo_seed_builds_the_city_once(settings):
         ("north-1", "城北一号线", "reader1"),
         ("south-1", "城南一号线", "reader2"),
     ]
+    assert sorted(Route.objects.values_list("code", "zone__code")) == [
+        ("devzone-1", "devzone"),
+        ("east-1", "east"),
+        ("north-1", "north"),
+        ("south-1", "south"),
+    ]
     assert Account.objects.filter(route__isnull=True).count() == 0
     assert set(Account.objects.values_list("route__code", "premise__zone__code")) == {
         ("devzone-1", "devzone"),
@@ -273,6 +281,22 @@ def test_demo_seed_builds_the_city_once(settings):
         (date(2026, 11, 26), "reader1"),
         (date(2026, 11, 26), "reader1"),
         (date(2026, 11, 27), "reader2"),
+    ]
+    # Two misread values (ten cubic metres too many) corrected before billing: by the
+    # reader on the spot and by the billing clerk.
+    corrections = MeterReadCorrection.objects.order_by("corrected_at", "pk")
+    assert [
+        (
+            c.corrected_by.username,
+            c.old_value - c.new_value,
+            c.new_status,
+            c.read.entered_by.username,
+            c.read.cycle.code,
+        )
+        for c in corrections
+    ] == [
+        ("reader1", Decimal("10.00"), "validated", "reader1", "2026-11"),
+        ("billing1", Decimal("10.00"), "validated", "reader2", "2026-11"),
     ]
     # Readers enter reads on their own routes only.
     assert (

@@ -136,6 +136,12 @@ TABLE: dict[str, Row] = {
     "billing:reading_review_approve": Row("post", "read", BILLING_OFFICE, 302),
     "billing:reading_review_reject": Row("post", "read", BILLING_OFFICE, 302),
     "billing:reading_cycles": Row("get", None, BILLING_VIEWERS, 200),
+    "billing:reading_reads": Row("get", None, READ_ENTRY, 200),
+    "billing:reading_unrouted": Row("get", None, BILLING_OFFICE, 200),
+    # The read's account is on no route: a reader does not see it.
+    "billing:reading_read_correct": Row(
+        "post", "read", READ_ENTRY, 400, not_found=frozenset({"reader"})
+    ),
     "billing:runs": Row("get", None, BILLING_VIEWERS, 200),
     "billing:run": Row("get", "run", BILLING_VIEWERS, 200),
     "billing:run_resume": Row("post", "run", BILLING_OFFICE, 302),
@@ -210,6 +216,9 @@ TABLE: dict[str, Row] = {
     "api:billing-read-review": Row("get", None, BILLING_OFFICE, 200),
     "api:billing-read-approve": Row("post", "read", BILLING_OFFICE, 409),
     "api:billing-read-reject": Row("post", "read", BILLING_OFFICE, 400),
+    "api:billing-read-correct": Row(
+        "post", "read", READ_ENTRY, 400, not_found=frozenset({"reader"})
+    ),
     "api:billing-run-list": Row("get", None, BILLING_VIEWERS, 200),
     "api:billing-run-detail": Row("get", "run", BILLING_VIEWERS, 200),
     "api:billing-run-resume": Row("post", "run", BILLING_OFFICE, 409),

@@ -193,7 +193,7 @@ def test_transfer_walk_through_the_pages(client, staff, account, frozen_tuesday)
     events = CaseEvent.objects.filter(case=case).count()
     response = post_action(client, staff["clerk"], case, "complete", {"note": ""})
     assert response.status_code == 409
-    assert "请先录入过户抄表读数" in response.content.decode()
+    assert "尚未录入过户读数：请抄表员或账务员在本页录入" in response.content.decode()
     assert (Case.objects.get(pk=case.pk).status, CaseEvent.objects.filter(case=case).count()) == (
         "verified",
         events,

@@ -79,7 +79,11 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     # Bill runs, bills and the ledger
     ("invalid_chunk_size", 400, "Bill run chunk size is out of range."),
     ("amount_zero", 400, "A ledger amount must not be zero."),
-    ("reason_required", 400, "An adjustment, reversal, withdrawal or reassignment needs a reason."),
+    (
+        "reason_required",
+        400,
+        "An adjustment, reversal, withdrawal, reassignment or read correction needs a reason.",
+    ),
     ("reason_too_long", 400, "A reassignment reason is longer than 200 characters."),
     ("assignee_not_eligible", 400, "The chosen owner's role cannot act on the case now."),
     ("no_cases_selected", 400, "A bulk reassignment names no case."),
@@ -93,7 +97,12 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("read_already_billed", 400, "The closing read is already billed."),
     ("read_needs_review", 400, "A read up to the closing read is waiting for review."),
     ("account_not_on_route", 403, "A meter reader may only read the accounts of their routes."),
+    ("invalid_route", 400, "No such reading route."),
     ("read_not_pending", 409, "The read is not waiting for review."),
+    ("read_unchanged", 400, "A correction gives the read's value it has already."),
+    ("read_not_correctable", 409, "A rejected read or a new meter's initial reading."),
+    ("read_billed", 409, "The read is covered by a bill; correct the bill with an adjustment."),
+    ("read_not_latest", 409, "Only the meter's latest read can be corrected."),
     ("earlier_read_pending", 409, "An earlier read of the meter is still waiting for review."),
     # Personal data
     ("invalid_personal_field", 400, "Reveal: the field is not one that can be revealed here."),

@@ -6,9 +6,11 @@ data.
 Each service of those kinds locks the case (then its detail row), checks the move against
 the transition table, writes, records the event, moves the SLA clocks and queues the customer
 notice — all in one transaction. Billing is called explicitly: the transfer/change read
-through ``meter_read_record``, the old owner's final bill through ``bill_issue_final``, the
-new tariff through ``account_tariff_set``; the account itself changes through the customers
-services (``account_transfer_owner``, ``account_change_usage``), which keep its history.
+through ``meter_read_record`` (entered again the same day: ``meter_read_correct``), the old
+owner's final bill through ``bill_issue_final`` (or the bill that covers the read's day
+already, see ``settlement_bill``), the new tariff through ``account_tariff_set``; the
+account itself changes through the customers services (``account_transfer_owner``,
+``account_change_usage``), which keep its history.
 
 Materials: the checklist of each kind is ``MaterialRequirement`` rows; rows sharing an
 ``alternative_group`` are alternatives (a usage change needs a business licence OR an
@@ -30,6 +32,9 @@ from waterdesk.applications.intake import (
 from waterdesk.applications.models import (
     NewConnectionPolicy,
 )
+from waterdesk.billing.models import Bill, MeterRead
+from waterdesk.billing.services.bills import bill_issue_final
+from waterdesk.billing.services.reading import meter_read_correct, meter_read_record
 from waterdesk.cases.models import Case
 from waterdesk.cases.services import (
     case_check_action,
@@ -109,11 +114,75 @@ def price_summary_text(rows: list[dict]) -> str:
     return "；".join(parts)
 
 
-def read_data(read) -> dict:
-    return {
+def case_read_record(
+    *,
+    actor,
+    account: Account,
+    read_on: date,
+    value,
+    kind: str,
+    note: str,
+    default_note: str,
+    earlier: MeterRead | None,
+) -> tuple[MeterRead, MeterRead | None]:
+    """The read a case takes (transfer read, change read): recorded, or — when the case has
+    its read of that day already (``earlier``) — corrected, with ``note`` as the reason (a
+    misread value is put right instead of being refused as a duplicate). Returns the read
+    and, for a correction, the read as it was before."""
+    if earlier is not None and earlier.read_on != read_on:
+        earlier = None
+    if earlier is None:
+        read = meter_read_record(
+            actor=actor,
+            account=account,
+            read_on=read_on,
+            value=value,
+            kind=kind,
+            note=note or default_note,
+        )
+        return read, None
+    if not note.strip():
+        raise InvalidInput(
+            _(
+                "%(day)s已录入读数 %(value)s（%(status)s）。如需更正，请在备注中填写更正原因后"
+                "重新提交。"
+            )
+            % {
+                "day": read_on.isoformat(),
+                "value": earlier.value,
+                "status": earlier.get_status_display(),
+            },
+            code="reason_required",
+            field="note",
+        )
+    read = meter_read_correct(actor=actor, read=earlier, value=value, reason=note)
+    return read, earlier
+
+
+def read_data(read, *, corrected_from=None) -> dict:
+    data = {
         "read": read.pk,
         "read_on": read.read_on.isoformat(),
         "value": str(read.value),
         "consumption": None if read.consumption is None else str(read.consumption),
         "status": read.status,
     }
+    if corrected_from is not None:
+        data["corrected_from"] = str(corrected_from.value)
+    return data
+
+
+def settlement_bill(*, actor, account: Account, read: MeterRead) -> tuple[Bill, bool]:
+    """The bill that settles ``account`` up to ``read`` (a validated transfer or change
+    read) and whether it was issued now.
+
+    The bill closing at the read, if any; else, when a bill already reaches the read's day
+    (the day's routine read was billed, or a later one), that latest bill — the read itself
+    can never be billed then; else the final bill up to the read, issued now."""
+    bill = Bill.objects.filter(closing_read=read).first()
+    if bill is not None:
+        return bill, False
+    latest = Bill.objects.filter(account=account).order_by("-period_end", "-pk").first()
+    if latest is not None and latest.period_end >= read.read_on:
+        return latest, False
+    return bill_issue_final(actor=actor, account=account, closing_read=read), True

@@ -30,7 +30,7 @@ from waterdesk.core.forms import (
 )
 from waterdesk.core.money import MoneyFormField
 from waterdesk.core.timeutil import local
-from waterdesk.customers.models import CustomerKind, SupplyZone, UsageCategory
+from waterdesk.customers.models import CustomerKind, Route, SupplyZone, UsageCategory
 
 FEE_ROWS = 4
 
@@ -428,10 +428,29 @@ class InstallMeterForm(ActionForm):
 
 
 class OpenAccountForm(ActionForm):
+    route = forms.ModelChoiceField(
+        label=_("抄表路线"),
+        queryset=Route.objects.none(),
+        required=False,
+        empty_label=_("（按用水地址所在片区）"),
+        help_text=_("默认为用水地址所在片区的路线；片区没有路线时，账户列入待分配路线清单。"),
+    )
     confirm = forms.BooleanField(label=_("确认客户、地址和水表信息无误，办理开户"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["route"].queryset = Route.objects.select_related("zone").order_by("code")
+        self.fields["route"].label_from_instance = _route_label
+        premise = self.case.premise if self.case is not None else None
+        if premise is not None:
+            self.fields["route"].initial = Route.objects.of_zone(premise.zone_id).first()
+
     def service_kwargs(self) -> dict:
-        return {}
+        return {"route": self.cleaned_data["route"]}
+
+
+def _route_label(route: Route) -> str:
+    return f"{route.code} {route.name}" + (f"（{route.zone.name}）" if route.zone else "")
 
 
 class TurnWaterOnForm(ActionForm):
@@ -452,7 +471,12 @@ class RecordReadForm(ActionForm):
         label=_("读数"), min_value=Decimal("0"), max_digits=12, decimal_places=2
     )
     read_on = forms.DateField(label=_("抄表日期"), widget=DateInput())
-    note = forms.CharField(label=_("备注"), required=False, max_length=300)
+    note = forms.CharField(
+        label=_("备注"),
+        required=False,
+        max_length=300,
+        help_text=_("同一日期再次录入即更正已录读数，须在此填写更正原因。"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

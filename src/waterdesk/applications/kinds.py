@@ -27,12 +27,15 @@ from waterdesk.applications.selectors import (
     change_checklist,
     change_materials_missing,
     change_materials_received,
+    change_read_next_step,
     change_read_on_effective_date,
     materials_required,
     new_connection_materials_missing,
     new_connection_materials_received,
     new_connection_needs_collective_review,
+    read_review_next_step,
     transfer_read_latest,
+    transfer_read_next_step,
 )
 from waterdesk.applications.workflow import NEW_CONNECTION, OWNERSHIP_TRANSFER, USAGE_CHANGE
 from waterdesk.billing.models import ReadStatus
@@ -111,10 +114,14 @@ def _change_materials_context(case) -> dict:
 def _ownership_transfer_context(case) -> dict:
     detail = case.ownership_transfer
     is_open = case.is_open
+    read = transfer_read_latest(case) if is_open else detail.transfer_read
     return {
         "detail": detail,
         **_change_materials_context(case),
-        "transfer_read": detail.transfer_read or (transfer_read_latest(case) if is_open else None),
+        "transfer_read": read,
+        "read_next_step": transfer_read_next_step(case, read)
+        if case.status == OwnershipTransferStatus.VERIFIED
+        else "",
         "balance": account_balance(detail.account) if is_open else None,
         "awaiting_settlement": case.status == OwnershipTransferStatus.AWAITING_SETTLEMENT,
         "policy": TransferPolicy.current(),
@@ -123,12 +130,27 @@ def _ownership_transfer_context(case) -> dict:
 
 def _usage_change_context(case) -> dict:
     detail = case.usage_change
+    read = change_read_on_effective_date(case) if case.is_open else detail.change_read
     return {
         "detail": detail,
         **_change_materials_context(case),
-        "change_read": detail.change_read
-        or (change_read_on_effective_date(case) if case.is_open else None),
+        "change_read": read,
+        "read_next_step": change_read_next_step(case, read)
+        if case.status == UsageChangeStatus.APPROVED
+        else "",
     }
+
+
+def _read_outcome(latest_read):
+    """After a case's read was entered: what to do when it went to review."""
+
+    def outcome(case) -> str:
+        read = latest_read(case)
+        if read is None or read.status != ReadStatus.NEEDS_REVIEW:
+            return ""
+        return read_review_next_step(read)
+
+    return outcome
 
 
 def _new_connection_materials(case) -> list[tuple[str, str]]:
@@ -204,7 +226,13 @@ def _meter(data: dict) -> str:
 
 
 def _account(data: dict) -> str:
-    return gettext("户号 %(account)s") % {"account": data["account"]} if data.get("account") else ""
+    if not data.get("account"):
+        return ""
+    if "route" not in data:  # opened before accounts were put on routes
+        return gettext("户号 %(account)s") % {"account": data["account"]}
+    if not data["route"]:
+        return gettext("户号 %(account)s，尚未编入抄表路线") % {"account": data["account"]}
+    return gettext("户号 %(account)s，抄表路线 %(route)s") % data
 
 
 def _read(data: dict) -> str:
@@ -323,6 +351,12 @@ ERROR_CODES = (
     ("transfer_read_required", 409, "complete: a validated transfer read must come first."),
     ("settlement_required", 409, "complete: the money owed must be paid first."),
     ("change_read_required", 409, "complete: a validated change read must come first."),
+    (
+        "change_period_billed",
+        409,
+        "complete: a bill run billed past the effective date; withdraw and apply again.",
+    ),
+    ("read_before_intake", 400, "record_read: a transfer read dated before the intake day."),
     ("collective_review_rejected", 409, "approve: the collective review said no."),
     ("collective_review_not_required", 409, "The application does not need a collective review."),
 )
@@ -405,7 +439,7 @@ NEW_CONNECTION_SPEC = register(
                 nc.new_connection_install_meter, forms.InstallMeterForm, s.InstallMeterSerializer
             ),
             "open_account": ActionSpec(
-                nc.new_connection_open_account, forms.OpenAccountForm, s.EmptySerializer
+                nc.new_connection_open_account, forms.OpenAccountForm, s.OpenAccountSerializer
             ),
             "turn_water_on": ActionSpec(
                 nc.new_connection_turn_water_on, forms.TurnWaterOnForm, s.TurnWaterOnSerializer
@@ -507,6 +541,7 @@ OWNERSHIP_TRANSFER_SPEC = register(
                 transfer.ownership_transfer_record_read,
                 forms.RecordReadForm,
                 s.RecordReadSerializer,
+                outcome=_read_outcome(transfer_read_latest),
             ),
             # Made by ``complete`` itself when the old owner must settle first.
             "await_settlement": ActionSpec(transfer.ownership_transfer_complete, internal=True),
@@ -535,9 +570,11 @@ OWNERSHIP_TRANSFER_SPEC = register(
             description="Transfers `account` to a new owner (an existing customer, or one "
             "registered from `new_customer_data`). Missing materials put the case in "
             "`materials_pending` with one notice. Then: `verify` → `record_read` (the transfer "
-            "read, by a meter reader or billing clerk) → `complete` (final bill once; with the "
-            "settlement policy and money owed the case waits in `awaiting_settlement` and "
-            "`complete` is retried after payment). Errors: `transfer_in_progress`, "
+            "read, by a meter reader or billing clerk; sent again for the same day with a "
+            "`note` it corrects the read, the note being the reason) → `complete` (final bill "
+            "once, or the bill that already reaches the read's day; with the settlement policy "
+            "and money owed the case waits in `awaiting_settlement` and `complete` is retried "
+            "after payment). Errors: `transfer_in_progress`, "
             "`same_owner`, `account_closed`, `unknown_material`, `transfer_read_required`, "
             "`settlement_required`.",
         ),
@@ -624,6 +661,7 @@ USAGE_CHANGE_SPEC = register(
                 usage_change.usage_change_record_read,
                 forms.RecordReadForm,
                 s.RecordReadSerializer,
+                outcome=_read_outcome(change_read_on_effective_date),
             ),
             "complete": ActionSpec(
                 usage_change.usage_change_complete,

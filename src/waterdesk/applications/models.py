@@ -446,14 +446,16 @@ class OwnershipTransfer(models.Model):
         blank=True,
         related_name="+",
     )
-    # One final bill per transfer, issued once (a retried completion reuses it).
-    final_bill = models.OneToOneField(
+    # The bill that settles the old owner, issued once (a retried completion reuses it); a
+    # bill of a bill run when one reached the transfer read's day already — which can be
+    # the settling bill of an earlier transfer of the account that day too.
+    final_bill = models.ForeignKey(
         "billing.Bill",
         verbose_name=_("结清账单"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="ownership_transfer",
+        related_name="+",
     )
     balance_after_final_bill = models.DecimalField(
         _("出具结清账单后余额（元）"),

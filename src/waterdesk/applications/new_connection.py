@@ -41,7 +41,7 @@ from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.money import money_validate, to_money
 from waterdesk.core.timeutil import local
 from waterdesk.customers import services as customer_services
-from waterdesk.customers.models import Customer, Premise, UsageCategory
+from waterdesk.customers.models import Customer, Premise, Route, UsageCategory
 from waterdesk.customers.validation import validate_phone
 from waterdesk.sla import services as sla
 
@@ -526,7 +526,9 @@ def new_connection_install_meter(
 
 
 @transaction.atomic
-def new_connection_open_account(*, actor, case: Case) -> Case:
+def new_connection_open_account(*, actor, case: Case, route: Route | None = None) -> Case:
+    """Open the account, on ``route`` (the clerk's choice) or its premise's zone's route:
+    an account on no route is never read, so never billed."""
     case = case_lock(case)
     detail = _detail(case)
     _check_actor_may(case=case, actor=actor, action="open_account")
@@ -536,10 +538,14 @@ def new_connection_open_account(*, actor, case: Case) -> Case:
         premise=case.premise,
         usage_category=detail.surveyed_usage or detail.requested_usage,
         household_size=detail.household_size,
+        route=route,
     )
     customer_services.meter_attach_to_account(actor=actor, meter=detail.meter, account=account)
     case = case_transition(
-        case=case, action="open_account", actor=actor, data={"account": account.number}
+        case=case,
+        action="open_account",
+        actor=actor,
+        data={"account": account.number, "route": account.route.code if account.route else ""},
     )
     detail.account = account
     detail.save(update_fields=["account"])

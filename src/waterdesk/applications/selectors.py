@@ -1,5 +1,7 @@
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from waterdesk.applications.models import (
     ApplicationKind,
     MaterialRequirement,
@@ -9,6 +11,7 @@ from waterdesk.applications.models import (
     UsageChange,
 )
 from waterdesk.billing.models import MeterRead, ReadKind, ReadStatus
+from waterdesk.billing.read_rules import issue_labels
 from waterdesk.cases.models import Case
 from waterdesk.core.timeutil import local
 
@@ -163,3 +166,44 @@ def change_read_on_effective_date(case: Case) -> MeterRead | None:
         .order_by("-pk")
         .first()
     )
+
+
+# --- what a case's read needs next ------------------------------------------------------
+# The refusal of ``complete``, the case page, the API and the message after entering the
+# read all say the same.
+
+
+def read_review_next_step(read: MeterRead) -> str:
+    """What to do about a case's read that went to review."""
+    return _(
+        "读数 %(value)s（%(day)s）%(issues)s，已转复核：如读数有误，请抄表员在本页重新录入"
+        "同一日期的正确读数并在备注中填写更正原因；如读数无误，请账务员在抄表复核页审核通过，"
+        "或作废后重新录入。"
+    ) % {
+        "value": read.value,
+        "day": read.read_on.isoformat(),
+        "issues": "、".join(issue_labels(read.issues)) or _("需人工复核"),
+    }
+
+
+def transfer_read_next_step(case: Case, read: MeterRead | None) -> str:
+    """What the transfer read needs before the transfer can be completed ("" when ready)."""
+    if read is None:
+        return _(
+            "尚未录入过户读数：请抄表员或账务员在本页录入受理日（%(day)s）或之后的过户抄表读数。"
+        ) % {"day": local(case.opened_at).date().isoformat()}
+    if read.status == ReadStatus.NEEDS_REVIEW:
+        return read_review_next_step(read)
+    return ""
+
+
+def change_read_next_step(case: Case, read: MeterRead | None) -> str:
+    """What the change read needs before the usage change can be completed ("" when ready)."""
+    if read is None:
+        return _(
+            "尚未录入变更读数：请抄表员或账务员在生效日期（%(day)s）当天或之后，"
+            "在本页录入该日的变更抄表读数。"
+        ) % {"day": case.usage_change.effective_date}
+    if read.status == ReadStatus.NEEDS_REVIEW:
+        return read_review_next_step(read)
+    return ""

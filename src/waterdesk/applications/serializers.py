@@ -36,6 +36,7 @@ from waterdesk.customers.models import (
     Account,
     Customer,
     Premise,
+    Route,
     SupplyZone,
     UsageCategory,
 )
@@ -411,8 +412,15 @@ class InstallMeterSerializer(serializers.Serializer):
     )
 
 
-class EmptySerializer(serializers.Serializer):
-    pass
+class OpenAccountSerializer(serializers.Serializer):
+    route = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Route.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Reading route code; left out: the premise's zone's route.",
+    )
 
 
 class TurnWaterOnSerializer(serializers.Serializer):

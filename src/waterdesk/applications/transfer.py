@@ -20,11 +20,13 @@ from django.utils.translation import gettext as _
 # clerk's screen language: they are not translated.
 from waterdesk.applications.account_changes import (
     ZERO,
+    case_read_record,
     lock_account,
     lock_case,
     payment_methods,
     read_data,
     reject,
+    settlement_bill,
     today,
 )
 from waterdesk.applications.intake import (
@@ -45,16 +47,14 @@ from waterdesk.applications.models import (
 from waterdesk.applications.selectors import (
     transfer_open_for_account,
     transfer_read_latest,
+    transfer_read_next_step,
 )
 from waterdesk.billing.models import (
-    Bill,
     ReadKind,
     ReadStatus,
 )
 from waterdesk.billing.selectors.ledger import account_balance
-from waterdesk.billing.services.bills import bill_issue_final
 from waterdesk.billing.services.ledger import ledger_post_note
-from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
     case_event_record,
@@ -204,42 +204,48 @@ def ownership_transfer_record_read(
     *, actor, case: Case, value, read_on: date | None = None, note: str = ""
 ) -> Case:
     """The transfer read (过户抄表), taken on or after the intake day, entered from the case
-    page; billing validates it (a read needing review blocks the completion)."""
+    page; billing validates it (a read needing review blocks the completion). Entered again
+    for the same day, it corrects the first one (``note`` is the reason)."""
     case = lock_case(case, TRANSFER, "record_read", actor)
     detail = _transfer_detail(case)
     read_on = read_on or today()
     if read_on < local(case.opened_at).date():
         raise InvalidInput(
-            _("过户读数的抄表日期不能早于受理日期。"), code="read_before_intake", field="read_on"
+            _("过户读数的抄表日期不能早于受理日期（%(day)s）。")
+            % {"day": local(case.opened_at).date().isoformat()},
+            code="read_before_intake",
+            field="read_on",
         )
-    read = meter_read_record(
+    read, corrected = case_read_record(
         actor=actor,
         account=detail.account,
         read_on=read_on,
         value=value,
         kind=ReadKind.TRANSFER,
-        note=note or f"过户抄表 {case.number}",
+        note=note,
+        default_note=f"过户抄表 {case.number}",
+        earlier=transfer_read_latest(case),
     )
     detail.transfer_read = read
     detail.save(update_fields=["transfer_read"])
     return case_transition(
-        case=case, action="record_read", actor=actor, note=note, data=read_data(read)
+        case=case,
+        action="record_read",
+        actor=actor,
+        note=note,
+        data=read_data(read, corrected_from=corrected),
     )
 
 
 def _transfer_read_required(case: Case):
-    """The validated transfer read, or ``transfer_read_required`` (none yet, or under review)."""
+    """The validated transfer read, or ``transfer_read_required`` (none yet, or under review)
+    with what to do next."""
     read = transfer_read_latest(case)
-    if read is None:
+    if read is None or read.status != ReadStatus.VALIDATED:
         raise IllegalTransition(
-            _("该账户自上次出账后尚未结算：请先录入过户抄表读数。"),
+            transfer_read_next_step(case, read),
             code="transfer_read_required",
-        )
-    if read.status != ReadStatus.VALIDATED:
-        raise IllegalTransition(
-            _("过户读数（%(day)s）待复核，复核通过后方可过户。") % {"day": read.read_on},
-            code="transfer_read_required",
-            details={"read_status": read.status},
+            details={} if read is None else {"read_status": read.status},
         )
     return read
 
@@ -248,8 +254,11 @@ def _transfer_read_required(case: Case):
 def ownership_transfer_complete(*, actor, case: Case, note: str = "") -> Case:
     """Settle the old owner's account and move it to the new owner.
 
-    1. A validated transfer read on or after intake is required (``transfer_read_required``).
-    2. The old owner's final bill is issued once, up to that read; a retry reuses it.
+    1. A validated transfer read on or after intake is required (``transfer_read_required``,
+       saying what to do with a read in review).
+    2. The old owner's final bill is issued once, up to that read; a retry reuses it. When a
+       bill already reaches the read's day (the routine read of that day, or a later one,
+       was billed in a bill run), that bill settles the old owner instead.
     3. Settlement policy: money still owed and settlement required → the case waits in
        ``awaiting_settlement`` (first time) or the retry is refused with
        ``settlement_required``; not required → the balance is carried with a ledger note.
@@ -260,18 +269,15 @@ def ownership_transfer_complete(*, actor, case: Case, note: str = "") -> Case:
     detail = _transfer_detail(case)
     if detail.final_bill_id is None:
         read = _transfer_read_required(case)
-        bill = Bill.objects.filter(closing_read=read).first()
-        if bill is None:
-            bill = bill_issue_final(actor=actor, account=detail.account, closing_read=read)
+        bill, _issued = settlement_bill(actor=actor, account=detail.account, read=read)
         detail.transfer_read = read
         detail.final_bill = bill
         detail.save(update_fields=["transfer_read", "final_bill"])
-        case_event_record(
-            case=case,
-            actor=actor,
-            action="final_bill",
-            data={"bill": bill.number, "amount": str(bill.amount), "read": read.pk},
-        )
+        data = {"bill": bill.number, "amount": str(bill.amount), "read": read.pk}
+        if bill.closing_read_id != read.pk:
+            # The day was billed already (its routine read): that bill settles it.
+            data["billed_read"] = bill.closing_read_id
+        case_event_record(case=case, actor=actor, action="final_bill", data=data)
     bill = detail.final_bill
     balance = to_money(account_balance(detail.account))
     policy = TransferPolicy.current()

@@ -20,12 +20,14 @@ from django.utils.translation import gettext as _
 # Texts that reach the customer (SMS, e-mail, the case record) are Chinese whatever the
 # clerk's screen language: they are not translated.
 from waterdesk.applications.account_changes import (
+    case_read_record,
     lock_account,
     lock_case,
     payment_methods,
     price_summary_text,
     read_data,
     reject,
+    settlement_bill,
     today,
 )
 from waterdesk.applications.intake import (
@@ -42,6 +44,7 @@ from waterdesk.applications.models import (
     VerificationMethod,
 )
 from waterdesk.applications.selectors import (
+    change_read_next_step,
     change_read_on_effective_date,
     usage_change_open_for_account,
 )
@@ -52,8 +55,6 @@ from waterdesk.billing.models import (
     Tariff,
 )
 from waterdesk.billing.selectors.tariffs import tariff_price_summary, tariff_version_on
-from waterdesk.billing.services.bills import bill_issue_final
-from waterdesk.billing.services.reading import meter_read_record
 from waterdesk.billing.services.tariffs import account_tariff_set
 from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
@@ -372,7 +373,8 @@ def usage_change_record_read(
     *, actor, case: Case, value, read_on: date | None = None, note: str = ""
 ) -> Case:
     """The change read (变更抄表), dated the effective date, entered from the case page
-    (``read_on``, when given, must be that date)."""
+    (``read_on``, when given, must be that date). Entered again, it corrects the first one
+    (``note`` is the reason)."""
     case = lock_case(case, CHANGE, "record_read", actor)
     detail = _change_detail(case)
     if read_on is not None and read_on != detail.effective_date:
@@ -387,18 +389,24 @@ def usage_change_record_read(
             code="read_before_effective_date",
             field="value",
         )
-    read = meter_read_record(
+    read, corrected = case_read_record(
         actor=actor,
         account=detail.account,
         read_on=detail.effective_date,
         value=value,
         kind=ReadKind.CHANGE,
-        note=note or f"用水性质变更抄表 {case.number}",
+        note=note,
+        default_note=f"用水性质变更抄表 {case.number}",
+        earlier=change_read_on_effective_date(case),
     )
     detail.change_read = read
     detail.save(update_fields=["change_read"])
     return case_transition(
-        case=case, action="record_read", actor=actor, note=note, data=read_data(read)
+        case=case,
+        action="record_read",
+        actor=actor,
+        note=note,
+        data=read_data(read, corrected_from=corrected),
     )
 
 
@@ -406,7 +414,9 @@ def usage_change_record_read(
 def usage_change_complete(*, actor, case: Case, note: str = "") -> Case:
     """Apply the change at the change read and tell the customer the new price.
 
-    Needs a validated change read on the effective date (``change_read_required``).
+    Needs a validated change read on the effective date (``change_read_required``, saying
+    what to do with a read in review) and nothing billed after that date at the old price
+    (``change_period_billed``: withdraw and apply again with a later date).
     The bill is split at that read: the old category's usage up to and including the read
     day is billed now (``bill_issue_final``, on the old tariff: the category has not changed
     yet), and the account is billed on the new tariff from the next day on
@@ -419,23 +429,29 @@ def usage_change_complete(*, actor, case: Case, note: str = "") -> Case:
     read = change_read_on_effective_date(case)
     if read is None or read.status != ReadStatus.VALIDATED:
         raise IllegalTransition(
-            _("请先录入生效日期（%(day)s）的变更抄表读数。") % {"day": detail.effective_date}
-            if read is None
-            else _("变更读数待复核，复核通过后方可办结。"),
+            change_read_next_step(case, read),
             code="change_read_required",
             details={} if read is None else {"read_status": read.status},
         )
     tariff = _target_tariff(detail)
     account = detail.account
-    bill = Bill.objects.filter(closing_read=read).first()
-    if bill is None:
-        bill = bill_issue_final(actor=actor, account=account, closing_read=read)
-    case_event_record(
-        case=case,
-        actor=actor,
-        action="final_bill",
-        data={"bill": bill.number, "amount": str(bill.amount), "read": read.pk},
-    )
+    billed_until = Bill.objects.filter(account=account).aggregate(end=Max("period_end"))["end"]
+    if billed_until is not None and billed_until > detail.effective_date:
+        # A bill run billed days after the effective date at the old price.
+        raise IllegalTransition(
+            _(
+                "该账户已按原用水性质出账至 %(day)s，晚于生效日期 %(effective)s：请撤回本申请，"
+                "重新申请并选择 %(day)s 之后的生效日期。"
+            )
+            % {"day": billed_until, "effective": detail.effective_date},
+            code="change_period_billed",
+            details={"billed_until": billed_until.isoformat()},
+        )
+    bill, _issued = settlement_bill(actor=actor, account=account, read=read)
+    data = {"bill": bill.number, "amount": str(bill.amount), "read": read.pk}
+    if bill.closing_read_id != read.pk:
+        data["billed_read"] = bill.closing_read_id  # the day's routine read was billed
+    case_event_record(case=case, actor=actor, action="final_bill", data=data)
     new_price_from = detail.effective_date + timedelta(days=1)
     account_tariff_set(
         actor=actor, account=account, tariff=tariff, effective_from=new_price_from, case=case

@@ -26,6 +26,7 @@ from waterdesk.billing.models import (
     BillRunChunk,
     LedgerEntry,
     MeterRead,
+    MeterReadCorrection,
     ReadImport,
     ReadingCycle,
     ReadingPolicy,
@@ -510,8 +511,23 @@ class ReadingCycleAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["code"]
 
 
+class MeterReadCorrectionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = MeterReadCorrection
+    extra = 0
+    fields = [
+        "corrected_at",
+        "corrected_by",
+        "old_value",
+        "new_value",
+        "old_status",
+        "new_status",
+        "reason",
+    ]
+
+
 @admin.register(MeterRead)
 class MeterReadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    inlines = [MeterReadCorrectionInline]
     list_display = [
         "meter",
         "account",

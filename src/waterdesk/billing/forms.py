@@ -123,3 +123,40 @@ class ReadingCycleForm(DomainErrorMixin, forms.Form):
     read_from = forms.DateField(label=_("抄表开始日"), widget=DateInput())
     read_to = forms.DateField(label=_("抄表截止日"), widget=DateInput())
     due_days = forms.IntegerField(label=_("缴费期限（天）"), initial=20, min_value=1, max_value=365)
+
+
+class ReadLookupForm(forms.Form):
+    account = forms.CharField(label=_("户号"), max_length=20, required=False)
+
+    def account_number(self) -> str:
+        if not self.is_valid():
+            return ""
+        return "".join(self.cleaned_data["account"].split())
+
+
+class ReadCorrectionForm(DomainErrorMixin, forms.Form):
+    # Text, so that the service returns its own message for anything that is not a number.
+    value = forms.CharField(
+        label=_("正确读数"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label=_("更正原因"),
+        max_length=300,
+        help_text=_("例如：看错读数，现场复核为…；原读数与更正情况会留存备查。"),
+    )
+
+
+class AssignRouteForm(DomainErrorMixin, forms.Form):
+    """One row of the unrouted accounts: the account and the route it goes on."""
+
+    account = forms.UUIDField(widget=forms.HiddenInput)
+    route = _RouteChoiceField(label=_("抄表路线"), queryset=Route.objects.none())
+
+    def __init__(self, *args, routes, **kwargs):
+        kwargs.setdefault("auto_id", False)  # one form per row: no repeated ids
+        super().__init__(*args, **kwargs)
+        self.fields["route"].queryset = routes
+        self.fields["route"].empty_label = None
+        self.fields["route"].widget.attrs["aria-label"] = _("抄表路线")

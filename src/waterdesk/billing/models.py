@@ -373,6 +373,41 @@ class MeterRead(models.Model):
         return f"{self.meter} {self.read_on} {self.value}"
 
 
+class MeterReadCorrection(models.Model):
+    """A read's value corrected before it was billed (a mistyped or misread register): the
+    values and outcome before and after, who, when and why. Append-only: the read keeps the
+    corrected value, its corrections are its history."""
+
+    read = models.ForeignKey(
+        MeterRead, on_delete=models.PROTECT, related_name="corrections", verbose_name=_("抄表记录")
+    )
+    old_value = _volume_field(_("原读数"))
+    new_value = _volume_field(_("更正后读数"))
+    old_consumption = _volume_field(_("原用水量（m³）"), null=True, blank=True)
+    new_consumption = _volume_field(_("更正后用水量（m³）"), null=True, blank=True)
+    old_status = models.CharField(_("原状态"), max_length=20, choices=ReadStatus.choices)
+    new_status = models.CharField(_("更正后状态"), max_length=20, choices=ReadStatus.choices)
+    old_issues = models.JSONField(_("原校验问题"), default=list, blank=True)
+    reason = models.CharField(_("更正原因"), max_length=300)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更正人"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    corrected_at = models.DateTimeField(_("更正时间"))
+
+    class Meta:
+        verbose_name = _("读数更正记录")
+        verbose_name_plural = _("读数更正记录")
+        ordering = ["read", "corrected_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.read} {self.old_value} → {self.new_value}"
+
+
 class ReadingPolicy(models.Model):
     """The thresholds of read validation (``billing.read_rules``); one row (pk 1), edited in
     the admin. Without the row the defaults apply."""

@@ -1,6 +1,6 @@
 """Staff pages of billing, mounted at /billing/ (namespace "billing")."""
 
-from waterdesk.billing.views import bills, reading
+from waterdesk.billing.views import bills, corrections, reading, routes
 
 app_name = "billing"
-urlpatterns = reading.urlpatterns + bills.urlpatterns
+urlpatterns = reading.urlpatterns + corrections.urlpatterns + routes.urlpatterns + bills.urlpatterns

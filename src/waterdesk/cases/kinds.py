@@ -43,6 +43,9 @@ class ActionSpec:
     css: str = ""  # "secondary" for the negative moves (withdraw, reject)
     money: bool = False  # changes money: the API needs an Idempotency-Key
     template: str = ""  # a partial that lays out the form, instead of field by field
+    # What the user must know after taking the action, when it did not simply succeed (a
+    # read that went to review, and what to do next): case -> message, "" when all is well.
+    outcome: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -291,6 +291,8 @@ SPECTACULAR_SETTINGS = {
         "CaseKindEnum": "waterdesk.cases.kinds.kind_choices",
         "CustomerKindEnum": "waterdesk.customers.models.CustomerKind",
         "UsageCategoryEnum": "waterdesk.customers.models.UsageCategory",
+        "ReadKindEnum": "waterdesk.billing.models.ReadKind",
+        "ReadStatusEnum": "waterdesk.billing.models.ReadStatus",
     },
 }
 

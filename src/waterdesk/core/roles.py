@@ -69,6 +69,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.reveal_personal_data",
         "customers.view_account",
         "customers.view_meter",
+        "customers.assign_route",
         "billing.view_meterread",
         "billing.add_meterread",
         "billing.review_meterread",

@@ -8,6 +8,7 @@ would refuse; day-to-day changes go through the workbench and the services.
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -22,6 +23,7 @@ from waterdesk.customers.models import (
     PersonalDataAccess,
     PersonalField,
     Premise,
+    Route,
     SupplyZone,
 )
 from waterdesk.customers.privacy import mask
@@ -128,6 +130,28 @@ class SupplyZoneAdmin(SimpleHistoryAdmin):
     search_fields = ["code", "name"]
 
 
+@admin.register(Route)
+class RouteAdmin(SimpleHistoryAdmin):
+    """Reading routes: the zone whose new accounts a route takes, and its reader. Accounts
+    are put on routes when they are opened and on the billing office's unrouted list."""
+
+    list_display = ["code", "name", "zone", "reader", "account_count"]
+    list_filter = ["zone"]
+    list_select_related = ["zone", "reader"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["reader"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(accounts_total=Count("accounts"))
+
+    @admin.display(description=_("账户数"), ordering="accounts_total")
+    def account_count(self, obj: Route) -> int:
+        return obj.accounts_total
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # accounts keep their route: rename it or move them instead
+
+
 @admin.register(Premise)
 class PremiseAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ["address", "district", "zone", "created_at"]
@@ -146,10 +170,11 @@ class AccountAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
         "usage_category",
         "household_size",
         "status",
+        "route",
         "opened_at",
     ]
-    list_filter = ["status", "usage_category", "premise__zone"]
-    list_select_related = ["customer", "premise"]
+    list_filter = ["status", "usage_category", "premise__zone", "route"]
+    list_select_related = ["customer", "premise", "route"]
     search_fields = ["=number", "customer__name", "premise__address"]
     raw_id_fields = ["customer", "premise", "opened_by"]
     # Numbers come from the account-opening service's sequence; they are never typed here.

@@ -80,11 +80,28 @@ class Premise(models.Model):
         return self.address
 
 
+class RouteQuerySet(models.QuerySet):
+    def of_zone(self, zone: SupplyZone | int) -> "RouteQuerySet":
+        """The routes of a supply zone (or its id), the zone's default first (lowest code)."""
+        return self.filter(zone=zone).order_by("code", "pk")
+
+
 class Route(models.Model):
-    """A meter-reading route (抄表路线): the accounts one reader visits together."""
+    """A meter-reading route (抄表路线): the accounts one reader visits together. A new
+    account is put on its premise's zone's route (the first by code) unless the clerk
+    chooses another."""
 
     code = models.SlugField(_("编码"), max_length=32, unique=True)
     name = models.CharField(_("路线名称"), max_length=100)
+    zone = models.ForeignKey(
+        SupplyZone,
+        verbose_name=_("供水片区"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="routes",
+        help_text=_("新开户账户默认编入其用水地址所在片区的路线（同一片区有多条时取编码最小的）。"),
+    )
     reader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("抄表员"),
@@ -95,10 +112,13 @@ class Route(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = RouteQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("抄表路线")
         verbose_name_plural = _("抄表路线")
         ordering = ["code"]
+        permissions = [("assign_route", _("可为账户指定抄表路线"))]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

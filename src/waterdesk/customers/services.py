@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.core.errors import DomainError, InvalidInput
+from waterdesk.core.errors import DomainError, InvalidInput, NotPermitted
 from waterdesk.core.text import text_clean_line
 from waterdesk.customers.models import (
     Account,
@@ -33,6 +33,7 @@ from waterdesk.customers.models import (
     Meter,
     MeterState,
     Premise,
+    Route,
     SupplyZone,
     UsageCategory,
 )
@@ -236,8 +237,12 @@ def account_open(
     usage_category: str,
     household_size: int = 3,
     opened_at: datetime | None = None,
+    route: Route | None = None,
 ) -> Account:
-    """Open an account for a customer at a premise with a new, never reused account number."""
+    """Open an account for a customer at a premise with a new, never reused account number,
+    on a reading route: ``route`` (the clerk's choice) or the premise's zone's route (the
+    first by code). With no route in the zone the account is listed as unrouted for the
+    billing office to assign one."""
     if customer is None or customer.pk is None:
         raise InvalidInput(_("请选择客户。"), code="invalid_customer", field="customer")
     if premise is None or premise.pk is None:
@@ -248,6 +253,10 @@ def account_open(
         )
     household_size = _clean_household_size(household_size)
     opened_at = _aware_or_now(opened_at)
+    if route is not None and route.pk is None:
+        raise InvalidInput(_("抄表路线不存在。"), code="invalid_route", field="route")
+    if route is None:
+        route = Route.objects.of_zone(premise.zone_id).first()
 
     account = Account(
         number=_next_account_number(),
@@ -258,10 +267,29 @@ def account_open(
         status=AccountStatus.ACTIVE,
         opened_at=opened_at,
         opened_by=_user_or_none(actor),
+        route=route,
     )
     _stamp(account, actor)
     account.save()
     return account
+
+
+@transaction.atomic
+def account_assign_route(*, actor: Actor, account: Account, route: Route) -> Account:
+    """Put an account on a reading route (an account no route reads is never billed), or
+    move it to another; the account's history records who did it."""
+    if actor is not None and not actor.has_perm("customers.assign_route"):
+        raise NotPermitted()
+    if route is None or route.pk is None:
+        raise InvalidInput(_("请选择抄表路线。"), code="invalid_route", field="route")
+    locked = _lock_open_account(account)
+    if locked.route_id == route.pk:
+        return locked
+    locked.route = route
+    _stamp(locked, actor)
+    locked._change_reason = "抄表路线"
+    locked.save(update_fields=["route"])
+    return locked
 
 
 @transaction.atomic
@@ -271,13 +299,7 @@ def account_transfer_owner(
     """Move ``account`` to ``new_customer`` (水表过户): the account keeps its number, premise,
     meters, reads and ledger; its history records the old owner, who did it and ``reason``
     (e.g. the case number)."""
-    locked = Account.objects.select_for_update().get(pk=account.pk)
-    if locked.status == AccountStatus.CLOSED:
-        raise InvalidInput(
-            format_lazy(_("账户{number}已销户。"), number=locked.number),
-            code="account_closed",
-            field="account",
-        )
+    locked = _lock_open_account(account)
     if new_customer is None or new_customer.pk is None:
         raise InvalidInput(_("请选择新户主。"), code="invalid_customer", field="customer")
     if new_customer.pk == locked.customer_id:
@@ -299,6 +321,18 @@ def account_change_usage(
         raise InvalidInput(
             _("用水性质不正确。"), code="invalid_usage_category", field="usage_category"
         )
+    locked = _lock_open_account(account)
+    if locked.usage_category == usage_category:
+        return locked
+    locked.usage_category = usage_category
+    _stamp(locked, actor)
+    locked._change_reason = str(reason or "")[:100]
+    locked.save(update_fields=["usage_category"])
+    return locked
+
+
+def _lock_open_account(account: Account) -> Account:
+    """The account's row, locked; a closed account is refused (``account_closed``)."""
     locked = Account.objects.select_for_update().get(pk=account.pk)
     if locked.status == AccountStatus.CLOSED:
         raise InvalidInput(
@@ -306,12 +340,6 @@ def account_change_usage(
             code="account_closed",
             field="account",
         )
-    if locked.usage_category == usage_category:
-        return locked
-    locked.usage_category = usage_category
-    _stamp(locked, actor)
-    locked._change_reason = str(reason or "")[:100]
-    locked.save(update_fields=["usage_category"])
     return locked
 
 

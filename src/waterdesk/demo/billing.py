@@ -1,9 +1,11 @@
-"""The demo's billing office (``BillingOffice``): a reading route per supply zone; reading
+"""The demo's billing office (``BillingOffice``): a reading route per supply zone (new
+accounts of the zone go on it when they are opened); reading
 cycles for the month being read and the three months before it (``demo_calendar``); the
 switch-over from the old billing system just before them; a handheld read file per route and
 month; a bill run per month, then payments, arrears of different ages, a credit note, a
 surcharge and a bounced bank debit; and the month being read half done, with reads in the
-review queue, estimated reads and a meter exchange. Reads, runs and payments go through the
+review queue, estimated reads, a meter exchange and two misread values corrected before
+billing. Reads, runs and payments go through the
 billing services, each on its own day under ``time_machine`` and never later than now.
 """
 
@@ -37,6 +39,7 @@ from waterdesk.billing.services.ledger import (
 )
 from waterdesk.billing.services.reading import (
     meter_exchange_record,
+    meter_read_correct,
     meter_read_record,
     read_import_csv,
     reading_cycle_create,
@@ -47,8 +50,10 @@ from waterdesk.customers.models import (
     Meter,
     MeterState,
     Route,
+    SupplyZone,
     UsageCategory,
 )
+from waterdesk.customers.services import account_assign_route
 from waterdesk.demo.clock import at
 
 
@@ -57,6 +62,7 @@ class City(Protocol):
 
     now: datetime
     staff: dict[str, object]
+    zones: dict[str, SupplyZone]
 
     def meter_serial(self, year: int) -> str: ...
 
@@ -101,6 +107,13 @@ JUMP_READS = 3  # about six months' use in one: a leak or a misread
 NEGATIVE_READS = 2  # digits typed wrong: the value is below the last one
 ESTIMATED_READS = 2
 ESTIMATE_NOTE = "表井积水无法抄见，按近三个月平均用水量估抄。"
+# Two plausible but wrong values (a digit too many), put right before billing: one by the
+# reader on the spot, one by the billing clerk who checked it against the meter photo.
+MISREAD_EXTRA = 10
+MISREAD_CORRECTIONS = (
+    ("reader", "抄表机录入时多按一位，现场复核后更正。"),
+    ("billing", "核对抄表照片，读数录入有误，予以更正。"),
+)
 EXCHANGE_NOTE = "水表使用满六年，周期轮换。"
 
 # Before the demo's first billed month the city billed with its old system: each account's
@@ -256,21 +269,28 @@ class BillingOffice:
     # --- routes -------------------------------------------------------------------------
 
     def _create_routes(self) -> None:
+        """Routes are master data that the administrator keeps in the admin (there is no
+        service for them); each takes the new accounts of its zone."""
         for spec in ROUTES:
-            route = Route(code=spec.code, name=spec.name, reader=self.city.staff[spec.reader])
+            route = Route(
+                code=spec.code,
+                name=spec.name,
+                zone=self.city.zones[spec.zone],
+                reader=self.city.staff[spec.reader],
+            )
             route._history_user = self.admin  # read by django-simple-history
             route.save()
             self.routes[spec.code] = route
 
     def assign_routes(self) -> None:
-        """Put every account without a route on its zone's route. Routes are master data that
-        the administrator keeps in the admin (there is no service for them)."""
+        """The billing clerk puts the accounts taken over from the old system, opened before
+        the routes existed, on their zone's route (as on the page of unrouted accounts);
+        accounts opened later get theirs when they are opened."""
         route_of_zone = {spec.zone: self.routes[spec.code] for spec in ROUTES}
         unrouted = Account.objects.filter(route__isnull=True).select_related("premise__zone")
         for account in unrouted.order_by("pk"):
-            account.route = route_of_zone[account.premise.zone.code]
-            account._history_user = self.admin
-            account.save(update_fields=["route"])
+            route = route_of_zone[account.premise.zone.code]
+            account_assign_route(actor=self.clerk, account=account, route=route)
 
     # --- volumes and moments ------------------------------------------------------------
 
@@ -473,6 +493,13 @@ class BillingOffice:
         negatives = {account.pk for account in special[JUMP_READS : JUMP_READS + NEGATIVE_READS]}
         estimated = {account.pk for account in special[JUMP_READS + NEGATIVE_READS : -1]}
         exchanged = special[-1].pk
+        # The first ordinary account of each route read so far is misread and corrected
+        # (chosen without the generator, so the other draws stay as they were).
+        chosen = {account.pk for account in special}
+        misread = {
+            next(a.pk for a in self.by_route[spec.code] if a.pk not in chosen): correction
+            for spec, correction in zip(routes, MISREAD_CORRECTIONS, strict=True)
+        }
         for position, spec in enumerate(routes):
             day = min(dates.read_from + timedelta(days=position), self.today)
             reader = self.city.staff[spec.reader]
@@ -502,6 +529,15 @@ class BillingOffice:
                             value=register + self.usual[account.pk],
                             kind=ReadKind.ESTIMATED,
                             note=ESTIMATE_NOTE,
+                        )
+                    elif account.pk in misread:
+                        read = meter_read_record(**fields, value=register + volume + MISREAD_EXTRA)
+                        who, reason = misread[account.pk]
+                        meter_read_correct(
+                            actor=reader if who == "reader" else self.clerk,
+                            read=read,
+                            value=register + volume,
+                            reason=reason,
                         )
                     else:
                         meter_read_record(**fields, value=register + volume)

@@ -402,7 +402,6 @@ class DemoCity:
         office.build()
         self._create_cases(established)
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
-        office.assign_routes()  # to the accounts the cases opened
         sla.clocks_sweep()
         self._create_owners()
         self._create_privacy_history()

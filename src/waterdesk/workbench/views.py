@@ -366,7 +366,10 @@ def case_action(request: HttpRequest, public_id, action: str) -> HttpResponse:
         case = case_get_for_user(user=request.user, public_id=public_id)
         return render_case(request, case, failed=(action, form), status=error.http_status)
     transition = spec.workflow.get(action, case.status)
-    if updated.status == case.status:
+    outcome = action_spec.outcome(updated) if action_spec.outcome is not None else ""
+    if outcome:
+        messages.warning(request, outcome)
+    elif updated.status == case.status:
         messages.info(request, _("已记录。"))
     elif updated.status != transition.target:
         # The service took another way (a transfer waiting for the old owner to settle).

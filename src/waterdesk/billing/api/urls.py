@@ -1,5 +1,5 @@
 """Billing API, mounted at /api/billing/."""
 
-from waterdesk.billing.api import bills, reading
+from waterdesk.billing.api import bills, corrections, reading
 
-urlpatterns = reading.urlpatterns + bills.urlpatterns
+urlpatterns = reading.urlpatterns + corrections.urlpatterns + bills.urlpatterns

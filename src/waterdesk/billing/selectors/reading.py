@@ -186,14 +186,15 @@ NO_USE = AccountUse()
 
 
 def account_use_history(
-    account_ids: Iterable[int], *, limit: int | None = None
+    account_ids: Iterable[int], *, limit: int | None = None, leave_out: int | None = None
 ) -> dict[int, AccountUse]:
     """The last ``limit`` periods (default: the policy's ``history_reads``) of each account,
     by account id; an account without history is missing. One query per 500 accounts, so a
     route or a page of the review queue costs the same few queries whatever its size.
 
     A period is a validated read with a previous read and a consumption, as in the jump
-    check (a meter's first read has no previous read and no days to divide by)."""
+    check (a meter's first read has no previous read and no days to divide by). ``leave_out``
+    is the pk of a read that does not count (the one being corrected)."""
     ids = sorted(set(account_ids))
     if limit is None:
         limit = reading_policy().history_reads
@@ -206,6 +207,7 @@ def account_use_history(
                 previous__isnull=False,
                 consumption__isnull=False,
             )
+            .exclude(pk=leave_out)
             .annotate(
                 position=Window(
                     RowNumber(),

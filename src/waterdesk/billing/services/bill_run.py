@@ -79,6 +79,7 @@ logger = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=10)
 MAX_CHUNK_SIZE = 50_000
+DEFAULT_CHUNK_SIZE = 2000
 _OPEN_STATUSES = (BillRunStatus.PENDING, BillRunStatus.RUNNING)
 
 # The task that bills one chunk (``waterdesk.billing.tasks``), by its name.
@@ -102,7 +103,7 @@ def _refuse_if_open_run(cycle: ReadingCycle, *, exclude: BillRun | None = None) 
 
 
 @transaction.atomic
-def bill_run_create(*, actor, cycle: ReadingCycle, chunk_size: int = 2000) -> BillRun:
+def bill_run_create(*, actor, cycle: ReadingCycle, chunk_size: int = DEFAULT_CHUNK_SIZE) -> BillRun:
     """Plan a bill run for ``cycle`` (status pending); needs ``billing.run_billing``."""
     _check_may_run(actor)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int):

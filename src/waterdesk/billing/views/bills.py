@@ -43,7 +43,9 @@ from waterdesk.billing.selectors.ledger import (
     account_balance,
     account_statement,
 )
+from waterdesk.billing.selectors.run_checks import bill_run_checks, reading_cycle_ready_to_bill
 from waterdesk.billing.services.bill_run import (
+    DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE,
     bill_run_create,
     bill_run_resume,
@@ -65,6 +67,9 @@ STATEMENT_ROWS_LIMIT = 60
 
 
 class RunStartForm(DomainErrorMixin, forms.Form):
+    """The cycle to bill, proposed when it is ready; what is still open in it is shown and
+    must be confirmed. The chunk size is a technical setting: only superusers see it."""
+
     cycle = forms.ModelChoiceField(
         label=gettext_lazy("账期"), queryset=None, to_field_name="code", empty_label=None
     )
@@ -72,13 +77,39 @@ class RunStartForm(DomainErrorMixin, forms.Form):
         label=gettext_lazy("每批账户数"),
         min_value=1,
         max_value=MAX_CHUNK_SIZE,
-        initial=2000,
+        initial=DEFAULT_CHUNK_SIZE,
         help_text=gettext_lazy("出账按账户分批处理，每批在一个事务中完成。"),
     )
+    confirm = forms.BooleanField(
+        label=gettext_lazy("我已知悉以上情况，现在出账（这些账户本次不出账，可在下次出账时补出）"),
+        required=False,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, technical: bool, checks_for, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = reading_cycles_open()
+        if not technical:
+            del self.fields["chunk_size"]
+        self.checks_for = checks_for
+        self.checks = None
+
+    def clean(self):
+        data = super().clean()
+        cycle = data.get("cycle")
+        if cycle is not None:
+            self.checks = self.checks_for(cycle)
+            if self.checks.needs_confirmation and not data.get("confirm"):
+                self.add_error(
+                    "confirm",
+                    gettext_lazy("本账期的抄表尚未完成（见上方提示）：请核实后勾选确认再出账。"),
+                )
+        return data
+
+    def run_kwargs(self) -> dict:
+        kwargs = {"cycle": self.cleaned_data["cycle"]}
+        if self.cleaned_data.get("chunk_size"):
+            kwargs["chunk_size"] = self.cleaned_data["chunk_size"]
+        return kwargs
 
 
 class AdjustmentForm(DomainErrorMixin, forms.Form):
@@ -113,18 +144,28 @@ class AdjustmentForm(DomainErrorMixin, forms.Form):
 def runs(request: HttpRequest) -> HttpResponse:
     """The bill runs, latest first, and the form that starts one (billing clerks)."""
     may_run = request.user.has_perm("billing.run_billing")
-    form = RunStartForm(request.POST if request.method == "POST" else None)
+    today = timezone.localdate()
+
+    def checks_for(cycle):
+        return bill_run_checks(cycle, today=today)
+
+    options = {"technical": request.user.is_superuser, "checks_for": checks_for}
+    if request.method == "POST":
+        form = RunStartForm(request.POST, **options)
+    else:
+        # The cycle asked for (the form's select reloads the checks), else the ready one.
+        asked = request.GET.get("cycle", "")
+        cycle = reading_cycles_open().filter(code=asked).first() if asked else None
+        cycle = cycle or reading_cycle_ready_to_bill(today=today)
+        form = RunStartForm(initial={"cycle": cycle}, **options)
+        form.checks = checks_for(cycle) if cycle is not None else None
     status = 200
     if request.method == "POST":
         if not may_run:
             return forbidden(request)
         if form.is_valid():
             try:
-                run = bill_run_create(
-                    actor=request.user,
-                    cycle=form.cleaned_data["cycle"],
-                    chunk_size=form.cleaned_data["chunk_size"],
-                )
+                run = bill_run_create(actor=request.user, **form.run_kwargs())
                 run = bill_run_start(run=run)
             except DomainError as error:
                 form.add_domain_error(error)
@@ -136,7 +177,12 @@ def runs(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("billing:run", public_id=run.public_id)
         status = 400
-    context = {"form": form, "may_run": may_run, "runs": bill_run_list()[:50]}
+    context = {
+        "form": form,
+        "checks": form.checks,
+        "may_run": may_run,
+        "runs": bill_run_list()[:50],
+    }
     return render(request, "billing/bills/runs.html", context, status=status)
 
 

@@ -20,6 +20,7 @@ from waterdesk.billing.services.reading.common import (
     READ_IMPORT_MAX_BYTES,
     RECORDABLE_KINDS,
 )
+from waterdesk.billing.services.reading.corrections import meter_read_correct
 from waterdesk.billing.services.reading.cycles import reading_cycle_create
 from waterdesk.billing.services.reading.imports import read_import_csv
 from waterdesk.billing.services.reading.reads import (
@@ -41,6 +42,7 @@ __all__ = [
     "MeterExchange",
     "meter_exchange_record",
     "meter_read_approve",
+    "meter_read_correct",
     "meter_read_record",
     "meter_read_reject",
     "read_import_csv",

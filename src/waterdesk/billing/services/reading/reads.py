@@ -50,6 +50,17 @@ from waterdesk.billing.services.reading.recording import (
 
 # --- reads ----------------------------------------------------------------------------
 
+# What a review (or a correction) decides about a read.
+JUDGEMENT_FIELDS = [
+    "status",
+    "previous",
+    "consumption",
+    "issues",
+    "reviewed_by",
+    "reviewed_at",
+    "review_note",
+]
+
 
 @transaction.atomic
 def meter_read_record(
@@ -149,17 +160,7 @@ def meter_read_approve(
     read.reviewed_by = _user_or_none(actor)
     read.reviewed_at = timezone.now()
     read.review_note = note
-    read.save(
-        update_fields=[
-            "status",
-            "previous",
-            "consumption",
-            "issues",
-            "reviewed_by",
-            "reviewed_at",
-            "review_note",
-        ]
-    )
+    read.save(update_fields=JUDGEMENT_FIELDS)
     return read
 
 
@@ -180,12 +181,18 @@ def meter_read_reject(*, actor: Actor, read: MeterRead, note: str) -> MeterRead:
     return read
 
 
-def _lock_read(read: MeterRead) -> MeterRead:
+def _lock_read_rows(read: MeterRead) -> MeterRead:
+    """Lock the read's account, meter and the read itself, in the reading services' order."""
     if read is None or read.pk is None:
         raise InvalidInput(_("请选择读数。"), code="invalid_read", field="read")
     Account.objects.select_for_update().filter(pk=read.account_id).first()
     Meter.objects.select_for_update().filter(pk=read.meter_id).first()
-    locked = MeterRead.objects.select_for_update().select_related("meter").get(pk=read.pk)
+    return MeterRead.objects.select_for_update().select_related("meter", "account").get(pk=read.pk)
+
+
+def _lock_read(read: MeterRead) -> MeterRead:
+    """The read, locked and waiting for review (and the meter's oldest such read)."""
+    locked = _lock_read_rows(read)
     if locked.status != ReadStatus.NEEDS_REVIEW:
         raise IllegalTransition(
             format_lazy(

@@ -78,13 +78,17 @@ class _ReadBook:
         accounts: list[Account],
         first_day: date | None,
         last_day: date | None,
+        leave_out: MeterRead | None = None,
     ) -> _ReadBook:
+        """``leave_out``: a read the book ignores (a read being corrected is checked as if
+        it were entered again)."""
         policy = reading_policy()
         book = cls(policy=policy, cycles=list(ReadingCycle.objects.order_by("read_from")))
         meter_ids = sorted({meter.pk for meter in meters})
         account_ids = sorted({account.pk for account in accounts})
+        left_out = Q(pk=leave_out.pk) if leave_out is not None else Q(pk__in=[])
         for chunk in _chunks(meter_ids):
-            reads = MeterRead.objects.filter(meter_id__in=chunk)
+            reads = MeterRead.objects.filter(meter_id__in=chunk).exclude(left_out)
             last_validated = (
                 reads.filter(status=ReadStatus.VALIDATED)
                 .annotate(
@@ -120,7 +124,11 @@ class _ReadBook:
                 )
                 for meter_id, read_on, kind, value, account_id in keys:
                     book.existing[(meter_id, read_on, kind)] = (value, account_id)
-        use = account_use_history(account_ids, limit=policy.history_reads)
+        use = account_use_history(
+            account_ids,
+            limit=policy.history_reads,
+            leave_out=leave_out.pk if leave_out is not None else None,
+        )
         for account_id, account_use in use.items():
             book.history[account_id] = [
                 rules.HistoryRead(period.consumption, period.days) for period in account_use.periods
@@ -179,12 +187,7 @@ def _record_read(
 ) -> MeterRead:
     """Check one read against the book, decide its status and store it (the caller holds
     the account and meter locks)."""
-    if value > Decimal(meter.max_reading):
-        raise InvalidInput(
-            format_lazy(_("读数不能超过水表最大读数{maximum}。"), maximum=meter.max_reading),
-            code="read_over_maximum",
-            field="value",
-        )
+    _check_value_fits(meter, value)
     if read_on > timezone.localdate():
         raise InvalidInput(_("抄表日期不能晚于今天。"), code="read_in_future", field="read_on")
     if account.status == AccountStatus.CLOSED:
@@ -224,18 +227,8 @@ def _record_read(
         )
 
     previous = state.last_validated
-    if previous is None:
-        consumption = rules.compute_consumption(meter.initial_reading, value, meter.max_reading)
-        days = rules.days_between(installed_on, read_on)
-    else:
-        consumption = rules.compute_consumption(previous.value, value, meter.max_reading)
-        days = rules.days_between(previous.read_on, read_on)
-    verdict = rules.evaluate_read(
-        consumption=consumption,
-        threshold=book.threshold(account.pk, days),
-        is_first_read=previous is None,
-        is_estimated=kind == ReadKind.ESTIMATED,
-        previous_pending=state.has_pending,
+    verdict = _evaluate(
+        book=book, account=account, meter=meter, read_on=read_on, value=value, kind=kind
     )
     read = MeterRead(
         account=account,
@@ -264,6 +257,39 @@ def _record_read(
         read.save(force_insert=True)
     book.add(read, previous=previous)
     return read
+
+
+def _check_value_fits(meter: Meter, value: Decimal) -> None:
+    if value > Decimal(meter.max_reading):
+        raise InvalidInput(
+            format_lazy(_("读数不能超过水表最大读数{maximum}。"), maximum=meter.max_reading),
+            code="read_over_maximum",
+            field="value",
+        )
+
+
+def _evaluate(
+    *, book: _ReadBook, account: Account, meter: Meter, read_on: date, value: Decimal, kind: str
+) -> rules.Verdict:
+    """The rules' verdict on ``value`` read on ``read_on``: consumption since the meter's
+    last validated read in the book (or its initial reading), the account's jump threshold,
+    a pending earlier read."""
+    state = book._state(meter.pk, account.pk)
+    previous = state.last_validated
+    installed_on = timezone.localtime(meter.installed_at).date() if meter.installed_at else None
+    if previous is None:
+        consumption = rules.compute_consumption(meter.initial_reading, value, meter.max_reading)
+        days = rules.days_between(installed_on, read_on)
+    else:
+        consumption = rules.compute_consumption(previous.value, value, meter.max_reading)
+        days = rules.days_between(previous.read_on, read_on)
+    return rules.evaluate_read(
+        consumption=consumption,
+        threshold=book.threshold(account.pk, days),
+        is_first_read=previous is None,
+        is_estimated=kind == ReadKind.ESTIMATED,
+        previous_pending=state.has_pending,
+    )
 
 
 def _duplicate(meter: Meter, read_on: date) -> InvalidInput:
