@@ -105,6 +105,7 @@ RULE_CODES = frozenset(
 # phase draws them from the real objects, the coverage phase does not).
 REFERENCES = {
     "surveyor": "surveyors",
+    "assignee": "staff",
     "account": "account_numbers",
     "customer": "customers",
     "new_customer": "customers",
@@ -184,6 +185,7 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "reads": [built.first_read.pk],
         # Values of the references in request bodies.
         "surveyors": [surveyor.username],
+        "staff": [surveyor.username, clerk.username],
         "account_numbers": [
             built.account.number,
             built.transfer_account.number,

@@ -299,7 +299,7 @@ def test_the_admin_shows_bills_read_only_and_refuses_changes(client, january_bil
 
 
 def test_role_sees_bills_in_the_admin_only_with_the_view_permission(client, january_billed):
-    clerk = UserFactory(username="desk", role=Role.INTAKE_CLERK, is_staff=True)
-    client.force_login(clerk)
+    surveyor = UserFactory(username="desk", role=Role.SURVEYOR, is_staff=True)
+    client.force_login(surveyor)
     bill = Bill.objects.get()
     assert client.get(reverse("admin:billing_bill_change", args=[bill.pk])).status_code == 403
