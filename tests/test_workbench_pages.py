@@ -284,9 +284,11 @@ def test_case_page_shows_clocks_timeline_and_details(client, clerk, cases):
         response = client.get(reverse("workbench:case", args=[case.public_id]))
 
     html = response.content.decode()
-    assert [(clock.milestone, status) for clock, status in response.context["clocks"]] == [
-        ("contact_customer", "at_risk"),
-        ("complete", "on_track"),
+    assert [
+        (clock.milestone, status, years) for clock, status, years in response.context["clocks"]
+    ] == [
+        ("contact_customer", "at_risk", []),
+        ("complete", "on_track", []),
     ]
     assert "联系客户" in html
     assert "全程办结" in html
@@ -302,7 +304,10 @@ def test_case_page_of_a_paused_case_shows_the_notice(client, clerk, cases):
     html = response.content.decode()
     assert "一次性告知书" in html
     assert "房产证明" in html
-    assert [status for _clock, status in response.context["clocks"]] == ["paused", "paused"]
+    assert [status for _clock, status, _years in response.context["clocks"]] == [
+        "paused",
+        "paused",
+    ]
 
 
 def test_attachment_upload_and_download(client, clerk):
@@ -398,13 +403,51 @@ def test_receipt_access(client, clerk, reviewer, supervisor):
 # --- context processor ----------------------------------------------------------------
 
 
-def test_provisional_years_banner(client, clerk):
+def test_the_provisional_calendar_banner_is_for_those_who_confirm_the_calendar(
+    client, clerk, administrator
+):
     CalendarYear.objects.update_or_create(year=2099, defaults={"is_confirmed": False})
+    assert 2099 in provisional_years()
+
+    assert 'id="provisional-calendar"' not in client.get(reverse("login")).content.decode()
     client.force_login(clerk)
+    assert (
+        'id="provisional-calendar"' not in client.get(reverse("workbench:queue")).content.decode()
+    )
+
+    client.force_login(administrator)
     response = client.get(reverse("workbench:queue"))
     assert list(response.context["provisional_years"]) == provisional_years()
-    assert 2099 in provisional_years()
-    assert "2099" in response.content.decode()
+    html = response.content.decode()
+    assert 'id="provisional-calendar"' in html
+    years = "、".join(str(year) for year in provisional_years())
+    assert f"{years} 年节假日安排尚未确认，落在其中的时限为暂定。" in html
+
+
+# New Year's Eve 2026: the next deadlines fall in 2027, whose holidays are not confirmed.
+NEW_YEARS_EVE = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_deadlines_in_a_provisional_year_say_so_beside_them(client, clerk):
+    assert CalendarYear.objects.get(year=2027).is_confirmed is False
+    assert CalendarYear.objects.get(year=2026).is_confirmed is True
+    late = register(clerk, at=NEW_YEARS_EVE)
+    early = register(clerk, at=TUESDAY)
+    with time_machine.travel(NEW_YEARS_EVE, tick=False):
+        client.force_login(clerk)
+        queue = client.get(reverse("workbench:queue"))
+        page = client.get(reverse("workbench:case", args=[late.public_id]))
+
+    rows = {row.case.number: row.provisional_years for row in queue.context["rows"]}
+    assert rows == {late.number: [2027], early.number: []}
+    html = queue.content.decode()
+    assert html.count('data-provisional="2027"') == 1
+    assert "暂定：截止时间落在节假日安排尚未确认的年份，确认后可能调整。" in html
+    assert [(clock.milestone, years) for clock, _status, years in page.context["clocks"]] == [
+        ("contact_customer", [2027]),
+        ("complete", [2027]),
+    ]
+    assert "暂定：2027 年节假日安排尚未确认，确认后可能调整" in page.content.decode()
 
 
 def test_provisional_years_are_read_once_per_request_and_only_when_used(

@@ -135,8 +135,12 @@ def row_counts(rows: list[CaseRow]) -> dict[str, int]:
         "total": len(rows),
         "at_risk": sum(row.is_at_risk for row in rows),
         "overdue": sum(row.is_overdue for row in rows),
-        "provisional": sum(bool(row.provisional_years) for row in rows),
     }
+
+
+def has_provisional(rows: list[CaseRow]) -> bool:
+    """Some deadline of the list may still move (the note under the table explains it)."""
+    return any(row.provisional_years for row in rows)
 
 
 # --- landing --------------------------------------------------------------------------
@@ -164,7 +168,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @desk_view()
 def queue(request: HttpRequest) -> HttpResponse:
     rows = case_rows(case_queue(request.user), now=timezone.now())
-    context = {"rows": rows, "counts": row_counts(rows)}
+    context = {"rows": rows, "counts": row_counts(rows), "has_provisional": has_provisional(rows)}
     return _render_partial_or_page(
         request, "workbench/queue.html", "workbench/partials/queue_table.html", context
     )
@@ -497,6 +501,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         "form": form,
         "rows": rows,
         "counts": row_counts(rows),
+        "has_provisional": has_provisional(rows),
         "status_counts": _status_counts(request.user),
         "status": status,
         "kind": kind,
