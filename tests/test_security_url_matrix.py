@@ -4,9 +4,10 @@ and as every role with real objects, against one table of who may use it.
 A role that may use a URL gets the row's status (for a POST with an empty body that is the
 validation answer, so nothing is written); every other role is refused — anonymous with a
 redirect to the login page (pages) or 401 (API), staff with 403, or 404 where the object is
-outside what the role may see (403 where it is a case of the role's own department). A URL pattern without a row fails the test: a new page or
-endpoint must say who may use it. The Django admin has its own permission checks and its
-own tests (tests/test_security_admin.py, tests/test_cases_evidence.py).
+outside what the role may see (403 where it is a case of the role's own department). A URL
+pattern without a row fails the test: a new page or endpoint must say who may use it. The
+Django admin has its own permission checks and its own tests (tests/test_security_admin.py,
+tests/test_cases_evidence.py).
 """
 
 from dataclasses import dataclass, field
