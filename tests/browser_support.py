@@ -55,10 +55,12 @@ def chromium() -> Iterator:
 
 
 @contextmanager
-def new_page(browser, *, base_url: str) -> Iterator:
-    """A fresh page in its own context (cookies), resolving relative URLs against the server."""
+def new_page(browser, *, base_url: str, **options) -> Iterator:
+    """A fresh page in its own context (cookies), resolving relative URLs against the server;
+    ``options`` go to the context (e.g. ``viewport={"width": 390, "height": 844}``)."""
     context = browser.new_context(
-        base_url=base_url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        **{"locale": "zh-CN", "viewport": {"width": 1280, "height": 900}, **options},
+        base_url=base_url,
     )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     try:
