@@ -11,8 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
+from tests.clients import client_for
 from tests.factories import (
     CustomerFactory,
     DepartmentFactory,
@@ -115,6 +117,50 @@ def test_case_page_access(client, clerk, reviewer, outsider):
     response = client.get(url)
     assert response.status_code == 200
     assert [p.action for p in response.context["actions"]] == ["assign_survey", "withdraw"]
+
+
+def test_a_case_outside_the_scope_is_403_in_the_own_department_and_404_elsewhere(
+    client, clerk, reader
+):
+    """A meter reader of the clerk's department may know the department's new connection
+    exists (403, saying why and whom to ask); a reviewer of another department may not
+    (404, as for a case that does not exist). The API answers alike."""
+    case = register(clerk, at=TUESDAY)
+    stranger = UserFactory(
+        username="stranger",
+        role=Role.REVIEWER,
+        department=DepartmentFactory(code="south", name="城南营业所"),
+    )
+    page = reverse("workbench:case", args=[case.public_id])
+    api = f"/api/cases/{case.public_id}/"
+
+    client.force_login(reader)
+    refused = client.get(page)
+    assert refused.status_code == 403
+    assert "该工单属于本部门，但不在您的办理范围内" in refused.content.decode()
+    assert "请联系服务监督员或工单经办人" in refused.content.decode()
+    response = client_for(reader).get(api)
+    assert (response.status_code, response.json()["code"]) == (403, "case_not_in_scope")
+
+    client.force_login(stranger)
+    assert client.get(page).status_code == 404
+    response = client_for(stranger).get(api)
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+    # Neither learns anything else: an unknown id is 404 for both.
+    unknown = reverse("workbench:case", args=["00000000-0000-4000-8000-000000000000"])
+    for user in (reader, stranger):
+        client.force_login(user)
+        assert client.get(unknown).status_code == 404
+
+
+def test_chinese_data_is_marked_only_in_pages_of_another_language():
+    template = Template("{% load workbench_tags %}{{ name|zh_text }}|{{ word|zh_text }}")
+    context = Context({"name": "李建华<b>", "word": "Residential"})
+    with translation.override("en"):
+        assert template.render(context) == '<span lang="zh-Hans">李建华&lt;b&gt;</span>|Residential'
+    with translation.override("zh-hans"):
+        assert template.render(context) == "李建华&lt;b&gt;|Residential"
 
 
 def test_case_page_for_an_unknown_case_is_404(client, clerk):
