@@ -144,7 +144,12 @@ TABLE: dict[str, Row] = {
     "api:case-list": Row("get", None, STAFF, 200),
     "api:case-queue": Row("get", None, STAFF, 200),
     "api:case-detail": Row(
-        "get", "case", CASE_VIEWERS, 200, not_in_scope=frozenset({"reader", "billing", "outsider"})
+        "get",
+        "case",
+        CASE_VIEWERS,
+        200,
+        not_in_scope=frozenset({"reader", "billing"}),
+        not_found=frozenset({"outsider"}),  # works no case: learns of none
     ),
     "api:case-receipt": Row("get", "case", RECEIPT, 200),
     "api:case-reveal": Row(

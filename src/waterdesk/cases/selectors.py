@@ -7,6 +7,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from waterdesk.cases.access import is_desk_staff
 from waterdesk.cases.kinds import all_workflows, workflow_for
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import NotFound, NotPermitted
@@ -64,20 +65,24 @@ class CaseNotInScope(NotPermitted):
 
 
 def _department_knows(user, lookup: dict) -> bool:
-    """The case belongs to the user's department: colleagues pass its number and link
-    around, so its existence is no secret to the user even where its content is."""
+    """The case belongs to the department of a user who works cases: colleagues pass its
+    number and link around, so its existence is no secret to the user even where its content
+    is. A user without any case work learns of no case."""
     profile = getattr(user, "staff_profile", None)
     if not user.is_authenticated or profile is None or not profile.department_id:
+        return False
+    if not is_desk_staff(user):
         return False
     return Case.objects.filter(department_id=profile.department_id, **lookup).exists()
 
 
 def case_get_for_user(*, user, public_id=None, number: str | None = None) -> Case:
     """The case, if it is in the user's scope (``case_scope``). Outside it, the answer
-    depends on whether the user may know that the case exists: a case of the user's own
-    department is refused as not permitted (403, ``CaseNotInScope``: "ask the supervisor");
-    any other case is not found (404), exactly like a case that does not exist, so that
-    nobody learns of another department's cases by trying links. Pages and API alike."""
+    depends on whether the user may know that the case exists: a case of the department of
+    a user who works cases is refused as not permitted (403, ``CaseNotInScope``: "ask the
+    supervisor"); any other case is not found (404), exactly like a case that does not
+    exist, so that nobody learns of another department's cases by trying links. Pages and
+    API alike."""
     lookup = {"public_id": public_id} if public_id is not None else {"number": number}
     try:
         return (
