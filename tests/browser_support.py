@@ -59,10 +59,14 @@ PHONE = {"width": 390, "height": 844}  # a common phone's CSS viewport
 
 
 @contextmanager
-def new_page(browser, *, base_url: str, viewport: dict | None = None) -> Iterator:
+def new_page(browser, *, base_url: str, **options) -> Iterator:
     """A fresh page in its own context (cookies), resolving relative URLs against the server;
-    a desktop window unless ``viewport`` says otherwise (``PHONE``)."""
-    context = browser.new_context(base_url=base_url, locale="zh-CN", viewport=viewport or DESKTOP)
+    ``options`` go to the context: a desktop window unless ``viewport`` says otherwise
+    (``PHONE``)."""
+    context = browser.new_context(
+        **{"locale": "zh-CN", "viewport": DESKTOP, **options},
+        base_url=base_url,
+    )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     try:
         yield context.new_page()

@@ -10,3 +10,11 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "k3y-not-for-production-" * 3)
 
 from waterdesk.config.settings import *  # noqa: F403
+
+# Static files under their own names, without running collectstatic before the suite: the
+# production storage (hashed names, long caching) is checked by a test of its own
+# (tests/test_security_settings.py) that collects into a temporary directory.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

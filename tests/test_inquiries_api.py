@@ -187,15 +187,19 @@ def test_the_billing_clerk_may_answer_but_not_withdraw(staff):
 
 
 @pytest.mark.parametrize("role", ["reader", "outsider"])
-def test_roles_outside_the_case_do_not_find_it(staff, role):
+def test_roles_outside_the_case_do_not_see_it(staff, role):
     case_id = registered(staff)
     before = counts()
 
+    # A reader of the case's department is told that it is not theirs and shown nothing of
+    # it; a user who works no case at all does not learn that it exists.
+    expected = (403, "case_not_in_scope") if role == "reader" else (404, "not_found")
     client = client_for(staff[role])
-    assert client.get(f"/api/cases/{case_id}/").status_code == 404
+    detail = client.get(f"/api/cases/{case_id}/")
+    assert (detail.status_code, detail.json()["code"]) == expected
     response = client.post(action_url(case_id, "answer"), {"answer": ANSWER}, format="json")
 
-    assert response.status_code == 404
+    assert (response.status_code, response.json()["code"]) == expected
     assert counts() == before
 
 

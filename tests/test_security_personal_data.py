@@ -328,7 +328,7 @@ def test_the_admin_shows_a_read_only_viewer_masked_values(client, administrator,
 def test_the_receipt_is_one_rule_for_page_and_api(
     client, clerk, reviewer, approver, reader, billing_clerk, supervisor, case
 ):
-    # Everybody below can see the case (same department, or all cases).
+    # Everybody below is of the case's department, or sees all cases.
     results = {}
     for user in (clerk, reviewer, approver, reader, billing_clerk, supervisor):
         client.force_login(user)
@@ -340,8 +340,10 @@ def test_the_receipt_is_one_rule_for_page_and_api(
         "clerk": (200, 200),
         "reviewer": (403, 403),
         "approver": (403, 403),
-        "reader": (404, 404),  # readers do not even see new connections
-        "billing": (404, 404),
+        # Readers and the billing office do not see new connections; they may know that
+        # their department's exist (case_not_in_scope).
+        "reader": (403, 403),
+        "billing": (403, 403),
         "supervisor": (200, 200),
     }
 
@@ -351,7 +353,8 @@ def test_meter_readers_see_no_new_connection_of_their_department(reader, clerk, 
     detail = client_for(reader).get(f"/api/cases/{case.public_id}/")
 
     assert listed["count"] == 0
-    assert detail.status_code == 404
+    assert (detail.status_code, detail.json()["code"]) == (403, "case_not_in_scope")
+    assert "customer" not in detail.json()
     assert client_for(clerk).get("/api/cases/").json()["count"] == 1
 
 

@@ -1,6 +1,7 @@
 """Production settings: the deploy checks pass with the README's production environment, no
 start without a signing key, the Content-Security-Policy, API schema and docs behind login."""
 
+import json
 import os
 import re
 import secrets
@@ -195,3 +196,42 @@ def test_a_logged_in_user_gets_schema_and_docs(clerk):
 
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+# --- static files in production -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_production_static_files_have_hashed_names_and_a_long_cache_time(tmp_path, settings):
+    """`collectstatic` with the production settings writes hashed, gzipped copies and the
+    manifest; pages link the hashed names, which WhiteNoise serves as immutable for a year."""
+    result = run_manage(
+        tmp_path,
+        "collectstatic",
+        "--noinput",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    static_root = tmp_path / "var" / "static"
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["workbench/app.css"]
+    assert re.fullmatch(r"workbench/app\.[0-9a-f]{12}\.css", hashed)
+    assert (static_root / f"{hashed}.gz").is_file()
+    assert re.fullmatch(r"workbench/app\.[0-9a-f]{12}\.js", manifest["workbench/app.js"])
+
+    settings.STATIC_ROOT = static_root
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    client = Client()  # a new handler: WhiteNoise reads the collected files
+    page = client.get("/login/").content.decode()
+    assert f'href="/static/{hashed}"' in page
+    assert f'src="/static/{manifest["workbench/app.js"]}"' in page
+
+    response = client.get(f"/static/{hashed}", HTTP_ACCEPT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "max-age=315360000, public, immutable"
+    assert response["Content-Encoding"] == "gzip"
+    response.close()

@@ -4,9 +4,10 @@ and as every role with real objects, against one table of who may use it.
 A role that may use a URL gets the row's status (for a POST with an empty body that is the
 validation answer, so nothing is written); every other role is refused — anonymous with a
 redirect to the login page (pages) or 401 (API), staff with 403, or 404 where the object is
-outside what the role may see. A URL pattern without a row fails the test: a new page or
-endpoint must say who may use it. The Django admin has its own permission checks and its
-own tests (tests/test_security_admin.py, tests/test_cases_evidence.py).
+outside what the role may see (403 where it is a case of the role's own department). A URL
+pattern without a row fails the test: a new page or endpoint must say who may use it. The
+Django admin has its own permission checks and its own tests (tests/test_security_admin.py,
+tests/test_cases_evidence.py).
 """
 
 from dataclasses import dataclass, field
@@ -77,8 +78,12 @@ class Row:
     data: dict = field(default_factory=dict)
     format: str = "json"  # of an API POST body: json or multipart
     # Roles that may use the URL but meet the object outside their scope (404), e.g. a
-    # meter reader asking for a new-connection case.
+    # meter reader asking for another reader's import.
     not_found: frozenset = frozenset()
+    # Roles that may use the URL but meet a case of their own department outside their
+    # scope (403 ``case_not_in_scope``: they may know it exists), e.g. a meter reader
+    # asking for a new-connection case. A case of another department is 404.
+    not_in_scope: frozenset = frozenset()
 
 
 def action(kind: str, *roles: str, status: int = 400) -> Row:
@@ -156,7 +161,12 @@ TABLE: dict[str, Row] = {
     "api:case-list": Row("get", None, STAFF, 200),
     "api:case-queue": Row("get", None, STAFF, 200),
     "api:case-detail": Row(
-        "get", "case", CASE_VIEWERS, 200, not_found=frozenset({"reader", "billing", "outsider"})
+        "get",
+        "case",
+        CASE_VIEWERS,
+        200,
+        not_in_scope=frozenset({"reader", "billing"}),
+        not_found=frozenset({"outsider"}),  # works no case: learns of none
     ),
     "api:case-receipt": Row("get", "case", RECEIPT, 200),
     "api:case-claim": Row("post", "case", frozenset({"clerk"}), 200),
@@ -167,7 +177,7 @@ TABLE: dict[str, Row] = {
         REVEALERS - {"billing"},
         200,
         {"field": "contact_phone", "reason": "电话联系客户"},
-        not_found=frozenset({"billing"}),  # may reveal, but new connections are not theirs
+        not_in_scope=frozenset({"billing"}),  # may reveal, but new connections are not theirs
     ),
     "api:case-attachments": Row(
         "post", "case", frozenset({"clerk", "surveyor"}), 400, format="multipart"
@@ -344,6 +354,8 @@ def _request(name: str, row: Row, path: str, user) -> int:
 def _expected(name: str, row: Row, role: str) -> int | set[int]:
     if role in row.not_found:
         return 404
+    if role in row.not_in_scope:
+        return 403
     if role in row.allowed:
         return row.status
     if role == ANONYMOUS:

@@ -405,11 +405,11 @@ def test_receipts_of_both_kinds(client, staff, account, frozen_tuesday):
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
         assert case.number in text
         assert account.number in text
-    # The reviewer does not work on transfers: the case is not even visible.
+    # The reviewer does not work on transfers: the department's case is not theirs.
     client.force_login(staff["reviewer"])
     assert (
         client.get(reverse("workbench:document", args=[transfer.public_id, "receipt"])).status_code
-        == 404
+        == 403
     )
     # The approver sees usage changes (approves them) but does not print their receipts.
     client.force_login(staff["approver"])

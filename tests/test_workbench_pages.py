@@ -11,8 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
+from tests.clients import client_for
 from tests.factories import (
     CustomerFactory,
     DepartmentFactory,
@@ -115,6 +117,50 @@ def test_case_page_access(client, clerk, reviewer, outsider):
     response = client.get(url)
     assert response.status_code == 200
     assert [p.action for p in response.context["actions"]] == ["assign_survey", "withdraw"]
+
+
+def test_a_case_outside_the_scope_is_403_in_the_own_department_and_404_elsewhere(
+    client, clerk, reader
+):
+    """A meter reader of the clerk's department may know the department's new connection
+    exists (403, saying why and whom to ask); a reviewer of another department may not
+    (404, as for a case that does not exist). The API answers alike."""
+    case = register(clerk, at=TUESDAY)
+    stranger = UserFactory(
+        username="stranger",
+        role=Role.REVIEWER,
+        department=DepartmentFactory(code="south", name="城南营业所"),
+    )
+    page = reverse("workbench:case", args=[case.public_id])
+    api = f"/api/cases/{case.public_id}/"
+
+    client.force_login(reader)
+    refused = client.get(page)
+    assert refused.status_code == 403
+    assert "该工单属于本部门，但不在您的办理范围内" in refused.content.decode()
+    assert "请联系服务监督员或工单经办人" in refused.content.decode()
+    response = client_for(reader).get(api)
+    assert (response.status_code, response.json()["code"]) == (403, "case_not_in_scope")
+
+    client.force_login(stranger)
+    assert client.get(page).status_code == 404
+    response = client_for(stranger).get(api)
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+    # Neither learns anything else: an unknown id is 404 for both.
+    unknown = reverse("workbench:case", args=["00000000-0000-4000-8000-000000000000"])
+    for user in (reader, stranger):
+        client.force_login(user)
+        assert client.get(unknown).status_code == 404
+
+
+def test_chinese_data_is_marked_only_in_pages_of_another_language():
+    template = Template("{% load workbench_tags %}{{ name|zh_text }}|{{ word|zh_text }}")
+    context = Context({"name": "李建华<b>", "word": "Residential"})
+    with translation.override("en"):
+        assert template.render(context) == '<span lang="zh-Hans">李建华&lt;b&gt;</span>|Residential'
+    with translation.override("zh-hans"):
+        assert template.render(context) == "李建华&lt;b&gt;|Residential"
 
 
 def test_case_page_for_an_unknown_case_is_404(client, clerk):
@@ -286,9 +332,11 @@ def test_case_page_shows_clocks_timeline_and_details(client, clerk, cases):
         response = client.get(reverse("workbench:case", args=[case.public_id]))
 
     html = response.content.decode()
-    assert [(clock.milestone, status) for clock, status in response.context["clocks"]] == [
-        ("contact_customer", "at_risk"),
-        ("complete", "on_track"),
+    assert [
+        (clock.milestone, status, years) for clock, status, years in response.context["clocks"]
+    ] == [
+        ("contact_customer", "at_risk", []),
+        ("complete", "on_track", []),
     ]
     assert "联系客户" in html
     assert "全程办结" in html
@@ -304,7 +352,10 @@ def test_case_page_of_a_paused_case_shows_the_notice(client, clerk, cases):
     html = response.content.decode()
     assert "一次性告知书" in html
     assert "房产证明" in html
-    assert [status for _clock, status in response.context["clocks"]] == ["paused", "paused"]
+    assert [status for _clock, status, _years in response.context["clocks"]] == [
+        "paused",
+        "paused",
+    ]
 
 
 def test_attachment_upload_and_download(client, clerk):
@@ -400,13 +451,51 @@ def test_receipt_access(client, clerk, reviewer, supervisor):
 # --- context processor ----------------------------------------------------------------
 
 
-def test_provisional_years_banner(client, clerk):
+def test_the_provisional_calendar_banner_is_for_those_who_confirm_the_calendar(
+    client, clerk, administrator
+):
     CalendarYear.objects.update_or_create(year=2099, defaults={"is_confirmed": False})
+    assert 2099 in provisional_years()
+
+    assert 'id="provisional-calendar"' not in client.get(reverse("login")).content.decode()
     client.force_login(clerk)
+    assert (
+        'id="provisional-calendar"' not in client.get(reverse("workbench:queue")).content.decode()
+    )
+
+    client.force_login(administrator)
     response = client.get(reverse("workbench:queue"))
     assert list(response.context["provisional_years"]) == provisional_years()
-    assert 2099 in provisional_years()
-    assert "2099" in response.content.decode()
+    html = response.content.decode()
+    assert 'id="provisional-calendar"' in html
+    years = "、".join(str(year) for year in provisional_years())
+    assert f"{years} 年节假日安排尚未确认，落在其中的时限为暂定。" in html
+
+
+# New Year's Eve 2026: the next deadlines fall in 2027, whose holidays are not confirmed.
+NEW_YEARS_EVE = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
+
+
+def test_deadlines_in_a_provisional_year_say_so_beside_them(client, clerk):
+    assert CalendarYear.objects.get(year=2027).is_confirmed is False
+    assert CalendarYear.objects.get(year=2026).is_confirmed is True
+    late = register(clerk, at=NEW_YEARS_EVE)
+    early = register(clerk, at=TUESDAY)
+    with time_machine.travel(NEW_YEARS_EVE, tick=False):
+        client.force_login(clerk)
+        queue = client.get(reverse("workbench:queue"))
+        page = client.get(reverse("workbench:case", args=[late.public_id]))
+
+    rows = {row.case.number: row.provisional_years for row in queue.context["rows"]}
+    assert rows == {late.number: [2027], early.number: []}
+    html = queue.content.decode()
+    assert html.count('data-provisional="2027"') == 1
+    assert "暂定：截止时间落在节假日安排尚未确认的年份，确认后可能调整。" in html
+    assert [(clock.milestone, years) for clock, _status, years in page.context["clocks"]] == [
+        ("contact_customer", [2027]),
+        ("complete", [2027]),
+    ]
+    assert "暂定：2027 年节假日安排尚未确认，确认后可能调整" in page.content.decode()
 
 
 def test_provisional_years_are_read_once_per_request_and_only_when_used(

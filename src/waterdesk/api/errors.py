@@ -112,6 +112,12 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("lookup_rate_limited", 429, "Too many customer look-ups this minute; wait a minute."),
     ("not_authenticated", 401, "No or wrong credentials (session or token)."),
     ("not_permitted", 403, "The user's role may not do this."),
+    (
+        "case_not_in_scope",
+        403,
+        "The case is of the user's department but of a kind the user's role does not work "
+        "on (a case of another department is `not_found`).",
+    ),
     ("not_found", 404, "No such object, or the user may not see it."),
     ("unknown_action", 404, "The case's kind has no such action."),
     ("method_not_allowed", 405, "HTTP method not allowed here."),

@@ -73,6 +73,10 @@ _INVALID = OpenApiResponse(
 )
 _UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="`not_authenticated`")
 _FORBIDDEN = OpenApiResponse(ErrorSerializer, description="`not_permitted`")
+# A case outside the user's scope: 403 if it is of the user's department, else 404.
+_CASE_FORBIDDEN = OpenApiResponse(
+    ErrorSerializer, description="`not_permitted`, or `case_not_in_scope` (see the error codes)"
+)
 _NOT_FOUND = OpenApiResponse(ErrorSerializer, description="`not_found`")
 _PAGE_NOT_FOUND = OpenApiResponse(
     ErrorSerializer, description="`not_found` (a `page` past the last one)"
@@ -149,7 +153,12 @@ class CaseDetailView(APIView):
         summary="One case",
         description="The case with its kind's detail, SLA clocks, the actions this user may "
         "take now, the timeline and the attachments.",
-        responses={200: s.CaseDetailSerializer, 401: _UNAUTHENTICATED, 404: _NOT_FOUND},
+        responses={
+            200: s.CaseDetailSerializer,
+            401: _UNAUTHENTICATED,
+            403: _CASE_FORBIDDEN,
+            404: _NOT_FOUND,
+        },
     )
     def get(self, request: Request, public_id) -> Response:
         case = case_get_for_user(user=request.user, public_id=public_id)
@@ -178,7 +187,7 @@ class CaseReceiptView(APIView):
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
             401: _UNAUTHENTICATED,
-            403: _FORBIDDEN,
+            403: _CASE_FORBIDDEN,
             404: _NOT_FOUND,
         },
     )
@@ -208,7 +217,7 @@ class CaseAttachmentView(_RoleGuardedView):
                 "`invalid_input`.",
             ),
             401: _UNAUTHENTICATED,
-            403: _FORBIDDEN,
+            403: _CASE_FORBIDDEN,
             404: _NOT_FOUND,
         },
     )
@@ -242,7 +251,7 @@ class CaseAttachmentWithdrawView(_RoleGuardedView):
                 description="`reason_required` (blank reason) or `invalid_input`.",
             ),
             401: _UNAUTHENTICATED,
-            403: _FORBIDDEN,
+            403: _CASE_FORBIDDEN,
             404: _NOT_FOUND,
             409: OpenApiResponse(ErrorSerializer, description="`attachment_already_withdrawn`."),
         },
@@ -453,7 +462,7 @@ class _CaseActionSchema(AutoSchema):
             200: s.CaseDetailSerializer,
             400: _INVALID,
             401: _UNAUTHENTICATED,
-            403: _FORBIDDEN,
+            403: _CASE_FORBIDDEN,
             404: _NOT_FOUND,
             409: _CONFLICT,
             **(IDEMPOTENCY_RESPONSES if self._is_money() else {}),

@@ -4,12 +4,15 @@ import uuid
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 
+from waterdesk.cases.access import is_desk_staff
 from waterdesk.cases.kinds import all_workflows, workflow_for
 from waterdesk.cases.models import Case, CaseEvent
-from waterdesk.core.errors import NotFound
+from waterdesk.core.errors import NotFound, NotPermitted
 
 
 def _user_permissions(user) -> set[str]:
@@ -55,7 +58,33 @@ def _actionable_filter(user) -> Q | None:
     return combined
 
 
+class CaseNotInScope(NotPermitted):
+    code = "case_not_in_scope"
+    default_message = _(
+        "该工单属于本部门，但不在您的办理范围内（不是您的岗位办理的业务）。"
+        "如需协助办理，请联系服务监督员或工单经办人。"
+    )
+
+
+def _department_knows(user, lookup: dict) -> bool:
+    """The case belongs to the department of a user who works cases: colleagues pass its
+    number and link around, so its existence is no secret to the user even where its content
+    is. A user without any case work learns of no case."""
+    profile = getattr(user, "staff_profile", None)
+    if not user.is_authenticated or profile is None or not profile.department_id:
+        return False
+    if not is_desk_staff(user):
+        return False
+    return Case.objects.filter(department_id=profile.department_id, **lookup).exists()
+
+
 def case_get_for_user(*, user, public_id=None, number: str | None = None) -> Case:
+    """The case, if it is in the user's scope (``case_scope``). Outside it, the answer
+    depends on whether the user may know that the case exists: a case of the department of
+    a user who works cases is refused as not permitted (403, ``CaseNotInScope``: "ask the
+    supervisor"); any other case is not found (404), exactly like a case that does not
+    exist, so that nobody learns of another department's cases by trying links. Pages and
+    API alike."""
     lookup = {"public_id": public_id} if public_id is not None else {"number": number}
     try:
         return (
@@ -63,7 +92,13 @@ def case_get_for_user(*, user, public_id=None, number: str | None = None) -> Cas
             .select_related("customer", "premise", "department", "assignee", "opened_by")
             .get(**lookup)
         )
-    except (Case.DoesNotExist, ValueError) as exc:
+    except (Case.DoesNotExist, ValueError, ValidationError) as exc:
+        try:
+            known = _department_knows(user, lookup)
+        except (ValueError, ValidationError):
+            known = False
+        if known:
+            raise CaseNotInScope() from exc
         raise NotFound() from exc
 
 
@@ -73,7 +108,7 @@ def case_follow_source(*, user, public_id: str) -> Case | None:
     answered inquiry the customer comes back to): its kind decides what that changes."""
     try:
         return case_get_for_user(user=user, public_id=uuid.UUID((public_id or "").strip()))
-    except (ValueError, NotFound):
+    except (ValueError, NotFound, CaseNotInScope):
         return None
 
 

@@ -166,12 +166,20 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Static files. In production (DEBUG off) `collectstatic` gives each file a name with a hash
+# of its content (app.3f2a1b9c0d4e.css) and writes a gzip copy beside it; pages
+# link the hashed names, and WhiteNoise serves them with a year-long, immutable cache time:
+# a changed file gets a new name, so browsers never keep an old one. Without running
+# `collectstatic` first such a deployment cannot render a page (the manifest is missing).
+# Development (`make demo`, `make run`: DEBUG=1) serves the files as they are from the apps.
+# The test suite uses plain names (tests/settings.py) and checks the hashed ones in
+# tests/test_security_settings.py.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedStaticFilesStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 WHITENOISE_USE_FINDERS = True

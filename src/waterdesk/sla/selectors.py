@@ -12,7 +12,14 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from waterdesk.sla.calendar import WorkingCalendar, load_calendar, minutes_to_timedelta
-from waterdesk.sla.models import CalendarDay, CalendarDayKind, CalendarYear, ClockState, SlaClock
+from waterdesk.sla.models import (
+    CalendarDay,
+    CalendarDayKind,
+    CalendarYear,
+    ClockState,
+    SlaClock,
+    SlaUnit,
+)
 
 
 def case_clocks(case) -> QuerySet[SlaClock]:
@@ -63,6 +70,20 @@ def clock_status_label(
     if Decimal(str(ratio)) >= clock.policy.at_risk_ratio:
         return "at_risk"
     return "on_track"
+
+
+def clock_provisional_years(
+    clock: SlaClock, *, calendar: WorkingCalendar | None = None
+) -> list[int]:
+    """The years without a confirmed holiday schedule that a running clock's deadline was
+    counted over (from its start to its due time): the deadline may still move when they
+    are confirmed. None for clocks counted in calendar hours, paused or stopped clocks."""
+    if clock.state != ClockState.RUNNING or clock.due_at is None:
+        return []
+    if clock.policy.unit == SlaUnit.CALENDAR_HOURS:
+        return []
+    calendar = calendar or load_calendar()
+    return calendar.provisional_years_between(clock.started_at, clock.due_at)
 
 
 def provisional_years() -> list[int]:

@@ -4,7 +4,8 @@ live in its app and are included from its registration (``urls.py``).
 
 Views are thin: a form parses the input, one service does the work, and a ``DomainError``
 comes back to the page as a form error with its Chinese message. Cases are only fetched
-through ``case_get_for_user`` (404 outside the user's scope); actions are refused (403)
+through ``case_get_for_user`` (outside the user's scope: 403 for a case of the user's own
+department, 404 for any other); actions are refused (403)
 unless the kind's registration offers them to the user (``visible_actions``).
 """
 
@@ -58,7 +59,7 @@ from waterdesk.customers.privacy import customer_lookup_count
 from waterdesk.customers.selectors import customer_get, customer_search
 from waterdesk.sla.calendar import load_calendar
 from waterdesk.sla.models import ClockState, SlaClock
-from waterdesk.sla.selectors import case_clocks, clock_status_label
+from waterdesk.sla.selectors import case_clocks, clock_provisional_years, clock_status_label
 from waterdesk.workbench import forms
 from waterdesk.workbench.templatetags.workbench_tags import case_status, status_label
 
@@ -89,6 +90,8 @@ class CaseRow:
     is_overdue: bool
     is_at_risk: bool
     is_paused: bool
+    # Unconfirmed holiday years the next deadline was counted over: it may still move.
+    provisional_years: list[int]
     detail: object | None = None  # the kind's own data, where a page asks for it
 
     @property
@@ -131,6 +134,9 @@ def case_rows(cases, *, now: datetime) -> list[CaseRow]:
                 is_at_risk=is_at_risk,
                 is_paused=nearest is None
                 and any(c.state == ClockState.PAUSED for c in case.open_clocks),
+                provisional_years=clock_provisional_years(nearest, calendar=calendar)
+                if nearest is not None
+                else [],
             )
         )
     return rows
@@ -142,6 +148,11 @@ def row_counts(rows: list[CaseRow]) -> dict[str, int]:
         "at_risk": sum(row.is_at_risk for row in rows),
         "overdue": sum(row.is_overdue for row in rows),
     }
+
+
+def has_provisional(rows: list[CaseRow]) -> bool:
+    """Some deadline of the list may still move (the note under the table explains it)."""
+    return any(row.provisional_years for row in rows)
 
 
 # --- landing --------------------------------------------------------------------------
@@ -173,7 +184,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = case_rows(case_queue(request.user), now=timezone.now())
     mine = [row for row in rows if row.case.assignee_id == request.user.pk]
     team = [row for row in rows if row.case.assignee_id != request.user.pk]
-    context = {"rows": rows, "mine": mine, "team": team, "counts": row_counts(rows)}
+    context = {
+        "rows": rows,
+        "mine": mine,
+        "team": team,
+        "counts": row_counts(rows),
+        "has_provisional": has_provisional(rows),
+    }
     return _render_partial_or_page(
         request, "workbench/queue.html", "workbench/partials/queue_table.html", context
     )
@@ -300,7 +317,14 @@ def render_case(
     context = {
         "case": case,
         "kind": spec,
-        "clocks": [(clock, clock_status_label(clock, now, calendar=calendar)) for clock in clocks],
+        "clocks": [
+            (
+                clock,
+                clock_status_label(clock, now, calendar=calendar),
+                clock_provisional_years(clock, calendar=calendar),
+            )
+            for clock in clocks
+        ],
         "timeline": case_timeline(case),
         "attachments": _attachment_rows(case, user, withdrawal),
         "actions": _action_panels(case, user, failed),
@@ -529,6 +553,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         "form": form,
         "rows": rows,
         "counts": row_counts(rows),
+        "has_provisional": has_provisional(rows),
         "status_counts": _status_counts(request.user),
         "status": f"{kind}:{status}" if status else "",
         "kind": kind,
