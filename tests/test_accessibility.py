@@ -121,8 +121,14 @@ def test_axe_finds_no_violation_on_the_main_pages(live_server, world):
         ("clerk1", "zh-hans", case_url),
         ("clerk1", "en", case_url),
         ("clerk1", "zh-hans", reverse("workbench:customers") + "?q=李建华"),
+        ("clerk1", "zh-hans", reverse("workbench:customer", args=[world.case.customer.public_id])),
+        ("clerk1", "en", reverse("workbench:customer", args=[world.case.customer.public_id])),
         ("supervisor1", "zh-hans", reverse("workbench:supervisor")),
         ("supervisor1", "en", reverse("workbench:supervisor")),
+        ("supervisor1", "zh-hans", reverse("workbench:workload")),
+        ("supervisor1", "en", reverse("workbench:workload")),
+        ("billing1", "zh-hans", reverse("billing:reading_review")),
+        ("billing1", "zh-hans", reverse("billing:runs")),
         ("billing1", "zh-hans", reverse("billing:account", args=[world.account.public_id])),
         ("reader1", "zh-hans", reverse("billing:reading_entry")),
     ]
@@ -201,7 +207,7 @@ def test_the_focus_ring_is_solid_and_contrasts_three_to_one(live_server, world):
     with chromium() as browser, opened(browser, live_server, username="clerk1") as page:
         page.goto(reverse("workbench:queue"))
         rings = []
-        for _ in range(9):  # the header, then the page's first links
+        for _ in range(11):  # the header, then the page's first links
             page.keyboard.press("Tab")
             rings.append(page.evaluate(FOCUS_RING))
 
@@ -212,6 +218,8 @@ def test_the_focus_ring_is_solid_and_contrasts_three_to_one(live_server, world):
         "我的待办",  # the current page's link
         "受理登记",
         "客户查询",
+        "q",  # the header's search box
+        "查找",
         "English",  # the language switcher (a button)
         "退出",  # a button on white
         "新装开户",  # a link that looks like a button, on the page grey
