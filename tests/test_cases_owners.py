@@ -251,8 +251,14 @@ def test_workload_counts_per_person_and_unowned_per_team(client, clerk, clerk2, 
     with time_machine.travel(WEDNESDAY_3PM, tick=False):
         mine = client.get(reverse("workbench:workload"), {"owner": "clerk"})
         nobody = client.get(reverse("workbench:workload"), {"owner": "-"})
+        team = client.get(reverse("workbench:workload"), {"owner": unowned_rows[0].owner})
+        other_team = DepartmentFactory(code="works", name="工程部")
+        elsewhere = client.get(reverse("workbench:workload"), {"owner": f"-{other_team.pk}"})
+    assert unowned_rows[0].owner == f"-{unowned.department_id}"
     assert [row.case for row in mine.context["rows"]] == [overdue]
     assert [row.case for row in nobody.context["rows"]] == [unowned]
+    assert [row.case for row in team.context["rows"]] == [unowned]
+    assert elsewhere.context["rows"] == []  # another team has nothing unclaimed
 
 
 def test_bulk_reassign_from_the_workload_page(client, clerk, clerk2, supervisor):

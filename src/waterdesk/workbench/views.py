@@ -663,7 +663,12 @@ def workload_rows(rows: list[CaseRow], *, now: datetime) -> list[WorkloadRow]:
             team = row.case.department.name if row.case.department_id else ""
             target = unowned.setdefault(
                 team,
-                WorkloadRow(label=_("待领取"), owner=UNOWNED, department=team, is_person=False),
+                WorkloadRow(
+                    label=_("待领取"),
+                    owner=f"{UNOWNED}{row.case.department_id or ''}",
+                    department=team,
+                    is_person=False,
+                ),
             )
         else:
             target = people.setdefault(
@@ -686,8 +691,14 @@ def _workload_context(request: HttpRequest, *, bulk_form=None) -> dict:
     now = timezone.now()
     all_rows = case_rows(case_list_open(request.user).select_related("department"), now=now)
     owner = request.GET.get("owner", "")
-    if owner == UNOWNED:
-        shown = [row for row in all_rows if row.case.assignee_id is None]
+    if owner.startswith(UNOWNED):
+        # "-": nobody's; "-<department id>": that team's unowned cases.
+        team = owner.removeprefix(UNOWNED)
+        shown = [
+            row
+            for row in all_rows
+            if row.case.assignee_id is None and (not team or str(row.case.department_id) == team)
+        ]
     elif owner:
         shown = [
             row
@@ -699,7 +710,8 @@ def _workload_context(request: HttpRequest, *, bulk_form=None) -> dict:
     people = workload_rows(all_rows, now=now)
     return {
         "people": people,
-        "owner_label": next((p.label for p in people if p.owner == owner and p.is_person), owner),
+        "owner_label": next((p.label for p in people if p.owner == owner), owner),
+        "owner_team": next((p.department for p in people if p.owner == owner), ""),
         "rows": shown,
         "counts": row_counts(all_rows),
         "owner": owner,
