@@ -51,9 +51,11 @@ from waterdesk.core.errors import DomainError, NotFound
 from waterdesk.core.forms import DomainErrorMixin
 from waterdesk.core.money import MoneyFormField
 from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
-from waterdesk.customers.selectors import account_get_by_number
+from waterdesk.customers.privacy import customer_lookup_count
+from waterdesk.customers.selectors import account_get_by_number, customer_search
 
 ACCOUNT_BILLS_LIMIT = 24
+ACCOUNT_SEARCH_LIMIT = 50
 STATEMENT_ROWS_LIMIT = 60
 
 AGING_LABELS = {
@@ -190,16 +192,22 @@ def run_resume(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 @staff_view(has_perm("billing.view_bill"))
 def account_lookup(request: HttpRequest) -> HttpResponse:
-    """Find an account by its number and go to its billing page."""
-    number = "".join(request.GET.get("number", "").split())
-    if number:
+    """Find an account: its number goes straight to its billing page; a name, mobile, ID,
+    address or case number lists the customers found with their accounts (the customer
+    search of every staff page). ``number`` is the parameter's former name."""
+    query = (request.GET.get("q") or request.GET.get("number") or "").strip()
+    results = []
+    if query:
+        customer_lookup_count(user=request.user)
         try:
-            account = account_get_by_number(number)
+            account = account_get_by_number(query)
         except NotFound:
-            messages.error(request, _("未找到户号为 %(number)s 的账户。") % {"number": number})
+            results = customer_search(query=query, limit=ACCOUNT_SEARCH_LIMIT)
         else:
             return redirect("billing:account", public_id=account.public_id)
-    return redirect("billing:runs")
+    return render(
+        request, "billing/bills/account_search.html", {"query": query, "results": results}
+    )
 
 
 def _account_context(request: HttpRequest, account, form=None) -> dict:
