@@ -5,6 +5,7 @@ numbers through the kind registry; on PostgreSQL the bigram functions and the pl
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import factory
 import pytest
 import time_machine
 from django.db import connection
@@ -16,7 +17,8 @@ from tests.factories import (
     registered_new_connection,
 )
 from waterdesk.cases.selectors import case_number_normalize
-from waterdesk.customers.search import search_query_parse
+from waterdesk.customers import search
+from waterdesk.customers.search import gin_keys, search_query_parse
 from waterdesk.customers.selectors import customer_search
 
 pytestmark = pytest.mark.django_db
@@ -291,6 +293,31 @@ def test_bigram_functions():
     ]
     assert sorted(_fetch_one("SELECT waterdesk_bigrams(%s)", ["AbC"])) == ["ab", "bc"]
     assert _fetch_one("SELECT waterdesk_bigrams(%s)", ["王"]) == []
+    # Numbers of two or more digits are keys of their own in addresses.
+    assert sorted(_fetch_one("SELECT waterdesk_address_keys(%s)", ["路128号3栋"])) == [
+        "#128",
+        "12",
+        "28",
+        "3栋",
+        "8号",
+        "号3",
+        "路1",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fragment", "numbers", "keys"),
+    [
+        ("王", False, ["王"]),
+        ("王建国", False, ["王建", "建国"]),
+        ("128", True, ["#128"]),
+        ("解放路128号", True, ["解放", "放路", "路1", "8号", "#128"]),
+        ("解放路12", True, ["解放", "放路", "路1"]),  # 12 may be the start of 128
+        ("Ab12", False, ["Ab", "b1"]),
+    ],
+)
+def test_gin_keys_of_a_fragment(fragment, numbers, keys):
+    assert gin_keys(fragment, numbers=numbers) == keys
 
 
 def _plan(sql: str, params) -> str:
@@ -322,11 +349,9 @@ def _search_plan(query: str) -> str:
 @needs_postgres
 def test_keys_use_their_indexes(people):
     plan = _search_plan("王建")
-    assert "Index Only Scan using customer_name_ordered" in plan  # starts with; the window
+    assert "Index Only Scan using customer_name_ordered" in plan  # names starting with it
     assert "Bitmap Index Scan on customer_name_grams" in plan
-    assert "Index Only Scan using customer_contact_address_ordered" in plan
     assert "Bitmap Index Scan on customer_contact_address_keys" in plan
-    assert "Index Only Scan using premise_address_ordered" in plan
     assert "Bitmap Index Scan on premise_address_keys" in plan
     assert "Seq Scan" not in plan
     plan = _search_plan("1234")
@@ -334,3 +359,45 @@ def test_keys_use_their_indexes(people):
     assert "customers_customer_mobile" in plan  # the exact mobile
     assert "customers_account_number" in plan
     assert "Seq Scan" not in plan
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_a_common_fragment_is_first_looked_for_in_order(people, monkeypatch):
+    monkeypatch.setattr(search, "SEARCH_WINDOW_ABOVE_ROWS", -1)  # every key counts as common
+
+    plan = _search_plan("王建")
+
+    assert plan.count("Index Only Scan using customer_name_ordered") == 2  # starts; window
+    assert "Index Only Scan using customer_contact_address_ordered" in plan
+    assert "Index Only Scan using premise_address_ordered" in plan
+    assert "Seq Scan" not in plan
+
+
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.parametrize("query", ["王建", "建", "解放路", "人民", "1234", "18", "2000000102"])
+def test_the_window_changes_no_result(people, monkeypatch, query):
+    AccountFactory(customer=people["hospital"], premise=PremiseFactory(address="城南区人民路18号"))
+    expected = names(customer_search(query=query, limit=3))
+
+    monkeypatch.setattr(search, "SEARCH_WINDOW_ABOVE_ROWS", -1)
+    monkeypatch.setattr(search, "SEARCH_WINDOW", 2)  # holds some of the hits, not all
+
+    assert names(customer_search(query=query, limit=3)) == expected
+
+
+@pytest.mark.postgres
+@needs_postgres
+def test_key_statistics_come_from_analyze(people):
+    CustomerFactory.create_batch(6, name=factory.Iterator(["王一", "王二", "王三"]), mobile="")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+    search.KeyStatistics.forget()
+
+    statistics = search.KeyStatistics()
+
+    assert statistics.rows_with("customer_name_grams", "王") == pytest.approx(9)
+    assert statistics.rows_with("customer_name_grams", "王二") == pytest.approx(2)
+    assert statistics.rows_with("customer_name_grams", "不在") == 0
+    search.KeyStatistics.forget()

@@ -49,20 +49,29 @@ because ``cases`` imports ``customers`` and not the other way round.
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connection
+
 SEARCH_MIN_MOBILE_SUFFIX = 4
 SEARCH_MIN_ADDRESS_FRAGMENT = 2
 # Index entries read in order before the GIN index is asked (see the module's docstring):
-# a fragment in more than about limit / SEARCH_WINDOW of the rows fills the page here.
+# a fragment in more than about limit / SEARCH_WINDOW of the rows fills the page here. Only
+# when the fragment's rarest key is in more than SEARCH_WINDOW_ABOVE_ROWS rows (by the
+# index's statistics): a rarer one costs the GIN index less than the window.
 SEARCH_WINDOW = 4000
+SEARCH_WINDOW_ABOVE_ROWS = 10_000
+SEARCH_GIN_KEYS = 3  # the rarest keys of a fragment that the GIN index is asked for
+STATISTICS_SECONDS = 600  # how long a process keeps the indexes' statistics
 ACCOUNT_NUMBER_MAX_LENGTH = 20  # customers.Account.number
 
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
 _DIGITS = re.compile(r"[0-9]+")
+_INNER_NUMBER = re.compile(r"(?<=[^0-9])[0-9]{2,}(?=[^0-9])")
 _ID_NUMBER = re.compile(r"[0-9A-Z]{15}|[0-9A-Z]{18}")
 _ACCOUNT_NUMBER = re.compile(rf"[0-9A-Za-z]{{4,{ACCOUNT_NUMBER_MAX_LENGTH}}}")
 
@@ -141,6 +150,26 @@ def search_query_parse(query: str | None) -> SearchQuery | None:
 # --- the statement ---------------------------------------------------------------------------
 
 
+def gin_keys(text: str, *, numbers: bool) -> list[str]:
+    """The keys (before ``lower``) that a value holding ``text`` has in the GIN index over
+    ``waterdesk_grams`` (names) or, with ``numbers``, ``waterdesk_address_keys``.
+
+    A single character is a key of the names' index; a number alone is ``#<digits>``.
+    Otherwise the bigrams that hold something else than digits — two digits, "12", are in
+    half the addresses and would only make the index read long lists — and, for addresses,
+    ``#<digits>`` for each number that the fragment holds whole (a non-digit on both sides).
+    The ``ILIKE`` on the rows found checks the fragment itself."""
+    if numbers and _DIGITS.fullmatch(text):
+        return [f"#{text}"]
+    if len(text) == 1:
+        return [text]
+    pairs = (text[start : start + 2] for start in range(len(text) - 1))
+    keys = [pair for pair in pairs if not _DIGITS.fullmatch(pair)]
+    if numbers:
+        keys += [f"#{number}" for number in _INNER_NUMBER.findall(text)]
+    return list(dict.fromkeys(keys))
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -161,9 +190,11 @@ class _Dialect:
         return f"{self.ordered(column)} LIKE %s{escape}", [_like_escape(text) + "%"]
 
     def contains(self, column: str, text: str) -> tuple[str, list]:
-        if self.postgres:
-            return f"{column} ILIKE %s", [f"%{_like_escape(text)}%"]
-        return f"{column} LIKE %s ESCAPE '\\'", [f"%{_like_escape(text)}%"]
+        pattern = [f"%{_like_escape(text)}%"]
+        if not self.postgres:
+            return f"{column} LIKE %s ESCAPE '\\'", pattern
+        # ILIKE lower-cases every row it checks; Chinese and digits have no case.
+        return f"{column} {'LIKE' if text.lower() == text.upper() else 'ILIKE'} %s", pattern
 
     def has_number(self, column: str, number: str) -> tuple[str, list]:
         """``column`` holds ``number`` as a whole number (not inside a longer one)."""
@@ -177,13 +208,8 @@ class _Dialect:
         return f"{column} LIKE %s", ["%" + digits]
 
     @staticmethod
-    def pieces(text: str) -> tuple[str, list]:
-        """The GIN key(s) a value holding ``text`` must have."""
-        if _DIGITS.fullmatch(text):
-            return "ARRAY['#' || %s]", [text]
-        if len(text) == 1:
-            return "ARRAY[lower(%s)]", [text]
-        return "waterdesk_bigrams(%s)", [text]
+    def keys(keys: list[str]) -> tuple[str, list]:
+        return f"ARRAY[{', '.join(['lower(%s)'] * len(keys))}]", keys
 
 
 @dataclass
@@ -196,10 +222,18 @@ class SearchStatement:
     """The branches of one search, joined into one statement; ``sql()`` gives it for up to
     ``count`` hits without the customers in ``exclude`` (ids)."""
 
-    def __init__(self, parsed: SearchQuery, vendor: str, case_customer_ids: list[int]):
+    def __init__(
+        self,
+        parsed: SearchQuery,
+        *,
+        vendor: str,
+        case_customer_ids: list[int],
+        statistics: KeyStatistics | None = None,
+    ):
         self.dialect = _Dialect(vendor)
         self.parsed = parsed
         self.case_customer_ids = case_customer_ids
+        self.statistics = statistics or KeyStatistics()
 
     def sql(self, *, count: int, exclude: list[int]) -> tuple[str, list] | None:
         """The statement, or ``None`` when no key applies to the query."""
@@ -262,7 +296,7 @@ class SearchStatement:
                 RANK_NAME_CONTAINS,
                 table="customers_customer",
                 column="name",
-                index_function="waterdesk_grams",
+                index=NAME_KEYS,
                 condition=f"{contains} AND NOT {starts}",
                 params=[*contains_params, *starts_params],
                 fragment=fragment,
@@ -288,7 +322,7 @@ class SearchStatement:
             RANK_CONTACT_ADDRESS,
             table="customers_customer",
             column="contact_address",
-            index_function="waterdesk_address_keys",
+            index=CONTACT_ADDRESS_KEYS,
             condition=contact,
             params=contact_params,
             fragment=fragment,
@@ -300,7 +334,7 @@ class SearchStatement:
             RANK_PREMISE_ADDRESS,
             table="customers_premise",
             column="address",
-            index_function="waterdesk_address_keys",
+            index=PREMISE_ADDRESS_KEYS,
             condition=(
                 f"{premise} AND NOT EXISTS (SELECT 1 FROM customers_customer AS c "
                 f"WHERE c.id = a.customer_id AND {contact})"
@@ -319,7 +353,7 @@ class SearchStatement:
         *,
         table: str,
         column: str,
-        index_function: str,
+        index: GinIndex,
         condition: str,
         params: list,
         fragment: str,
@@ -327,27 +361,97 @@ class SearchStatement:
         customer: str = "c.id",
         alias: str = "c",
     ) -> None:
-        """A "contains" key: on PostgreSQL the window of the column's btree, then the GIN
-        index; on SQLite one filter in the column's order."""
+        """A "contains" key: on PostgreSQL the window of the column's btree if the fragment
+        is common, then the GIN index for its rarest keys; on SQLite one filter."""
         sql = self.dialect
         if not sql.postgres:
             source = f"{table} AS {alias} {join}"
             add(rank, source, condition, params, customer=customer, order=f"{alias}.{column}")
             return
-        # id and the column only: an index-only scan of the "… COLLATE "C"" btree.
-        window = (
-            f"(SELECT id, {column} FROM {table} ORDER BY {sql.ordered(column)} "
-            f"LIMIT {SEARCH_WINDOW}) AS {alias} {join}"
+        keys = sorted(
+            gin_keys(fragment, numbers=index.numbers),
+            key=lambda key: self.statistics.rows_with(index.name, key),
         )
-        add(rank, window, condition, params, customer=customer)
-        pieces, pieces_params = sql.pieces(fragment)
+        if self.statistics.rows_with(index.name, keys[0]) > SEARCH_WINDOW_ABOVE_ROWS:
+            # id and the column only: an index-only scan of the "… COLLATE "C"" btree.
+            window = (
+                f"(SELECT id, {column} FROM {table} ORDER BY {sql.ordered(column)} "
+                f"LIMIT {SEARCH_WINDOW}) AS {alias} {join}"
+            )
+            add(rank, window, condition, params, customer=customer)
+        array, array_params = sql.keys(keys[:SEARCH_GIN_KEYS])
         add(
             rank,
             f"{table} AS {alias} {join}",
-            f"{index_function}({alias}.{column}) @> {pieces} AND {condition}",
-            [*pieces_params, *params],
+            f"{index.function}({alias}.{column}) @> {array} AND {condition}",
+            [*array_params, *params],
             customer=customer,
         )
+
+
+# --- how common a key is -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GinIndex:
+    name: str  # migration 0005
+    function: str  # the SQL function it indexes
+    numbers: bool  # holds "#<digits>" for numbers
+
+
+NAME_KEYS = GinIndex("customer_name_grams", "waterdesk_grams", numbers=False)
+CONTACT_ADDRESS_KEYS = GinIndex(
+    "customer_contact_address_keys", "waterdesk_address_keys", numbers=True
+)
+PREMISE_ADDRESS_KEYS = GinIndex("premise_address_keys", "waterdesk_address_keys", numbers=True)
+
+
+class KeyStatistics:
+    """How many rows hold a key of the search's GIN indexes, by PostgreSQL's statistics of
+    the index expressions (``ANALYZE``, which autovacuum runs: the most common elements and
+    the share of the rows holding each, and the table's row count). A key that is not among
+    them is rare. Read at most once every ``STATISTICS_SECONDS`` per process; without
+    statistics (SQLite, a new table) every key counts as rare."""
+
+    _shared: dict[str, tuple[float, dict[str, float]]] = {}
+    _loaded_at: float | None = None
+
+    def rows_with(self, index: str, key: str) -> float:
+        rows, shares = self._indexes().get(index, (0.0, {}))
+        return rows * shares.get(key.lower(), 0.0)
+
+    @classmethod
+    def _indexes(cls) -> dict[str, tuple[float, dict[str, float]]]:
+        now = time.monotonic()
+        if cls._loaded_at is None or now - cls._loaded_at > STATISTICS_SECONDS:
+            cls._shared, cls._loaded_at = cls._load(), now
+        return cls._shared
+
+    @classmethod
+    def forget(cls) -> None:
+        """Read the statistics again at the next search (after an ``ANALYZE``)."""
+        cls._loaded_at = None
+
+    @staticmethod
+    def _load() -> dict[str, tuple[float, dict[str, float]]]:
+        if connection.vendor != "postgresql":
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.tablename, s.most_common_elems::text::text[], "
+                "s.most_common_elem_freqs, t.reltuples "
+                "FROM pg_stats AS s "
+                "JOIN pg_class AS i ON i.relname = s.tablename AND i.relkind = 'i' "
+                "JOIN pg_index AS x ON x.indexrelid = i.oid "
+                "JOIN pg_class AS t ON t.oid = x.indrelid "
+                "WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s)",
+                [[NAME_KEYS.name, CONTACT_ADDRESS_KEYS.name, PREMISE_ADDRESS_KEYS.name]],
+            )
+            rows = cursor.fetchall()
+        return {
+            index: (max(float(row_count), 0.0), dict(zip(keys or [], shares or [], strict=False)))
+            for index, keys, shares, row_count in rows
+        }
 
 
 # --- numbers other apps keep ---------------------------------------------------------------

@@ -45,7 +45,9 @@ def customer_search(*, query: str, limit: int = 20) -> SearchResults:
     cases: dict[int, list[search.CaseMatch]] = {}
     for match in search.case_matches(parsed):
         cases.setdefault(match.customer_id, []).append(match)
-    statement = search.SearchStatement(parsed, connection.vendor, list(cases))
+    statement = search.SearchStatement(
+        parsed, vendor=connection.vendor, case_customer_ids=list(cases)
+    )
     wanted = limit + 1  # one more than shown tells whether there are more
     found: dict[int, Customer] = {}
     while (asked := wanted - len(found)) > 0:
