@@ -20,6 +20,7 @@ from waterdesk.cases.selectors import case_number_normalize
 from waterdesk.customers import search
 from waterdesk.customers.search import gin_keys, search_query_parse
 from waterdesk.customers.selectors import customer_search
+from waterdesk.customers.tasks import search_statistics_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -389,10 +390,11 @@ def test_the_window_changes_no_result(people, monkeypatch, query):
 
 @pytest.mark.postgres
 @needs_postgres
-def test_key_statistics_come_from_analyze(people):
+def test_key_statistics_come_from_analyze_through_the_cache(people):
     CustomerFactory.create_batch(6, name=factory.Iterator(["王一", "王二", "王三"]), mobile="")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_customer")
+    search_statistics_refresh()
     search.KeyStatistics.forget()
 
     statistics = search.KeyStatistics()
@@ -401,3 +403,15 @@ def test_key_statistics_come_from_analyze(people):
     assert statistics.rows_with("customer_name_grams", "王二") == pytest.approx(2)
     assert statistics.rows_with("customer_name_grams", "不在") == 0
     search.KeyStatistics.forget()
+
+
+def test_without_statistics_every_key_is_rare(people):
+    search.KeyStatistics.forget()  # the cache is empty in every test
+
+    assert search.KeyStatistics().rows_with("customer_name_grams", "王") == 0
+    search.KeyStatistics.forget()
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite only")
+def test_sqlite_has_no_statistics():
+    assert search_statistics_refresh() == 0

@@ -55,6 +55,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
 
 SEARCH_MIN_MOBILE_SUFFIX = 4
@@ -66,7 +67,11 @@ SEARCH_MIN_ADDRESS_FRAGMENT = 2
 SEARCH_WINDOW = 4000
 SEARCH_WINDOW_ABOVE_ROWS = 10_000
 SEARCH_GIN_KEYS = 3  # the rarest keys of a fragment that the GIN index is asked for
-STATISTICS_SECONDS = 600  # how long a process keeps the indexes' statistics
+# The indexes' statistics (KeyStatistics): refreshed every 10 minutes (settings'
+# CELERY_BEAT_SCHEDULE), kept in the cache for a day, looked up by a process every minute.
+STATISTICS_CACHE_KEY = "customers:search:key-statistics"
+STATISTICS_CACHE_SECONDS = 24 * 3600
+STATISTICS_MEMO_SECONDS = 60
 ACCOUNT_NUMBER_MAX_LENGTH = 20  # customers.Account.number
 
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
@@ -408,13 +413,15 @@ PREMISE_ADDRESS_KEYS = GinIndex("premise_address_keys", "waterdesk_address_keys"
 
 class KeyStatistics:
     """How many rows hold a key of the search's GIN indexes, by PostgreSQL's statistics of
-    the index expressions (``ANALYZE``, which autovacuum runs: the most common elements and
-    the share of the rows holding each, and the table's row count). A key that is not among
-    them is rare. Read at most once every ``STATISTICS_SECONDS`` per process; without
-    statistics (SQLite, a new table) every key counts as rare."""
+    the index expressions (``ANALYZE``, which autovacuum runs: the most common elements with
+    the share of the rows holding each, and the table's row count); a key that is not among
+    them is rare. ``key_statistics_refresh`` (a periodic task) reads them into the cache;
+    each process looks there at most once every ``STATISTICS_MEMO_SECONDS``, so that a
+    search never waits for them. Without statistics (SQLite, before the first refresh) every
+    key counts as rare: the search is as right, and slower for common fragments only."""
 
-    _shared: dict[str, tuple[float, dict[str, float]]] = {}
-    _loaded_at: float | None = None
+    _memo: dict[str, tuple[float, dict[str, float]]] = {}
+    _memo_at: float | None = None
 
     def rows_with(self, index: str, key: str) -> float:
         rows, shares = self._indexes().get(index, (0.0, {}))
@@ -423,35 +430,39 @@ class KeyStatistics:
     @classmethod
     def _indexes(cls) -> dict[str, tuple[float, dict[str, float]]]:
         now = time.monotonic()
-        if cls._loaded_at is None or now - cls._loaded_at > STATISTICS_SECONDS:
-            cls._shared, cls._loaded_at = cls._load(), now
-        return cls._shared
+        if cls._memo_at is None or now - cls._memo_at > STATISTICS_MEMO_SECONDS:
+            cls._memo, cls._memo_at = cache.get(STATISTICS_CACHE_KEY, {}), now
+        return cls._memo
 
     @classmethod
     def forget(cls) -> None:
-        """Read the statistics again at the next search (after an ``ANALYZE``)."""
-        cls._loaded_at = None
+        """Look in the cache again at the next search."""
+        cls._memo_at = None
 
-    @staticmethod
-    def _load() -> dict[str, tuple[float, dict[str, float]]]:
-        if connection.vendor != "postgresql":
-            return {}
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT s.tablename, s.most_common_elems::text::text[], "
-                "s.most_common_elem_freqs, t.reltuples "
-                "FROM pg_stats AS s "
-                "JOIN pg_class AS i ON i.relname = s.tablename AND i.relkind = 'i' "
-                "JOIN pg_index AS x ON x.indexrelid = i.oid "
-                "JOIN pg_class AS t ON t.oid = x.indrelid "
-                "WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s)",
-                [[NAME_KEYS.name, CONTACT_ADDRESS_KEYS.name, PREMISE_ADDRESS_KEYS.name]],
-            )
-            rows = cursor.fetchall()
-        return {
-            index: (max(float(row_count), 0.0), dict(zip(keys or [], shares or [], strict=False)))
-            for index, keys, shares, row_count in rows
-        }
+
+def key_statistics_refresh() -> int:
+    """Read the statistics of the search's GIN indexes into the cache (PostgreSQL; nothing
+    on SQLite); the number of indexes that have statistics."""
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.tablename, s.most_common_elems::text::text[], "
+            "s.most_common_elem_freqs, t.reltuples "
+            "FROM pg_stats AS s "
+            "JOIN pg_class AS i ON i.relname = s.tablename AND i.relkind = 'i' "
+            "JOIN pg_index AS x ON x.indexrelid = i.oid "
+            "JOIN pg_class AS t ON t.oid = x.indrelid "
+            "WHERE s.schemaname = current_schema() AND s.tablename = ANY(%s)",
+            [[NAME_KEYS.name, CONTACT_ADDRESS_KEYS.name, PREMISE_ADDRESS_KEYS.name]],
+        )
+        rows = cursor.fetchall()
+    statistics = {
+        index: (max(float(row_count), 0.0), dict(zip(keys or [], shares or [], strict=False)))
+        for index, keys, shares, row_count in rows
+    }
+    cache.set(STATISTICS_CACHE_KEY, statistics, timeout=STATISTICS_CACHE_SECONDS)
+    return len(statistics)
 
 
 # --- numbers other apps keep ---------------------------------------------------------------
