@@ -17,8 +17,9 @@ from tests.factories import (
     registered_new_connection,
 )
 from waterdesk.cases.selectors import case_number_normalize
-from waterdesk.customers import search
-from waterdesk.customers.search import gin_keys, search_query_parse
+from waterdesk.customers.search import statement
+from waterdesk.customers.search.keys import KeyStatistics, gin_keys
+from waterdesk.customers.search.query import search_query_parse
 from waterdesk.customers.selectors import customer_search
 from waterdesk.customers.tasks import search_statistics_refresh
 
@@ -365,7 +366,7 @@ def test_keys_use_their_indexes(people):
 @pytest.mark.postgres
 @needs_postgres
 def test_a_common_fragment_is_first_looked_for_in_order(people, monkeypatch):
-    monkeypatch.setattr(search, "SEARCH_WINDOW_ABOVE_ROWS", -1)  # every key counts as common
+    monkeypatch.setattr(statement, "SEARCH_WINDOW_ABOVE_ROWS", -1)  # every key counts as common
 
     plan = _search_plan("王建")
 
@@ -382,8 +383,8 @@ def test_the_window_changes_no_result(people, monkeypatch, query):
     AccountFactory(customer=people["hospital"], premise=PremiseFactory(address="城南区人民路18号"))
     expected = names(customer_search(query=query, limit=3))
 
-    monkeypatch.setattr(search, "SEARCH_WINDOW_ABOVE_ROWS", -1)
-    monkeypatch.setattr(search, "SEARCH_WINDOW", 2)  # holds some of the hits, not all
+    monkeypatch.setattr(statement, "SEARCH_WINDOW_ABOVE_ROWS", -1)
+    monkeypatch.setattr(statement, "SEARCH_WINDOW", 2)  # holds some of the hits, not all
 
     assert names(customer_search(query=query, limit=3)) == expected
 
@@ -395,21 +396,21 @@ def test_key_statistics_come_from_analyze_through_the_cache(people):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE customers_customer")
     search_statistics_refresh()
-    search.KeyStatistics.forget()
+    KeyStatistics.forget()
 
-    statistics = search.KeyStatistics()
+    statistics = KeyStatistics()
 
     assert statistics.rows_with("customer_name_grams", "王") == pytest.approx(9)
     assert statistics.rows_with("customer_name_grams", "王二") == pytest.approx(2)
     assert statistics.rows_with("customer_name_grams", "不在") == 0
-    search.KeyStatistics.forget()
+    KeyStatistics.forget()
 
 
 def test_without_statistics_every_key_is_rare(people):
-    search.KeyStatistics.forget()  # the cache is empty in every test
+    KeyStatistics.forget()  # the cache is empty in every test
 
-    assert search.KeyStatistics().rows_with("customer_name_grams", "王") == 0
-    search.KeyStatistics.forget()
+    assert KeyStatistics().rows_with("customer_name_grams", "王") == 0
+    KeyStatistics.forget()
 
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite only")

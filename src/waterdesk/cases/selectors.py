@@ -9,7 +9,8 @@ from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, QuerySet
 from waterdesk.cases.kinds import all_kinds, all_workflows, workflow_for
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import NotFound
-from waterdesk.customers.search import CaseMatch, SearchQuery
+from waterdesk.customers.search.case_numbers import CaseMatch
+from waterdesk.customers.search.query import SearchQuery
 
 
 def _user_permissions(user) -> set[str]:

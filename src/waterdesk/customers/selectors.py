@@ -9,7 +9,6 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from waterdesk.core.errors import NotFound
-from waterdesk.customers import search
 from waterdesk.customers.models import (
     Account,
     Customer,
@@ -17,6 +16,9 @@ from waterdesk.customers.models import (
     Meter,
     PersonalDataAccess,
 )
+from waterdesk.customers.search.case_numbers import CaseMatch, case_matches
+from waterdesk.customers.search.query import number_compact, search_query_parse
+from waterdesk.customers.search.statement import SearchStatement
 
 
 class SearchResults(list):
@@ -39,15 +41,13 @@ def customer_search(*, query: str, limit: int = 20) -> SearchResults:
     When more than ``limit`` match, ``has_more`` is set; which of a key's many hits fill
     the last places is then up to its index.
     """
-    parsed = search.search_query_parse(query)
+    parsed = search_query_parse(query)
     if parsed is None or limit <= 0:
         return SearchResults()
-    cases: dict[int, list[search.CaseMatch]] = {}
-    for match in search.case_matches(parsed):
+    cases: dict[int, list[CaseMatch]] = {}
+    for match in case_matches(parsed):
         cases.setdefault(match.customer_id, []).append(match)
-    statement = search.SearchStatement(
-        parsed, vendor=connection.vendor, case_customer_ids=list(cases)
-    )
+    statement = SearchStatement(parsed, vendor=connection.vendor, case_customer_ids=list(cases))
     wanted = limit + 1  # one more than shown tells whether there are more
     found: dict[int, Customer] = {}
     while (asked := wanted - len(found)) > 0:
@@ -86,7 +86,7 @@ def customer_get(*, public_id: uuid.UUID | str) -> Customer:
 
 def account_get_by_number(number: str) -> Account:
     """The account with this number (customer, premise and zone loaded), or ``NotFound``."""
-    key = search.number_compact(str(number or ""))
+    key = number_compact(str(number or ""))
     try:
         return Account.objects.select_related("customer", "premise__zone").get(number=key)
     except Account.DoesNotExist as exc:

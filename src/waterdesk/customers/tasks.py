@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from waterdesk.customers import search
+from waterdesk.customers.search.keys import key_statistics_refresh
 
 
 @shared_task(name="waterdesk.customers.tasks.search_statistics_refresh")
 def search_statistics_refresh() -> int:
-    """Share how common each key of the search indexes is (``search.KeyStatistics``)."""
-    return search.key_statistics_refresh()
+    """Share how common each key of the search indexes is (``search.keys.KeyStatistics``)."""
+    return key_statistics_refresh()
