@@ -509,6 +509,8 @@ def measure(queries: dict[str, list[str]]) -> list[tuple]:
     url = reverse("workbench:customers")
     rows = []
     for kind, label in KINDS:
+        if kind not in queries:
+            continue
         values = queries[kind]
         half = len(values) // 2
         warm, timed = values[:half], values[half:]
@@ -562,7 +564,7 @@ def explain(queries: dict[str, list[str]]) -> None:
 
     from waterdesk.customers.selectors import customer_search
 
-    for kind, _label in KINDS:
+    for kind in queries:
         value = queries[kind][-1]
         print(f"\n=== {kind}: {value}")
         with connection.execute_wrapper(_explaining):
@@ -605,6 +607,10 @@ def main() -> None:
         "--reuse", action="store_true", help=f"measure a kept {BENCH_DB} again, without loading"
     )
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE one query a kind")
+    parser.add_argument(
+        "--kinds",
+        help="comma-separated key kinds to time (all): " + ", ".join(kind for kind, _ in KINDS),
+    )
     args = parser.parse_args()
 
     maintenance_url, bench_url = bench_urls()
@@ -626,6 +632,8 @@ def main() -> None:
         share_key_statistics()
         load = os.getloadavg()
         print(f"load average before measuring: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        if args.kinds:
+            queries = {kind: queries[kind] for kind in args.kinds.split(",")}
         rows = measure(queries)
         if args.explain:
             explain(queries)
