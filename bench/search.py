@@ -46,6 +46,8 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from common import copy_rows, create_database, drop_databases, fast_load  # noqa: E402
+
 BENCH_DB = "waterdesk_bench_search"
 SEED = 2026
 PAGE_LIMIT = 50  # workbench.views.CUSTOMER_PAGE_LIMIT
@@ -146,12 +148,9 @@ def bench_urls() -> tuple[str, str]:
 
 
 def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    drop_databases(maintenance_url, BENCH_DB)
+    if not drop_only:
+        create_database(maintenance_url, BENCH_DB)
 
 
 def setup_django(bench_url: str) -> None:
@@ -263,18 +262,14 @@ class People:
                 return value
 
 
-def copy_rows(cursor, table: str, columns: str, text: str) -> None:
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        copy.write(text)
-
-
 def build(n: int, samples: int) -> dict[str, list[str]]:
     """Load N customers (and their accounts, premises, cases); return the query samples of
     each kind: twice ``samples`` queries, the first half to warm up, the second to time."""
     from django.db import connection, transaction
 
     from waterdesk.cases.kinds import all_kinds
-    from waterdesk.customers.models import SupplyZone
+    from waterdesk.cases.models import Case
+    from waterdesk.customers.models import Account, Customer, Premise, SupplyZone
 
     rng = random.Random(SEED)
     people = People(rng)
@@ -351,38 +346,17 @@ def build(n: int, samples: int) -> dict[str, list[str]]:
                     queries[kind].append(value)
     generated = time.perf_counter() - started
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if cursor.fetchone()[0]:  # skip the foreign-key triggers: consistent by construction
-            cursor.execute("SET LOCAL session_replication_role = replica")
+        fast_load(cursor)
         cursor.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
-        copy_rows(
-            cursor,
-            "customers_customer",
-            "id, public_id, kind, name, id_number, mobile, email, contact_address, "
-            "is_vulnerable, created_at",
-            customers.getvalue(),
-        )
-        copy_rows(
-            cursor,
-            "customers_premise",
-            "id, public_id, address, district, zone_id, created_at",
-            premises.getvalue(),
-        )
-        copy_rows(
-            cursor,
-            "customers_account",
-            "id, public_id, number, customer_id, premise_id, usage_category, household_size, "
-            "status, route_id, opened_at, opened_by_id",
-            accounts.getvalue(),
-        )
-        copy_rows(
-            cursor,
-            "cases_case",
-            "id, public_id, number, kind, channel, customer_id, contact_name, contact_phone, "
-            "premise_id, department_id, assignee_id, priority, green_channel_reason, status, "
-            "summary, opened_at, opened_by_id, closed_at, version",
-            cases.getvalue(),
-        )
+        # Rows are written in the order of the models' columns.
+        for model, rows in (
+            (Customer, customers),
+            (Premise, premises),
+            (Account, accounts),
+            (Case, cases),
+        ):
+            columns = ", ".join(field.column for field in model._meta.concrete_fields)
+            copy_rows(cursor, model._meta.db_table, columns, rows.getvalue())
         for table in DATA_TABLES:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

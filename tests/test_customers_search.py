@@ -46,19 +46,14 @@ def people(db):
         mobile="13800001111",
         contact_address="城南区人民路1号",
     )
-    AccountFactory(
-        number="2000000101", customer=wang, premise=PremiseFactory(address="城北区解放路18号3栋")
-    )
-    AccountFactory(
-        number="2000000102", customer=zhou, premise=PremiseFactory(address="城北区解放路20号")
-    )
-    # Two accounts of one customer on matching addresses: the customer is found once.
-    AccountFactory(
-        number="2000000103", customer=hospital, premise=PremiseFactory(address="城南区人民路1号")
-    )
-    AccountFactory(
-        number="2000000104", customer=hospital, premise=PremiseFactory(address="城南区人民路3号")
-    )
+    for number, customer, address in (
+        ("2000000101", wang, "城北区解放路18号3栋"),
+        ("2000000102", zhou, "城北区解放路20号"),
+        # Two accounts of one customer on matching addresses: the customer is found once.
+        ("2000000103", hospital, "城南区人民路1号"),
+        ("2000000104", hospital, "城南区人民路3号"),
+    ):
+        AccountFactory(number=number, customer=customer, premise=PremiseFactory(address=address))
     return {"wang": wang, "wang_jian": wang_jian, "li": li, "zhou": zhou, "hospital": hospital}
 
 

@@ -11,16 +11,19 @@ from django.db import migrations
 # '#<digits>' for each number of 2+ digits (a number alone matches whole numbers). IMMUTABLE,
 # so that they can be indexed and are folded to a constant for the search's fragment. Each
 # uses built-ins only: a restore (pg_dump) rebuilds the indexes with an empty search_path.
-FUNCTIONS_SQL = """
-CREATE OR REPLACE FUNCTION waterdesk_bigrams(value text) RETURNS text[]
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$
-        SELECT ARRAY(
+# lower(value)'s overlapping two-character pieces, and the numbers of 2+ digits as '#<digits>'.
+BIGRAMS = """ARRAY(
             SELECT substr(lowered, position, 2)
             FROM (SELECT lower(value) AS lowered) AS v,
                  generate_series(1, char_length(lowered) - 1) AS position
-        )
-    $$;
+        )"""
+NUMBERS = """ARRAY(
+            SELECT '#' || number[1] FROM regexp_matches(value, '[0-9]{2,}', 'g') AS number
+        )"""
+FUNCTIONS_SQL = f"""
+CREATE OR REPLACE FUNCTION waterdesk_bigrams(value text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT {BIGRAMS} $$;
 CREATE OR REPLACE FUNCTION waterdesk_grams(value text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$
@@ -34,15 +37,7 @@ CREATE OR REPLACE FUNCTION waterdesk_grams(value text) RETURNS text[]
     $$;
 CREATE OR REPLACE FUNCTION waterdesk_address_keys(value text) RETURNS text[]
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$
-        SELECT ARRAY(
-            SELECT substr(lowered, position, 2)
-            FROM (SELECT lower(value) AS lowered) AS v,
-                 generate_series(1, char_length(lowered) - 1) AS position
-        ) || ARRAY(
-            SELECT '#' || number[1] FROM regexp_matches(value, '[0-9]{2,}', 'g') AS number
-        )
-    $$;
+    AS $$ SELECT {BIGRAMS} || {NUMBERS} $$;
 """
 FUNCTIONS = ("waterdesk_bigrams", "waterdesk_grams", "waterdesk_address_keys")
 

@@ -27,6 +27,30 @@ SEARCH_WINDOW_ABOVE_ROWS = 10_000
 SEARCH_GIN_KEYS = 3  # the rarest keys of a fragment that the GIN index is asked for
 
 
+@dataclass(frozen=True)
+class _Searched:
+    """A column that a fragment is looked for in, and how its rows lead to a customer."""
+
+    table: str
+    column: str
+    alias: str
+    index: GinIndex
+    join: str = ""
+    customer: str = "c.id"
+
+
+NAMES = _Searched("customers_customer", "name", "c", NAME_KEYS)
+CONTACT_ADDRESSES = _Searched("customers_customer", "contact_address", "c", CONTACT_ADDRESS_KEYS)
+PREMISE_ADDRESSES = _Searched(
+    "customers_premise",
+    "address",
+    "p",
+    PREMISE_ADDRESS_KEYS,
+    join="JOIN customers_account AS a ON a.premise_id = p.id",
+    customer="a.customer_id",
+)
+
+
 def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -151,12 +175,10 @@ class SearchStatement:
             self._fragment(
                 add,
                 RANK_NAME_CONTAINS,
-                table="customers_customer",
-                column="name",
-                index=NAME_KEYS,
-                condition=f"{contains} AND NOT {starts}",
-                params=[*contains_params, *starts_params],
-                fragment=fragment,
+                NAMES,
+                fragment,
+                f"{contains} AND NOT {starts}",
+                [*contains_params, *starts_params],
             )
         if parsed.mobile_suffix:
             add(RANK_MOBILE_ENDS, customers, *sql.ends("c.mobile", parsed.mobile_suffix))
@@ -175,52 +197,31 @@ class SearchStatement:
 
         contact, contact_params = matches("c.contact_address")
         self._fragment(
-            add,
-            RANK_CONTACT_ADDRESS,
-            table="customers_customer",
-            column="contact_address",
-            index=CONTACT_ADDRESS_KEYS,
-            condition=contact,
-            params=contact_params,
-            fragment=fragment,
+            add, RANK_CONTACT_ADDRESS, CONTACT_ADDRESSES, fragment, contact, contact_params
         )
         # A premise's customer whose contact address matches too was found just before.
         premise, premise_params = matches("p.address")
+        known = (
+            "EXISTS (SELECT 1 FROM customers_customer AS c "
+            f"WHERE c.id = a.customer_id AND {contact})"
+        )
         self._fragment(
             add,
             RANK_PREMISE_ADDRESS,
-            table="customers_premise",
-            column="address",
-            index=PREMISE_ADDRESS_KEYS,
-            condition=(
-                f"{premise} AND NOT EXISTS (SELECT 1 FROM customers_customer AS c "
-                f"WHERE c.id = a.customer_id AND {contact})"
-            ),
-            params=[*premise_params, *contact_params],
-            fragment=fragment,
-            join="JOIN customers_account AS a ON a.premise_id = p.id",
-            customer="a.customer_id",
-            alias="p",
+            PREMISE_ADDRESSES,
+            fragment,
+            f"{premise} AND NOT {known}",
+            [*premise_params, *contact_params],
         )
 
     def _fragment(
-        self,
-        add,
-        rank: int,
-        *,
-        table: str,
-        column: str,
-        index: GinIndex,
-        condition: str,
-        params: list,
-        fragment: str,
-        join: str = "",
-        customer: str = "c.id",
-        alias: str = "c",
+        self, add, rank: int, searched: _Searched, fragment: str, condition: str, params: list
     ) -> None:
         """A "contains" key: on PostgreSQL the window of the column's btree if the fragment
         is common, then the GIN index for its rarest keys; on SQLite one filter."""
-        sql = self.dialect
+        sql, index = self.dialect, searched.index
+        table, column, alias = searched.table, searched.column, searched.alias
+        join, customer = searched.join, searched.customer
         if not sql.postgres:
             source = f"{table} AS {alias} {join}"
             add(rank, source, condition, params, customer=customer, order=f"{alias}.{column}")
