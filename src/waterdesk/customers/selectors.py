@@ -55,9 +55,10 @@ def customer_search(*, query: str, limit: int = 20) -> SearchResults:
         if sql is None:
             break
         hits = list(Customer.objects.raw(*sql))
-        # Hits come in rank order: a customer's first hit is its best key.
-        for customer in hits:
-            found.setdefault(customer.pk, customer)
+        for customer in hits:  # a customer found by two keys keeps the better one
+            known = found.get(customer.pk)
+            if known is None or customer.search_rank < known.search_rank:
+                found[customer.pk] = customer
         if len(hits) < asked:
             break  # every key gave all it had
         # The page was full of hits but some were the same customer (by two keys, or two

@@ -52,6 +52,7 @@ from waterdesk.core.forms import DomainErrorMixin
 from waterdesk.core.money import MoneyFormField
 from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
 from waterdesk.customers.privacy import customer_lookup_count
+from waterdesk.customers.search.query import search_query_parse
 from waterdesk.customers.selectors import account_get_by_number, customer_search
 
 ACCOUNT_BILLS_LIMIT = 24
@@ -199,12 +200,15 @@ def account_lookup(request: HttpRequest) -> HttpResponse:
     results = []
     if query:
         customer_lookup_count(user=request.user)
-        try:
-            account = account_get_by_number(query)
-        except NotFound:
-            results = customer_search(query=query, limit=ACCOUNT_SEARCH_LIMIT)
-        else:
-            return redirect("billing:account", public_id=account.public_id)
+        parsed = search_query_parse(query)
+        if parsed is not None and parsed.account_number:
+            try:
+                account = account_get_by_number(parsed.account_number)
+            except NotFound:
+                pass  # another number, or none: search
+            else:
+                return redirect("billing:account", public_id=account.public_id)
+        results = customer_search(query=query, limit=ACCOUNT_SEARCH_LIMIT)
     return render(
         request, "billing/bills/account_search.html", {"query": query, "results": results}
     )
