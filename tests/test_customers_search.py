@@ -259,6 +259,26 @@ def test_query_shape(query, shape):
     ) == shape
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("100%", ["100%纯净水公司"]),  # % and _ are the characters, not LIKE's wildcards
+        ("1_0", ["1_0号仓库"]),
+        ("%", ["100%纯净水公司"]),
+        ("_", ["1_0号仓库"]),
+        ("\\", []),
+        ("'; DROP TABLE customers_customer; --", []),
+        ("王" * 500, []),
+    ],
+)
+def test_odd_characters_are_just_characters(people, query, expected):
+    CustomerFactory(name="100%纯净水公司", mobile="")
+    CustomerFactory(name="1_0号仓库", mobile="")
+    CustomerFactory(name="1000号仓库", mobile="")
+
+    assert names(customer_search(query=query)) == expected
+
+
 def test_empty_queries():
     assert search_query_parse("") is None
     assert search_query_parse(" \u3000 ") is None

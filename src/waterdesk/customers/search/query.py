@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+SEARCH_MAX_LENGTH = 100  # a longer query is cut (the search forms take no more)
 SEARCH_MIN_MOBILE_SUFFIX = 4
 SEARCH_MIN_ADDRESS_FRAGMENT = 2
 ACCOUNT_NUMBER_MAX_LENGTH = 20  # customers.Account.number
@@ -71,7 +72,7 @@ def number_compact(value: str) -> str:
 
 def search_query_parse(query: str | None) -> SearchQuery | None:
     """``query`` as a search, or ``None`` when nothing is left to search for."""
-    text = " ".join(unicodedata.normalize("NFKC", query or "").split())
+    text = " ".join(unicodedata.normalize("NFKC", query or "").split())[:SEARCH_MAX_LENGTH]
     if not text:
         return None
     compact = _SEPARATORS.sub("", text)
