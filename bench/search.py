@@ -23,8 +23,10 @@ number, a case number — with queries drawn from the loaded data: through the s
 (``customer_search``, limit 50 as on the page, accounts touched) and through the page (the
 test client's GET of ``workbench:customers?q=…`` as a logged-in intake clerk, the full page).
 Each kind is warmed up with other queries of the same kind first. It prints p50/p95/max per
-kind and path; the last line reads ``result: customers=<N> p95_ms_worst=<ms>``: the slowest
-kind's p95 through the page.
+kind and path, and the same without the time that this process and its PostgreSQL backend
+waited for a CPU (other work on a shared machine, from ``/proc/<pid>/schedstat``); the last
+line reads ``result: customers=<N> p95_ms_worst=<ms>``: the slowest kind's p95 through the
+page, as measured (wall clock).
 """
 
 from __future__ import annotations
