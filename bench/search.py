@@ -20,7 +20,7 @@ Then it times each key kind — a surname (one character, what the live search s
 first keystroke), a two-character name fragment, a full name, an address fragment (street
 and house number), the last 4 digits of a mobile, a full mobile, an ID number, an account
 number, a case number — with queries drawn from the loaded data: through the selector
-(``customer_search``, limit 50 as on the page, accounts touched) and through the page (the
+(``customer_search``, limit 20 as on the page, accounts touched) and through the page (the
 test client's GET of ``workbench:customers?q=…`` as a logged-in intake clerk, the full page).
 Each kind is warmed up with other queries of the same kind first. It prints p50/p95/max per
 kind and path, and the same without the time that this process and its PostgreSQL backend
@@ -52,7 +52,7 @@ from common import copy_rows, create_database, drop_databases, fast_load  # noqa
 
 BENCH_DB = "waterdesk_bench_search"
 SEED = 2026
-PAGE_LIMIT = 50  # workbench.views.CUSTOMER_PAGE_LIMIT
+PAGE_LIMIT = 20  # workbench.views.CUSTOMER_PAGE_LIMIT
 OPENED = datetime(2020, 1, 1, tzinfo=UTC)
 CASES_PER_CUSTOMER = 0.3
 DATA_TABLES = [

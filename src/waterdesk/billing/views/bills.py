@@ -56,7 +56,7 @@ from waterdesk.customers.search.query import search_query_parse
 from waterdesk.customers.selectors import account_get_by_number, customer_search
 
 ACCOUNT_BILLS_LIMIT = 24
-ACCOUNT_SEARCH_LIMIT = 50
+ACCOUNT_SEARCH_LIMIT = 20  # as the customers page
 STATEMENT_ROWS_LIMIT = 60
 
 AGING_LABELS = {
