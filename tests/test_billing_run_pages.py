@@ -162,6 +162,7 @@ def test_account_lookup_goes_to_the_account_page(client, billing_clerk, town):
     assert response.status_code == 200
     assert response.context["results"] == []
     assert "未找到与“999”匹配的账户。" in response.content.decode()
+    assert client.get(url, {"q": "\x00"}).context["results"] == []  # never reaches SQL
 
 
 def test_account_lookup_lists_the_accounts_of_the_customers_found(client, billing_clerk):

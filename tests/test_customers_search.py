@@ -269,6 +269,8 @@ def test_query_shape(query, shape):
         ("\\", []),
         ("'; DROP TABLE customers_customer; --", []),
         ("王" * 500, []),
+        ("\x00", []),
+        ("1\x000\u200b0%", ["100%纯净水公司"]),  # NUL and a zero-width space are dropped
     ],
 )
 def test_odd_characters_are_just_characters(people, query, expected):

@@ -72,7 +72,13 @@ def number_compact(value: str) -> str:
 
 def search_query_parse(query: str | None) -> SearchQuery | None:
     """``query`` as a search, or ``None`` when nothing is left to search for."""
-    text = " ".join(unicodedata.normalize("NFKC", query or "").split())[:SEARCH_MAX_LENGTH]
+    # Control and format characters (NUL, zero-width spaces) are no part of any key.
+    visible = "".join(
+        char
+        for char in unicodedata.normalize("NFKC", query or "")
+        if char.isspace() or unicodedata.category(char)[0] != "C"
+    )
+    text = " ".join(visible.split())[:SEARCH_MAX_LENGTH]
     if not text:
         return None
     compact = _SEPARATORS.sub("", text)
