@@ -41,6 +41,8 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from common import copy_rows, create_database, drop_databases, fast_load  # noqa: E402
+
 BENCH_DB = "waterdesk_bench"
 SNAPSHOT_DB = "waterdesk_bench_snapshot"
 YEAR = 2025
@@ -86,13 +88,9 @@ def bench_urls() -> tuple[str, str]:
 
 
 def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {SNAPSHOT_DB} WITH (FORCE)")
-        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        if not drop_only:
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    drop_databases(maintenance_url, SNAPSHOT_DB, BENCH_DB)
+    if not drop_only:
+        create_database(maintenance_url, BENCH_DB)
 
 
 def setup_django(bench_url: str) -> None:
@@ -113,19 +111,6 @@ def setup_django(bench_url: str) -> None:
 
 def month_end(month: int) -> date:
     return date(YEAR + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-
-
-def copy_rows(cursor, table: str, columns: str, text: str) -> None:
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        copy.write(text)
-
-
-def fast_load(cursor) -> None:
-    """Skip the foreign-key triggers while loading data that is consistent by construction
-    (needs a superuser; otherwise the load is just slower)."""
-    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-    if cursor.fetchone()[0]:
-        cursor.execute("SET LOCAL session_replication_role = replica")
 
 
 def reset_data(cursor) -> None:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from tests import test_billing_run_support as support
-from tests.factories import UserFactory, meter_read
+from tests.factories import CustomerFactory, UserFactory, meter_read
 from tests.test_billing_run_support import account_with_meter, run_cycle
 from waterdesk.billing.models import Bill, BillRun, BillRunStatus
 from waterdesk.billing.services import bill_run as runs
@@ -160,10 +160,40 @@ def test_a_failed_run_is_resumed_from_its_page(
 def test_account_lookup_goes_to_the_account_page(client, billing_clerk, town):
     client.force_login(billing_clerk)
     url = reverse("billing:account_lookup")
-    response = client.get(url, {"number": f" {town[0].number} "})
-    assert response["Location"] == reverse("billing:account", args=[town[0].public_id])
-    response = client.get(url, {"number": "999"})
-    assert response["Location"] == reverse("billing:runs")
+    account_page = reverse("billing:account", args=[town[0].public_id])
+    assert client.get(url, {"q": f" {town[0].number} "})["Location"] == account_page
+    assert client.get(url, {"number": town[0].number})["Location"] == account_page  # old links
+    response = client.get(url, {"q": "999"})
+    assert response.status_code == 200
+    assert response.context["results"] == []
+    assert "未找到与“999”匹配的账户。" in response.content.decode()
+    assert client.get(url, {"q": "\x00"}).context["results"] == []  # never reaches SQL
+
+
+def test_account_lookup_lists_the_accounts_of_the_customers_found(client, billing_clerk):
+    first = account_with_meter(customer=CustomerFactory(name="王建国"))
+    second = account_with_meter(customer=CustomerFactory(name="李建国"))
+    client.force_login(billing_clerk)
+
+    response = client.get(reverse("billing:account_lookup"), {"q": "建国"})
+
+    assert response.status_code == 200
+    assert [customer.name for customer in response.context["results"]] == ["李建国", "王建国"]
+    page = response.content.decode()
+    for account in (first, second):
+        link = reverse("billing:account", args=[account.public_id])
+        assert f'href="{link}">{account.number}</a>' in page
+    assert first.customer.mobile not in page  # masked
+
+
+def test_account_lookup_without_a_query_shows_the_form(client, billing_clerk):
+    client.force_login(billing_clerk)
+
+    response = client.get(reverse("billing:account_lookup"))
+
+    assert response.status_code == 200
+    assert response.context["results"] == []
+    assert 'name="q"' in response.content.decode()
 
 
 # --- API ----------------------------------------------------------------------------------

@@ -150,7 +150,7 @@ TABLE: dict[str, Row] = {
     "billing:runs": Row("get", None, BILLING_VIEWERS, 200),
     "billing:run": Row("get", "run", BILLING_VIEWERS, 200),
     "billing:run_resume": Row("post", "run", BILLING_OFFICE, 302),
-    "billing:account_lookup": Row("get", None, BILL_READERS, 302),  # to the runs page
+    "billing:account_lookup": Row("get", None, BILL_READERS, 200),  # the search form
     "billing:account": Row("get", "account", BILL_READERS, 200),
     "billing:account_adjust": Row("post", "account", BILLING_OFFICE, 400),
     "billing:bill": Row("get", "bill", BILL_READERS, 200),

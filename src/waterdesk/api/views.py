@@ -506,8 +506,9 @@ class CustomerListView(_RoleGuardedView):
 
     @extend_schema(
         summary="Search customers",
-        description="By name, mobile (or its last 4+ digits), ID number, account number or "
-        "address; exact key matches first. ID numbers and mobiles are masked.",
+        description="By name (or a fragment of it), mobile (or its last 4+ digits), ID "
+        "number, account number, case number or a fragment of an address; exact key matches "
+        "first, then names starting with the query. ID numbers and mobiles are masked.",
         parameters=[cs.CustomerSearchQuerySerializer],
         responses={
             200: cs.CustomerListSerializer(many=True),

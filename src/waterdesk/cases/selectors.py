@@ -1,5 +1,6 @@
 """Reads on the Case backbone, always scoped to what the user may see."""
 
+import re
 import uuid
 
 from django.contrib.auth import get_user_model
@@ -10,9 +11,11 @@ from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.cases.access import is_desk_staff
-from waterdesk.cases.kinds import all_workflows, workflow_for
+from waterdesk.cases.kinds import all_kinds, all_workflows, workflow_for
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import NotFound, NotPermitted
+from waterdesk.customers.search.case_numbers import CaseMatch
+from waterdesk.customers.search.query import SearchQuery
 
 
 def _user_permissions(user) -> set[str]:
@@ -227,3 +230,36 @@ def case_status_changes(case: Case) -> QuerySet[CaseEvent]:
         .only("at", "to_status")
         .order_by("at", "pk")
     )
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def case_number_normalize(text: str) -> str | None:
+    """``text`` as the number of a case of a registered kind (``XZ-20261127-0042``), or
+    ``None`` when it has not that shape. Lower case, missing dashes and a sequence without
+    its leading zeros are accepted: ``xz20261127-42``."""
+    prefixes = sorted((spec.number_prefix for spec in all_kinds()), key=len, reverse=True)
+    if not prefixes:
+        return None
+    shape = rf"({'|'.join(map(re.escape, prefixes))})-?([0-9]{{8}})-?([0-9]{{1,6}})"
+    match = re.fullmatch(shape, text.strip().upper())
+    if match is None:
+        return None
+    prefix, day, sequence = match.groups()
+    return f"{prefix}-{day}-{int(sequence):04d}"
+
+
+def case_customer_matches(query: SearchQuery) -> list[CaseMatch]:
+    """The customer of the case whose number the search query is (customer search asks this:
+    registered in ``CasesConfig.ready``)."""
+    number = case_number_normalize(query.key)
+    if number is None:
+        return []
+    rows = Case.objects.filter(number=number, customer__isnull=False).values_list(
+        "customer_id", "number", "public_id"
+    )
+    return [
+        CaseMatch(customer_id=customer_id, number=number, public_id=public_id)
+        for customer_id, number, public_id in rows
+    ]

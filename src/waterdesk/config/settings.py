@@ -204,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.applications.tasks.applications_withdraw_stale",
         "schedule": 3600.0,
     },
+    "customers-search-statistics": {
+        "task": "waterdesk.customers.tasks.search_statistics_refresh",
+        "schedule": 600.0,
+    },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)

@@ -92,7 +92,7 @@ class CustomerSearchForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("姓名、电话、证件号、户号或地址")}
+            attrs={"type": "search", "placeholder": _("姓名、电话、证件号、户号、地址或受理编号")}
         ),
     )
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import re
-import unicodedata
 import uuid
 
-from django.db.models import Case as CaseWhen
-from django.db.models import Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from waterdesk.core.errors import NotFound
 from waterdesk.customers.models import (
@@ -18,52 +16,61 @@ from waterdesk.customers.models import (
     Meter,
     PersonalDataAccess,
 )
+from waterdesk.customers.search.case_numbers import CaseMatch, case_matches
+from waterdesk.customers.search.query import number_compact, search_query_parse
+from waterdesk.customers.search.statement import SearchStatement
 
-SEARCH_MIN_MOBILE_SUFFIX = 4
-_SEPARATORS = re.compile(r"[\s\-()（）]+")
+
+class SearchResults(list):
+    """The customers found, best first; ``has_more`` when more matched than were asked for."""
+
+    has_more = False
 
 
-def customer_search(*, query: str, limit: int = 20) -> list[Customer]:
+def customer_search(*, query: str, limit: int = 20) -> SearchResults:
     """Customers matching ``query`` by any key a clerk may have at hand.
 
-    Name (contains), mobile (exact or a suffix of at least 4 digits), ID number (exact,
-    case-insensitive), account number (exact), contact address or an account's premise
-    address (contains). Exact key matches (ID, account number, full mobile) come first;
-    each customer appears once, with ``accounts`` (and their premise) prefetched.
+    The query's shape decides the keys it can be (``customers.search``): a case number of a
+    registered kind, an ID number, an account number, a mobile or its last 4+ digits, a name
+    or a fragment of it, a fragment of the contact address or of an account's premise
+    address. Each key is looked up on its own index, all in one statement that stops once
+    the page is full. Exact key matches come first, then names starting with the query,
+    names containing it, mobiles ending with it, contact addresses, premise addresses; by
+    name within each. Each customer appears once, with ``accounts`` (and their premise)
+    prefetched and ``matched_cases`` (the ``CaseMatch``es that found it, usually none).
+    When more than ``limit`` match, ``has_more`` is set; which of a key's many hits fill
+    the last places is then up to its index.
     """
-    text = " ".join(unicodedata.normalize("NFKC", query or "").split())
-    if not text or limit <= 0:
-        return []
-    compact = _SEPARATORS.sub("", text)
-    digits = compact.removeprefix("+86")
-    # ID numbers are stored upper-case (validation.validate_*), so an exact match on the
-    # upper-cased query is the case-insensitive match, and it can use the index.
-    id_key = compact.upper()
+    parsed = search_query_parse(query)
+    if parsed is None or limit <= 0:
+        return SearchResults()
+    cases: dict[int, list[CaseMatch]] = {}
+    for match in case_matches(parsed):
+        cases.setdefault(match.customer_id, []).append(match)
+    statement = SearchStatement(parsed, vendor=connection.vendor, case_customer_ids=list(cases))
+    wanted = limit + 1  # one more than shown tells whether there are more
+    found: dict[int, Customer] = {}
+    while (asked := wanted - len(found)) > 0:
+        sql = statement.sql(count=asked, exclude=list(found))
+        if sql is None:
+            break
+        hits = list(Customer.objects.raw(*sql))
+        for customer in hits:  # a customer found by two keys keeps the better one
+            known = found.get(customer.pk)
+            if known is None or customer.search_rank < known.search_rank:
+                found[customer.pk] = customer
+        if len(hits) < asked:
+            break  # every key gave all it had
+        # The page was full of hits but some were the same customer (by two keys, or two
+        # accounts on matching premises): ask again for the customers not found yet.
 
-    accounts = Account.objects.filter(customer=OuterRef("pk"))
-    exact = Q(id_number=id_key) | Q(Exists(accounts.filter(number=compact)))
-    if digits.isdigit():
-        exact |= Q(mobile=digits)
-    matches = (
-        exact
-        | Q(name__icontains=text)
-        | Q(contact_address__icontains=text)
-        | Q(Exists(accounts.filter(premise__address__icontains=text)))
-    )
-    if digits.isdigit() and len(digits) >= SEARCH_MIN_MOBILE_SUFFIX:
-        matches |= Q(mobile__endswith=digits)
-
-    customers = (
-        Customer.objects.filter(matches)
-        .annotate(
-            search_rank=CaseWhen(
-                When(exact, then=Value(0)), default=Value(1), output_field=IntegerField()
-            )
-        )
-        .order_by("search_rank", "name", "pk")
-        .prefetch_related(_accounts_with_premise())
-    )
-    return list(customers[:limit])
+    ranked = sorted(found.values(), key=lambda c: (c.search_rank, c.name, c.pk))
+    results = SearchResults(ranked[:limit])
+    results.has_more = len(ranked) > limit
+    prefetch_related_objects(results, _accounts_with_premise())
+    for customer in results:
+        customer.matched_cases = cases.get(customer.pk, [])
+    return results
 
 
 def customer_get(*, public_id: uuid.UUID | str) -> Customer:
@@ -80,7 +87,7 @@ def customer_get(*, public_id: uuid.UUID | str) -> Customer:
 
 def account_get_by_number(number: str) -> Account:
     """The account with this number (customer, premise and zone loaded), or ``NotFound``."""
-    key = _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(number or "")))
+    key = number_compact(str(number or ""))
     try:
         return Account.objects.select_related("customer", "premise__zone").get(number=key)
     except Account.DoesNotExist as exc:

@@ -159,6 +159,6 @@ class CustomerSearchQuerySerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         default="",
-        help_text="Name, mobile (or its last 4+ digits), ID number, account number or address.",
+        help_text="Name, mobile (or its last 4+ digits), ID, account or case number, or address.",
     )
     limit = serializers.IntegerField(min_value=1, max_value=50, required=False, default=20)

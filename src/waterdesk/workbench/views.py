@@ -63,8 +63,8 @@ from waterdesk.sla.selectors import case_clocks, clock_provisional_years, clock_
 from waterdesk.workbench import forms
 from waterdesk.workbench.templatetags.workbench_tags import case_status, status_label
 
-CUSTOMER_SEARCH_LIMIT = 20
-CUSTOMER_PAGE_LIMIT = 50
+# One screen of customers; when more match, the page says so and the clerk types more.
+CUSTOMER_PAGE_LIMIT = 20
 
 # --- access ---------------------------------------------------------------------------
 
@@ -220,13 +220,12 @@ def customer_search_results(request: HttpRequest) -> HttpResponse:
     form = CustomerSearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
     pick = request.GET.get("pick") == "1" and may_intake(request.user)
-    limit = CUSTOMER_SEARCH_LIMIT if pick else CUSTOMER_PAGE_LIMIT
     if query:
         customer_lookup_count(user=request.user)
     context = {
         "query": query,
         "pick": pick,
-        "results": customer_search(query=query, limit=limit) if query else [],
+        "results": customer_search(query=query, limit=CUSTOMER_PAGE_LIMIT) if query else [],
     }
     return render(request, "workbench/partials/customer_results.html", context)
 

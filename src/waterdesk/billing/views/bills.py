@@ -57,9 +57,12 @@ from waterdesk.core.forms import DomainErrorMixin
 from waterdesk.core.money import MoneyFormField
 from waterdesk.core.pdf import pdf_response
 from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
-from waterdesk.customers.selectors import account_get_by_number
+from waterdesk.customers.privacy import customer_lookup_count
+from waterdesk.customers.search.query import search_query_parse
+from waterdesk.customers.selectors import account_get_by_number, customer_search
 
 ACCOUNT_BILLS_LIMIT = 24
+ACCOUNT_SEARCH_LIMIT = 20  # as the customers page
 STATEMENT_ROWS_LIMIT = 60
 
 
@@ -232,16 +235,25 @@ def run_resume(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 @staff_view(has_perm("billing.view_bill"))
 def account_lookup(request: HttpRequest) -> HttpResponse:
-    """Find an account by its number and go to its billing page."""
-    number = "".join(request.GET.get("number", "").split())
-    if number:
-        try:
-            account = account_get_by_number(number)
-        except NotFound:
-            messages.error(request, _("未找到户号为 %(number)s 的账户。") % {"number": number})
-        else:
-            return redirect("billing:account", public_id=account.public_id)
-    return redirect("billing:runs")
+    """Find an account: its number goes straight to its billing page; a name, mobile, ID,
+    address or case number lists the customers found with their accounts (the customer
+    search of every staff page). ``number`` is the parameter's former name."""
+    query = (request.GET.get("q") or request.GET.get("number") or "").strip()
+    results = []
+    if query:
+        customer_lookup_count(user=request.user)
+        parsed = search_query_parse(query)
+        if parsed is not None and parsed.account_number:
+            try:
+                account = account_get_by_number(parsed.account_number)
+            except NotFound:
+                pass  # another number, or none: search
+            else:
+                return redirect("billing:account", public_id=account.public_id)
+        results = customer_search(query=query, limit=ACCOUNT_SEARCH_LIMIT)
+    return render(
+        request, "billing/bills/account_search.html", {"query": query, "results": results}
+    )
 
 
 def _account_context(request: HttpRequest, account, form=None) -> dict:

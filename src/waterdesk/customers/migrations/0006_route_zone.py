@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0004_personal_data_access'),
+        ('customers', '0005_search_indexes'),
     ]
 
     operations = [
