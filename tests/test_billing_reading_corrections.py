@@ -4,14 +4,13 @@ old value is kept with who, when and why; a billed read, a read with a later one
 rejected read or a new meter's initial reading cannot be corrected, and the refusal says
 what to do instead."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
+from tests import test_billing_reading as reading_tests
 from tests.clients import client_for
 from tests.factories import installed_account, meter_read
 from waterdesk.billing.models import Bill, MeterRead, MeterReadCorrection
@@ -25,16 +24,10 @@ from waterdesk.billing.services.reading import (
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.customers.models import Route
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-NOW = datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
-
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _pinned_time():
-    with time_machine.travel(NOW, tick=False):
-        yield
+# The reading tests' clock (30 June 2026, 10:00) and their route-sheet conventions.
+_pinned_time = reading_tests._pinned_time
 
 
 @pytest.fixture
@@ -101,7 +94,7 @@ def test_a_plausible_wrong_read_is_corrected_and_billed_as_corrected(reader, acc
         ["first_read"],
         "看错读数，现场复核为105",
         reader,
-        NOW,
+        reading_tests.NOW,
     )
     bill = bill_issue_final(actor=None, account=account, closing_read=corrected)
     assert bill.volume == Decimal("5.00")

@@ -589,26 +589,30 @@ def case_claim(request: HttpRequest, public_id) -> HttpResponse:
 def case_assign(request: HttpRequest, public_id) -> HttpResponse:
     case = case_get_for_user(user=request.user, public_id=public_id)
     form = forms.AssignForm(request.POST, assignees=case_assignees(case), prefix="assign")
-    if form.is_valid():
-        try:
-            case_assign_service(
-                case=case,
-                assignee=form.cleaned_data["assignee"],
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except NotPermitted:
-            raise
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(
-                request,
-                _("已改派给%(name)s。")
-                % {"name": user_display_name(form.cleaned_data["assignee"])},
-            )
-            return redirect("workbench:case", public_id=case.public_id)
+    if _reassigned(form, case_assign_service, request=request, case=case) is not None:
+        name = user_display_name(form.cleaned_data["assignee"])
+        messages.success(request, _("已改派给%(name)s。") % {"name": name})
+        return redirect("workbench:case", public_id=case.public_id)
     return render_case(request, case, assign_form=form, status=400)
+
+
+def _reassigned(form: forms.AssignForm, service, *, request: HttpRequest, **target):
+    """Run a reassignment ``service`` with the form's person and reason; its refusal goes
+    on the form (None comes back). ``target``: ``case=`` or ``cases=``."""
+    if not form.is_valid():
+        return None
+    try:
+        return service(
+            **target,
+            assignee=form.cleaned_data["assignee"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except NotPermitted:
+        raise
+    except DomainError as error:
+        form.add_domain_error(error)
+        return None
 
 
 @dataclass
@@ -738,25 +742,14 @@ def workload_assign(request: HttpRequest) -> HttpResponse:
     form = forms.AssignForm(request.POST, assignees=case_workers(), prefix="bulk")
     chosen = request.POST.getlist("cases")
     cases = list(case_scope(request.user).filter(public_id__in=_uuids(chosen)))
-    if form.is_valid():
-        try:
-            done = cases_assign_bulk(
-                cases=cases,
-                assignee=form.cleaned_data["assignee"],
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except NotPermitted:
-            raise
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(
-                request,
-                _("已将 %(count)d 个工单改派给%(name)s。")
-                % {"count": len(done), "name": user_display_name(form.cleaned_data["assignee"])},
-            )
-            return redirect(reverse("workbench:workload") + _owner_query(request))
+    done = _reassigned(form, cases_assign_bulk, request=request, cases=cases)
+    if done is not None:
+        messages.success(
+            request,
+            _("已将 %(count)d 个工单改派给%(name)s。")
+            % {"count": len(done), "name": user_display_name(form.cleaned_data["assignee"])},
+        )
+        return redirect(reverse("workbench:workload") + _owner_query(request))
     context = _workload_context(request, bulk_form=form)
     context["checked"] = {str(case.public_id) for case in cases}
     return render(request, "workbench/workload.html", context, status=400)
