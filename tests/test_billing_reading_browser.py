@@ -184,6 +184,13 @@ def test_reader_enters_a_route_by_keyboard_on_a_phone(live_server):
         expect(second).to_have_attribute("aria-invalid", "true")
         expect(counter).to_have_text("已抄 1 / 共 5")
         assert_fits_a_phone(page)
+        # The refused value is selected (by the page's script, after the row is swapped in):
+        # what is typed next replaces it.
+        page.wait_for_function(
+            "() => { const el = document.activeElement;"
+            " return el && el.value === '-3' && el.selectionStart === 0"
+            " && el.selectionEnd === el.value.length; }"
+        )
 
         page.keyboard.type("108.5")
         page.keyboard.press("Enter")

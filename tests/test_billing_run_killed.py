@@ -42,6 +42,28 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def other_sessions() -> set[int]:
+    """The backend pids of the other sessions on the test database."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def wait_for_sessions_to_end(before: set[int], timeout: float = 30) -> None:
+    """A killed client's PostgreSQL backend ends (and drops its row locks) only when it
+    notices the closed socket, which takes a moment on a busy machine: until then its
+    chunk looks taken by a live worker. Waits until no session but ``before`` is left."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if other_sessions() <= before:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the killed process's database session did not end")
+
+
 def start_cli(cycle_code: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": database_url()}
     env.pop("REDIS_URL", None)  # the CLI works the chunks itself
@@ -71,6 +93,7 @@ def test_a_killed_bill_run_resumes_to_exactly_the_bills_of_an_uninterrupted_one(
         meter_read(billing_clerk, account, date(2026, 1, 31), str(5 + index % 40))
     connection.close()  # everything above is committed: the CLI process sees it
 
+    sessions = other_sessions()
     process = start_cli(cycles[1].code)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -80,6 +103,7 @@ def test_a_killed_bill_run_resumes_to_exactly_the_bills_of_an_uninterrupted_one(
         time.sleep(0.01)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
+    wait_for_sessions_to_end(sessions)
 
     run = BillRun.objects.get()
     done = run.chunks.filter(status=BillRunStatus.COMPLETED).count()
