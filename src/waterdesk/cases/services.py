@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from waterdesk.cases.access import case_may_act_now
 from waterdesk.cases.kinds import kind_check, kind_spec, workflow_for
 from waterdesk.cases.models import (
     ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH,
@@ -240,11 +241,20 @@ def user_display_name(user) -> str:
 def case_workable_by(*, user, case: Case) -> bool:
     """The user is active and the user's role has a move on the case in its current status:
     only such a person may own it (an owner who cannot move the case is a dead end)."""
-    if user is None or not user.is_active or not case.is_open:
-        return False
-    return any(
-        user.has_perm(transition.permission)
-        for transition in workflow_for(case.kind).available(case.status)
+    return user is not None and user.is_active and case_may_act_now(user=user, case=case)
+
+
+def _owned_by_someone_else(case: Case, user) -> bool:
+    return case.assignee_id not in (None, user.pk) and case.assignee.is_active
+
+
+def case_claimable_by(*, user, case: Case) -> bool:
+    """``case_claim`` would make ``user`` the owner: the case is open, nobody active owns it
+    yet and the user's role has a move on it now."""
+    return (
+        case.assignee_id != user.pk
+        and not _owned_by_someone_else(case, user)
+        and case_workable_by(user=user, case=case)
     )
 
 
@@ -273,7 +283,7 @@ def case_claim(*, case: Case, actor) -> Case:
         raise NotPermitted(_("您的岗位在当前状态下不能办理此工单，不能领取。"))
     if case.assignee_id == actor.pk:
         return case
-    if case.assignee_id is not None and case.assignee.is_active:
+    if _owned_by_someone_else(case, actor):
         raise IllegalTransition(
             _("该工单已由%(name)s领取；如需转给您，请联系主管改派。")
             % {"name": user_display_name(case.assignee)},

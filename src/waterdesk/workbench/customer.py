@@ -10,6 +10,7 @@ customer or one of its accounts, a printed statement).
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -96,16 +97,15 @@ def _account_panel(account: Account, *, today, intakes: list) -> AccountPanel:
 
 
 def kind_panels(customer, user, *, now) -> list[KindPanel]:
-    """The customer's cases the user may see, one panel per kind that has any, open cases
-    first and then the newest."""
+    """The customer's cases the user may see, one panel per kind that has any: open cases
+    first (newest first), then the most recently closed."""
     cases = (
         case_scope(user)
         .filter(customer=customer)
         .select_related("customer", "premise", "assignee")
-        .order_by("closed_at", "-opened_at", "-pk")
+        .order_by(F("closed_at").desc(nulls_first=True), "-opened_at", "-pk")
     )
     rows = case_rows(cases, now=now)
-    rows.sort(key=lambda row: (not row.case.is_open, -row.case.opened_at.timestamp()))
     panels = []
     for spec in all_kinds():
         mine = [row for row in rows if row.case.kind == spec.kind]

@@ -12,7 +12,7 @@ unless the kind's registration offers them to the user (``visible_actions``).
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -43,7 +43,7 @@ from waterdesk.cases.selectors import (
 from waterdesk.cases.services import attachment_add as attachment_add_service
 from waterdesk.cases.services import (
     attachment_may_withdraw,
-    case_workable_by,
+    case_claimable_by,
     cases_assign_bulk,
     user_display_name,
 )
@@ -53,6 +53,7 @@ from waterdesk.cases.services import case_claim as case_claim_service
 from waterdesk.cases.workflow import Transition
 from waterdesk.core.errors import DomainError, IllegalTransition, NotPermitted
 from waterdesk.core.forms import ActionForm
+from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
 from waterdesk.customers.forms import CustomerSearchForm
 from waterdesk.customers.privacy import customer_lookup_count
@@ -332,10 +333,7 @@ def render_case(
         or forms.AttachmentForm(material_choices=_material_choices(spec, case)),
         "documents": _documents(spec, case, user),
         "detail_template": spec.detail_template,
-        "may_claim": case.is_open
-        and case.assignee_id != user.pk
-        and (case.assignee is None or not case.assignee.is_active)
-        and case_workable_by(user=user, case=case),
+        "may_claim": case_claimable_by(user=user, case=case),
         "assign_form": _assign_form(case, user, assign_form),
     }
     if spec.page_context is not None:
@@ -640,6 +638,14 @@ class WorkloadRow:
 UNOWNED = "-"
 
 
+def _owner_key(case: Case) -> str:
+    """The workload's filter value for the case: its owner's login, or "-<department id>"
+    for a team's unowned case ("-" alone: every unowned case)."""
+    if case.assignee is not None:
+        return case.assignee.get_username()
+    return f"{UNOWNED}{case.department_id or ''}"
+
+
 def _department_name(user) -> str:
     profile = getattr(user, "staff_profile", None)
     return profile.department.name if profile is not None and profile.department_id else ""
@@ -648,8 +654,8 @@ def _department_name(user) -> str:
 def workload_rows(rows: list[CaseRow], *, now: datetime) -> list[WorkloadRow]:
     """Per person (everyone who works cases, idle ones too) and, per team, the cases
     nobody owns yet; grouped by department."""
-    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59) + timedelta(
-        seconds=1
+    end_of_day = datetime.combine(
+        timezone.localdate(now) + timedelta(days=1), time.min, tzinfo=LOCAL_TZ
     )
     people: dict[int, WorkloadRow] = {
         worker.pk: WorkloadRow(
@@ -668,7 +674,7 @@ def workload_rows(rows: list[CaseRow], *, now: datetime) -> list[WorkloadRow]:
                 team,
                 WorkloadRow(
                     label=_("待领取"),
-                    owner=f"{UNOWNED}{row.case.department_id or ''}",
+                    owner=_owner_key(row.case),
                     department=team,
                     is_person=False,
                 ),
@@ -694,20 +700,10 @@ def _workload_context(request: HttpRequest, *, bulk_form=None) -> dict:
     now = timezone.now()
     all_rows = case_rows(case_list_open(request.user).select_related("department"), now=now)
     owner = request.GET.get("owner", "")
-    if owner.startswith(UNOWNED):
-        # "-": nobody's; "-<department id>": that team's unowned cases.
-        team = owner.removeprefix(UNOWNED)
-        shown = [
-            row
-            for row in all_rows
-            if row.case.assignee_id is None and (not team or str(row.case.department_id) == team)
-        ]
+    if owner == UNOWNED:
+        shown = [row for row in all_rows if row.case.assignee_id is None]
     elif owner:
-        shown = [
-            row
-            for row in all_rows
-            if row.case.assignee is not None and row.case.assignee.get_username() == owner
-        ]
+        shown = [row for row in all_rows if _owner_key(row.case) == owner]
     else:
         shown = all_rows
     people = workload_rows(all_rows, now=now)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.cases.access import case_contact_phone
 from waterdesk.cases.kinds import kind_spec
+from waterdesk.cases.services import user_display_name
 from waterdesk.customers.models import AccessChannel
 from waterdesk.customers.privacy import customer_masked, customer_personal_data
 from waterdesk.sla.models import milestone_label as sla_milestone_label
@@ -135,9 +136,7 @@ def zh_text(value, autoescape=True):
 
 @register.filter
 def user_label(user) -> str:
-    if user is None:
-        return str(_("系统"))
-    return user.get_full_name() or user.get_username()
+    return user_display_name(user) or str(_("系统"))
 
 
 @register.simple_tag
