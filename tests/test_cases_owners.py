@@ -214,6 +214,7 @@ def test_reassign_on_the_case_page_needs_a_reason(client, case, clerk, clerk2, s
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.assignee == clerk2
+    assert CaseEvent.objects.get(case=case, action="reassign").note == "休" * 200
     timeline = client.get(reverse("workbench:case", args=[case.public_id])).content.decode()
     assert "— → 李 娜" in timeline
     assert "就近办理" in timeline
@@ -337,10 +338,14 @@ def test_api_claim_and_reassign(case, clerk, clerk2, supervisor):
     assign = reverse("api:case-assign", args=[case.public_id])
     blank = api.post(assign, {"assignee": "clerk2", "reason": ""}, format="json")
     assert (blank.status_code, blank.json()["code"]) == (400, "reason_required")
+    too_long = api.post(assign, {"assignee": "clerk2", "reason": "休" * 201}, format="json")
+    assert (too_long.status_code, too_long.json()["code"]) == (400, "reason_too_long")
+    padded = "休" * 200 + "   "  # measured after cleaning, like the page
     unknown = api.post(assign, {"assignee": "nobody", "reason": "休假"}, format="json")
     assert (unknown.status_code, list(unknown.json()["fields"])) == (400, ["assignee"])
-    done = api.post(assign, {"assignee": "clerk2", "reason": "休假"}, format="json")
+    done = api.post(assign, {"assignee": "clerk2", "reason": padded}, format="json")
     assert done.status_code == 200
     assert done.json()["assignee"]["username"] == "clerk2"
     case.refresh_from_db()
     assert case.assignee == clerk2
+    assert CaseEvent.objects.get(case=case, action="reassign").note == "休" * 200

@@ -141,6 +141,15 @@ def test_the_customers_mobile_and_loose_typing_find_the_case_too(client, case):
     assert 'id="lookup-status">待现场勘查</span>' in page_text(response)
 
 
+def test_a_number_without_dashes_or_leading_zeros_reads_as_staff_search_reads_it(client, case):
+    prefix, day, sequence = case.number.split("-")
+    typed = f"{prefix.lower()}{day}-{int(sequence)}"  # xz20260302-1
+    response = look_up(client, typed, CONTACT_PHONE)
+
+    assert response.status_code == 200
+    assert 'id="lookup-status">待现场勘查</span>' in page_text(response)
+
+
 @pytest.mark.parametrize(
     ("number", "phone"),
     [

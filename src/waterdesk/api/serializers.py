@@ -168,9 +168,10 @@ class CaseAssignSerializer(serializers.Serializer):
         help_text="Login of the new owner; their role must have a move on the case now.",
     )
     reason = api_fields.CharField(
-        max_length=REASSIGN_REASON_MAX_LENGTH,
-        allow_blank=True,  # the service refuses a blank reason with its own code
-        help_text="Why the case changes hands (recorded on the timeline). Required.",
+        # The service refuses a blank or too long reason (after cleaning) with its own code.
+        allow_blank=True,
+        help_text="Why the case changes hands (recorded on the timeline). Required, at most "
+        f"{REASSIGN_REASON_MAX_LENGTH} characters.",
     )
 
 

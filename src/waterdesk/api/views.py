@@ -46,6 +46,7 @@ from waterdesk.core.api.parsers import JSONParser
 from waterdesk.core.api.permissions import HasRequiredPermissions
 from waterdesk.core.api.serializers import ErrorSerializer
 from waterdesk.core.errors import InvalidInput, NotFound, NotPermitted
+from waterdesk.core.pdf import pdf_response
 from waterdesk.customers import serializers as cs
 from waterdesk.customers.models import AccessChannel
 from waterdesk.customers.privacy import (
@@ -197,9 +198,7 @@ class CaseReceiptView(APIView):
         if receipt is None:
             raise NotFound()
         receipt.check_access(user=request.user, case=case)
-        response = HttpResponse(receipt.render(case), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{case.number}.pdf"'
-        return response
+        return pdf_response(receipt.render(case), f"{case.number}.pdf")
 
 
 class CaseAttachmentView(_RoleGuardedView):
@@ -284,7 +283,7 @@ class CaseClaimView(_RoleGuardedView):
         responses={
             200: s.CaseDetailSerializer,
             401: _UNAUTHENTICATED,
-            403: _FORBIDDEN,
+            403: _CASE_FORBIDDEN,
             404: _NOT_FOUND,
             409: OpenApiResponse(
                 ErrorSerializer,
@@ -314,7 +313,7 @@ class CaseAssignView(_RoleGuardedView):
                 "(the person's role has no move on the case now) or `invalid_input`.",
             ),
             401: _UNAUTHENTICATED,
-            403: _FORBIDDEN,
+            403: _CASE_FORBIDDEN,
             404: _NOT_FOUND,
             409: OpenApiResponse(ErrorSerializer, description="`illegal_transition` (closed)."),
         },

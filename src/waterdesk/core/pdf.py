@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -299,5 +300,7 @@ def build(story: list[Flowable], *, title: str) -> bytes:
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
     """A document for the browser to show (inline), saved as ``filename``."""
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=filename
+    )
     return response

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from waterdesk.cases.selectors import case_number_normalize
 from waterdesk.core.errors import InvalidInput
 from waterdesk.customers.validation import validate_phone
 
@@ -25,9 +26,10 @@ class LookupForm(forms.Form):
     )
 
     def clean_number(self) -> str:
-        # Full-width letters and digits from a Chinese IME, spaces, lower case: all one number.
-        text = unicodedata.normalize("NFKC", self.cleaned_data["number"])
-        return "".join(text.split()).upper()
+        # Full-width letters and digits from a Chinese IME, spaces, lower case, missing
+        # dashes or leading zeros: the number as staff search reads it.
+        text = "".join(unicodedata.normalize("NFKC", self.cleaned_data["number"]).split())
+        return case_number_normalize(text) or text.upper()
 
     def clean_phone(self) -> str:
         try:

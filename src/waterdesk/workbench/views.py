@@ -23,7 +23,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -53,6 +52,7 @@ from waterdesk.cases.services import case_claim as case_claim_service
 from waterdesk.cases.workflow import Transition
 from waterdesk.core.errors import DomainError, IllegalTransition, NotPermitted
 from waterdesk.core.forms import ActionForm
+from waterdesk.core.pdf import pdf_response
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
 from waterdesk.customers.forms import CustomerSearchForm
@@ -500,11 +500,7 @@ def document(request: HttpRequest, public_id, name: str) -> HttpResponse:
     if document is None:
         raise Http404()
     document.check_access(user=request.user, case=case)
-    response = HttpResponse(document.render(case), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=f"{name}-{case.number}.pdf"
-    )
-    return response
+    return pdf_response(document.render(case), f"{name}-{case.number}.pdf")
 
 
 # --- supervisor -----------------------------------------------------------------------
