@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import test_billing_reading as reading_tests
@@ -20,6 +22,10 @@ from waterdesk.billing.services.reading import (
     meter_read_approve,
     meter_read_correct,
     meter_read_reject,
+)
+from waterdesk.billing.services.reading.corrections import (
+    meter_read_correction_check,
+    reads_may_correct,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.customers.models import Route
@@ -303,3 +309,37 @@ def test_api_refusals(reader, billing_clerk, account):
     assert off_route.status_code == 404
     assert not MeterReadCorrection.objects.exists()
     assert Bill.objects.count() == 1
+
+
+def test_the_reads_page_offers_exactly_what_the_service_allows_in_few_queries(
+    client, reader, billing_clerk, route, account
+):
+    """``reads_may_correct`` (the whole page at once) agrees with the service's own check,
+    read by read, and costs the same queries for a longer page."""
+    first = meter_read(reader, account, date(2026, 5, 1), "110")  # a later read follows
+    billed_closing = meter_read(reader, account, date(2026, 5, 20), "115")
+    bill_issue_final(actor=None, account=account, closing_read=billed_closing)
+    open_read = meter_read(reader, account, date(2026, 6, 1), "120")
+    other = installed_account(initial="50", route=route)
+    wrong = meter_read_reject(
+        actor=billing_clerk, read=meter_read(reader, other, date(2026, 6, 1), "40"), note="抄错"
+    )
+    fresh = meter_read(reader, other, date(2026, 6, 2), "55")
+    reads = [first, billed_closing, open_read, wrong, fresh]
+
+    def service_allows(read) -> bool:
+        try:
+            meter_read_correction_check(read)
+        except IllegalTransition:
+            return False
+        return True
+
+    assert reads_may_correct(reader, reads) == {open_read.pk, fresh.pk}
+    assert {read.pk for read in reads if service_allows(read)} == {open_read.pk, fresh.pk}
+
+    client.force_login(reader)
+    with CaptureQueriesContext(connection) as short:
+        client.get(reverse("billing:reading_reads"), {"account": other.number})
+    with CaptureQueriesContext(connection) as long:
+        client.get(reverse("billing:reading_reads"), {"account": account.number})
+    assert len(long) == len(short)

@@ -21,7 +21,7 @@ from waterdesk.billing.selectors.reading import meter_read_get, reader_may_read_
 from waterdesk.billing.services.reading import meter_read_correct
 from waterdesk.billing.services.reading.corrections import (
     meter_read_correction_check,
-    meter_read_may_correct,
+    reads_may_correct,
 )
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 from waterdesk.core.web import has_perm, staff_view
@@ -47,11 +47,12 @@ def reads(request: HttpRequest) -> HttpResponse:
             )
             account = None
     shown = reads_recent_for_user(request.user, account=account, limit=READS_LIMIT)
+    correctable = reads_may_correct(request.user, shown)
     rows = [
         {
             "read": read,
             "issues": issue_labels(read.issues),
-            "may_correct": meter_read_may_correct(request.user, read),
+            "may_correct": read.pk in correctable,
         }
         for read in shown
     ]

@@ -13,8 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing import read_rules as rules
 from waterdesk.billing.models import MeterRead, MeterReadCorrection, ReadKind, ReadStatus
-from waterdesk.billing.selectors.corrections import meter_read_bill, meter_read_later
-from waterdesk.billing.selectors.reading import reader_may_read_account
+from waterdesk.billing.selectors.corrections import (
+    meter_read_bill,
+    meter_read_later,
+    reads_open_to_correction,
+)
+from waterdesk.billing.selectors.reading import reads_all_routes
 from waterdesk.billing.services.reading.common import (
     _clean_note,
     _require,
@@ -26,8 +30,9 @@ from waterdesk.billing.services.reading.recording import (
     _evaluate,
     _ReadBook,
 )
-from waterdesk.core.errors import DomainError, IllegalTransition, InvalidInput
+from waterdesk.core.errors import IllegalTransition, InvalidInput
 from waterdesk.core.timeutil import local
+from waterdesk.customers.models import Route
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -104,15 +109,9 @@ def meter_read_correct(*, actor: Actor, read: MeterRead, value, reason: str) -> 
 def meter_read_correction_check(read: MeterRead) -> None:
     """Refuse the correction of a read that cannot be corrected any more, saying why and
     what to do instead (the pages ask before they offer the form)."""
-    if read.status == ReadStatus.REJECTED:
-        raise IllegalTransition(
-            _("该读数已作废，不能更正：请重新录入该日的读数。"), code="read_not_correctable"
-        )
-    if read.kind == ReadKind.INITIAL:
-        raise IllegalTransition(
-            _("新表起度是换表时登记的初始读数，不能在此更正：请联系系统管理员核对水表资料。"),
-            code="read_not_correctable",
-        )
+    refusal = _kind_refusal(read)
+    if refusal is not None:
+        raise refusal
     bill = meter_read_bill(read)
     if bill is not None:
         raise IllegalTransition(
@@ -143,15 +142,30 @@ def meter_read_correction_check(read: MeterRead) -> None:
         )
 
 
-def meter_read_may_correct(user, read: MeterRead) -> bool:
-    """Whether the pages offer ``user`` the correction of ``read``: the role, the reader's
-    routes and the service's own check."""
-    if not user.has_perm("billing.add_meterread") or not reader_may_read_account(
-        user, read.account
-    ):
-        return False
-    try:
-        meter_read_correction_check(read)
-    except DomainError:
-        return False
-    return True
+def _kind_refusal(read: MeterRead) -> IllegalTransition | None:
+    """A rejected read or a new meter's initial reading is never corrected here."""
+    if read.status == ReadStatus.REJECTED:
+        return IllegalTransition(
+            _("该读数已作废，不能更正：请重新录入该日的读数。"), code="read_not_correctable"
+        )
+    if read.kind == ReadKind.INITIAL:
+        return IllegalTransition(
+            _("新表起度是换表时登记的初始读数，不能在此更正：请联系系统管理员核对水表资料。"),
+            code="read_not_correctable",
+        )
+    return None
+
+
+def reads_may_correct(user, reads: list[MeterRead]) -> set[int]:
+    """The pks of ``reads`` whose correction the pages offer ``user``: the role, the
+    reader's routes and ``meter_read_correction_check``'s rules, for a whole page at once
+    (a handful of queries, whatever its length)."""
+    if not user.has_perm("billing.add_meterread"):
+        return set()
+    if reads_all_routes(user):
+        mine = list(reads)
+    else:
+        routes = set(Route.objects.filter(reader=user).values_list("pk", flat=True))
+        mine = [read for read in reads if read.account.route_id in routes]
+    candidates = [read for read in mine if _kind_refusal(read) is None]
+    return reads_open_to_correction(candidates)
