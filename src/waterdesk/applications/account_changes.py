@@ -38,6 +38,7 @@ from waterdesk.billing.services.reading import meter_read_correct, meter_read_re
 from waterdesk.cases.models import Case
 from waterdesk.cases.services import (
     case_check_action,
+    case_event_record,
     case_lock,
     case_transition,
 )
@@ -172,17 +173,22 @@ def read_data(read, *, corrected_from=None) -> dict:
     return data
 
 
-def settlement_bill(*, actor, account: Account, read: MeterRead) -> tuple[Bill, bool]:
+def settlement_bill(*, actor, case, account: Account, read: MeterRead) -> Bill:
     """The bill that settles ``account`` up to ``read`` (a validated transfer or change
-    read) and whether it was issued now.
+    read), recorded on the case's timeline (``final_bill``).
 
     The bill closing at the read, if any; else, when a bill already reaches the read's day
     (the day's routine read was billed, or a later one), that latest bill — the read itself
     can never be billed then; else the final bill up to the read, issued now."""
     bill = Bill.objects.filter(closing_read=read).first()
-    if bill is not None:
-        return bill, False
-    latest = Bill.objects.filter(account=account).order_by("-period_end", "-pk").first()
-    if latest is not None and latest.period_end >= read.read_on:
-        return latest, False
-    return bill_issue_final(actor=actor, account=account, closing_read=read), True
+    if bill is None:
+        bill = (
+            Bill.objects.filter(account=account, period_end__gte=read.read_on)
+            .order_by("-period_end", "-pk")
+            .first()
+        ) or bill_issue_final(actor=actor, account=account, closing_read=read)
+    data = {"bill": bill.number, "amount": str(bill.amount), "read": read.pk}
+    if bill.closing_read_id != read.pk:
+        data["billed_read"] = bill.closing_read_id  # the day was billed already
+    case_event_record(case=case, actor=actor, action="final_bill", data=data)
+    return bill

@@ -57,7 +57,6 @@ from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.billing.services.ledger import ledger_post_note
 from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
-    case_event_record,
     case_priority,
     case_transition,
 )
@@ -269,15 +268,11 @@ def ownership_transfer_complete(*, actor, case: Case, note: str = "") -> Case:
     detail = _transfer_detail(case)
     if detail.final_bill_id is None:
         read = _transfer_read_required(case)
-        bill, _issued = settlement_bill(actor=actor, account=detail.account, read=read)
         detail.transfer_read = read
-        detail.final_bill = bill
+        detail.final_bill = settlement_bill(
+            actor=actor, case=case, account=detail.account, read=read
+        )
         detail.save(update_fields=["transfer_read", "final_bill"])
-        data = {"bill": bill.number, "amount": str(bill.amount), "read": read.pk}
-        if bill.closing_read_id != read.pk:
-            # The day was billed already (its routine read): that bill settles it.
-            data["billed_read"] = bill.closing_read_id
-        case_event_record(case=case, actor=actor, action="final_bill", data=data)
     bill = detail.final_bill
     balance = to_money(account_balance(detail.account))
     policy = TransferPolicy.current()

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -49,16 +48,15 @@ from waterdesk.applications.selectors import (
     usage_change_open_for_account,
 )
 from waterdesk.billing.models import (
-    Bill,
     ReadKind,
     ReadStatus,
     Tariff,
 )
+from waterdesk.billing.selectors.bills import account_billed_until
 from waterdesk.billing.selectors.tariffs import tariff_price_summary, tariff_version_on
 from waterdesk.billing.services.tariffs import account_tariff_set
 from waterdesk.cases.models import Case, Priority
 from waterdesk.cases.services import (
-    case_event_record,
     case_priority,
     case_transition,
 )
@@ -326,9 +324,7 @@ def usage_change_approve(*, actor, case: Case, opinion: str, effective_date: dat
         raise InvalidInput(
             _("生效日期不能早于今天。"), code="effective_date_in_past", field="effective_date"
         )
-    billed_until = Bill.objects.filter(account=detail.account).aggregate(end=Max("period_end"))[
-        "end"
-    ]
+    billed_until = account_billed_until(detail.account)
     if billed_until is not None and effective_date <= billed_until:
         raise InvalidInput(
             _("该账户已出账至 %(day)s，生效日期须在此之后。") % {"day": billed_until},
@@ -435,7 +431,7 @@ def usage_change_complete(*, actor, case: Case, note: str = "") -> Case:
         )
     tariff = _target_tariff(detail)
     account = detail.account
-    billed_until = Bill.objects.filter(account=account).aggregate(end=Max("period_end"))["end"]
+    billed_until = account_billed_until(account)
     if billed_until is not None and billed_until > detail.effective_date:
         # A bill run billed days after the effective date at the old price.
         raise IllegalTransition(
@@ -447,11 +443,7 @@ def usage_change_complete(*, actor, case: Case, note: str = "") -> Case:
             code="change_period_billed",
             details={"billed_until": billed_until.isoformat()},
         )
-    bill, _issued = settlement_bill(actor=actor, account=account, read=read)
-    data = {"bill": bill.number, "amount": str(bill.amount), "read": read.pk}
-    if bill.closing_read_id != read.pk:
-        data["billed_read"] = bill.closing_read_id  # the day's routine read was billed
-    case_event_record(case=case, actor=actor, action="final_bill", data=data)
+    bill = settlement_bill(actor=actor, case=case, account=account, read=read)
     new_price_from = detail.effective_date + timedelta(days=1)
     account_tariff_set(
         actor=actor, account=account, tariff=tariff, effective_from=new_price_from, case=case

@@ -221,6 +221,11 @@ def bill_run_skipped(
 # --- bills --------------------------------------------------------------------------------
 
 
+def account_billed_until(account: Account) -> date | None:
+    """The last day a bill of the account covers (None: never billed)."""
+    return Bill.objects.filter(account=account).aggregate(end=Max("period_end"))["end"]
+
+
 def bill_list_for_account(account: Account) -> QuerySet[Bill]:
     return (
         Bill.objects.filter(account=account).select_related("cycle").order_by("-period_end", "-pk")

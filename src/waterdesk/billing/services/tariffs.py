@@ -49,6 +49,7 @@ from waterdesk.billing.models import (
     TariffVersion,
     TierBasis,
 )
+from waterdesk.billing.selectors.bills import account_billed_until
 from waterdesk.core.errors import InvalidInput
 from waterdesk.customers.models import Account, UsageCategory
 
@@ -616,7 +617,7 @@ def account_tariff_validate(*, account: Account, tariff: Tariff, effective_from:
             code="no_tariff_version",
             field="tariff",
         )
-    latest = Bill.objects.filter(account=account).aggregate(latest=Max("period_end"))["latest"]
+    latest = account_billed_until(account)
     if latest is not None and effective_from <= latest:
         raise InvalidInput(
             format_lazy(
