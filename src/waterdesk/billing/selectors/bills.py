@@ -330,8 +330,6 @@ class FeeNotice:
     """What a fee notice (缴费通知单) shows for an account on a day: the unpaid items,
     oldest due first, their total, and the credit when nothing is owed."""
 
-    account: Account
-    as_of: date
     items: list[NoticeItem]
     total_due: Decimal
     credit: Decimal
@@ -367,8 +365,6 @@ def account_fee_notice(account: Account, *, as_of: date) -> FeeNotice:
                 NoticeItem(bill=bill, description=bill.number, due=debt.due, unpaid=debt.unpaid)
             )
     return FeeNotice(
-        account=account,
-        as_of=as_of,
         items=items,
         total_due=sum((item.unpaid for item in items), Decimal("0.00")),
         credit=credit,

@@ -75,11 +75,9 @@ def _end_of_day(day: date) -> datetime:
 class OpenDebt:
     """What is left unpaid of one debt (a charge, late fee or debit adjustment) on a day."""
 
-    entry_id: int
     bill_id: int | None
     description: str
     due: date
-    amount: Decimal  # the debt's own amount
     unpaid: Decimal  # what is left of it after the credits (> 0)
 
 
@@ -115,11 +113,9 @@ def account_open_debts(account: Account, *, as_of: date) -> tuple[list[OpenDebt]
         if entry.amount - settled:
             unpaid.append(
                 OpenDebt(
-                    entry_id=entry.pk,
                     bill_id=entry.bill_id,
                     description=entry.description,
                     due=due,
-                    amount=entry.amount,
                     unpaid=entry.amount - settled,
                 )
             )
