@@ -129,9 +129,7 @@ class ReadLookupForm(forms.Form):
     account = forms.CharField(label=_("户号"), max_length=20, required=False)
 
     def account_number(self) -> str:
-        if not self.is_valid():
-            return ""
-        return "".join(self.cleaned_data["account"].split())
+        return self.cleaned_data["account"].strip() if self.is_valid() else ""
 
 
 class ReadCorrectionForm(DomainErrorMixin, forms.Form):

@@ -25,7 +25,7 @@ from waterdesk.billing.services.reading.corrections import (
 )
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 from waterdesk.core.web import has_perm, staff_view
-from waterdesk.customers.models import Account
+from waterdesk.customers.selectors import account_get_by_number
 
 READS_LIMIT = 30
 
@@ -39,7 +39,10 @@ def reads(request: HttpRequest) -> HttpResponse:
     number = form.account_number()
     account = None
     if number:
-        account = Account.objects.filter(number=number).first()
+        try:
+            account = account_get_by_number(number)
+        except NotFound:
+            account = None
         if account is None or not reader_may_read_account(request.user, account):
             messages.error(
                 request,
