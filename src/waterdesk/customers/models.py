@@ -85,6 +85,13 @@ class RouteQuerySet(models.QuerySet):
         """The routes of a supply zone (or its id), the zone's default first (lowest code)."""
         return self.filter(zone=zone).order_by("code", "pk")
 
+    def default_by_zone(self) -> dict[int | None, "Route"]:
+        """Each zone's default route (the first by code, as ``of_zone``), by zone id."""
+        defaults: dict[int | None, Route] = {}
+        for route in self.order_by("code", "pk"):
+            defaults.setdefault(route.zone_id, route)
+        return defaults
+
 
 class Route(models.Model):
     """A meter-reading route (抄表路线): the accounts one reader visits together. A new

@@ -14,7 +14,7 @@ from waterdesk.billing import forms
 from waterdesk.billing.selectors.routes import accounts_without_route, routes_all
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 from waterdesk.core.web import has_perm, staff_view
-from waterdesk.customers.models import Account, Route
+from waterdesk.customers.models import Account
 from waterdesk.customers.services import account_assign_route
 
 UNROUTED_LIMIT = 200
@@ -49,9 +49,7 @@ def unrouted(request: HttpRequest) -> HttpResponse:
         failed = form
     accounts = accounts_without_route()
     total = accounts.count()
-    zone_route: dict[int | None, Route] = {}
-    for route in routes:  # by code: a zone's first is its default
-        zone_route.setdefault(route.zone_id, route)
+    zone_route = routes.default_by_zone()
     rows = []
     for account in accounts[:UNROUTED_LIMIT]:
         if failed is not None and str(failed.data.get("account")) == str(account.public_id):
@@ -70,7 +68,7 @@ def unrouted(request: HttpRequest) -> HttpResponse:
         "total": total,
         "limit": UNROUTED_LIMIT,
         "failed": failed,
-        "has_routes": routes.exists(),
+        "has_routes": bool(zone_route),
     }
     return render(
         request, "billing/reading/unrouted.html", context, status=200 if failed is None else 400
