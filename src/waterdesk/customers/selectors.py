@@ -27,7 +27,12 @@ class SearchResults(list):
     has_more = False
 
 
-def customer_search(*, query: str, limit: int = 20) -> SearchResults:
+# One screen of results: when more match, the pages say so and the clerk types more (the
+# customers page, the billing office's account search, the intake pick list, the API).
+SEARCH_PAGE_SIZE = 20
+
+
+def customer_search(*, query: str, limit: int = SEARCH_PAGE_SIZE) -> SearchResults:
     """Customers matching ``query`` by any key a clerk may have at hand.
 
     The query's shape decides the keys it can be (``customers.search``): a case number of a

@@ -57,15 +57,14 @@ from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.core.web import forbidden, has_perm, is_htmx, staff_view
 from waterdesk.customers.forms import CustomerSearchForm
 from waterdesk.customers.privacy import customer_lookup_count
-from waterdesk.customers.selectors import customer_get, customer_search
+from waterdesk.customers.selectors import SEARCH_PAGE_SIZE, customer_get, customer_search
 from waterdesk.sla.calendar import load_calendar
 from waterdesk.sla.models import ClockState, SlaClock
 from waterdesk.sla.selectors import case_clocks, clock_provisional_years, clock_status_label
 from waterdesk.workbench import forms
 from waterdesk.workbench.templatetags.workbench_tags import case_status, status_label
 
-# One screen of customers; when more match, the page says so and the clerk types more.
-CUSTOMER_PAGE_LIMIT = 20
+CUSTOMER_PAGE_LIMIT = SEARCH_PAGE_SIZE
 
 # --- access ---------------------------------------------------------------------------
 

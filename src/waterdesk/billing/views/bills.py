@@ -62,7 +62,6 @@ from waterdesk.customers.search.query import search_query_parse
 from waterdesk.customers.selectors import account_get_by_number, customer_search
 
 ACCOUNT_BILLS_LIMIT = 24
-ACCOUNT_SEARCH_LIMIT = 20  # as the customers page
 STATEMENT_ROWS_LIMIT = 60
 
 
@@ -250,7 +249,7 @@ def account_lookup(request: HttpRequest) -> HttpResponse:
                 pass  # another number, or none: search
             else:
                 return redirect("billing:account", public_id=account.public_id)
-        results = customer_search(query=query, limit=ACCOUNT_SEARCH_LIMIT)
+        results = customer_search(query=query)
     return render(
         request, "billing/bills/account_search.html", {"query": query, "results": results}
     )
