@@ -37,6 +37,9 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     name = "营业部"
 
 
+PASSWORD = "pass-123456"  # every factory-made user's password
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -46,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Sequence(lambda n: f"员工{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@waterdesk.test")
-    password = factory.PostGenerationMethodCall("set_password", "pass-123456")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):

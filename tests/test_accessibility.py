@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from tests.axe_support import axe_run, blocking_results, describe
 from tests.browser_support import chromium, new_page
 from tests.factories import (
+    PASSWORD,
     CustomerFactory,
     PremiseFactory,
     UserFactory,
@@ -39,7 +40,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "pass-123456"  # UserFactory's password
 LOGIN_BUTTON = "form[action='/login/'] button[type=submit]"
 WCAG_NON_TEXT_CONTRAST = 3.0  # WCAG 2.2, 1.4.11: focus indicators against what is next to them
 

@@ -2,17 +2,18 @@
 the route sheet (htmx, one row at a time) and a billing clerk clears the review queue; a
 reader enters a route on a phone with the keyboard alone."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser_support import PHONE, chromium, log_in, new_page
-from tests.factories import UserFactory, installed_account
+from tests.factories import PASSWORD, UserFactory, installed_account
 from waterdesk.billing.models import MeterRead, ReadStatus
 from waterdesk.billing.services.reading import meter_read_record, reading_cycle_create
 from waterdesk.core.roles import Role
@@ -24,9 +25,17 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "pass-123456"  # UserFactory's password
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SCREENSHOT = "/tmp/waterdesk-reading-{name}.png"
+# The server's clock, running from a fixed moment (the browser keeps its own): after the
+# real date, so that the browser does not take the session cookie for an expired one.
+CLOCK = datetime(2030, 6, 28, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _server_clock():
+    with time_machine.travel(CLOCK, tick=True):
+        yield
 
 
 def installed(number, *, route, initial):

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from stdnum.cn import ric
 
 from tests.browser_support import chromium, log_in, new_page
-from tests.factories import SupplyZoneFactory, UserFactory
+from tests.factories import PASSWORD, SupplyZoneFactory, UserFactory
 from waterdesk.applications.models import NewConnectionStatus
 from waterdesk.cases.models import Case
 from waterdesk.core.roles import Role
@@ -26,7 +26,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-CLERK_PASSWORD = "pass-123456"  # UserFactory's password
 SCREENSHOT = "/tmp/waterdesk-intake.png"
 ID_BODY = "11010519800315123"
 VALID_ID = ID_BODY + ric.calc_check_digit(ID_BODY + "0")
@@ -39,7 +38,7 @@ def intake_page(live_server):
     UserFactory(username="clerk", role=Role.INTAKE_CLERK)
     SupplyZoneFactory(code="north", name="城北片区")
     with chromium() as browser, new_page(browser, base_url=live_server.url) as page:
-        log_in(page, username="clerk", password=CLERK_PASSWORD)
+        log_in(page, username="clerk", password=PASSWORD)
         page.goto(reverse("workbench:intake"))
         expect(page.get_by_role("heading", name="新装受理登记")).to_be_visible()
         yield page

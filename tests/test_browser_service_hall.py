@@ -8,16 +8,21 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from tests.axe_support import assert_no_axe_violations
 from tests.browser_support import chromium, new_page
-from tests.factories import CustomerFactory, PremiseFactory, UserFactory, registered_new_connection
+from tests.factories import (
+    PASSWORD,
+    CustomerFactory,
+    PremiseFactory,
+    UserFactory,
+    registered_new_connection,
+)
 from waterdesk.core.roles import Role
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-PASSWORD = "pass-123456"  # UserFactory's password
 
 
 @pytest.fixture
@@ -67,6 +72,7 @@ def test_from_the_header_search_to_the_customer_page(live_server, hall, query):
         page.wait_for_url(f"**{reverse('workbench:customer', args=[customer.public_id])}")
         expect(page.locator("h1")).to_contain_text("欧阳建华")
         expect(page.locator(f"[data-case='{hall['case'].number}']")).to_be_visible()
+        assert_no_axe_violations(page)
 
 
 def test_from_a_case_number_to_the_customer_page(live_server, hall):

@@ -15,12 +15,11 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 from waterdesk.api.authentication import _failure_keys
 from waterdesk.core.timeutil import LOCAL_TZ
 
 NOW = dt.datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TZ)
-PASSWORD = "pass-123456"  # the factories' password
 
 
 @pytest.fixture(autouse=True)

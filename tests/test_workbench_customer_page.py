@@ -104,10 +104,15 @@ def test_each_kind_has_its_panel_with_open_and_closed_cases(client, supervisor, 
 
 
 def test_a_kind_panel_is_contributed_by_the_registration_alone():
-    for spec in all_kinds():
-        assert spec.customer_panel.template.endswith(".html")
-    inquiry = next(spec for spec in all_kinds() if spec.kind == "inquiry")
-    assert inquiry.customer_panel.details is not None
+    panels = {spec.kind: spec.customer_panel for spec in all_kinds()}
+    generic = "workbench/partials/customer_cases_panel.html"
+    assert {kind: panel.template for kind, panel in panels.items()} == {
+        "new_connection": generic,
+        "ownership_transfer": generic,
+        "usage_change": generic,
+        "inquiry": "inquiries/partials/customer_panel.html",
+    }
+    assert {kind for kind, panel in panels.items() if panel.details} == {"inquiry"}
 
 
 def test_cases_outside_the_users_scope_are_not_listed(client, world):
@@ -168,7 +173,13 @@ def test_the_statement_is_a_real_pdf_with_the_ledger(client, clerk, world):
     assert "账户对账单" in text
     assert world["account"].number in text
     assert f"水费账单 {world['bill'].number}" in text
-    assert "-10.00" in text
+    amount, owed = world["bill"].amount, world["bill"].amount - 10
+    # The ledger in posting order with the running balance, then the balance owed.
+    assert (
+        f"2026-04-10\n应收\n水费账单 {world['bill'].number}\n{amount:,.2f}\n{amount:,.2f}\n"
+        f"2026-04-10\n缴费\n-10.00\n{owed:,.2f}\n"
+    ) in text
+    assert f"当前余额\n欠费 {owed:,.2f} 元" in text
 
 
 def test_an_unknown_customer_is_404(client, clerk):
