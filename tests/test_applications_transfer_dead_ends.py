@@ -14,15 +14,16 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from tests import test_applications_transfer as transfer_tests
 from tests.factories import CustomerFactory, meter_read
 from tests.test_applications_transfer import (
     SHANGHAI,
     START,
     make_account,
-    register_transfer,
     snapshot,
+    verified_transfer,
 )
-from tests.test_applications_usage_change import register_change
+from tests.test_applications_usage_change import approved_change
 from tests.test_billing_run_support import run_cycle
 from waterdesk.applications import transfer, usage_change
 from waterdesk.applications.models import (
@@ -44,6 +45,9 @@ from waterdesk.customers.models import Account
 pytestmark = pytest.mark.django_db
 
 LATER = START + timedelta(hours=2)
+
+# A residential account with one unbilled read: 10 m³ on 1 February.
+account = transfer_tests.account
 
 
 @pytest.fixture
@@ -71,19 +75,13 @@ def billed_today(reader, billing_clerk, march, django_capture_on_commit_callback
     return account
 
 
-def verified(clerk, account):
-    with time_machine.travel(START, tick=False):
-        case = register_transfer(clerk, account, new_customer=CustomerFactory(name="李四"))
-        return transfer.ownership_transfer_verify(actor=clerk, case=case, opinion="原件核验一致")
-
-
 def test_the_stuck_transfer_reaches_completed(
     client, clerk, reader, billing_clerk, billed_today, django_capture_on_commit_callbacks
 ):
     account = billed_today
     cycle_bill = Bill.objects.get()
     assert (cycle_bill.period_end, cycle_bill.amount) == (date(2026, 3, 10), Decimal("102.00"))
-    case = verified(clerk, account)
+    case = verified_transfer(clerk, account)
 
     # The reader types 25 instead of 30: below the last read, the read goes to review, and
     # the page says so and what to do.
@@ -185,7 +183,7 @@ def test_a_transfer_read_on_the_billed_day_completes_with_that_days_bill(
     """Read after the routine read was billed the same day, the transfer read is validated
     (nothing used since) and the completion uses the day's bill: no second bill."""
     TransferPolicy.objects.update(require_settlement=False)
-    case = verified(clerk, billed_today)
+    case = verified_transfer(clerk, billed_today)
     with time_machine.travel(START, tick=False):
         case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="30")
         case = transfer.ownership_transfer_complete(actor=clerk, case=case)
@@ -197,7 +195,7 @@ def test_a_transfer_read_on_the_billed_day_completes_with_that_days_bill(
 def test_use_after_the_billed_read_on_the_same_day_goes_to_the_new_owner(
     clerk, reader, billed_today
 ):
-    case = verified(clerk, billed_today)
+    case = verified_transfer(clerk, billed_today)
     billed = MeterRead.objects.get(kind="actual", read_on=date(2026, 3, 10))
     with time_machine.travel(START, tick=False):
         case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="31")
@@ -211,12 +209,12 @@ def test_use_after_the_billed_read_on_the_same_day_goes_to_the_new_owner(
 
 
 def test_a_review_decision_on_the_transfer_read_lets_the_case_go_on(
-    client, clerk, reader, billing_clerk, account_read_in_february
+    client, clerk, reader, billing_clerk, account
 ):
     """The billing office's decision in the review queue is the other way forward: an
     approved read completes the transfer; a rejected one is entered again."""
     TransferPolicy.objects.update(require_settlement=False)
-    case = verified(clerk, account_read_in_february)
+    case = verified_transfer(clerk, account)
     with time_machine.travel(START, tick=False):
         case = transfer.ownership_transfer_record_read(actor=reader, case=case, value="5")
         first = MeterRead.objects.get(kind="transfer")
@@ -235,37 +233,15 @@ def test_a_review_decision_on_the_transfer_read_lets_the_case_go_on(
     assert OwnershipTransfer.objects.get(case=case).final_bill.closing_read == second
 
 
-@pytest.fixture
-def account_read_in_february(billing_clerk):
-    with time_machine.travel(START, tick=False):
-        account = make_account(customer=CustomerFactory(name="张三"))
-        meter_read(billing_clerk, account, date(2026, 2, 1), "10")
-    return account
-
-
 # --- usage change -----------------------------------------------------------------------
 
 
-def approved(clerk, approver, account, effective_date=date(2026, 3, 10)):
-    with time_machine.travel(START, tick=False):
-        case = register_change(clerk, account)
-        case = usage_change.usage_change_verify_at_desk(
-            actor=clerk, case=case, verified_usage="non_residential", opinion="餐饮"
-        )
-        return usage_change.usage_change_approve(
-            actor=approver, case=case, opinion="同意", effective_date=effective_date
-        )
-
-
 def test_a_change_read_in_review_is_corrected_and_the_days_bill_splits(
-    clerk, approver, reader, billing_clerk, march, django_capture_on_commit_callbacks
+    clerk, approver, reader, billing_clerk, march, account, django_capture_on_commit_callbacks
 ):
     """The change read went to review, is entered again with a reason, and the effective
     day's routine read has been billed meanwhile: that bill is the split."""
-    with time_machine.travel(START, tick=False):
-        account = make_account(customer=CustomerFactory(name="张三"))
-        meter_read(reader, account, date(2026, 2, 1), "10")
-    case = approved(clerk, approver, account)
+    case = approved_change(clerk, approver, account)
     with time_machine.travel(START, tick=False):
         case = usage_change.usage_change_record_read(actor=reader, case=case, value="8")
         with pytest.raises(IllegalTransition) as error:
@@ -285,11 +261,10 @@ def test_a_change_read_in_review_is_corrected_and_the_days_bill_splits(
     assert MeterReadCorrection.objects.get().new_value == Decimal("30.00")
 
 
-def test_a_change_billed_past_its_effective_date_says_to_apply_again(clerk, approver, reader):
-    with time_machine.travel(START, tick=False):
-        account = make_account()
-        meter_read(reader, account, date(2026, 2, 1), "10")
-    case = approved(clerk, approver, account)
+def test_a_change_billed_past_its_effective_date_says_to_apply_again(
+    clerk, approver, reader, account
+):
+    case = approved_change(clerk, approver, account)
     with time_machine.travel(START, tick=False):
         case = usage_change.usage_change_record_read(actor=reader, case=case, value="20")
     next_day = START + timedelta(days=1)
