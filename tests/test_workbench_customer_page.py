@@ -11,12 +11,12 @@ from pypdf import PdfReader
 
 from tests import test_billing_run_support as support
 from tests.factories import CustomerFactory, UserFactory, meter_read, registered_new_connection
+from tests.test_inquiries import BILLING_QUESTION
+from tests.test_inquiries import register as register_inquiry
 from waterdesk.billing.models import Bill
 from waterdesk.billing.services.ledger import ledger_post_payment
 from waterdesk.cases.kinds import all_kinds
 from waterdesk.core.roles import Role
-from waterdesk.inquiries.models import InquiryCategory
-from waterdesk.inquiries.services import inquiry_register
 from waterdesk.notify.models import Notification
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
@@ -42,14 +42,8 @@ def world(clerk, billing_clerk, cycles, django_capture_on_commit_callbacks):
     )
     connection = registered_new_connection(clerk, customer=customer)
     with django_capture_on_commit_callbacks(execute=True):
-        inquiry = inquiry_register(
-            actor=clerk,
-            channel="phone",
-            contact_name="王芳",
-            contact_phone="13812345678",
-            category=InquiryCategory.objects.get(code="billing"),
-            question="本月水费为什么比上月高？",
-            customer=customer,
+        inquiry = register_inquiry(
+            clerk, contact_name="王芳", contact_phone="13812345678", customer=customer
         )
     other = registered_new_connection(clerk)  # another customer's case: not on the page
     return {
@@ -99,7 +93,7 @@ def test_each_kind_has_its_panel_with_open_and_closed_cases(client, supervisor, 
     html = response.content.decode()
     assert world["other"].number not in html
     # The inquiry's own panel (its registration) adds the category and the question.
-    assert "本月水费为什么比上月高？" in html
+    assert BILLING_QUESTION in html
     assert "inquiries/partials/customer_panel.html" in [t.name for t in response.templates]
 
 
