@@ -36,12 +36,18 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from common import copy_rows, create_database, drop_databases, fast_load  # noqa: E402
+from common import bench_urls as common_bench_urls  # noqa: E402
+from common import (  # noqa: E402
+    copy_rows,
+    create_database,
+    drop_databases,
+    fast_load,
+)
+from common import setup_django as common_setup_django  # noqa: E402
 
 BENCH_DB = "waterdesk_bench"
 SNAPSHOT_DB = "waterdesk_bench_snapshot"
@@ -68,23 +74,9 @@ DATA_TABLES = [
 
 
 def bench_urls() -> tuple[str, str]:
-    """(maintenance URL, bench URL) on the server of DATABASE_URL."""
-    url = os.environ.get("DATABASE_URL", "")
-    parsed = urlparse(url)
-    if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
-        sys.exit(
-            "bench/bill_run.py measures PostgreSQL only (COPY, the production database).\n"
-            "Set DATABASE_URL=postgres://user@host:port/anydb — the benchmark creates and "
-            f"drops its own database {BENCH_DB!r} on that server and never touches the "
-            "database named in the URL."
-        )
-    if parsed.path.lstrip("/") in {BENCH_DB, SNAPSHOT_DB}:
-        sys.exit(
-            f"DATABASE_URL must not name {BENCH_DB!r}: it is the benchmark's scratch database."
-        )
-    maintenance = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
-    bench = urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
-    return maintenance, bench
+    return common_bench_urls(
+        "bench/bill_run.py", "COPY, the production database", BENCH_DB, SNAPSHOT_DB
+    )
 
 
 def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
@@ -94,16 +86,7 @@ def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
 
 
 def setup_django(bench_url: str) -> None:
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "waterdesk.config.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.pop("REDIS_URL", None)  # chunks run in this process
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    common_setup_django(bench_url)  # chunks run in this process
 
 
 # --- data ---------------------------------------------------------------------------------

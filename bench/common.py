@@ -2,6 +2,51 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from urllib.parse import urlparse, urlunparse
+
+
+def bench_urls(script: str, why: str, bench_db: str, *reserved: str) -> tuple[str, str]:
+    """(maintenance URL, bench URL) on the server of DATABASE_URL; exits with the reason
+    when it is not PostgreSQL or names one of the benchmark's own databases."""
+    parsed = urlparse(os.environ.get("DATABASE_URL", ""))
+    if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
+        sys.exit(
+            f"{script} measures PostgreSQL only ({why}).\n"
+            "Set DATABASE_URL=postgres://user@host:port/anydb — the benchmark creates and "
+            f"drops its own database {bench_db!r} on that server and never touches the "
+            "database named in the URL."
+        )
+    if parsed.path.lstrip("/") in {bench_db, *reserved}:
+        sys.exit(
+            f"DATABASE_URL must not name {bench_db!r}: it is the benchmark's scratch database."
+        )
+    maintenance = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
+    return maintenance, urlunparse(parsed._replace(path=f"/{bench_db}"))
+
+
+def setup_django(bench_url: str, *, collect_static: bool = False, **environment: str) -> None:
+    """Django on the bench database, migrated; tasks run in this process (no Redis).
+    ``collect_static``: pages are rendered, as in production, with hashed static names,
+    which need ``collectstatic``'s manifest (under var/static). ``environment``: more
+    settings for this benchmark."""
+    os.environ["DATABASE_URL"] = bench_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "waterdesk.config.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Production settings (DEBUG off), which refuse to start without a key.
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "not-a-production-key-" * 3)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.update(environment)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if collect_static:
+        call_command("collectstatic", verbosity=0, interactive=False)
+
 
 def drop_databases(maintenance_url: str, *names: str) -> None:
     import psycopg

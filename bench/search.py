@@ -43,12 +43,18 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from common import copy_rows, create_database, drop_databases, fast_load  # noqa: E402
+from common import bench_urls as common_bench_urls  # noqa: E402
+from common import (  # noqa: E402
+    copy_rows,
+    create_database,
+    drop_databases,
+    fast_load,
+)
+from common import setup_django as common_setup_django  # noqa: E402
 
 BENCH_DB = "waterdesk_bench_search"
 SEED = 2026
@@ -132,21 +138,7 @@ EXACT_KINDS = {"mobile_full", "id_number", "account_number", "case_number"}
 
 
 def bench_urls() -> tuple[str, str]:
-    """(maintenance URL, bench URL) on the server of DATABASE_URL."""
-    parsed = urlparse(os.environ.get("DATABASE_URL", ""))
-    if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
-        sys.exit(
-            "bench/search.py measures PostgreSQL only (its search indexes are PostgreSQL's).\n"
-            "Set DATABASE_URL=postgres://user@host:port/anydb — the benchmark creates and "
-            f"drops its own database {BENCH_DB!r} on that server and never touches the "
-            "database named in the URL."
-        )
-    if parsed.path.lstrip("/") == BENCH_DB:
-        sys.exit(
-            f"DATABASE_URL must not name {BENCH_DB!r}: it is the benchmark's scratch database."
-        )
-    maintenance = urlunparse(parsed._replace(scheme="postgresql", path="/postgres"))
-    return maintenance, urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
+    return common_bench_urls("bench/search.py", "its search indexes are PostgreSQL's", BENCH_DB)
 
 
 def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
@@ -156,21 +148,14 @@ def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
 
 
 def setup_django(bench_url: str) -> None:
-    os.environ["DATABASE_URL"] = bench_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "waterdesk.config.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + "not-a-production-key-" * 3)
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.pop("REDIS_URL", None)
-    # The page counts every look-up against the per-user limits; the benchmark's clerk makes
-    # thousands a minute.
-    os.environ["WATERDESK_LOOKUPS_PER_MINUTE"] = "100000000"
-    os.environ["WATERDESK_LOOKUP_ALERT_PER_HOUR"] = "100000000"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    common_setup_django(
+        bench_url,
+        collect_static=True,
+        # The page counts every look-up against the per-user limits; the benchmark's clerk
+        # makes thousands a minute.
+        WATERDESK_LOOKUPS_PER_MINUTE="100000000",
+        WATERDESK_LOOKUP_ALERT_PER_HOUR="100000000",
+    )
 
 
 def search_index_migration():
