@@ -214,7 +214,7 @@ def test_reassign_on_the_case_page_needs_a_reason(client, case, clerk, clerk2, s
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.assignee == clerk2
-    assert CaseEvent.objects.get(case=case, action="reassign").note == "休" * 200
+    assert CaseEvent.objects.get(case=case, action="reassign").note == "就近办理"
     timeline = client.get(reverse("workbench:case", args=[case.public_id])).content.decode()
     assert "— → 李 娜" in timeline
     assert "就近办理" in timeline
