@@ -2,15 +2,20 @@ import copy
 import datetime as dt
 import os
 import uuid
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.db import DEFAULT_DB_ALIAS, connections
 from pytest_django.plugin import blocking_manager_key
 
-from tests.factories import DepartmentFactory, SupplyZoneFactory, UserFactory
+from tests import payments_support
+from tests import test_billing_run_support as billing_run_support
+from tests.factories import DepartmentFactory, SupplyZoneFactory, UserFactory, meter_read
+from waterdesk.billing.models import Bill
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
+from waterdesk.payments.models import CashierPost, Office
 
 
 @pytest.fixture(autouse=True)
@@ -168,3 +173,52 @@ def staff(
 @pytest.fixture
 def zone(db):
     return SupplyZoneFactory()
+
+
+# --- payments (tests/payments_support.py has the helpers) ------------------------------------
+
+beijing = billing_run_support.beijing
+cycles = billing_run_support.cycles
+
+
+@pytest.fixture
+def billed(billing_clerk, cycles, django_capture_on_commit_callbacks):
+    """An account with bills of 100.00 (Jan, due 02-25), 150.00 (Feb, due 03-25) and
+    50.00 (Mar, due 04-25); nothing paid."""
+    account = billing_run_support.account_with_meter()
+    capture = django_capture_on_commit_callbacks
+    for month, (day, value, run_day) in enumerate(
+        [
+            (dt.date(2026, 1, 31), "20", (2026, 2, 5)),
+            (dt.date(2026, 2, 28), "50", (2026, 3, 5)),
+            (dt.date(2026, 3, 31), "60", (2026, 4, 5)),
+        ],
+        start=1,
+    ):
+        with payments_support.at(*run_day):
+            meter_read(billing_clerk, account, day, value)
+            billing_run_support.run_cycle(billing_clerk, cycles[month], capture)
+    bills = list(Bill.objects.filter(account=account).order_by("period_end"))
+    assert [(b.amount, b.due_date) for b in bills] == [
+        (Decimal("100.00"), dt.date(2026, 2, 25)),
+        (Decimal("150.00"), dt.date(2026, 3, 25)),
+        (Decimal("50.00"), dt.date(2026, 4, 25)),
+    ]
+    return account, bills
+
+
+@pytest.fixture
+def office(db):
+    return Office.objects.create(code="HQ", name="总部营业厅", address="解放路1号")
+
+
+@pytest.fixture
+def cashier(office):
+    user = UserFactory(username="cashier", role=Role.CASHIER)
+    CashierPost.objects.create(user=user, office=office)
+    return user
+
+
+@pytest.fixture
+def second_supervisor(db):
+    return UserFactory(username="supervisor2", role=Role.SUPERVISOR)

@@ -42,6 +42,7 @@ ROLE_OF = {
     "supervisor": Role.SUPERVISOR,
     "reader": Role.METER_READER,
     "billing": Role.BILLING_CLERK,
+    "cashier": Role.CASHIER,
     "administrator": Role.ADMINISTRATOR,
     "outsider": None,  # logged in, no role
 }
@@ -51,14 +52,23 @@ EVERYONE = STAFF | {ANONYMOUS}
 # Roles by what they do (the table below reads better with names).
 DESK = frozenset({"clerk", "surveyor", "reviewer", "approver", "supervisor", "reader", "billing"})
 CUSTOMER_VIEWERS = frozenset(
-    {"clerk", "surveyor", "reviewer", "approver", "supervisor", "billing", "administrator"}
+    {
+        "clerk",
+        "surveyor",
+        "reviewer",
+        "approver",
+        "supervisor",
+        "billing",
+        "cashier",
+        "administrator",
+    }
 )
 REVEALERS = frozenset({"clerk", "surveyor", "reviewer", "approver", "supervisor", "billing"})
 READ_ENTRY = frozenset({"reader", "billing"})
 BILLING_OFFICE = frozenset({"billing"})
 BILLING_VIEWERS = frozenset({"billing", "administrator"})
 # A bill and the account statement: the billing office, and the counter printing copies.
-BILL_READERS = BILLING_VIEWERS | {"clerk", "supervisor"}
+BILL_READERS = BILLING_VIEWERS | {"clerk", "supervisor", "cashier"}
 # Case pages: the department's desk roles of the kind, and supervisors and administrators.
 CASE_VIEWERS = frozenset(
     {"clerk", "surveyor", "reviewer", "approver", "supervisor", "administrator"}

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "waterdesk.cases",
     "waterdesk.applications",
     "waterdesk.billing",
+    "waterdesk.payments",
     "waterdesk.inquiries",
     "waterdesk.workbench",
     "waterdesk.api",

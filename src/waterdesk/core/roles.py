@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("服务监督员")
     METER_READER = "meter_reader", _("抄表员")
     BILLING_CLERK = "billing_clerk", _("账务员")
+    CASHIER = "cashier", _("收费员")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 

@@ -8,8 +8,10 @@ Aging (账龄) applies payments and credits to the oldest debts first (FIFO):
    each due on its ``due_date`` (a bill's due date; an entry without one is due the day it
    was posted). Credits are the negative entries (payments, credit notes, credit
    adjustments), whatever their own date.
-3. The sum of the credits settles the debts in order of due date (then posting time): the
-   oldest debt first, regardless of which bill a payment named.
+3. A payment that names a bill (the payer chose which bills to pay) settles that bill's
+   debts first; what is left of it joins the other credits. Their sum (credit notes too,
+   whatever bill they name) then settles the remaining debts in order of due date (then
+   posting time): the oldest debt first.
 4. What is left of each debt goes to a bucket by the days it is overdue on ``as_of``:
    not yet due (0 or less), 1–30, 31–90, 91–180 and more than 180 days. Credit left over
    after every debt is settled is reported as ``credit``.
@@ -26,7 +28,7 @@ from decimal import Decimal
 from django.db.models import DecimalField, Sum
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.billing.models import LedgerEntry
+from waterdesk.billing.models import LedgerEntry, LedgerEntryKind
 from waterdesk.core.money import MONEY_PLACES, MONEY_SUM_MAX_DIGITS
 from waterdesk.core.timeutil import LOCAL_TZ, local
 from waterdesk.customers.models import Account
@@ -87,7 +89,9 @@ def account_open_debts(account: Account, *, as_of: date) -> tuple[list[OpenDebt]
     ``account_aging`` sorts them by age)."""
     entries = list(
         LedgerEntry.objects.filter(account=account, posted_at__lt=_end_of_day(as_of))
-        .only("pk", "amount", "due_date", "posted_at", "reverses_id", "bill_id", "description")
+        .only(
+            "pk", "kind", "amount", "due_date", "posted_at", "reverses_id", "bill_id", "description"
+        )
         .order_by("posted_at", "pk")
     )
     ids = {entry.pk for entry in entries}
@@ -97,26 +101,36 @@ def account_open_debts(account: Account, *, as_of: date) -> tuple[list[OpenDebt]
             cancelled |= {entry.pk, entry.reverses_id}
     debts = []
     credit = ZERO
+    targeted: dict[int, Decimal] = {}  # bill id -> credits that name it
     for entry in entries:
         if entry.pk in cancelled:
             continue
         if entry.amount > 0:
             due = entry.due_date or local(entry.posted_at).date()
-            debts.append((due, entry.posted_at, entry.pk, entry))
+            debts.append([due, entry.posted_at, entry.pk, entry, entry.amount])
+        elif entry.bill_id is not None and entry.kind == LedgerEntryKind.PAYMENT:
+            targeted[entry.bill_id] = targeted.get(entry.bill_id, ZERO) - entry.amount
         else:
             credit -= entry.amount
     debts.sort(key=lambda debt: debt[:3])
+    for debt in debts:
+        bill_id = debt[3].bill_id
+        if targeted.get(bill_id):
+            settled = min(targeted[bill_id], debt[4])
+            targeted[bill_id] -= settled
+            debt[4] -= settled
+    credit += sum(targeted.values(), ZERO)
     unpaid = []
-    for due, _posted, _pk, entry in debts:
-        settled = min(credit, entry.amount)
+    for due, _posted, _pk, entry, left in debts:
+        settled = min(credit, left)
         credit -= settled
-        if entry.amount - settled:
+        if left - settled:
             unpaid.append(
                 OpenDebt(
                     bill_id=entry.bill_id,
                     description=entry.description,
                     due=due,
-                    unpaid=entry.amount - settled,
+                    unpaid=left - settled,
                 )
             )
     return unpaid, credit

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
+from waterdesk.billing.signals import payment_posted
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.money import money_validate
 from waterdesk.core.timeutil import local
@@ -165,13 +166,24 @@ def ledger_post_note(
 
 @transaction.atomic
 def ledger_post_payment(
-    *, actor, account: Account, amount, reference: str, idempotency_key: str
+    *,
+    actor,
+    account: Account,
+    amount,
+    reference: str,
+    idempotency_key: str,
+    bill: Bill | None = None,
+    recorded_by=None,
 ) -> LedgerEntry:
     """Record a payment of ``amount`` (> 0) exactly once per ``idempotency_key``: a repeat
     returns the entry recorded the first time. Stored negative (it reduces the debt).
 
-    ``actor`` None is the system (a payment gateway's callback); a user needs
-    ``billing.post_adjustment``.
+    ``bill``: the bill the payer chose; the aging settles that bill with it first (the
+    rest, if any, goes to the oldest debts). ``actor`` None is the system (a payments
+    service, which checks its own permissions, or a gateway's callback) and
+    ``recorded_by`` the staff member it acts for; a user as ``actor`` needs
+    ``billing.post_adjustment``. Receivers of ``billing.signals.payment_posted`` hear of a
+    new payment after the commit.
     """
     if actor is not None:
         _require(actor, "billing.post_adjustment")
@@ -190,22 +202,33 @@ def ledger_post_payment(
         raise InvalidInput(
             _("缴费必须带幂等键。"), code="invalid_idempotency_key", field="idempotency_key"
         )
-    return _create_once(
+    if bill is not None and bill.account_id != account.pk:
+        raise InvalidInput(_("该账单不属于此账户。"), code="bill_wrong_account", field="bill")
+    entry = _create_once(
         key=key,
         account=account,
         kind=LedgerEntryKind.PAYMENT,
         amount=-value,
+        bill=bill,
         posted_at=timezone.now(),
         reference=text,
-        created_by=actor,
+        created_by=actor or recorded_by,
     )
+    account_id = account.pk
+    transaction.on_commit(
+        lambda: payment_posted.send(sender=LedgerEntry, account_id=account_id, entry_id=entry.pk)
+    )
+    return entry
 
 
 @transaction.atomic
-def ledger_reverse(*, actor, entry: LedgerEntry, reason: str) -> LedgerEntry:
+def ledger_reverse(*, actor, entry: LedgerEntry, reason: str, recorded_by=None) -> LedgerEntry:
     """A REVERSAL entry with the opposite amount, once per entry (needs
-    ``billing.post_adjustment``). Charges and reversals are not reversed."""
-    _require(actor, "billing.post_adjustment")
+    ``billing.post_adjustment``). Charges and reversals are not reversed. ``actor`` None is
+    a service that checked its own permissions (a payment void approved by a supervisor),
+    acting for ``recorded_by``."""
+    if actor is not None:
+        _require(actor, "billing.post_adjustment")
     text = _clean_text(
         reason,
         max_length=REASON_MAX_LENGTH,
@@ -235,7 +258,7 @@ def ledger_reverse(*, actor, entry: LedgerEntry, reason: str) -> LedgerEntry:
                 due_date=local(now).date() if original.amount < 0 else None,
                 description=text,
                 reference=original.reference,
-                created_by=actor,
+                created_by=actor or recorded_by,
             )
     except IntegrityError as error:  # a concurrent reversal won (one-to-one ``reverses``)
         raise IllegalTransition(_("该笔记录已冲正。"), code="already_reversed") from error

@@ -1,0 +1,284 @@
+"""Payments: who paid what, where and how, each recorded exactly once.
+
+A ``Payment`` is money received for one account through one channel; it is unique by its
+``(source, external_id)`` — the gateway's transaction id, the bank file's line, the kiosk's
+transaction id, the counter form's token — so that no retry, double click or repeated
+file posts it twice. Its ledger entries (``billing.LedgerEntry``, kind payment) are written
+by ``billing.services.ledger``; a payment is never deleted or changed in amount: a void or
+a reversal is a new ledger entry, approved by a second person.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from waterdesk.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+
+def money_field(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
+    )
+
+
+class Office(models.Model):
+    """A place where money is taken (营业网点): a service hall's counters, its kiosks. Each
+    office numbers its receipts in its own gap-free sequence."""
+
+    code = models.SlugField(
+        _("编码"),
+        max_length=16,
+        unique=True,
+        help_text=_("收据号前缀，如 HQ；只用字母和数字。"),
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("营业网点")
+        verbose_name_plural = _("营业网点")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CashierPost(models.Model):
+    """The office a cashier takes money at (one at a time)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="cashier_post",
+        verbose_name=_("收费员"),
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="cashiers", verbose_name=_("营业网点")
+    )
+
+    class Meta:
+        verbose_name = _("收费员岗位")
+        verbose_name_plural = _("收费员岗位")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.office}"
+
+
+class ReceiptSequence(models.Model):
+    """The last receipt number an office gave in a year. Taken under a row lock inside the
+    payment's transaction: a rolled-back payment gives its number back, so there are no gaps."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "year"], name="receiptseq_unique_office_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office.code} {self.year}: {self.last_value}"
+
+
+class PaymentChannel(models.TextChoices):
+    COUNTER = "counter", _("营业厅")
+    ONLINE = "online", _("线上支付")
+    BANK = "bank", _("银行代扣")
+    DEVICE = "device", _("自助终端/代收点")
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("现金")
+    CARD = "card", _("银行卡")
+    SCAN = "scan", _("扫码支付")
+    WECHAT = "wechat", _("微信支付")
+    ALIPAY = "alipay", _("支付宝")
+    SANDBOX = "sandbox", _("在线支付（沙箱）")
+    BANK_DEBIT = "bank_debit", _("银行代扣")
+
+
+class Allocation(models.TextChoices):
+    OLDEST_FIRST = "oldest", _("先还最早欠费")
+    CHOSEN_BILLS = "chosen", _("先还所选账单")
+
+
+class PaymentStatus(models.TextChoices):
+    POSTED = "posted", _("已入账")
+    VOIDED = "voided", _("已作废")
+    REVERSED = "reversed", _("已冲正")
+
+
+class Payment(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = money_field(_("金额（元）"))
+    channel = models.CharField(_("渠道"), max_length=10, choices=PaymentChannel.choices)
+    method = models.CharField(_("支付方式"), max_length=12, choices=PaymentMethod.choices)
+    # Who reported it and under which id: "counter", "wechat", "alipay", "sandbox",
+    # "bank:<bank code>", "device:<device code>"; the pair is recorded once.
+    source = models.CharField(_("来源"), max_length=40)
+    external_id = models.CharField(_("外部流水号"), max_length=64)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.POSTED
+    )
+    allocation = models.CharField(
+        _("冲抵方式"), max_length=10, choices=Allocation.choices, default=Allocation.OLDEST_FIRST
+    )
+    bills = models.ManyToManyField(
+        "billing.Bill", blank=True, related_name="+", verbose_name=_("所选账单")
+    )
+    entries = models.ManyToManyField(
+        "billing.LedgerEntry", blank=True, related_name="+", verbose_name=_("账户流水")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("收费员/经办人"),
+    )
+    receipt_number = models.CharField(
+        _("收据号"), max_length=32, null=True, blank=True, unique=True
+    )
+    received_at = models.DateTimeField(_("收款时间"))
+    business_date = models.DateField(_("营业日"), db_index=True)
+    tendered = money_field(_("实收现金"), null=True, blank=True)
+    change = money_field(_("找零"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("缴费")
+        verbose_name_plural = _("缴费")
+        ordering = ["-received_at", "-pk"]
+        permissions = [
+            ("take_payment", _("可在柜台收费")),
+            ("approve_correction", _("可审批作废、冲正和退款")),
+            ("sign_off_close", _("可签核收费员日结")),
+            ("view_cash_report", _("可查看收费报表")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"], name="payment_unique_source_external_id"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "received_at"], name="payment_account_idx"),
+            models.Index(fields=["cashier", "business_date"], name="payment_cashier_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt_number or f"{self.source}:{self.external_id}"
+
+
+class CorrectionKind(models.TextChoices):
+    VOID = "void", _("当日作废")
+    REVERSAL = "reversal", _("冲正")
+
+
+class CorrectionStatus(models.TextChoices):
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class PaymentCorrection(models.Model):
+    """A request to cancel a payment — a same-day void at the counter or a later reversal
+    (a bank's chargeback, a payment on the wrong account) — and its decision by a second
+    person. Approval writes the reversing ledger entries; nothing is deleted."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="corrections")
+    kind = models.CharField(_("类型"), max_length=10, choices=CorrectionKind.choices)
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=CorrectionStatus.choices,
+        default=CorrectionStatus.REQUESTED,
+    )
+    reason = models.CharField(_("原因"), max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("作废/冲正")
+        verbose_name_plural = _("作废/冲正")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # At most one open or approved correction per payment.
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(status__in=["requested", "approved"]),
+                name="paymentcorrection_one_live_per_payment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.payment}"
+
+
+class CloseStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待签核")
+    SIGNED_OFF = "signed_off", _("已签核")
+
+
+class DailyClose(models.Model):
+    """A cashier's daily close (日结): what the system recorded per payment method against
+    the cash counted in the drawer, the difference explained, and a supervisor's sign-off.
+    Once a day is closed the cashier takes no more money and voids nothing on it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="closes")
+    business_date = models.DateField(_("营业日"))
+    status = models.CharField(
+        _("状态"), max_length=12, choices=CloseStatus.choices, default=CloseStatus.SUBMITTED
+    )
+    # {"cash": {"count": 3, "amount": "120.00"}, "card": …}: payments still posted on the day
+    # by method; voided ones are counted apart.
+    totals = models.JSONField(_("分方式合计"), default=dict)
+    payments_count = models.PositiveIntegerField(_("笔数"), default=0)
+    voided_count = models.PositiveIntegerField(_("作废笔数"), default=0)
+    expected_cash = money_field(_("应有现金"))
+    counted_cash = money_field(_("实点现金"))
+    difference = money_field(_("长短款"))  # counted − expected: > 0 over, < 0 short
+    note = models.CharField(_("差异说明"), max_length=300, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"))
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(_("签核时间"), null=True, blank=True)
+    sign_off_note = models.CharField(_("签核意见"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("收费日结")
+        verbose_name_plural = _("收费日结")
+        ordering = ["-business_date", "cashier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cashier", "business_date"], name="dailyclose_unique_cashier_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cashier} {self.business_date}"

@@ -1,0 +1,1 @@
+"""Services of payments: each is one transaction; see the modules."""
