@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
-from waterdesk.billing.signals import payment_posted
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.money import money_validate
 from waterdesk.core.timeutil import local
@@ -182,8 +181,7 @@ def ledger_post_payment(
     rest, if any, goes to the oldest debts). ``actor`` None is the system (a payments
     service, which checks its own permissions, or a gateway's callback) and
     ``recorded_by`` the staff member it acts for; a user as ``actor`` needs
-    ``billing.post_adjustment``. Receivers of ``billing.signals.payment_posted`` hear of a
-    new payment after the commit.
+    ``billing.post_adjustment``.
     """
     if actor is not None:
         _require(actor, "billing.post_adjustment")
@@ -204,7 +202,7 @@ def ledger_post_payment(
         )
     if bill is not None and bill.account_id != account.pk:
         raise InvalidInput(_("该账单不属于此账户。"), code="bill_wrong_account", field="bill")
-    entry = _create_once(
+    return _create_once(
         key=key,
         account=account,
         kind=LedgerEntryKind.PAYMENT,
@@ -214,11 +212,6 @@ def ledger_post_payment(
         reference=text,
         created_by=actor or recorded_by,
     )
-    account_id = account.pk
-    transaction.on_commit(
-        lambda: payment_posted.send(sender=LedgerEntry, account_id=account_id, entry_id=entry.pk)
-    )
-    return entry
 
 
 @transaction.atomic

@@ -12,8 +12,8 @@ Every channel (the counter, a gateway's callback, a bank result file, a kiosk) e
    entry per bill up to what is unpaid of it (oldest due first), the rest in one entry that
    settles the oldest debts; otherwise one entry. Overpayment stays on the account as
    credit and settles the next bill.
-4. After the commit ``payments.signals.payment_received`` is sent (the payment-received
-   notice, a transfer waiting for the old owner to settle).
+4. What follows a new payment (the payment-received notice, a transfer waiting for the old
+   owner to settle) is enqueued after the commit.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from waterdesk.payments.models import (
     Payment,
     ReceiptSequence,
 )
-from waterdesk.payments.signals import payment_received
 
 EXTERNAL_ID_MAX_LENGTH = 64
 SOURCE_MAX_LENGTH = 40
