@@ -196,6 +196,4 @@ def payment_record(
     if chosen:
         payment.bills.add(*chosen)
     _post_entries(payment, chosen, as_of=payment.business_date)
-    payment_id = payment.pk
-    transaction.on_commit(lambda: payment_received.send(sender=Payment, payment_id=payment_id))
     return Recorded(payment=payment, created=True)
