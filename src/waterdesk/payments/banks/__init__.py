@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
+from django.utils.translation import gettext as _
+
 # What a result line says about the debit.
 PAID = "paid"
 FAILED = "failed"
@@ -44,6 +46,38 @@ class ResultRow:
     reason_code: str = ""
     reason_text: str = ""
     error: str = ""
+
+
+def result_row(
+    file_line: int,
+    *,
+    line_no: str,
+    bank_account_number: str,
+    amount: Decimal,
+    code: str,
+    text: str,
+    paid_code: str,
+    unknown_codes: frozenset[str],
+) -> ResultRow:
+    """A result line read by a format: its outcome from the bank's result code (the paid
+    code, one of the unknown-account codes, or any other code: failed)."""
+    if not code:
+        return ResultRow(file_line=file_line, error=_("缺少结果码"))
+    if code == paid_code:
+        outcome = PAID
+    elif code in unknown_codes:
+        outcome = UNKNOWN_ACCOUNT
+    else:
+        outcome = FAILED
+    return ResultRow(
+        file_line=file_line,
+        line_no=int(line_no),
+        bank_account_number=bank_account_number,
+        amount=amount,
+        outcome=outcome,
+        reason_code=code,
+        reason_text=text[:100],
+    )
 
 
 class BankFormat(Protocol):

@@ -28,7 +28,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from waterdesk.payments.banks import FAILED, PAID, UNKNOWN_ACCOUNT, DebitRow, ResultRow
+from django.utils.translation import gettext as _
+
+from waterdesk.payments.banks import DebitRow, ResultRow, result_row
 
 PAID_CODE = "00"
 UNKNOWN_ACCOUNT_CODES = frozenset({"14"})
@@ -62,7 +64,7 @@ class CcbFormat:
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
-            return [ResultRow(file_line=1, error="文件不是 UTF-8 编码")]
+            return [ResultRow(file_line=1, error=_("文件不是 UTF-8 编码"))]
         rows: list[ResultRow] = []
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -76,30 +78,25 @@ class CcbFormat:
 
 def _parse_detail(number: int, fields: list[str]) -> ResultRow:
     if fields[0] != "D":
-        return ResultRow(file_line=number, error="记录类型应为 H、D 或 T")
+        return ResultRow(file_line=number, error=_("记录类型应为 H、D 或 T"))
     if len(fields) != RESULT_FIELDS:
-        return ResultRow(file_line=number, error=f"明细记录应有 {RESULT_FIELDS} 个字段")
+        return ResultRow(
+            file_line=number, error=_("明细记录应有 %(count)s 个字段") % {"count": RESULT_FIELDS}
+        )
     _kind, line_no, bank_account, fen, code, message = fields
     if not line_no.isdigit():
-        return ResultRow(file_line=number, error="序号不是数字")
+        return ResultRow(file_line=number, error=_("序号不是数字"))
     if not fen.isdigit() or len(fen) > 15:
-        return ResultRow(file_line=number, error="金额应为以分为单位的整数")
-    if not code:
-        return ResultRow(file_line=number, error="缺少结果码")
-    if code == PAID_CODE:
-        outcome = PAID
-    elif code in UNKNOWN_ACCOUNT_CODES:
-        outcome = UNKNOWN_ACCOUNT
-    else:
-        outcome = FAILED
-    return ResultRow(
-        file_line=number,
-        line_no=int(line_no),
+        return ResultRow(file_line=number, error=_("金额应为以分为单位的整数"))
+    return result_row(
+        number,
+        line_no=line_no,
         bank_account_number=bank_account,
         amount=Decimal(int(fen)) / 100,
-        outcome=outcome,
-        reason_code=code,
-        reason_text=message[:100],
+        code=code,
+        text=message,
+        paid_code=PAID_CODE,
+        unknown_codes=UNKNOWN_ACCOUNT_CODES,
     )
 
 

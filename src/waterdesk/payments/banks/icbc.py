@@ -28,7 +28,9 @@ import io
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from waterdesk.payments.banks import FAILED, PAID, UNKNOWN_ACCOUNT, DebitRow, ResultRow
+from django.utils.translation import gettext as _
+
+from waterdesk.payments.banks import DebitRow, ResultRow, result_row
 
 DEBIT_HEADER = ["序号", "批次号", "银行账号", "户名", "金额", "户号", "账单号"]
 RESULT_HEADER = ["序号", "银行账号", "金额", "结果码", "结果说明"]
@@ -57,13 +59,13 @@ class IcbcFormat:
         try:
             text = content.decode("gbk")
         except UnicodeDecodeError:
-            return [ResultRow(file_line=1, error="文件不是 GBK 编码")]
+            return [ResultRow(file_line=1, error=_("文件不是 GBK 编码"))]
         rows: list[ResultRow] = []
         reader = csv.reader(io.StringIO(text))
         for number, fields in enumerate(reader, start=1):
             if number == 1:
                 if [field.strip() for field in fields] != RESULT_HEADER:
-                    rows.append(ResultRow(file_line=1, error="表头不符"))
+                    rows.append(ResultRow(file_line=1, error=_("表头不符")))
                     return rows
                 continue
             if not any(field.strip() for field in fields):
@@ -74,32 +76,27 @@ class IcbcFormat:
 
 def _parse_line(number: int, fields: list[str]) -> ResultRow:
     if len(fields) != len(RESULT_HEADER):
-        return ResultRow(file_line=number, error=f"列数应为 {len(RESULT_HEADER)}")
+        return ResultRow(
+            file_line=number, error=_("列数应为 %(count)s") % {"count": len(RESULT_HEADER)}
+        )
     line_no, bank_account, amount, code, text = (field.strip() for field in fields)
     if not line_no.isdigit():
-        return ResultRow(file_line=number, error="序号不是数字")
+        return ResultRow(file_line=number, error=_("序号不是数字"))
     try:
         value = Decimal(amount)
     except InvalidOperation:
-        return ResultRow(file_line=number, error="金额格式不正确")
+        return ResultRow(file_line=number, error=_("金额格式不正确"))
     if not value.is_finite() or value.as_tuple().exponent < -2:
-        return ResultRow(file_line=number, error="金额格式不正确")
-    if not code:
-        return ResultRow(file_line=number, error="缺少结果码")
-    if code == PAID_CODE:
-        outcome = PAID
-    elif code in UNKNOWN_ACCOUNT_CODES:
-        outcome = UNKNOWN_ACCOUNT
-    else:
-        outcome = FAILED
-    return ResultRow(
-        file_line=number,
-        line_no=int(line_no),
+        return ResultRow(file_line=number, error=_("金额格式不正确"))
+    return result_row(
+        number,
+        line_no=line_no,
         bank_account_number=bank_account,
         amount=value,
-        outcome=outcome,
-        reason_code=code,
-        reason_text=text[:100],
+        code=code,
+        text=text,
+        paid_code=PAID_CODE,
+        unknown_codes=UNKNOWN_ACCOUNT_CODES,
     )
 
 
