@@ -43,6 +43,7 @@ from waterdesk.customers.models import (
 from waterdesk.customers.validation import validate_mobile, validate_resident_id, validate_uscc
 from waterdesk.demo.billing import demo_arrears, demo_calendar
 from waterdesk.notify.models import Notification
+from waterdesk.payments.models import BankMandate, DebitBatch, DebitLine, Payment, PaymentDevice
 from waterdesk.sla.models import ClockState, SlaClock
 
 # A Friday morning; the demo's dates are computed back from "now".
@@ -88,7 +89,8 @@ def test_demo_seed_builds_the_city_once(settings):
         after_second = _snapshot()
 
     # --- staff ---------------------------------------------------------------------------
-    users = get_user_model().objects
+    # Staff: the payment devices' machine users have no role and are not staff.
+    users = get_user_model().objects.filter(payment_device__isnull=True)
     assert Counter(users.values_list("groups__name", flat=True)) == {
         Role.INTAKE_CLERK: 2,
         Role.SURVEYOR: 2,
@@ -130,6 +132,30 @@ def test_demo_seed_builds_the_city_once(settings):
     assert (admin.is_staff, admin.is_superuser) == (True, True)
     assert list(admin.groups.values_list("name", flat=True)) == [Role.ADMINISTRATOR]
     assert users.filter(is_superuser=True).count() == 1
+
+    # --- bank direct debit and devices ---------------------------------------------------
+    assert sorted(BankMandate.objects.values_list("bank_code", "status")) == [
+        ("ccb", "active"),
+        ("ccb", "cancelled"),
+        ("icbc", "active"),
+        ("icbc", "active"),
+        ("icbc", "active"),
+    ]
+    assert sorted(DebitBatch.objects.values_list("bank_code", "status")) == [
+        ("ccb", "created"),
+        ("icbc", "result_imported"),
+    ]
+    assert sorted(DebitLine.objects.values_list("status", flat=True)) == [
+        "failed",
+        "paid",
+        "pending",
+        "unknown_account",
+    ]
+    assert sorted(PaymentDevice.objects.values_list("kind", "office__code")) == [
+        ("kiosk", "HQ"),
+        ("partner", None),
+    ]
+    assert Payment.objects.filter(channel="device").count() == 3
 
     # --- customers, premises, accounts, meters -------------------------------------------
     assert sorted(SupplyZone.objects.values_list("code", flat=True)) == [
@@ -346,19 +372,21 @@ def test_demo_seed_builds_the_city_once(settings):
         first_bill.due_date,
     ) == (date(2026, 8, 1), date(2026, 8, 30), Decimal("9.00"), Decimal("30.60"), date(2026, 9, 26))
     # Most bills paid; fifteen accounts in arrears (one of them a bounced bank debit), a
-    # credit note and a surcharge.
+    # credit note and a surcharge; one bank debit and three kiosk payments (payments_bank).
     assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
         "charge": 600,
-        "payment": 575,
+        "payment": 579,
         "adjustment": 2,
         "reversal": 1,
     }
     assert sorted(
         LedgerEntry.objects.filter(kind="adjustment").values_list("amount", "bill__kind")
     ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None)]
-    assert demo_arrears(as_of=now.date()) == (15, Decimal("5113.70"))
+    # One arrears account was cleared by the demo's paid bank debit (payments_bank); the
+    # kiosk's three payments left credit on accounts that owed nothing.
+    assert demo_arrears(as_of=now.date()) == (14, Decimal("4530.00"))
     owing = [account for account in Account.objects.all() if account_balance(account) != 0]
-    assert len(owing) == 15
+    assert len(owing) == 17  # 14 in arrears, 3 in credit
     assert LedgerEntry.objects.filter(posted_at__gt=now).count() == 0
     assert MeterRead.objects.filter(entered_at__gt=now).count() == 0
 
@@ -396,7 +424,7 @@ def test_demo_seed_builds_the_city_once(settings):
     assert "已超时 4 件，临近超时 3 件，绿色通道 3 件。" in text
     assert "2026-08  已抄 200 户，待复核 0 条，账单 200 张，合计 34,700.20 元" in text
     assert "2026-11  已抄 89 户，待复核 5 条，账单 0 张，合计 0.00 元" in text
-    assert "欠费账户 15 户，逾期欠费合计 5,113.70 元。" in text
+    assert "欠费账户 14 户，逾期欠费合计 4,530.00 元。" in text
     assert after_second == after_first
     assert "演示数据已存在（已有用户 clerk1），本次未做任何更改。" in second_output.getvalue()
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
@@ -26,6 +27,7 @@ from waterdesk.billing.services.reading import read_import_csv
 from waterdesk.core.roles import Role
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
+from waterdesk.payments.models import BankMandate, BankResultImport, DebitBatch
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
@@ -167,6 +169,19 @@ TABLE: dict[str, Row] = {
     "billing:bill_pdf": Row("get", "bill", BILL_READERS, 200),
     "billing:account_statement_pdf": Row("get", "account", BILL_READERS, 200),
     "billing:account_notice_pdf": Row("get", "account", BILL_READERS, 200),
+    # --- payments: bank direct debit (the billing office) ---
+    "payments:bank_mandates": Row("get", None, BILLING_OFFICE, 200),
+    "payments:bank_mandate_cancel": Row("post", "mandate", BILLING_OFFICE, 302),
+    "payments:bank_batches": Row("get", None, BILLING_OFFICE, 200),
+    "payments:bank_batch": Row("get", "debit_batch", BILLING_OFFICE, 200),
+    "payments:bank_batch_file": Row("get", "debit_batch", BILLING_OFFICE, 200),
+    # Without a file: the form's answer.
+    "payments:bank_batch_result": Row("post", "debit_batch", BILLING_OFFICE, 400),
+    "payments:bank_import": Row("get", "bank_import", BILLING_OFFICE, 200),
+    # --- API: kiosks and partner agents (their own tokens only; no staff role) ---
+    "api:payments-device-amount-due": Row("get", "device_account", frozenset(), 200),
+    "api:payments-device-pay": Row("post", None, frozenset(), 400),
+    "api:payments-device-receipt": Row("get", "device_receipt", frozenset(), 200),
     # --- API: cases ---
     "api:case-list": Row("get", None, STAFF, 200),
     "api:case-queue": Row("get", None, STAFF, 200),
@@ -321,6 +336,42 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "run": {"public_id": built.run.public_id},
         "read": {"read_id": built.first_read.pk},
         "read_import": {"public_id": _read_import(billing_clerk).public_id},
+        **_bank_world(built.account, billing_clerk),
+    }
+
+
+def _bank_world(account, user) -> dict:
+    mandate = BankMandate.objects.create(
+        account=account,
+        bank_code="icbc",
+        bank_account_number="6222020200112233445",
+        holder_name="张三",
+        signed_on=timezone.localdate(),
+        created_by=user,
+        created_at=timezone.now(),
+    )
+    batch = DebitBatch.objects.create(
+        bank_code="icbc",
+        reference="ICBC-20260101-01",
+        due_up_to=timezone.localdate(),
+        created_by=user,
+        created_at=timezone.now(),
+        file_name="ICBC-20260101-01.csv",
+        content=b"",
+    )
+    result = BankResultImport.objects.create(
+        batch=batch,
+        file_name="r.csv",
+        sha256="0" * 64,
+        imported_by=user,
+        imported_at=timezone.now(),
+    )
+    return {
+        "mandate": {"public_id": mandate.public_id},
+        "debit_batch": {"public_id": batch.public_id},
+        "bank_import": {"public_id": result.public_id},
+        "device_account": {"number": account.number},
+        "device_receipt": {"transaction_id": "K1-0001"},
     }
 
 

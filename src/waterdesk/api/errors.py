@@ -134,6 +134,8 @@ ERROR_CODES: list[tuple[str, int, str]] = [
     ("reversal_not_reversible", 409, "A reversal cannot itself be reversed."),
     ("already_reversed", 409, "The entry was reversed already."),
     ("attachment_already_withdrawn", 409, "The attachment was withdrawn already."),
+    ("transaction_id_reused", 409, "A device's transaction id was used for another payment."),
+    ("amount_above_device_limit", 400, "A device payment above WATERDESK_DEVICE_PAYMENT_LIMIT."),
     ("unsupported_media_type", 415, "The request body's content type is not accepted."),
     ("server_error", 500, "An unexpected error; it is logged. Retry later."),
     ("too_many_failures", 429, "Too many wrong tokens from this address; wait, or ask an admin."),

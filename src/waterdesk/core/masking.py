@@ -41,3 +41,17 @@ def mask_address(value) -> str:
 def mask_contact(value) -> str:
     """An address of either kind: an e-mail address or a phone number."""
     return mask_email(value) if "@" in str(value or "") else mask_mobile(value)
+
+
+def mask_bank_account(value) -> str:
+    """``6222020200112233445`` → ``************3445``: only the last 4 digits kept."""
+    text = str(value or "")
+    if len(text) > 4:
+        return "*" * (len(text) - 4) + text[-4:]
+    return "*" * len(text)
+
+
+def mask_name(value) -> str:
+    """``张三丰`` → ``张**``: a person's or company's name as a kiosk may show it."""
+    text = str(value or "")
+    return text[:1] + "*" * (len(text) - 1) if len(text) > 1 else text

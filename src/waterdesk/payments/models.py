@@ -282,3 +282,194 @@ class DailyClose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cashier} {self.business_date}"
+
+
+# --- bank ---
+
+
+class MandateStatus(models.TextChoices):
+    ACTIVE = "active", _("有效")
+    SUSPENDED = "suspended", _("暂停")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+class BankMandate(models.Model):
+    """A customer's direct-debit mandate (银行代扣协议): the bank may debit this bank account
+    for the water account's bills. At most one active mandate per water account. The bank
+    account number is shown masked everywhere except in the debit file sent to the bank."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(
+        "customers.Account",
+        on_delete=models.PROTECT,
+        related_name="bank_mandates",
+        verbose_name=_("户号"),
+    )
+    bank_code = models.CharField(_("银行"), max_length=10)
+    bank_account_number = models.CharField(_("银行账号"), max_length=30)
+    holder_name = models.CharField(_("账户名"), max_length=100)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=MandateStatus.choices, default=MandateStatus.ACTIVE
+    )
+    signed_on = models.DateField(_("签约日期"))
+    cancelled_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+
+    class Meta:
+        verbose_name = _("银行代扣协议")
+        verbose_name_plural = _("银行代扣协议")
+        ordering = ["account__number", "-signed_on", "-pk"]
+        permissions = [("manage_bank_debit", _("可管理银行代扣（协议、扣款文件、回盘）"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(status="active"),
+                name="bankmandate_one_active_per_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.bank_code}"
+
+
+class DebitBatchStatus(models.TextChoices):
+    CREATED = "created", _("待回盘")
+    RESULT_IMPORTED = "result_imported", _("已回盘")
+
+
+class DebitBatch(models.Model):
+    """One debit file sent to one bank: the lines to debit, the exact file content, and,
+    once the bank answers, its result import."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    bank_code = models.CharField(_("银行"), max_length=10)
+    reference = models.CharField(_("批次号"), max_length=40, unique=True)
+    due_up_to = models.DateField(_("扣款截止日"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    line_count = models.PositiveIntegerField(_("笔数"), default=0)
+    total = money_field(_("合计（元）"), default=0)
+    file_name = models.CharField(_("文件名"), max_length=100)
+    content = models.BinaryField(_("文件内容"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=DebitBatchStatus.choices, default=DebitBatchStatus.CREATED
+    )
+
+    class Meta:
+        verbose_name = _("代扣批次")
+        verbose_name_plural = _("代扣批次")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class DebitLineStatus(models.TextChoices):
+    PENDING = "pending", _("待回盘")
+    PAID = "paid", _("扣款成功")
+    FAILED = "failed", _("扣款失败")
+    UNKNOWN_ACCOUNT = "unknown_account", _("账户不存在")
+
+
+class DebitLine(models.Model):
+    batch = models.ForeignKey(DebitBatch, on_delete=models.PROTECT, related_name="lines")
+    line_no = models.PositiveIntegerField(_("序号"))
+    mandate = models.ForeignKey(BankMandate, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="+")
+    amount = money_field(_("金额（元）"))
+    bill_numbers = models.CharField(_("账单号"), max_length=300, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=DebitLineStatus.choices, default=DebitLineStatus.PENDING
+    )
+    reason_code = models.CharField(_("银行返回码"), max_length=10, blank=True)
+    reason_text = models.CharField(_("银行返回说明"), max_length=100, blank=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("代扣明细")
+        verbose_name_plural = _("代扣明细")
+        ordering = ["batch", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "line_no"], name="debitline_unique_line_no")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.line_no}"
+
+
+class BankResultImport(models.Model):
+    """One result file (回盘文件) of a batch as imported: counts and a line-by-line report
+    (``[{"line": 3, "outcome": "paid" | "already_posted" | "failed" | "unknown_account" |
+    "error", "detail": …}]``)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    batch = models.ForeignKey(DebitBatch, on_delete=models.PROTECT, related_name="imports")
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("导入时间"))
+    lines = models.PositiveIntegerField(_("行数"), default=0)
+    posted = models.PositiveIntegerField(_("入账"), default=0)
+    already_posted = models.PositiveIntegerField(_("已入账（重复）"), default=0)
+    failed = models.PositiveIntegerField(_("银行扣款失败"), default=0)
+    errors = models.PositiveIntegerField(_("错误行"), default=0)
+    report = models.JSONField(_("逐行报告"), default=list)
+
+    class Meta:
+        verbose_name = _("回盘导入")
+        verbose_name_plural = _("回盘导入")
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+# --- devices ---
+
+
+class DeviceKind(models.TextChoices):
+    KIOSK = "kiosk", _("自助终端")
+    PARTNER = "partner", _("代收点")
+
+
+class PaymentDevice(models.Model):
+    """A self-service kiosk or a partner agent (代收点): it calls the devices API as its
+    own machine user with its own token. Revoking deactivates it and deletes the token."""
+
+    code = models.SlugField(_("编码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=10, choices=DeviceKind.choices)
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="devices",
+        verbose_name=_("营业网点"),
+        help_text=_("自助终端的收据使用该网点的收据号。"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="payment_device",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("自助终端/代收点")
+        verbose_name_plural = _("自助终端/代收点")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -29,6 +29,15 @@ def grant_roles() -> None:
         "payments.view_payment",
         "payments.view_cash_report",
     )
+    # The billing office runs bank direct debit: mandates, debit files, the banks' results.
+    role_grant(Role.BILLING_CLERK, "payments.manage_bank_debit")
+    # Administrators register kiosks and partner agents and issue or revoke their tokens.
+    role_grant(
+        Role.ADMINISTRATOR,
+        "payments.view_paymentdevice",
+        "payments.add_paymentdevice",
+        "payments.change_paymentdevice",
+    )
     role_grant(
         Role.ADMINISTRATOR,
         "payments.view_office",
