@@ -41,3 +41,12 @@ def mask_address(value) -> str:
 def mask_contact(value) -> str:
     """An address of either kind: an e-mail address or a phone number."""
     return mask_email(value) if "@" in str(value or "") else mask_mobile(value)
+
+
+def mask_person_name(value) -> str:
+    """A person's name on a document others may see: ``张三`` → ``张*``, ``李建国`` →
+    ``李*国``, ``欧阳建华`` → ``欧**华``."""
+    text = str(value or "")
+    if len(text) <= 2:
+        return text[:1] + "*" * (len(text) - 1) if text else ""
+    return text[0] + "*" * (len(text) - 2) + text[-1]

@@ -1,0 +1,6 @@
+"""Staff pages of payments, mounted at /payments/ (namespace "payments")."""
+
+from waterdesk.payments.views import counter, office
+
+app_name = "payments"
+urlpatterns = counter.urlpatterns + office.urlpatterns
