@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
+from tests.payments_counter_support import counter_world
 from tests.factories import UserFactory
 from tests.worlds import desk_world
 from waterdesk.applications.transfer import ownership_transfer_verify
@@ -73,6 +74,10 @@ BILL_READERS = BILLING_VIEWERS | {"clerk", "supervisor", "cashier"}
 CASE_VIEWERS = frozenset(
     {"clerk", "surveyor", "reviewer", "approver", "supervisor", "administrator"}
 )
+# Payments: the counter's cashiers; who reads payments and receipts; the cash-office report.
+CASHIERS = frozenset({"cashier"})
+PAYMENT_VIEWERS = frozenset({"cashier", "supervisor", "billing", "administrator"})
+CASH_REPORT = frozenset({"supervisor", "billing"})
 # The intake receipt: the clerks of the kind, and those who see every case.
 RECEIPT = frozenset({"clerk", "supervisor", "administrator"})
 
@@ -167,6 +172,21 @@ TABLE: dict[str, Row] = {
     "billing:bill_pdf": Row("get", "bill", BILL_READERS, 200),
     "billing:account_statement_pdf": Row("get", "account", BILL_READERS, 200),
     "billing:account_notice_pdf": Row("get", "account", BILL_READERS, 200),
+    # --- payments: the counter and the cash office ---
+    "payments:counter": Row("get", None, CASHIERS, 200),
+    "payments:counter_pay": Row("post", "account", CASHIERS, 400),
+    "payments:day": Row("get", None, CASHIERS, 200),
+    "payments:payment": Row("get", "payment", PAYMENT_VIEWERS, 200),
+    "payments:receipt_pdf": Row("get", "payment", PAYMENT_VIEWERS, 200),
+    "payments:void_request": Row("post", "payment", CASHIERS, 400),
+    "payments:corrections": Row("get", None, frozenset({"supervisor"}), 200),
+    "payments:correction_decide": Row("post", "correction", frozenset({"supervisor"}), 400),
+    "payments:closes": Row("get", None, frozenset({"supervisor"}), 200),
+    "payments:close_sign_off": Row("post", "close", frozenset({"supervisor"}), 400),
+    "payments:cash_report": Row("get", None, CASH_REPORT, 200),
+    "payments:cash_report_xlsx": Row("get", None, CASH_REPORT, 200),
+    "payments:account_payments": Row("get", "account", BILLING_OFFICE, 200),
+    "payments:reversal_request": Row("post", "payment", BILLING_OFFICE, 400),
     # --- API: cases ---
     "api:case-list": Row("get", None, STAFF, 200),
     "api:case-queue": Row("get", None, STAFF, 200),
@@ -321,6 +341,7 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "run": {"public_id": built.run.public_id},
         "read": {"read_id": built.first_read.pk},
         "read_import": {"public_id": _read_import(billing_clerk).public_id},
+        **counter_world(account=built.account, billing_clerk=billing_clerk),
     }
 
 

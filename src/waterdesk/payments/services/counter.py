@@ -127,6 +127,16 @@ def _chosen_bills(account: Account, bills: Iterable[Bill], *, day: date) -> tupl
     return chosen, sum((unpaid[bill.pk] for bill in chosen), ZERO)
 
 
+def counter_payment_repeat(*, actor, account: Account, token) -> Payment | None:
+    """The payment ``actor`` already took on ``account`` with this form token, if any."""
+    text = str(token or "").strip()
+    if not text:
+        return None
+    return Payment.objects.filter(
+        source=COUNTER_SOURCE, external_id=text, cashier_id=actor.pk, account=account
+    ).first()
+
+
 @transaction.atomic
 def counter_payment_take(
     *,

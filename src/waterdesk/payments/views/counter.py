@@ -46,6 +46,7 @@ from waterdesk.payments.services.counter import (
     NOTE_MAX_LENGTH,
     REFERENCE_MAX_LENGTH,
     cashier_office,
+    counter_payment_repeat,
     counter_payment_take,
     daily_close_submit,
     day_payments,
@@ -117,6 +118,8 @@ class PayForm(DomainErrorMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        if "token" in self.errors:  # hidden: shown above the form
+            self.add_error(None, self.errors.pop("token"))
         if data.get("amount") is None and "amount" not in self.errors:
             total = self.chosen_total()
             if total:
@@ -199,6 +202,11 @@ def counter(request: HttpRequest) -> HttpResponse:
 @staff_view(has_perm(TAKE))
 def counter_pay(request: HttpRequest, public_id) -> HttpResponse:
     account = account_get(public_id=public_id)
+    earlier = counter_payment_repeat(
+        actor=request.user, account=account, token=request.POST.get("token")
+    )
+    if earlier is not None:  # a double click: the bills it paid are no longer open
+        return redirect("payments:payment", public_id=earlier.public_id)
     notice = account_fee_notice(account, as_of=timezone.localdate())
     form = PayForm(request.POST, notice=notice)
     if form.is_valid():
