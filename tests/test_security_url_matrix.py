@@ -18,8 +18,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
-from tests.payments_counter_support import counter_world
 from tests.factories import UserFactory
+from tests.payments_counter_support import counter_world
 from tests.worlds import desk_world
 from waterdesk.applications.transfer import ownership_transfer_verify
 from waterdesk.billing.models import ReadImport
