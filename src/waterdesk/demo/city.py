@@ -57,6 +57,7 @@ from waterdesk.customers.privacy import (
 from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
 from waterdesk.demo.inquiries import seed_inquiries
+from waterdesk.demo.payments_counter import seed_counter
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
 from waterdesk.sla.models import SlaPolicy
@@ -97,6 +98,7 @@ STAFF = [
     StaffMember("reader1", Role.METER_READER, "钱卫东", "business", "13905710701"),
     StaffMember("reader2", Role.METER_READER, "冯志刚", "business", "13905710702"),
     StaffMember("billing1", Role.BILLING_CLERK, "何雪梅", "business", "13905710801"),
+    StaffMember("cashier1", Role.CASHIER, "林晓", "business", "13905710901"),
     StaffMember("admin", Role.ADMINISTRATOR, "郑宇", "it", "13905710601", is_superuser=True),
 ]
 
@@ -400,6 +402,9 @@ class DemoCity:
         # come out as without it (the case meters' serials move on by the exchanged one).
         office = BillingOffice(city=self, rng=random.Random(BILLING_RANDOM_SEED))
         office.build()
+        seed_counter(
+            cashier=self.staff["cashier1"], supervisor=self.staff["supervisor1"], now=self.now
+        )
         self._create_cases(established)
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
         sla.clocks_sweep()
