@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.axe_support import assert_no_axe_violations
-from tests.browser_support import chromium, new_page
+from tests.browser_support import chromium, log_in, new_page
 from tests.factories import PASSWORD
 from tests.payments_support import SHANGHAI
 from waterdesk.billing.selectors.bills import account_fee_notice
@@ -38,11 +38,7 @@ def server_clock():
 @contextmanager
 def logged_in(browser, live_server, username: str):
     with new_page(browser, base_url=live_server.url) as page:
-        page.goto(reverse("login"))
-        page.locator("#id_username").fill(username)
-        page.locator("#id_password").fill(PASSWORD)
-        page.locator("form[action='/login/'] button[type=submit]").click()
-        page.wait_for_url(lambda url: "/login/" not in url)
+        log_in(page, username=username, password=PASSWORD)
         yield page
 
 
