@@ -43,7 +43,15 @@ from waterdesk.customers.models import (
 from waterdesk.customers.validation import validate_mobile, validate_resident_id, validate_uscc
 from waterdesk.demo.billing import demo_arrears, demo_calendar
 from waterdesk.notify.models import Notification
-from waterdesk.payments.models import BankMandate, DebitBatch, DebitLine, Payment, PaymentDevice
+from waterdesk.payments.models import (
+    BankMandate,
+    DailyClose,
+    DebitBatch,
+    DebitLine,
+    Payment,
+    PaymentCorrection,
+    PaymentDevice,
+)
 from waterdesk.sla.models import ClockState, SlaClock
 
 # A Friday morning; the demo's dates are computed back from "now".
@@ -99,6 +107,7 @@ def test_demo_seed_builds_the_city_once(settings):
         Role.SUPERVISOR: 1,
         Role.METER_READER: 2,
         Role.BILLING_CLERK: 1,
+        Role.CASHIER: 1,
         Role.ADMINISTRATOR: 1,
     }
     assert sorted(Department.objects.values_list("code", "name")) == [
@@ -375,18 +384,50 @@ def test_demo_seed_builds_the_city_once(settings):
     # credit note and a surcharge; one bank debit and three kiosk payments (payments_bank).
     assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
         "charge": 600,
-        "payment": 579,
+        "payment": 588,
         "adjustment": 2,
-        "reversal": 1,
+        "reversal": 2,
     }
     assert sorted(
         LedgerEntry.objects.filter(kind="adjustment").values_list("amount", "bill__kind")
     ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None)]
-    # One arrears account was cleared by the demo's paid bank debit (payments_bank); the
-    # kiosk's three payments left credit on accounts that owed nothing.
-    assert demo_arrears(as_of=now.date()) == (14, Decimal("4530.00"))
+    # Four of the fifteen accounts in arrears settled at the counter (cashier1); two
+    # prepayments stay as credit (the voided one is gone, the one waiting for its void not).
+    assert demo_arrears(as_of=now.date()) == (11, Decimal("3210.80"))
     owing = [account for account in Account.objects.all() if account_balance(account) != 0]
-    assert len(owing) == 17  # 14 in arrears, 3 in credit
+    assert sorted(account_balance(account) for account in owing)[:2] == [
+        Decimal("-300.00"),
+        Decimal("-200.00"),
+    ]
+    assert len(owing) == 13
+
+    # --- the counter: yesterday closed 0.50 short and signed off; today one void approved,
+    # one waiting --------------------------------------------------------------------------
+    today = now.date()
+    counter = Payment.objects.filter(source="counter")
+    assert Counter(
+        (payment.business_date == today, payment.method, payment.status) for payment in counter
+    ) == {
+        (False, "cash", "posted"): 2,
+        (False, "card", "posted"): 1,
+        (True, "cash", "posted"): 1,
+        (True, "scan", "posted"): 1,
+        (True, "cash", "voided"): 1,
+        (True, "card", "posted"): 1,
+    }
+    assert set(counter.values_list("office__name", "cashier__username")) == {
+        ("城东营业厅", "cashier1")
+    }
+    [close] = DailyClose.objects.all()
+    assert (close.status, close.difference, close.signed_off_by.username) == (
+        "signed_off",
+        Decimal("-0.50"),
+        "supervisor1",
+    )
+    assert Counter(PaymentCorrection.objects.values_list("status", flat=True)) == {
+        "approved": 1,
+        "requested": 1,
+    }
     assert LedgerEntry.objects.filter(posted_at__gt=now).count() == 0
     assert MeterRead.objects.filter(entered_at__gt=now).count() == 0
 
@@ -418,13 +459,14 @@ def test_demo_seed_builds_the_city_once(settings):
         "reader1",
         "reader2",
         "billing1",
+        "cashier1",
         "admin",
     ):
         assert username in text
     assert "已超时 4 件，临近超时 3 件，绿色通道 3 件。" in text
     assert "2026-08  已抄 200 户，待复核 0 条，账单 200 张，合计 34,700.20 元" in text
     assert "2026-11  已抄 89 户，待复核 5 条，账单 0 张，合计 0.00 元" in text
-    assert "欠费账户 14 户，逾期欠费合计 4,530.00 元。" in text
+    assert "欠费账户 11 户，逾期欠费合计 3,210.80 元。" in text
     assert after_second == after_first
     assert "演示数据已存在（已有用户 clerk1），本次未做任何更改。" in second_output.getvalue()
 

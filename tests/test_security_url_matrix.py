@@ -20,6 +20,7 @@ from django.utils import timezone
 from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
 from tests.factories import UserFactory
+from tests.payments_counter_support import counter_world
 from tests.worlds import desk_world
 from waterdesk.applications.transfer import ownership_transfer_verify
 from waterdesk.billing.models import ReadImport
@@ -75,6 +76,10 @@ BILL_READERS = BILLING_VIEWERS | {"clerk", "supervisor", "cashier"}
 CASE_VIEWERS = frozenset(
     {"clerk", "surveyor", "reviewer", "approver", "supervisor", "administrator"}
 )
+# Payments: the counter's cashiers; who reads payments and receipts; the cash-office report.
+CASHIERS = frozenset({"cashier"})
+PAYMENT_VIEWERS = frozenset({"cashier", "supervisor", "billing", "administrator"})
+CASH_REPORT = frozenset({"supervisor", "billing"})
 # The intake receipt: the clerks of the kind, and those who see every case.
 RECEIPT = frozenset({"clerk", "supervisor", "administrator"})
 
@@ -182,6 +187,21 @@ TABLE: dict[str, Row] = {
     "api:payments-device-amount-due": Row("get", "device_account", frozenset(), 200),
     "api:payments-device-pay": Row("post", None, frozenset(), 400),
     "api:payments-device-receipt": Row("get", "device_receipt", frozenset(), 200),
+    # --- payments: the counter and the cash office ---
+    "payments:counter": Row("get", None, CASHIERS, 200),
+    "payments:counter_pay": Row("post", "account", CASHIERS, 400),
+    "payments:day": Row("get", None, CASHIERS, 200),
+    "payments:payment": Row("get", "payment", PAYMENT_VIEWERS, 200),
+    "payments:receipt_pdf": Row("get", "payment", PAYMENT_VIEWERS, 200),
+    "payments:void_request": Row("post", "payment", CASHIERS, 400),
+    "payments:corrections": Row("get", None, frozenset({"supervisor"}), 200),
+    "payments:correction_decide": Row("post", "correction", frozenset({"supervisor"}), 400),
+    "payments:closes": Row("get", None, frozenset({"supervisor"}), 200),
+    "payments:close_sign_off": Row("post", "close", frozenset({"supervisor"}), 400),
+    "payments:cash_report": Row("get", None, CASH_REPORT, 200),
+    "payments:cash_report_xlsx": Row("get", None, CASH_REPORT, 200),
+    "payments:account_payments": Row("get", "account", BILLING_OFFICE, 200),
+    "payments:reversal_request": Row("post", "payment", BILLING_OFFICE, 400),
     # --- API: cases ---
     "api:case-list": Row("get", None, STAFF, 200),
     "api:case-queue": Row("get", None, STAFF, 200),
@@ -337,6 +357,7 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "read": {"read_id": built.first_read.pk},
         "read_import": {"public_id": _read_import(billing_clerk).public_id},
         **_bank_world(built.account, billing_clerk),
+        **counter_world(account=built.account, billing_clerk=billing_clerk),
     }
 
 

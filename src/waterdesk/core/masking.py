@@ -51,7 +51,11 @@ def mask_bank_account(value) -> str:
     return "*" * len(text)
 
 
-def mask_name(value) -> str:
-    """``张三丰`` → ``张**``: a person's or company's name as a kiosk may show it."""
+
+def mask_person_name(value) -> str:
+    """A person's name on a document others may see: ``张三`` → ``张*``, ``李建国`` →
+    ``李*国``, ``欧阳建华`` → ``欧**华``."""
     text = str(value or "")
-    return text[:1] + "*" * (len(text) - 1) if len(text) > 1 else text
+    if len(text) <= 2:
+        return text[:1] + "*" * (len(text) - 1) if text else ""
+    return text[0] + "*" * (len(text) - 2) + text[-1]

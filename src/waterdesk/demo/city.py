@@ -58,6 +58,7 @@ from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
 from waterdesk.demo.inquiries import seed_inquiries
 from waterdesk.demo.payments_bank import seed_bank
+from waterdesk.demo.payments_counter import seed_counter
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
 from waterdesk.sla.models import SlaPolicy
@@ -98,6 +99,7 @@ STAFF = [
     StaffMember("reader1", Role.METER_READER, "钱卫东", "business", "13905710701"),
     StaffMember("reader2", Role.METER_READER, "冯志刚", "business", "13905710702"),
     StaffMember("billing1", Role.BILLING_CLERK, "何雪梅", "business", "13905710801"),
+    StaffMember("cashier1", Role.CASHIER, "林晓", "business", "13905710901"),
     StaffMember("admin", Role.ADMINISTRATOR, "郑宇", "it", "13905710601", is_superuser=True),
 ]
 
@@ -402,6 +404,9 @@ class DemoCity:
         office = BillingOffice(city=self, rng=random.Random(BILLING_RANDOM_SEED))
         office.build()
         seed_bank(billing_clerk=self.staff["billing1"], admin=self.staff["admin"], now=self.now)
+        seed_counter(
+            cashier=self.staff["cashier1"], supervisor=self.staff["supervisor1"], now=self.now
+        )
         self._create_cases(established)
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
         sla.clocks_sweep()

@@ -1,6 +1,6 @@
 """Staff pages of payments, mounted at /payments/ (namespace "payments")."""
 
-from waterdesk.payments.views import bank
+from waterdesk.payments.views import bank, counter, office
 
 app_name = "payments"
-urlpatterns = bank.urlpatterns
+urlpatterns = counter.urlpatterns + office.urlpatterns + bank.urlpatterns

@@ -162,7 +162,7 @@ def has_provisional(rows: list[CaseRow]) -> bool:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where a user lands after logging in: the case queue for desk staff, the reading page
-    for meter readers, the bill runs for the billing office."""
+    for meter readers, the bill runs for the billing office, the counter for cashiers."""
     user = request.user
     if user.has_perm("cases.view_all_cases") and user.has_perm("cases.reassign_case"):
         return redirect("workbench:workload")
@@ -172,6 +172,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("billing:runs")
     if user.has_perm("billing.add_meterread") and not may_intake(user):
         return redirect("billing:reading_entry")
+    if user.has_perm("payments.take_payment") and not may_intake(user):
+        return redirect("payments:counter")
     return redirect("workbench:queue")  # explains that the user has no role yet
 
 

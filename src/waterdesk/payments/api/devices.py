@@ -23,7 +23,7 @@ from waterdesk.core.api import fields as api_fields
 from waterdesk.core.api.parsers import JSONParser
 from waterdesk.core.api.serializers import ErrorSerializer
 from waterdesk.core.errors import NotFound
-from waterdesk.core.masking import mask_name
+from waterdesk.core.masking import mask_person_name
 from waterdesk.core.money import MONEY_SUM_MAX_DIGITS
 from waterdesk.customers.selectors import account_get_by_number
 from waterdesk.payments.models import Payment
@@ -107,7 +107,7 @@ class ReceiptSerializer(serializers.Serializer):
     office = serializers.SerializerMethodField()
 
     def get_holder(self, payment: Payment) -> str:
-        return mask_name(payment.account.customer.name)
+        return mask_person_name(payment.account.customer.name)
 
     def get_office(self, payment: Payment) -> str | None:
         return payment.office.name if payment.office_id else None
@@ -145,7 +145,7 @@ class AmountDueView(_DeviceView):
         ]
         payload = {
             "account": account.number,
-            "holder": mask_name(account.customer.name),
+            "holder": mask_person_name(account.customer.name),
             "amount_due": due.notice.total_due,
             "credit": due.notice.credit,
             "open_bills": bills,
