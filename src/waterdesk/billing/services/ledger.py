@@ -255,3 +255,40 @@ def ledger_reverse(*, actor, entry: LedgerEntry, reason: str, recorded_by=None) 
             )
     except IntegrityError as error:  # a concurrent reversal won (one-to-one ``reverses``)
         raise IllegalTransition(_("该笔记录已冲正。"), code="already_reversed") from error
+
+
+@transaction.atomic
+def ledger_post_refund(
+    *, account: Account, amount, reason: str, reference: str, idempotency_key: str, recorded_by
+) -> LedgerEntry:
+    """Money paid back out of the account's credit (退款): a debit adjustment of ``amount``
+    (> 0), due at once, so that it takes up the credit; once per ``idempotency_key``. Called
+    by a service that checked the approval and the credit itself, acting for
+    ``recorded_by``."""
+    value = _clean_amount(amount)
+    if value < 0:
+        raise InvalidInput(_("退款金额应大于零。"), code="invalid_amount", field="amount")
+    text = _clean_text(
+        reason,
+        max_length=REASON_MAX_LENGTH,
+        field="reason",
+        code="reason_required",
+        message=_("请填写退款原因。"),
+    )
+    key = _clean_key(idempotency_key)
+    if key is None:
+        raise InvalidInput(
+            _("退款必须带幂等键。"), code="invalid_idempotency_key", field="idempotency_key"
+        )
+    now = timezone.now()
+    return _create_once(
+        key=key,
+        account=account,
+        kind=LedgerEntryKind.ADJUSTMENT,
+        amount=value,
+        posted_at=now,
+        due_date=local(now).date(),
+        description=text,
+        reference=str(reference or "")[:REFERENCE_MAX_LENGTH],
+        created_by=recorded_by,
+    )
