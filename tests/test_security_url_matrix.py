@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
@@ -26,6 +27,7 @@ from waterdesk.billing.services.reading import read_import_csv
 from waterdesk.core.roles import Role
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
+from waterdesk.payments.models import Refund
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
@@ -167,6 +169,11 @@ TABLE: dict[str, Row] = {
     "billing:bill_pdf": Row("get", "bill", BILL_READERS, 200),
     "billing:account_statement_pdf": Row("get", "account", BILL_READERS, 200),
     "billing:account_notice_pdf": Row("get", "account", BILL_READERS, 200),
+    # --- payments pages ---
+    "payments:refunds": Row("get", None, frozenset({"billing", "supervisor"}), 200),
+    "payments:refund_new": Row("get", None, BILLING_OFFICE, 404),  # without ?account=
+    "payments:refund_approve": Row("post", "refund", frozenset({"supervisor"}), 302),
+    "payments:refund_reject": Row("post", "refund", frozenset({"supervisor"}), 302),
     # --- API: cases ---
     "api:case-list": Row("get", None, STAFF, 200),
     "api:case-queue": Row("get", None, STAFF, 200),
@@ -321,7 +328,20 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "run": {"public_id": built.run.public_id},
         "read": {"read_id": built.first_read.pk},
         "read_import": {"public_id": _read_import(billing_clerk).public_id},
+        "refund": {"public_id": _refund(built.account, billing_clerk).public_id},
     }
+
+
+def _refund(account, user) -> Refund:
+    # Asked for by the billing office; the account has no credit, so approving refuses.
+    return Refund.objects.create(
+        account=account,
+        amount="5.00",
+        reason="退回多缴水费",
+        method="cash",
+        requested_by=user,
+        requested_at=timezone.now(),
+    )
 
 
 def _read_import(user) -> ReadImport:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("waterdesk.workbench.urls")),
     path("billing/", include("waterdesk.billing.urls")),
+    path("payments/", include("waterdesk.payments.urls")),
     path("api/", include("waterdesk.api.urls")),
     # Public pages, without login: the case-status look-up (/lookup/).
     path("", include("waterdesk.portal.urls")),
