@@ -43,6 +43,7 @@ from waterdesk.customers.models import (
 from waterdesk.customers.validation import validate_mobile, validate_resident_id, validate_uscc
 from waterdesk.demo.billing import demo_arrears, demo_calendar
 from waterdesk.notify.models import Notification
+from waterdesk.payments.models import Refund
 from waterdesk.sla.models import ClockState, SlaClock
 
 # A Friday morning; the demo's dates are computed back from "now".
@@ -346,19 +347,29 @@ def test_demo_seed_builds_the_city_once(settings):
         first_bill.due_date,
     ) == (date(2026, 8, 1), date(2026, 8, 30), Decimal("9.00"), Decimal("30.60"), date(2026, 9, 26))
     # Most bills paid; fifteen accounts in arrears (one of them a bounced bank debit), a
-    # credit note and a surcharge.
+    # credit note and a surcharge; one payment in advance, of which 30.00 was refunded.
     assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
         "charge": 600,
-        "payment": 575,
-        "adjustment": 2,
+        "payment": 576,
+        "adjustment": 3,
         "reversal": 1,
     }
     assert sorted(
         LedgerEntry.objects.filter(kind="adjustment").values_list("amount", "bill__kind")
-    ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None)]
+    ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None), (Decimal("30.00"), None)]
     assert demo_arrears(as_of=now.date()) == (15, Decimal("5113.70"))
     owing = [account for account in Account.objects.all() if account_balance(account) != 0]
-    assert len(owing) == 15
+    assert len(owing) == 16  # the fifteen in arrears and the one in credit (50.00)
+    assert [
+        (refund.status, refund.amount) for refund in Refund.objects.order_by("requested_at")
+    ] == [
+        ("approved", Decimal("30.00")),
+        ("rejected", Decimal("20.00")),
+        ("requested", Decimal("25.00")),
+    ]
+    received = Notification.objects.filter(template_key="payment.received")
+    assert received.exists()
+    assert Customer.objects.exclude(wechat_openid="").count() == 1
     assert LedgerEntry.objects.filter(posted_at__gt=now).count() == 0
     assert MeterRead.objects.filter(entered_at__gt=now).count() == 0
 

@@ -57,6 +57,7 @@ from waterdesk.customers.privacy import (
 from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
 from waterdesk.demo.inquiries import seed_inquiries
+from waterdesk.demo.payments_notices import seed_notices
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
 from waterdesk.sla.models import SlaPolicy
@@ -402,6 +403,7 @@ class DemoCity:
         office.build()
         self._create_cases(established)
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
+        seed_notices(now=self.now)
         sla.clocks_sweep()
         self._create_owners()
         self._create_privacy_history()
