@@ -6,6 +6,7 @@ from datetime import date, datetime
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
+from django.template import Context, Engine
 
 from tests import test_applications_transfer as transfer_tests
 from tests.factories import CustomerFactory
@@ -250,11 +251,36 @@ def test_notices_take_a_bounded_number_of_queries(billed, django_assert_max_num_
         assert len(payment_notices_send_due()) == 1
 
 
-def test_templates_exist_on_all_three_channels():
-    for key in ("payment.notice", "payment.received"):
-        assert set(
-            NotificationTemplate.objects.filter(key=key).values_list("channel", flat=True)
-        ) == {"sms", "email", "wechat"}
+TEMPLATE_CONTEXTS = {
+    "payment.notice": {
+        "customer_name": "王芳",
+        "account_number": "2000000001",
+        "bill_number": "202604-2000000001",
+        "amount": "50.00",
+        "due_date": "2026-04-25",
+        "pay_url": "https://pay.example.cn/p/1",
+    },
+    "payment.received": {
+        "customer_name": "王芳",
+        "account_number": "2000000001",
+        "amount": "120.00",
+        "receipt": "HQ-2026-000001",
+        "received_at": "2026-04-06 10:00",
+        "balance_text": "账户尚欠180.00元",
+    },
+}
+
+
+@pytest.mark.parametrize("key", sorted(TEMPLATE_CONTEXTS))
+def test_templates_on_all_three_channels_use_every_variable(key):
+    templates = NotificationTemplate.objects.filter(key=key)
+    assert {t.channel for t in templates} == {"sms", "email", "wechat"}
+    for template in templates:
+        text = Engine.get_default().from_string(template.subject + "\n" + template.body)
+        rendered = text.render(Context(TEMPLATE_CONTEXTS[key], autoescape=False))
+        for name, value in TEMPLATE_CONTEXTS[key].items():
+            assert value in rendered, (template.channel, name)
+        assert "{" not in rendered
 
 
 # --- refunds -------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ TEMPLATES = {
             ),
             "wechat": (
                 "水费缴费提醒",
-                "户号{{ account_number }}账单{{ bill_number }}待缴{{ amount }}元，"
+                "{{ customer_name }}您好，户号{{ account_number }}账单{{ bill_number }}待缴{{ amount }}元，"
                 "缴费截止日{{ due_date }}。缴费方式：" + HOW_TO_PAY + "。",
             ),
         },
@@ -61,7 +61,7 @@ TEMPLATES = {
             ),
             "wechat": (
                 "缴费到账通知",
-                "户号{{ account_number }}于{{ received_at }}缴费{{ amount }}元已到账，"
+                "{{ customer_name }}您好，户号{{ account_number }}于{{ received_at }}缴费{{ amount }}元已到账，"
                 "凭证号{{ receipt }}，{{ balance_text }}。",
             ),
         },
