@@ -51,6 +51,7 @@ from waterdesk.payments.models import (
     Payment,
     PaymentCorrection,
     PaymentDevice,
+    Refund,
 )
 from waterdesk.sla.models import ClockState, SlaClock
 
@@ -381,16 +382,17 @@ def test_demo_seed_builds_the_city_once(settings):
         first_bill.due_date,
     ) == (date(2026, 8, 1), date(2026, 8, 30), Decimal("9.00"), Decimal("30.60"), date(2026, 9, 26))
     # Most bills paid; fifteen accounts in arrears (one of them a bounced bank debit), a
-    # credit note and a surcharge; one bank debit and three kiosk payments (payments_bank).
+    # credit note, a surcharge and a refund of 30.00; one bank debit and three kiosk payments
+    # (payments_bank); one payment in advance (payments_notices).
     assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
         "charge": 600,
-        "payment": 588,
-        "adjustment": 2,
+        "payment": 590,
+        "adjustment": 3,
         "reversal": 2,
     }
     assert sorted(
         LedgerEntry.objects.filter(kind="adjustment").values_list("amount", "bill__kind")
-    ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None)]
+    ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None), (Decimal("30.00"), None)]
     # Four of the fifteen accounts in arrears settled at the counter (cashier1); two
     # prepayments stay as credit (the voided one is gone, the one waiting for its void not).
     assert demo_arrears(as_of=now.date()) == (11, Decimal("3210.80"))
@@ -428,6 +430,16 @@ def test_demo_seed_builds_the_city_once(settings):
         "approved": 1,
         "requested": 1,
     }
+    assert [
+        (refund.status, refund.amount) for refund in Refund.objects.order_by("requested_at")
+    ] == [
+        ("approved", Decimal("30.00")),
+        ("rejected", Decimal("20.00")),
+        ("requested", Decimal("25.00")),
+    ]
+    received = Notification.objects.filter(template_key="payment.received")
+    assert received.exists()
+    assert Customer.objects.exclude(wechat_openid="").count() == 1
     assert LedgerEntry.objects.filter(posted_at__gt=now).count() == 0
     assert MeterRead.objects.filter(entered_at__gt=now).count() == 0
 

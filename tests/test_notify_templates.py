@@ -58,10 +58,14 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     # The transfer and usage-change templates are checked with their own contexts there.
     from tests.test_applications_transfer import TEMPLATE_CONTEXTS as CHANGE_CONTEXTS
     from tests.test_inquiries import TEMPLATE_CONTEXTS as INQUIRY_CONTEXTS
+    from tests.test_payments_notices import TEMPLATE_CONTEXTS as PAYMENT_CONTEXTS
 
     seeded = set(NotificationTemplate.objects.values_list("key", "channel"))
     keys = set(CONTEXTS) | set(CHANGE_CONTEXTS) | set(INQUIRY_CONTEXTS)
-    assert seeded == {(key, channel) for key in keys for channel in ("sms", "email")}
+    # Payment notices go on WeChat too (the customer's chosen channels).
+    assert seeded == {(key, channel) for key in keys for channel in ("sms", "email")} | {
+        (key, channel) for key in PAYMENT_CONTEXTS for channel in ("sms", "email", "wechat")
+    }
 
 
 @pytest.mark.parametrize("key", sorted(CONTEXTS))

@@ -28,7 +28,7 @@ from waterdesk.billing.services.reading import read_import_csv
 from waterdesk.core.roles import Role
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
-from waterdesk.payments.models import BankMandate, BankResultImport, DebitBatch
+from waterdesk.payments.models import BankMandate, BankResultImport, DebitBatch, Refund
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
@@ -202,6 +202,11 @@ TABLE: dict[str, Row] = {
     "payments:cash_report_xlsx": Row("get", None, CASH_REPORT, 200),
     "payments:account_payments": Row("get", "account", BILLING_OFFICE, 200),
     "payments:reversal_request": Row("post", "payment", BILLING_OFFICE, 400),
+    # --- payments pages ---
+    "payments:refunds": Row("get", None, frozenset({"billing", "supervisor"}), 200),
+    "payments:refund_new": Row("get", None, BILLING_OFFICE, 404),  # without ?account=
+    "payments:refund_approve": Row("post", "refund", frozenset({"supervisor"}), 302),
+    "payments:refund_reject": Row("post", "refund", frozenset({"supervisor"}), 302),
     # --- API: cases ---
     "api:case-list": Row("get", None, STAFF, 200),
     "api:case-queue": Row("get", None, STAFF, 200),
@@ -356,6 +361,7 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "run": {"public_id": built.run.public_id},
         "read": {"read_id": built.first_read.pk},
         "read_import": {"public_id": _read_import(billing_clerk).public_id},
+        "refund": {"public_id": _refund(built.account, billing_clerk).public_id},
         **_bank_world(built.account, billing_clerk),
         **counter_world(account=built.account, billing_clerk=billing_clerk),
     }
@@ -394,6 +400,18 @@ def _bank_world(account, user) -> dict:
         "device_account": {"number": account.number},
         "device_receipt": {"transaction_id": "K1-0001"},
     }
+
+
+def _refund(account, user) -> Refund:
+    # Asked for by the billing office; the account has no credit, so approving refuses.
+    return Refund.objects.create(
+        account=account,
+        amount="5.00",
+        reason="退回多缴水费",
+        method="cash",
+        requested_by=user,
+        requested_at=timezone.now(),
+    )
 
 
 def _read_import(user) -> ReadImport:

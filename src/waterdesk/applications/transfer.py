@@ -379,3 +379,31 @@ def _ledger_carry_note(*, actor, case: Case, detail: OwnershipTransfer, balance:
         reference=case.number,
         idempotency_key=f"transfer-carry:{case.number}",
     )
+
+
+SETTLED_BY_PAYMENT_NOTE = "原户主欠费已结清，系统自动办结过户"
+
+
+def transfers_settle_paid(*, account: Account) -> list[str]:
+    """Complete, as the system, each transfer of ``account`` waiting for the old owner to
+    settle, once the account owes nothing (balance ≤ 0): called after a payment through any
+    channel. Each case is its own transaction; a case that moved on meanwhile (completed,
+    withdrawn) is left alone, so calling twice completes nothing twice. Returns the numbers
+    of the cases completed now."""
+    if to_money(account_balance(account)) > ZERO:
+        return []
+    waiting = Case.objects.filter(
+        ownership_transfer__account=account,
+        status=OwnershipTransferStatus.AWAITING_SETTLEMENT,
+    ).order_by("pk")
+    completed = []
+    for case in waiting:
+        try:
+            with transaction.atomic():
+                case = ownership_transfer_complete(
+                    actor=None, case=case, note=SETTLED_BY_PAYMENT_NOTE
+                )
+        except IllegalTransition:
+            continue  # moved on meanwhile, or money owed again
+        completed.append(case.number)
+    return completed

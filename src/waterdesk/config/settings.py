@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.customers.tasks.search_statistics_refresh",
         "schedule": 600.0,
     },
+    # Hourly, so that a day is not missed; each bill's notice is queued once.
+    "payments-notices-due": {
+        "task": "waterdesk.payments.tasks.payment_notices_send_due",
+        "schedule": 3600.0,
+    },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)
@@ -235,6 +240,13 @@ WATERDESK_SMS_BACKEND = env_str("WATERDESK_SMS_BACKEND", "outbox")  # outbox | h
 WATERDESK_SMS_GATEWAY_URL = env_str("WATERDESK_SMS_GATEWAY_URL", "")
 WATERDESK_SMS_GATEWAY_TOKEN = env_str("WATERDESK_SMS_GATEWAY_TOKEN", "")
 WATERDESK_EMAIL_ENABLED = env_bool("WATERDESK_EMAIL_ENABLED", True)
+# WeChat template messages (official account): outbox (the log) | http (the message API).
+WATERDESK_WECHAT_BACKEND = env_str("WATERDESK_WECHAT_BACKEND", "outbox")
+WATERDESK_WECHAT_API_URL = env_str(
+    "WATERDESK_WECHAT_API_URL", "https://api.weixin.qq.com/cgi-bin/message/template/send"
+)
+WATERDESK_WECHAT_ACCESS_TOKEN = env_str("WATERDESK_WECHAT_ACCESS_TOKEN", "")
+WATERDESK_WECHAT_TEMPLATE_ID = env_str("WATERDESK_WECHAT_TEMPLATE_ID", "")
 WATERDESK_NOTIFY_MAX_ATTEMPTS = env_int("WATERDESK_NOTIFY_MAX_ATTEMPTS", 6)
 
 # Personal data (R-P1): customer look-ups (search, detail, reveal) per user.

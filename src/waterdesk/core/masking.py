@@ -51,7 +51,6 @@ def mask_bank_account(value) -> str:
     return "*" * len(text)
 
 
-
 def mask_person_name(value) -> str:
     """A person's name on a document others may see: ``张三`` → ``张*``, ``李建国`` →
     ``李*国``, ``欧阳建华`` → ``欧**华``."""

@@ -20,6 +20,7 @@ from waterdesk.customers.models import (
     Customer,
     LookupAlert,
     Meter,
+    NoticeChannel,
     PersonalDataAccess,
     PersonalField,
     Premise,
@@ -27,7 +28,12 @@ from waterdesk.customers.models import (
     SupplyZone,
 )
 from waterdesk.customers.privacy import mask
-from waterdesk.customers.validation import validate_id_number, validate_mobile
+from waterdesk.customers.validation import (
+    validate_id_number,
+    validate_mobile,
+    validate_notice_channels,
+    validate_wechat_openid,
+)
 
 
 class NoDeleteAdminMixin:
@@ -49,7 +55,29 @@ class CustomerAdminForm(forms.ModelForm):
             "email",
             "contact_address",
             "is_vulnerable",
+            "notice_channels",
+            "wechat_openid",
         ]
+
+    notice_channels = forms.MultipleChoiceField(
+        label=_("通知渠道"),
+        choices=NoticeChannel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("缴费提醒、到账通知等按客户选择的渠道发送。"),
+    )
+
+    def clean_notice_channels(self) -> list[str]:
+        try:
+            return validate_notice_channels(self.cleaned_data.get("notice_channels"))
+        except InvalidInput as error:
+            raise ValidationError(error.message, code=error.code) from error
+
+    def clean_wechat_openid(self) -> str:
+        try:
+            return validate_wechat_openid(self.cleaned_data.get("wechat_openid"))
+        except InvalidInput as error:
+            raise ValidationError(error.message, code=error.code) from error
 
     def clean_mobile(self) -> str:
         value = self.cleaned_data.get("mobile", "")

@@ -18,6 +18,18 @@ class UsageCategory(models.TextChoices):
     SPECIAL = "special", _("特种行业")
 
 
+class NoticeChannel(models.TextChoices):
+    """The channels a customer may ask notices on (the values of ``notify``'s channels)."""
+
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+    WECHAT = "wechat", _("微信")
+
+
+def default_notice_channels() -> list[str]:
+    return [NoticeChannel.SMS.value, NoticeChannel.EMAIL.value]
+
+
 class Customer(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(_("客户类型"), max_length=20, choices=CustomerKind.choices)
@@ -30,6 +42,15 @@ class Customer(models.Model):
     is_vulnerable = models.BooleanField(
         _("特殊关爱对象"), default=False, help_text=_("如独居老人、医院等，享受绿色通道。")
     )
+    # Which channels the customer wants payment notices on (values of NoticeChannel).
+    notice_channels = models.JSONField(
+        _("通知渠道"),
+        default=default_notice_channels,
+        blank=True,
+        help_text=_("缴费提醒、到账通知等按客户选择的渠道发送。"),
+    )
+    # The customer's openid under the utility's WeChat official account (template messages).
+    wechat_openid = models.CharField(_("微信 OpenID"), max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

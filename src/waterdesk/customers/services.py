@@ -37,7 +37,12 @@ from waterdesk.customers.models import (
     SupplyZone,
     UsageCategory,
 )
-from waterdesk.customers.validation import validate_id_number, validate_mobile
+from waterdesk.customers.validation import (
+    validate_id_number,
+    validate_mobile,
+    validate_notice_channels,
+    validate_wechat_openid,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -45,7 +50,17 @@ if TYPE_CHECKING:
     Actor = AbstractBaseUser | None
 
 CUSTOMER_EDITABLE_FIELDS = frozenset(
-    {"kind", "name", "id_number", "mobile", "email", "contact_address", "is_vulnerable"}
+    {
+        "kind",
+        "name",
+        "id_number",
+        "mobile",
+        "email",
+        "contact_address",
+        "is_vulnerable",
+        "notice_channels",
+        "wechat_openid",
+    }
 )
 
 # Account numbers: ten digits from one never-decreasing sequence. The range starts at 2…
@@ -75,8 +90,11 @@ def customer_create(
     email: str = "",
     contact_address: str = "",
     is_vulnerable: bool = False,
+    notice_channels=None,
+    wechat_openid: str = "",
 ) -> Customer:
-    """Register a customer; refuses a second customer with the same kind and ID number."""
+    """Register a customer; refuses a second customer with the same kind and ID number.
+    ``notice_channels`` None: the default (SMS and e-mail)."""
     kind = _clean_kind(kind)
     customer = Customer(
         kind=kind,
@@ -88,7 +106,10 @@ def customer_create(
             contact_address, field="contact_address", max_length=300, label=_("联系地址")
         ),
         is_vulnerable=bool(is_vulnerable),
+        wechat_openid=validate_wechat_openid(wechat_openid),
     )
+    if notice_channels is not None:
+        customer.notice_channels = validate_notice_channels(notice_channels)
     _refuse_duplicate_customer(customer)
     _stamp(customer, actor)
     try:
@@ -121,6 +142,8 @@ def customer_update(*, actor: Actor, customer: Customer, **fields: Any) -> Custo
             value, field="contact_address", max_length=300, label=_("联系地址")
         ),
         "is_vulnerable": bool,
+        "notice_channels": validate_notice_channels,
+        "wechat_openid": validate_wechat_openid,
     }
     changes: dict[str, Any] = {}
     kind = _clean_kind(fields["kind"]) if "kind" in fields else locked.kind

@@ -18,11 +18,12 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
 from waterdesk.core.errors import InvalidInput
-from waterdesk.customers.models import CustomerKind
+from waterdesk.customers.models import CustomerKind, NoticeChannel
 
 PHONE_REGION = "CN"
 _CODE_SEPARATORS = re.compile(r"[\s\-]+")
 _EARLIEST_BIRTH_DATE = datetime.date(1880, 1, 1)
+WECHAT_OPENID_MAX_LENGTH = 64
 _MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
@@ -159,3 +160,25 @@ def validate_phone(value) -> str:
     if area_length and national.startswith("0"):
         return f"{national[: area_length + 1]}-{national[area_length + 1 :]}"
     return national
+
+
+def validate_notice_channels(value) -> list[str]:
+    """The channels a customer wants notices on, in the order of ``NoticeChannel``."""
+    wanted = {str(item) for item in (value or [])}
+    if wanted - set(NoticeChannel.values):
+        raise InvalidInput(
+            _("通知渠道不正确。"), code="invalid_notice_channel", field="notice_channels"
+        )
+    return [channel for channel in NoticeChannel.values if channel in wanted]
+
+
+def validate_wechat_openid(value) -> str:
+    """A WeChat openid (letters, digits, "-" and "_", at most 64), or ""."""
+    text = str(value or "").strip()
+    if len(text) > WECHAT_OPENID_MAX_LENGTH or any(
+        not (char.isascii() and (char.isalnum() or char in "-_")) for char in text
+    ):
+        raise InvalidInput(
+            _("微信 OpenID 格式不正确。"), code="invalid_wechat_openid", field="wechat_openid"
+        )
+    return text

@@ -59,6 +59,7 @@ from waterdesk.demo.clock import at
 from waterdesk.demo.inquiries import seed_inquiries
 from waterdesk.demo.payments_bank import seed_bank
 from waterdesk.demo.payments_counter import seed_counter
+from waterdesk.demo.payments_notices import seed_notices
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
 from waterdesk.sla.models import SlaPolicy
@@ -409,6 +410,7 @@ class DemoCity:
         )
         self._create_cases(established)
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
+        seed_notices(now=self.now)
         sla.clocks_sweep()
         self._create_owners()
         self._create_privacy_history()

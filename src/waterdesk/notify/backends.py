@@ -9,6 +9,7 @@ import json
 import logging
 import smtplib
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from typing import TYPE_CHECKING, Protocol
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SMS_GATEWAY_TIMEOUT_SECONDS = 10
+WECHAT_TIMEOUT_SECONDS = 10
 
 
 class DeliveryError(Exception):
@@ -121,6 +123,67 @@ class HttpSmsBackend:
         return str(message_id)
 
 
+class WechatTemplateBackend:
+    """WeChat official-account template messages (模板消息): POST {"touser": openid,
+    "template_id", "url", "data": {"first", "keyword1", "remark"}} to the message API with
+    the access token as the ``access_token`` query parameter; an answer {"errcode": 0,
+    "msgid": …} means accepted, any other errcode is a failed attempt (retried)."""
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        template_id: str,
+        timeout: float = WECHAT_TIMEOUT_SECONDS,
+    ) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise ImproperlyConfigured("WATERDESK_WECHAT_API_URL must be an http(s) URL")
+        if not token or not template_id:
+            raise ImproperlyConfigured(
+                "WATERDESK_WECHAT_ACCESS_TOKEN and WATERDESK_WECHAT_TEMPLATE_ID must be set"
+            )
+        self.url = url
+        self.token = token
+        self.template_id = template_id
+        self.timeout = timeout
+
+    def send(self, notification: "Notification") -> str:
+        payload = {
+            "touser": notification.recipient_address,
+            "template_id": self.template_id,
+            "data": {
+                "first": {"value": notification.subject},
+                "keyword1": {"value": notification.body},
+                "remark": {"value": settings.WATERDESK_COMPANY_NAME},
+            },
+        }
+        separator = "&" if "?" in self.url else "?"
+        request = urllib.request.Request(  # the scheme is checked in __init__
+            f"{self.url}{separator}{urllib.parse.urlencode({'access_token': self.token})}",
+            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json; charset=utf-8"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            raise DeliveryError(f"WeChat: HTTP {exc.code}") from exc
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            raise DeliveryError(f"WeChat: {exc!r}") from exc
+        try:
+            answer = json.loads(raw)
+            errcode = int(answer.get("errcode", -1))
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise DeliveryError("WeChat: answer is not JSON") from exc
+        if errcode != 0:
+            raise DeliveryError(f"WeChat: errcode {errcode} {answer.get('errmsg', '')}".strip())
+        message_id = answer.get("msgid")
+        if not message_id:
+            raise DeliveryError("WeChat: answer without msgid")
+        return str(message_id)
+
+
 def backend_for(channel: str) -> ChannelBackend:
     if channel == NotificationChannel.EMAIL:
         return EmailBackend()
@@ -134,6 +197,14 @@ def backend_for(channel: str) -> ChannelBackend:
             )
         raise ImproperlyConfigured(f"WATERDESK_SMS_BACKEND must be outbox or http, got {kind!r}")
     if channel == NotificationChannel.WECHAT:
-        # WeChat template messages need an official account; until then they go to the log.
-        return OutboxBackend(channel)
+        kind = settings.WATERDESK_WECHAT_BACKEND
+        if kind == "outbox":  # development and tests: the message goes to the log
+            return OutboxBackend(channel)
+        if kind == "http":
+            return WechatTemplateBackend(
+                settings.WATERDESK_WECHAT_API_URL,
+                settings.WATERDESK_WECHAT_ACCESS_TOKEN,
+                settings.WATERDESK_WECHAT_TEMPLATE_ID,
+            )
+        raise ImproperlyConfigured(f"WATERDESK_WECHAT_BACKEND must be outbox or http, got {kind!r}")
     raise ImproperlyConfigured(f"no backend for notification channel {channel!r}")

@@ -130,10 +130,14 @@ def _recipients(
     customer: "Customer | None",
     user: "AbstractBaseUser | None",
     email: str = "",
+    by_preference: bool = False,
 ) -> list[_Recipient]:
     """Addresses to write to. Without an explicit customer or user the case's customer (or,
     lacking one, the case's contact phone) is the addressee. ``email``: the address the
-    customer gave for this matter, written to instead of the customer's own."""
+    customer gave for this matter, written to instead of the customer's own.
+
+    A customer with a WeChat openid is also written to on WeChat. ``by_preference``: only
+    on the channels the customer chose (``Customer.notice_channels``)."""
     recipients: list[_Recipient] = []
     to_case_contact = customer is None and user is None and case is not None
     if to_case_contact:
@@ -147,6 +151,12 @@ def _recipients(
         address = email.strip() or (customer.email.strip() if customer is not None else "")
         if address and settings.WATERDESK_EMAIL_ENABLED:
             recipients.append(_Recipient(NotificationChannel.EMAIL, address, customer=customer))
+        openid = (getattr(customer, "wechat_openid", "") or "").strip() if customer else ""
+        if openid:
+            recipients.append(_Recipient(NotificationChannel.WECHAT, openid, customer=customer))
+        if by_preference and customer is not None:
+            chosen = set(getattr(customer, "notice_channels", None) or ())
+            recipients = [r for r in recipients if r.channel in chosen]
     if user is not None:
         if user.email.strip() and settings.WATERDESK_EMAIL_ENABLED:
             recipients.append(_Recipient(NotificationChannel.EMAIL, user.email.strip(), user=user))
@@ -172,6 +182,7 @@ def notification_queue(
     urgent: bool = False,
     channels: Iterable[str] | None = None,
     email: str = "",
+    by_preference: bool = False,
 ) -> list[Notification]:
     """Write one outbox row per recipient address and channel that has a template for
     ``template``, and schedule their delivery for after the caller's commit.
@@ -180,7 +191,8 @@ def notification_queue(
     Never sends anything itself. Returns the rows created now; with ``dedupe_key`` an
     address that already has a row for the same key and channel gets none. ``channels``:
     only these (e.g. the one the customer wrote in by); ``email``: the customer's address
-    for this matter (an e-mail inquiry), used instead of the customer's own.
+    for this matter (an e-mail inquiry), used instead of the customer's own;
+    ``by_preference``: only on the channels the customer chose for notices.
     """
     templates = {t.channel: t for t in NotificationTemplate.objects.filter(key=template)}
     if not templates:
@@ -190,7 +202,10 @@ def notification_queue(
     now = timezone.now()
     queued: list[Notification] = []
     wanted = None if channels is None else frozenset(channels)
-    for recipient in _recipients(case=case, customer=customer, user=user, email=email):
+    addressees = _recipients(
+        case=case, customer=customer, user=user, email=email, by_preference=by_preference
+    )
+    for recipient in addressees:
         message_template = templates.get(recipient.channel)
         if message_template is None or (wanted is not None and recipient.channel not in wanted):
             continue

@@ -1,8 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from waterdesk.payments.models import CashierPost, Office, PaymentDevice
+from waterdesk.core.admin_mixins import ReadOnlyAdminMixin
+from waterdesk.payments.models import (
+    CashierPost,
+    Office,
+    PaymentDevice,
+    PaymentNoticePolicy,
+    Refund,
+)
 from waterdesk.payments.services.devices import device_create, device_revoke, device_token_issue
 
 
@@ -76,3 +84,27 @@ class PaymentDeviceAdmin(admin.ModelAdmin):
                 _("终端 %(code)s 的新令牌（只显示这一次）：%(key)s")
                 % {"code": device.code, "key": key},
             )
+
+
+# --- notices ---
+
+
+@admin.register(PaymentNoticePolicy)
+class PaymentNoticePolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "enabled", "days_before_due"]
+
+    def has_add_permission(self, request) -> bool:
+        return not PaymentNoticePolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Refunds are asked for and decided on the staff pages (/payments/refunds/)."""
+
+    list_display = ["account", "amount", "method", "status", "requested_at", "decided_at"]
+    list_filter = ["status", "method"]
+    list_select_related = ["account"]
+    search_fields = ["=account__number"]

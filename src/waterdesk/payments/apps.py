@@ -11,3 +11,5 @@ class PaymentsConfig(AppConfig):
         from waterdesk.payments.roles import grant_roles
 
         grant_roles()
+        # Registers the tasks that the services enqueue by name.
+        from waterdesk.payments import tasks  # noqa: F401

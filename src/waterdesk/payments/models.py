@@ -11,9 +11,11 @@ a reversal is a new ledger entry, approved by a second person.
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from waterdesk.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
@@ -473,3 +475,90 @@ class PaymentDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+# --- notices ---
+
+
+class PaymentNoticePolicy(models.Model):
+    """Admin-editable rules of the payment notices (缴费提醒) before a bill's due date (one
+    row; without it the defaults apply)."""
+
+    enabled = models.BooleanField(_("发送缴费提醒"), default=True)
+    days_before_due = models.PositiveSmallIntegerField(
+        _("提前天数"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("在账单缴费截止日前多少天提醒仍未缴清的客户。"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("缴费提醒规则")
+        verbose_name_plural = _("缴费提醒规则")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    @classmethod
+    def current(cls) -> "PaymentNoticePolicy":
+        policy = cls.objects.order_by("pk").first()
+        return policy if policy is not None else cls()
+
+
+class RefundMethod(models.TextChoices):
+    CASH = "cash", _("现金")
+    BANK_TRANSFER = "bank_transfer", _("银行转账")
+
+
+class RefundStatus(models.TextChoices):
+    REQUESTED = "requested", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class Refund(models.Model):
+    """Paying back an account's credit (退款): asked for by the billing office, decided by a
+    supervisor (never the one who asked). Approval posts a debit adjustment that takes up
+    the credit; nothing is deleted."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="refunds"
+    )
+    amount = money_field(_("退款金额（元）"))
+    reason = models.CharField(_("退款原因"), max_length=200)
+    method = models.CharField(_("退款方式"), max_length=16, choices=RefundMethod.choices)
+    payee_bank_account = models.CharField(_("收款银行账户"), max_length=100, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RefundStatus.choices, default=RefundStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+    entry = models.OneToOneField(
+        "billing.LedgerEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("账户流水"),
+    )
+
+    class Meta:
+        verbose_name = _("退款")
+        verbose_name_plural = _("退款")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"], name="refund_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount}"

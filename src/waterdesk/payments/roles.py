@@ -49,3 +49,13 @@ def grant_roles() -> None:
         "payments.delete_cashierpost",
         "payments.view_payment",
     )
+    # Payment notices: administrators set the days before the due date (or turn them off);
+    # refunds are read in the admin by supervisors and the billing office.
+    role_grant(
+        Role.ADMINISTRATOR,
+        "payments.view_paymentnoticepolicy",
+        "payments.add_paymentnoticepolicy",
+        "payments.change_paymentnoticepolicy",
+    )
+    role_grant(Role.SUPERVISOR, "payments.view_refund")
+    role_grant(Role.BILLING_CLERK, "payments.view_refund")

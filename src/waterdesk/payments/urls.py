@@ -1,6 +1,6 @@
 """Staff pages of payments, mounted at /payments/ (namespace "payments")."""
 
-from waterdesk.payments.views import bank, counter, office
+from waterdesk.payments.views import bank, counter, office, refunds
 
 app_name = "payments"
-urlpatterns = counter.urlpatterns + office.urlpatterns + bank.urlpatterns
+urlpatterns = counter.urlpatterns + office.urlpatterns + bank.urlpatterns + refunds.urlpatterns

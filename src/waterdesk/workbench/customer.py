@@ -35,6 +35,7 @@ from waterdesk.customers.models import Account, AccountStatus
 from waterdesk.customers.privacy import customer_lookup_count
 from waterdesk.customers.selectors import customer_accounts, customer_get
 from waterdesk.notify.models import Notification
+from waterdesk.payments.models import Payment
 from waterdesk.workbench.views import CaseRow, case_rows, desk_view
 
 BILLS_SHOWN = 3
@@ -82,11 +83,7 @@ def _account_panel(account: Account, *, today, intakes: list) -> AccountPanel:
         overdue=sum((aging[key] for key, _limit in AGING_BUCKETS if key != "not_due"), Decimal(0)),
         aging=[(AGING_LABELS[key], aging[key]) for key, _limit in AGING_BUCKETS if aging[key]],
         bills=list(bill_list_for_account(account)[:BILLS_SHOWN]),
-        payments=list(
-            LedgerEntry.objects.filter(account=account, kind=LedgerEntryKind.PAYMENT).order_by(
-                "-posted_at", "-pk"
-            )[:PAYMENTS_SHOWN]
-        ),
+        payments=_payments(account),
         reads=list(account_reads(account)[:READS_SHOWN]),
         intakes=[
             {**intake, "url": f"{intake['url']}?account={account.number}"} for intake in intakes
@@ -94,6 +91,24 @@ def _account_panel(account: Account, *, today, intakes: list) -> AccountPanel:
         if account.status != AccountStatus.CLOSED
         else [],
     )
+
+
+def _payments(account: Account) -> list[LedgerEntry]:
+    """The account's last payment entries, each with the ``payments.Payment`` it belongs to
+    (receipt number, channel, method, voided or reversed) as ``entry.payment`` — None for
+    an entry posted without one (an import, an older record)."""
+    entries = list(
+        LedgerEntry.objects.filter(account=account, kind=LedgerEntryKind.PAYMENT).order_by(
+            "-posted_at", "-pk"
+        )[:PAYMENTS_SHOWN]
+    )
+    through = Payment.entries.through.objects.filter(
+        ledgerentry_id__in=[entry.pk for entry in entries]
+    ).select_related("payment")
+    by_entry = {row.ledgerentry_id: row.payment for row in through}
+    for entry in entries:
+        entry.payment = by_entry.get(entry.pk)
+    return entries
 
 
 def kind_panels(customer, user, *, now) -> list[KindPanel]:

@@ -71,6 +71,20 @@ def _clean_key(value) -> str | None:
     return key
 
 
+def _positive_amount(value, *, message) -> Decimal:
+    amount = _clean_amount(value)
+    if amount < 0:
+        raise InvalidInput(message, code="invalid_amount", field="amount")
+    return amount
+
+
+def _required_key(value, *, message) -> str:
+    key = _clean_key(value)
+    if key is None:
+        raise InvalidInput(message, code="invalid_idempotency_key", field="idempotency_key")
+    return key
+
+
 def _existing_for_key(key: str, *, account: Account, kind: str, amount: Decimal) -> LedgerEntry:
     entry = LedgerEntry.objects.get(idempotency_key=key)
     if entry.account_id != account.pk or entry.kind != kind or entry.amount != amount:
@@ -185,9 +199,7 @@ def ledger_post_payment(
     """
     if actor is not None:
         _require(actor, "billing.post_adjustment")
-    value = _clean_amount(amount)
-    if value < 0:
-        raise InvalidInput(_("缴费金额应大于零。"), code="invalid_amount", field="amount")
+    value = _positive_amount(amount, message=_("缴费金额应大于零。"))
     text = _clean_text(
         reference,
         max_length=REFERENCE_MAX_LENGTH,
@@ -195,11 +207,7 @@ def ledger_post_payment(
         code="reference_required",
         message=_("请填写缴费凭证号。"),
     )
-    key = _clean_key(idempotency_key)
-    if key is None:
-        raise InvalidInput(
-            _("缴费必须带幂等键。"), code="invalid_idempotency_key", field="idempotency_key"
-        )
+    key = _required_key(idempotency_key, message=_("缴费必须带幂等键。"))
     if bill is not None and bill.account_id != account.pk:
         raise InvalidInput(_("该账单不属于此账户。"), code="bill_wrong_account", field="bill")
     return _create_once(
@@ -255,3 +263,34 @@ def ledger_reverse(*, actor, entry: LedgerEntry, reason: str, recorded_by=None) 
             )
     except IntegrityError as error:  # a concurrent reversal won (one-to-one ``reverses``)
         raise IllegalTransition(_("该笔记录已冲正。"), code="already_reversed") from error
+
+
+@transaction.atomic
+def ledger_post_refund(
+    *, account: Account, amount, reason: str, reference: str, idempotency_key: str, recorded_by
+) -> LedgerEntry:
+    """Money paid back out of the account's credit (退款): a debit adjustment of ``amount``
+    (> 0), due at once, so that it takes up the credit; once per ``idempotency_key``. Called
+    by a service that checked the approval and the credit itself, acting for
+    ``recorded_by``."""
+    value = _positive_amount(amount, message=_("退款金额应大于零。"))
+    text = _clean_text(
+        reason,
+        max_length=REASON_MAX_LENGTH,
+        field="reason",
+        code="reason_required",
+        message=_("请填写退款原因。"),
+    )
+    key = _required_key(idempotency_key, message=_("退款必须带幂等键。"))
+    now = timezone.now()
+    return _create_once(
+        key=key,
+        account=account,
+        kind=LedgerEntryKind.ADJUSTMENT,
+        amount=value,
+        posted_at=now,
+        due_date=local(now).date(),
+        description=text,
+        reference=str(reference or "")[:REFERENCE_MAX_LENGTH],
+        created_by=recorded_by,
+    )

@@ -32,6 +32,7 @@ from waterdesk.billing.selectors.ledger import account_open_debts
 from waterdesk.billing.services.ledger import ledger_post_payment
 from waterdesk.core.errors import InvalidInput
 from waterdesk.core.money import money_validate
+from waterdesk.core.tasks import enqueue_on_commit
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import Account
 from waterdesk.payments.models import (
@@ -40,6 +41,9 @@ from waterdesk.payments.models import (
     Payment,
     ReceiptSequence,
 )
+
+# What follows a new payment (``payments.services.notices.payment_followups``), by name.
+PAYMENT_FOLLOWUPS_TASK = "waterdesk.payments.tasks.payment_followups"
 
 EXTERNAL_ID_MAX_LENGTH = 64
 SOURCE_MAX_LENGTH = 40
@@ -196,4 +200,7 @@ def payment_record(
     if chosen:
         payment.bills.add(*chosen)
     _post_entries(payment, chosen, as_of=payment.business_date)
+    # Called explicitly, after the commit: the received notice, a transfer waiting for the
+    # old owner to settle (a rollback enqueues nothing).
+    enqueue_on_commit(PAYMENT_FOLLOWUPS_TASK, payment.pk)
     return Recorded(payment=payment, created=True)
