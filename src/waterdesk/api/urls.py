@@ -52,6 +52,7 @@ urlpatterns = [
     ),
     path("calendar/due/", views.CalendarDueView.as_view(), name="calendar-due"),
     path("billing/", include("waterdesk.billing.api.urls")),
+    path("payments/", include("waterdesk.payments.api.urls")),
     path(
         "schema/",
         ApiSchemaView.as_view(custom_settings=SCHEMA_SETTINGS),

@@ -40,3 +40,6 @@ def grant_roles() -> None:
         "payments.delete_cashierpost",
         "payments.view_payment",
     )
+    # Online payments: the billing office resolves the cash office's exceptions and imports
+    # the gateways' statements (supervisors and the billing office read them).
+    role_grant(Role.BILLING_CLERK, "payments.resolve_paymentexception")
