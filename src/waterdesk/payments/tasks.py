@@ -1,0 +1,33 @@
+"""Payments' background jobs."""
+
+from pathlib import Path
+
+from celery import shared_task
+
+from waterdesk.payments.services.gateways import statement_import
+
+
+@shared_task(name="waterdesk.payments.tasks.payments_reconcile")
+def payments_reconcile(gateway: str, path: str, statement_date: str | None = None) -> dict:
+    """Import and reconcile the gateway's statement file at ``path`` (a file the statement
+    download job left on shared storage); the same file again changes nothing."""
+    from datetime import date
+
+    file = Path(path)
+    imported = statement_import(
+        actor=None,
+        gateway=gateway,
+        file_name=file.name,
+        content=file.read_bytes(),
+        statement_date=date.fromisoformat(statement_date) if statement_date else None,
+    )
+    statement = imported.statement
+    return {
+        "statement": str(statement.public_id),
+        "created": imported.created,
+        "lines": statement.lines,
+        "matched": statement.matched,
+        "missing_here": statement.missing_here,
+        "missing_there": statement.missing_there,
+        "amount_differs": statement.amount_differs,
+    }
