@@ -43,6 +43,7 @@ from waterdesk.customers.models import (
 from waterdesk.customers.validation import validate_mobile, validate_resident_id, validate_uscc
 from waterdesk.demo.billing import demo_arrears, demo_calendar
 from waterdesk.notify.models import Notification
+from waterdesk.payments.models import Payment, PaymentException, PaymentOrder, StatementImport
 from waterdesk.sla.models import ClockState, SlaClock
 
 # A Friday morning; the demo's dates are computed back from "now".
@@ -346,19 +347,36 @@ def test_demo_seed_builds_the_city_once(settings):
         first_bill.due_date,
     ) == (date(2026, 8, 1), date(2026, 8, 30), Decimal("9.00"), Decimal("30.60"), date(2026, 9, 26))
     # Most bills paid; fifteen accounts in arrears (one of them a bounced bank debit), a
-    # credit note and a surcharge.
+    # credit note and a surcharge; four of them then paid online (WeChat, Alipay, sandbox x2).
     assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
         "charge": 600,
-        "payment": 575,
+        "payment": 579,
         "adjustment": 2,
         "reversal": 1,
     }
     assert sorted(
         LedgerEntry.objects.filter(kind="adjustment").values_list("amount", "bill__kind")
     ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None)]
-    assert demo_arrears(as_of=now.date()) == (15, Decimal("5113.70"))
+    assert demo_arrears(as_of=now.date()) == (11, Decimal("3654.50"))
     owing = [account for account in Account.objects.all() if account_balance(account) != 0]
-    assert len(owing) == 15
+    assert len(owing) == 11
+    # Online: paid through each gateway, one order open, one amount that did not match (an
+    # open exception), the sandbox's statement with one line missing on each side.
+    assert sorted(Payment.objects.filter(channel="online").values_list("source", flat=True)) == [
+        "alipay",
+        "sandbox",
+        "sandbox",
+        "wechat",
+    ]
+    assert PaymentOrder.objects.filter(status="open").count() == 2
+    assert sorted(PaymentException.objects.values_list("kind", flat=True)) == [
+        "amount_mismatch",
+        "missing_here",
+        "missing_there",
+    ]
+    assert StatementImport.objects.values_list(
+        "lines", "matched", "missing_here", "missing_there", "amount_differs"
+    ).get() == (2, 1, 1, 1, 0)
     assert LedgerEntry.objects.filter(posted_at__gt=now).count() == 0
     assert MeterRead.objects.filter(entered_at__gt=now).count() == 0
 
@@ -396,7 +414,7 @@ def test_demo_seed_builds_the_city_once(settings):
     assert "已超时 4 件，临近超时 3 件，绿色通道 3 件。" in text
     assert "2026-08  已抄 200 户，待复核 0 条，账单 200 张，合计 34,700.20 元" in text
     assert "2026-11  已抄 89 户，待复核 5 条，账单 0 张，合计 0.00 元" in text
-    assert "欠费账户 15 户，逾期欠费合计 5,113.70 元。" in text
+    assert "欠费账户 11 户，逾期欠费合计 3,654.50 元。" in text
     assert after_second == after_first
     assert "演示数据已存在（已有用户 clerk1），本次未做任何更改。" in second_output.getvalue()
 

@@ -467,3 +467,13 @@ def test_the_billing_office_resolves_an_exception_on_its_page(
     assert (
         "4200000123202604100000000001" not in office.get("/payments/exceptions/").content.decode()
     )
+
+
+def test_the_bill_qr_code_opens_the_accounts_pay_page(billed, settings):
+    from waterdesk.core.pdf import payment_url
+
+    account, _bills = billed
+    settings.WATERDESK_PAYMENT_QR_URL = ""
+    settings.WATERDESK_SITE_URL = "https://water.example.cn"
+    url = payment_url(account=account.number, amount=D("1"), account_public_id=account.public_id)
+    assert url == f"https://water.example.cn/pay/{account.public_id}/"

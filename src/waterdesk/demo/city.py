@@ -57,6 +57,7 @@ from waterdesk.customers.privacy import (
 from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
 from waterdesk.demo.inquiries import seed_inquiries
+from waterdesk.demo.payments_gateways import seed_gateways
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
 from waterdesk.sla.models import SlaPolicy
@@ -400,6 +401,7 @@ class DemoCity:
         # come out as without it (the case meters' serials move on by the exchanged one).
         office = BillingOffice(city=self, rng=random.Random(BILLING_RANDOM_SEED))
         office.build()
+        seed_gateways(billing_clerk=self.staff["billing1"], now=self.now)
         self._create_cases(established)
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
         sla.clocks_sweep()

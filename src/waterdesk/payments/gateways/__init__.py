@@ -84,6 +84,14 @@ class Answer:
         return HttpResponse(self.body, status=self.status, content_type=self.content_type)
 
 
+def json_failure(message: str, *, status: int = 400) -> Answer:
+    """``{"code": "FAIL", "message": …}``: WeChat Pay's failure answer (the sandbox's too)."""
+    import json
+
+    body = json.dumps({"code": "FAIL", "message": message}, ensure_ascii=False)
+    return Answer(status, "application/json", body)
+
+
 @dataclass(frozen=True)
 class PayParameters:
     """Where to send the payer: a URL to open (and to encode as a QR code)."""

@@ -36,6 +36,7 @@ from waterdesk.payments.gateways import (
     StatementError,
     StatementLine,
     VerificationFailed,
+    json_failure,
     money_from_yuan,
     read_csv_rows,
 )
@@ -107,8 +108,7 @@ class Sandbox(Gateway):
         return Answer(200, "application/json", '{"code":"SUCCESS"}')
 
     def answer_failure(self, message: str) -> Answer:
-        body = json.dumps({"code": "FAIL", "message": message}, ensure_ascii=False)
-        return Answer(400, "application/json", body)
+        return json_failure(message)
 
     def parse_statement(self, content: bytes) -> list[StatementLine]:
         rows = read_csv_rows(content)

@@ -38,6 +38,7 @@ from waterdesk.payments.gateways import (
     StatementError,
     StatementLine,
     VerificationFailed,
+    json_failure,
     local_time,
     money_from_fen,
     money_from_yuan,
@@ -140,8 +141,7 @@ class WeChatPay(Gateway):
         return Answer(204, "text/plain", "")
 
     def answer_failure(self, message: str) -> Answer:
-        body = json.dumps({"code": "FAIL", "message": message}, ensure_ascii=False)
-        return Answer(400, "application/json", body)
+        return json_failure(message)
 
     def parse_statement(self, content: bytes) -> list[StatementLine]:
         rows = read_csv_rows(content)

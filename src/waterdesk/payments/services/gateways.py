@@ -174,11 +174,13 @@ def gateway_callback_handle(
         _log(code, NotificationOutcome.NOT_SUCCESS, remote_addr=remote_addr, note=note,
              detail=note.status[:DETAIL_MAX_LENGTH])  # fmt: skip
         return CallbackResult(NotificationOutcome.NOT_SUCCESS, gateway.answer_success())
-    return _post(code, gateway, note, remote_addr=remote_addr)
+    return notification_post(code=code, note=note, remote_addr=remote_addr)
 
 
 @transaction.atomic
-def _post(code: str, gateway, note: Notification, *, remote_addr: str) -> CallbackResult:
+def notification_post(*, code: str, note: Notification, remote_addr: str = "") -> CallbackResult:
+    """Steps 3–4 for a notification its gateway has verified (the demo seeds through it)."""
+    gateway = gateway_get(code)
     order = (
         PaymentOrder.objects.select_related("account")
         .filter(out_trade_no=note.out_trade_no, gateway=code)
@@ -201,18 +203,18 @@ def _post(code: str, gateway, note: Notification, *, remote_addr: str) -> Callba
             NotificationOutcome.AMOUNT_MISMATCH, gateway.answer_failure("金额不符")
         )
     try:
-        with transaction.atomic():
-            recorded = payment_record(
-                account=order.account,
-                amount=note.amount,
-                channel=PaymentChannel.ONLINE,
-                method=gateway.method,
-                source=code,
-                external_id=note.transaction_id,
-                bills=order.bills.all(),
-                note=f"{gateway.label} {order.out_trade_no}",
-                received_at=note.paid_at,
-            )
+        # payment_record is atomic itself: a refusal rolls back its own savepoint only.
+        recorded = payment_record(
+            account=order.account,
+            amount=note.amount,
+            channel=PaymentChannel.ONLINE,
+            method=gateway.method,
+            source=code,
+            external_id=note.transaction_id,
+            bills=order.bills.all(),
+            note=f"{gateway.label} {order.out_trade_no}",
+            received_at=note.paid_at,
+        )
     except DomainError as error:
         detail = f"{error.code}: {error.message}"
         _flag(ExceptionKind.REFUSED, source=code, reference=note.transaction_id,
