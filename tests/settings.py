@@ -7,6 +7,7 @@ start (``manage.py`` subprocesses) load the same settings.
 
 import os
 
+os.environ.setdefault("WATERDESK_SANDBOX_PAY_SECRET", "tests-only-sandbox-secret")
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "k3y-not-for-production-" * 3)
 
 from waterdesk.config.settings import *  # noqa: F403

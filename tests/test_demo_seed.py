@@ -51,7 +51,10 @@ from waterdesk.payments.models import (
     Payment,
     PaymentCorrection,
     PaymentDevice,
+    PaymentException,
+    PaymentOrder,
     Refund,
+    StatementImport,
 )
 from waterdesk.sla.models import ClockState, SlaClock
 
@@ -440,6 +443,23 @@ def test_demo_seed_builds_the_city_once(settings):
     received = Notification.objects.filter(template_key="payment.received")
     assert received.exists()
     assert Customer.objects.exclude(wechat_openid="").count() == 1
+    # Online: paid through each gateway, one order open, one amount that did not match (an
+    # open exception), the sandbox's statement with one line missing on each side.
+    assert sorted(Payment.objects.filter(channel="online").values_list("source", flat=True)) == [
+        "alipay",
+        "sandbox",
+        "sandbox",
+        "wechat",
+    ]
+    assert PaymentOrder.objects.filter(status="open").count() == 2
+    assert sorted(PaymentException.objects.values_list("kind", flat=True)) == [
+        "amount_mismatch",
+        "missing_here",
+        "missing_there",
+    ]
+    assert StatementImport.objects.values_list(
+        "lines", "matched", "missing_here", "missing_there", "amount_differs"
+    ).get() == (2, 1, 1, 1, 0)
     assert LedgerEntry.objects.filter(posted_at__gt=now).count() == 0
     assert MeterRead.objects.filter(entered_at__gt=now).count() == 0
 

@@ -28,7 +28,14 @@ from waterdesk.billing.services.reading import read_import_csv
 from waterdesk.core.roles import Role
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
-from waterdesk.payments.models import BankMandate, BankResultImport, DebitBatch, Refund
+from waterdesk.payments.models import (
+    BankMandate,
+    BankResultImport,
+    DebitBatch,
+    PaymentException,
+    Refund,
+)
+from waterdesk.payments.services.gateways import payment_order_create, statement_import
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
@@ -142,6 +149,15 @@ TABLE: dict[str, Row] = {
     "workbench:access_log": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
+    # Paying online (public: the bill's QR code), and the sandbox gateway's page.
+    "portal:pay": Row("get", "pay", EVERYONE, 200),
+    "portal:sandbox_pay": Row("get", "order", EVERYONE, 200),
+    "portal:pay_done": Row("get", "order_done", EVERYONE, 200),
+    # --- payments: the cash office's exceptions and the gateways' statements ---
+    "payments:exceptions": Row("get", None, frozenset({"supervisor", "billing"}), 200),
+    "payments:exception_resolve": Row("post", "exception", BILLING_OFFICE, 302),
+    "payments:statements": Row("get", None, frozenset({"supervisor", "billing"}), 200),
+    "payments:statement": Row("get", "statement", frozenset({"supervisor", "billing"}), 200),
     # --- billing pages ---
     "billing:reading_entry": Row("get", None, READ_ENTRY, 200),
     # An empty row of the route sheet names no account of the reader's: "not found".
@@ -289,6 +305,9 @@ TABLE: dict[str, Row] = {
     "api:billing-bill-detail": Row("get", "bill", BILL_READERS, 200),
     "api:billing-bill-pdf": Row("get", "bill", BILL_READERS, 200),
     "api:billing-account-notice-pdf": Row("get", "account", BILL_READERS, 200),
+    # --- API: payments (a gateway authenticates by its signature: an empty body is refused
+    # with the gateway's failure answer, whoever sends it) ---
+    "api:payments-gateway-notify": Row("post", "gateway", EVERYONE, 400),
     # --- API: schema and docs (login required unless configured public) ---
     "api:schema": Row("get", None, STAFF, 200),
     "api:docs": Row("get", None, STAFF, 200),
@@ -364,6 +383,29 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "refund": {"public_id": _refund(built.account, billing_clerk).public_id},
         **_bank_world(built.account, billing_clerk),
         **counter_world(account=built.account, billing_clerk=billing_clerk),
+        **_payments_world(built.account, billing_clerk),
+    }
+
+
+def _payments_world(account, billing_clerk) -> dict:
+    order = payment_order_create(account=account, gateway="sandbox")
+    flagged = PaymentException.objects.create(
+        kind="amount_mismatch", source="sandbox", reference="SBX-1", created_at=timezone.now()
+    )
+    statement = statement_import(
+        actor=billing_clerk,
+        gateway="sandbox",
+        file_name="s.csv",
+        content=b"transaction_id,out_trade_no,amount,paid_at\n",
+        statement_date=timezone.localdate(),
+    ).statement
+    return {
+        "pay": {"account": account.public_id},
+        "order": {"order": order.public_id},
+        "order_done": {"order": order.public_id},
+        "exception": {"public_id": flagged.public_id},
+        "statement": {"public_id": statement.public_id},
+        "gateway": {"code": "sandbox"},
     }
 
 

@@ -58,7 +58,13 @@ def _day(value) -> str:
 def _closing(*, account: Account, amount: Decimal, bill: str = "") -> list:
     """How to pay, the payment QR code (when configured and something is due) beside the
     seal area, and the printing time."""
-    url = payment_url(account=account.number, bill=bill, amount=amount) if amount > 0 else ""
+    url = (
+        payment_url(
+            account=account.number, bill=bill, amount=amount, account_public_id=account.public_id
+        )
+        if amount > 0
+        else ""
+    )
     return [
         para(how_to_pay()),
         Spacer(1, 6 * mm),

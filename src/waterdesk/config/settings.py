@@ -263,6 +263,27 @@ WATERDESK_SITE_URL = env_str("WATERDESK_SITE_URL", "").rstrip("/")
 # A payment QR code on bills and fee notices: the URL it encodes, with {account}, {bill} and
 # {amount} filled in; empty = no QR code.
 WATERDESK_PAYMENT_QR_URL = env_str("WATERDESK_PAYMENT_QR_URL", "")
+# Online payment gateways (waterdesk.payments.gateways). WeChat Pay APIv3: the merchant id,
+# the app id, the 32-byte APIv3 key (decrypts notifications), the PEM file of the platform
+# certificate or the WeChat Pay public key and its serial / public key ID (checks their
+# signatures). Alipay: the app id and the PEM file of the Alipay public key. Unset: that
+# gateway's notifications are all refused.
+WATERDESK_WECHATPAY_MCHID = env_str("WATERDESK_WECHATPAY_MCHID", "")
+WATERDESK_WECHATPAY_APPID = env_str("WATERDESK_WECHATPAY_APPID", "")
+WATERDESK_WECHATPAY_APIV3_KEY = env_str("WATERDESK_WECHATPAY_APIV3_KEY", "")
+WATERDESK_WECHATPAY_PUBLIC_KEY_PATH = env_str("WATERDESK_WECHATPAY_PUBLIC_KEY_PATH", "")
+WATERDESK_WECHATPAY_SERIAL = env_str("WATERDESK_WECHATPAY_SERIAL", "")
+WATERDESK_ALIPAY_APP_ID = env_str("WATERDESK_ALIPAY_APP_ID", "")
+WATERDESK_ALIPAY_PUBLIC_KEY_PATH = env_str("WATERDESK_ALIPAY_PUBLIC_KEY_PATH", "")
+# The sandbox gateway's HMAC secret (the demo's "模拟支付"); a development value only in a
+# DEBUG run, so that a production site without it refuses every sandbox notification.
+WATERDESK_SANDBOX_PAY_SECRET = env_str("WATERDESK_SANDBOX_PAY_SECRET", "") or (
+    "insecure-sandbox-secret" if DEBUG else ""
+)
+# Minutes an online payment order stays open for payment.
+WATERDESK_PAYMENT_ORDER_MINUTES = env_int("WATERDESK_PAYMENT_ORDER_MINUTES", 30)
+# Benchmark only: mounts a bare JSON view at /bench/ping/ (bench/payments.py).
+WATERDESK_BENCH_VIEWS = env_bool("WATERDESK_BENCH_VIEWS", False)
 # The public case-status look-up (case number + phone, no login): look-ups per client
 # address within the window; more are refused (429) until the window ends.
 WATERDESK_PUBLIC_LOOKUP_LIMIT = env_int("WATERDESK_PUBLIC_LOOKUP_LIMIT", 10)

@@ -24,5 +24,13 @@ urlpatterns = [
 handler404 = "waterdesk.api.errors.page_not_found"
 handler500 = "waterdesk.api.errors.server_error"
 
+if settings.WATERDESK_BENCH_VIEWS:  # bench/payments.py: the bare view it compares with
+    from django.http import JsonResponse
+
+    def _bench_ping(request):
+        return JsonResponse({"ok": True})
+
+    urlpatterns.insert(0, path("bench/ping/", _bench_ping, name="bench_ping"))
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

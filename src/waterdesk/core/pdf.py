@@ -247,13 +247,17 @@ def qr_and_seal(qr_data: str = "", caption: str = "") -> Flowable:
     return row
 
 
-def payment_url(*, account: str, amount, bill: str = "") -> str:
+def payment_url(*, account: str, amount, bill: str = "", account_public_id=None) -> str:
     """The address a payment QR code encodes, from ``WATERDESK_PAYMENT_QR_URL`` with
-    ``{account}``, ``{bill}`` and ``{amount}`` filled in (URL-quoted); "" when no template
-    is configured (no QR code is printed)."""
+    ``{account}``, ``{bill}`` and ``{amount}`` filled in (URL-quoted); without a template,
+    the site's own pay page for the account (``<WATERDESK_SITE_URL>/pay/<public id>/``);
+    "" when neither is configured (no QR code is printed)."""
     template = settings.WATERDESK_PAYMENT_QR_URL
     if not template:
-        return ""
+        site = settings.WATERDESK_SITE_URL.rstrip("/")
+        if not site or account_public_id is None:
+            return ""
+        return site + reverse("portal:pay", kwargs={"account": account_public_id})
     names = {name for _text, name, _spec, _conv in Formatter().parse(template) if name is not None}
     unknown = names - PAYMENT_URL_FIELDS
     if unknown:

@@ -59,6 +59,7 @@ from waterdesk.demo.clock import at
 from waterdesk.demo.inquiries import seed_inquiries
 from waterdesk.demo.payments_bank import seed_bank
 from waterdesk.demo.payments_counter import seed_counter
+from waterdesk.demo.payments_gateways import seed_gateways
 from waterdesk.demo.payments_notices import seed_notices
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
@@ -408,6 +409,7 @@ class DemoCity:
         seed_counter(
             cashier=self.staff["cashier1"], supervisor=self.staff["supervisor1"], now=self.now
         )
+        seed_gateways(billing_clerk=self.staff["billing1"], now=self.now)
         self._create_cases(established)
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
         seed_notices(now=self.now)

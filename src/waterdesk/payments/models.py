@@ -562,3 +562,182 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.amount}"
+
+
+# --- gateways ---
+
+
+class OrderStatus(models.TextChoices):
+    OPEN = "open", _("待支付")
+    PAID = "paid", _("已支付")
+    CLOSED = "closed", _("已关闭")
+
+
+class PaymentOrder(models.Model):
+    """An online payment order (支付订单): what we asked a gateway to collect for an account —
+    its amount due, or chosen bills — under our ``out_trade_no``. Paid once, by the
+    gateway's notification; the payment it produced is linked."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    out_trade_no = models.CharField(_("商户订单号"), max_length=32, unique=True)
+    gateway = models.CharField(_("支付渠道"), max_length=16)
+    account = models.ForeignKey(
+        "customers.Account", on_delete=models.PROTECT, related_name="payment_orders"
+    )
+    amount = money_field(_("金额（元）"))
+    bills = models.ManyToManyField(
+        "billing.Bill", blank=True, related_name="+", verbose_name=_("所选账单")
+    )
+    status = models.CharField(
+        _("状态"), max_length=8, choices=OrderStatus.choices, default=OrderStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    expires_at = models.DateTimeField(_("失效时间"))
+    paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="order"
+    )
+
+    class Meta:
+        verbose_name = _("支付订单")
+        verbose_name_plural = _("支付订单")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="paymentorder_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.out_trade_no
+
+
+class NotificationOutcome(models.TextChoices):
+    POSTED = "posted", _("已入账")
+    DUPLICATE = "duplicate", _("重复通知")
+    BAD_SIGNATURE = "bad_signature", _("验签失败")
+    AMOUNT_MISMATCH = "amount_mismatch", _("金额不符")
+    UNKNOWN_ORDER = "unknown_order", _("订单不存在")
+    MALFORMED = "malformed", _("格式错误")
+    NOT_SUCCESS = "not_success", _("非成功状态")
+    REFUSED = "refused", _("入账被拒")
+
+
+class GatewayNotification(models.Model):
+    """Every callback a gateway made, whatever came of it (the audit of money coming in)."""
+
+    gateway = models.CharField(_("支付渠道"), max_length=16)
+    outcome = models.CharField(_("处理结果"), max_length=16, choices=NotificationOutcome.choices)
+    out_trade_no = models.CharField(_("商户订单号"), max_length=64, blank=True)
+    transaction_id = models.CharField(_("渠道流水号"), max_length=64, blank=True)
+    amount = money_field(_("金额（元）"), null=True, blank=True)
+    order = models.ForeignKey(
+        PaymentOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(_("说明"), max_length=300, blank=True)
+    remote_addr = models.CharField(_("来源地址"), max_length=45, blank=True)
+    received_at = models.DateTimeField(_("接收时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("支付通知")
+        verbose_name_plural = _("支付通知")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.outcome} {self.transaction_id}"
+
+
+class ExceptionKind(models.TextChoices):
+    AMOUNT_MISMATCH = "amount_mismatch", _("支付金额与订单不符")
+    UNKNOWN_ORDER = "unknown_order", _("通知的订单不存在")
+    REFUSED = "refused", _("支付入账被拒")
+    MISSING_HERE = "missing_here", _("渠道有、我方无")
+    MISSING_THERE = "missing_there", _("我方有、渠道无")
+    AMOUNT_DIFFERS = "amount_differs", _("对账金额不符")
+
+
+class PaymentException(models.Model):
+    """Money the system could not settle by itself, flagged for the cash office (收费异常)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("类型"), max_length=16, choices=ExceptionKind.choices)
+    source = models.CharField(_("来源"), max_length=40)  # the gateway's code
+    reference = models.CharField(_("流水号/订单号"), max_length=140)
+    amount = money_field(_("金额（元）"), null=True, blank=True)
+    detail = models.CharField(_("说明"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("发现时间"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    resolution_note = models.CharField(_("处理说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("收费异常")
+        verbose_name_plural = _("收费异常")
+        ordering = ["-created_at", "-pk"]
+        permissions = [("resolve_paymentexception", _("可处理收费异常"))]
+        indexes = [models.Index(fields=["resolved_at"], name="paymentexception_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+
+class StatementImport(models.Model):
+    """A gateway's daily statement, imported once per file (by its SHA-256) and reconciled
+    against the payments recorded from that gateway on that day."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    gateway = models.CharField(_("支付渠道"), max_length=16)
+    statement_date = models.DateField(_("对账日期"))
+    file_name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(_("文件摘要"), max_length=64, unique=True)
+    lines = models.PositiveIntegerField(_("对账单笔数"), default=0)
+    matched = models.PositiveIntegerField(_("核对一致"), default=0)
+    missing_here = models.PositiveIntegerField(_("我方缺少"), default=0)
+    missing_there = models.PositiveIntegerField(_("渠道缺少"), default=0)
+    amount_differs = models.PositiveIntegerField(_("金额不符"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("导入时间"))
+
+    class Meta:
+        verbose_name = _("渠道对账")
+        verbose_name_plural = _("渠道对账")
+        ordering = ["-statement_date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.statement_date}"
+
+
+class DiscrepancyKind(models.TextChoices):
+    MISSING_HERE = "missing_here", _("渠道有、我方无")
+    MISSING_THERE = "missing_there", _("我方有、渠道无")
+    AMOUNT_DIFFERS = "amount_differs", _("金额不符")
+
+
+class StatementDiscrepancy(models.Model):
+    """One difference a reconciliation found."""
+
+    statement = models.ForeignKey(
+        StatementImport, on_delete=models.CASCADE, related_name="discrepancies"
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=DiscrepancyKind.choices)
+    transaction_id = models.CharField(_("渠道流水号"), max_length=64)
+    out_trade_no = models.CharField(_("商户订单号"), max_length=64, blank=True)
+    gateway_amount = money_field(_("渠道金额"), null=True, blank=True)
+    our_amount = money_field(_("我方金额"), null=True, blank=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    line_number = models.PositiveIntegerField(_("行号"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("对账差异")
+        verbose_name_plural = _("对账差异")
+        ordering = ["kind", "transaction_id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.transaction_id}"

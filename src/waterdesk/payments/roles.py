@@ -59,3 +59,6 @@ def grant_roles() -> None:
     )
     role_grant(Role.SUPERVISOR, "payments.view_refund")
     role_grant(Role.BILLING_CLERK, "payments.view_refund")
+    # Online payments: the billing office resolves the cash office's exceptions and imports
+    # the gateways' statements (supervisors and the billing office read them).
+    role_grant(Role.BILLING_CLERK, "payments.resolve_paymentexception")

@@ -1,8 +1,12 @@
 """Celery entry points of payments; thin wrappers over the services (safe to run twice)."""
 
+from datetime import date
+from pathlib import Path
+
 from celery import shared_task
 
 from waterdesk.payments.services import notices
+from waterdesk.payments.services.gateways import statement_import
 
 
 @shared_task(name="waterdesk.payments.tasks.payment_followups", ignore_result=True)
@@ -13,3 +17,27 @@ def payment_followups(payment_id: int) -> list[str]:
 @shared_task(name="waterdesk.payments.tasks.payment_notices_send_due", ignore_result=True)
 def payment_notices_send_due() -> list[str]:
     return notices.payment_notices_send_due()
+
+
+@shared_task(name="waterdesk.payments.tasks.payments_reconcile")
+def payments_reconcile(gateway: str, path: str, statement_date: str | None = None) -> dict:
+    """Import and reconcile the gateway's statement file at ``path`` (a file the statement
+    download job left on shared storage); the same file again changes nothing."""
+    file = Path(path)
+    imported = statement_import(
+        actor=None,
+        gateway=gateway,
+        file_name=file.name,
+        content=file.read_bytes(),
+        statement_date=date.fromisoformat(statement_date) if statement_date else None,
+    )
+    statement = imported.statement
+    return {
+        "statement": str(statement.public_id),
+        "created": imported.created,
+        "lines": statement.lines,
+        "matched": statement.matched,
+        "missing_here": statement.missing_here,
+        "missing_there": statement.missing_there,
+        "amount_differs": statement.amount_differs,
+    }

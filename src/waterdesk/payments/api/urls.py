@@ -1,5 +1,5 @@
 """Payments API, mounted at /api/payments/."""
 
-from waterdesk.payments.api import devices
+from waterdesk.payments.api import devices, gateways
 
-urlpatterns = devices.urlpatterns
+urlpatterns = devices.urlpatterns + gateways.urlpatterns

@@ -1,0 +1,236 @@
+"""Benchmark of the gateways' callback endpoint against a running server.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python bench/payments.py [--clients 32] [--callbacks 4000] [--workers 4]
+        [--keep]
+
+It never touches the database named in ``DATABASE_URL``: it takes the server from it, creates
+its own database ``waterdesk_bench_payments`` (dropped first, and at the end unless
+``--keep``) and migrates it. It prepares accounts and one open sandbox order per callback,
+starts gunicorn (sync workers, production settings: DEBUG off, ``WATERDESK_BENCH_VIEWS=1``
+mounts the bare view ``/bench/ping/``), and with ``--clients`` concurrent clients (asyncio,
+one connection per request, as a gateway calls) measures:
+
+1. the bare Django JSON view ``/bench/ping/`` (requests per second, latency);
+2. signed sandbox callbacks to ``/api/payments/gateways/sandbox/notify/``, each a distinct
+   order and transaction id, signed before the clock starts.
+
+Every callback must be answered 200 and post exactly one payment (checked at the end). The
+last line reads ``result: clients=<n> p99_ms=<callback p99> ratio=<callbacks/s ÷ bare
+view req/s>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from common import bench_urls, create_database, drop_databases, setup_django  # noqa: E402
+
+BENCH_DB = "waterdesk_bench_payments"
+SECRET = "bench-only-sandbox-secret"
+PORT = 8765
+ACCOUNTS = 200
+AMOUNT = Decimal("42.50")
+NOTIFY_PATH = "/api/payments/gateways/sandbox/notify/"
+PING_PATH = "/bench/ping/"
+
+
+def prepare(callbacks: int) -> list[tuple[bytes, str]]:
+    """Accounts and one open order per callback; the signed notifications to send."""
+    from django.utils import timezone
+
+    from waterdesk.customers.models import Account, Customer, Premise, SupplyZone
+    from waterdesk.payments.gateways.sandbox import sandbox_notification
+    from waterdesk.payments.models import PaymentOrder
+
+    zone = SupplyZone.objects.create(code="bench", name="压测片区")
+    now = timezone.now()
+    customers = Customer.objects.bulk_create(
+        Customer(kind="person", name=f"压测客户{i}", id_number=f"BENCH{i:08d}")
+        for i in range(ACCOUNTS)
+    )
+    premises = Premise.objects.bulk_create(
+        Premise(address=f"压测路{i}号", district="城北区", zone=zone) for i in range(ACCOUNTS)
+    )
+    accounts = Account.objects.bulk_create(
+        Account(
+            number=f"9{i:09d}",
+            customer=customer,
+            premise=premise,
+            usage_category="residential",
+            opened_at=now,
+        )
+        for i, (customer, premise) in enumerate(zip(customers, premises, strict=True))
+    )
+    orders = PaymentOrder.objects.bulk_create(
+        PaymentOrder(
+            out_trade_no=f"BENCH{i:010d}",
+            gateway="sandbox",
+            account=accounts[i % ACCOUNTS],
+            amount=AMOUNT,
+            created_at=now,
+            expires_at=now + timezone.timedelta(hours=2),
+        )
+        for i in range(callbacks)
+    )
+    signed = []
+    for i, order in enumerate(orders):
+        body, headers = sandbox_notification(
+            out_trade_no=order.out_trade_no,
+            transaction_id=f"SBXBENCH{i:010d}",
+            amount=order.amount,
+            paid_at=now,
+        )
+        signed.append((body, headers["X-Sandbox-Signature"]))
+    return signed
+
+
+def start_server(bench_url: str, workers: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": bench_url,
+        "DJANGO_SETTINGS_MODULE": "waterdesk.config.settings",
+        "WATERDESK_BENCH_VIEWS": "1",
+        "WATERDESK_SANDBOX_PAY_SECRET": SECRET,
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    env.pop("DEBUG", None)
+    env.pop("REDIS_URL", None)
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "waterdesk.config.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "--backlog",
+            "256",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}{PING_PATH}", timeout=2).read()
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    sys.exit("gunicorn did not answer within 60 s")
+
+
+async def _request(path: str, body: bytes | None, signature: str | None) -> tuple[int, float]:
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+    if body is None:
+        head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        writer.write(head.encode())
+    else:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"X-Sandbox-Signature: {signature}\r\n\r\n"
+        )
+        writer.write(head.encode() + body)
+    await writer.drain()
+    response = await reader.read()
+    writer.close()
+    status = int(response.split(b" ", 2)[1])
+    return status, time.perf_counter() - started
+
+
+async def _load(clients: int, jobs: list) -> tuple[list[float], list[int], float]:
+    queue = list(reversed(jobs))
+    latencies: list[float] = []
+    statuses: list[int] = []
+
+    async def client():
+        while queue:
+            path, body, signature = queue.pop()
+            status, seconds = await _request(path, body, signature)
+            statuses.append(status)
+            latencies.append(seconds)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return latencies, statuses, time.perf_counter() - started
+
+
+def measure(label: str, clients: int, jobs: list) -> tuple[float, float, list[int]]:
+    latencies, statuses, elapsed = asyncio.run(_load(clients, jobs))
+    ms = sorted(value * 1000 for value in latencies)
+    p50 = statistics.median(ms)
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    rate = len(ms) / elapsed
+    print(
+        f"{label}: {len(ms)} requests in {elapsed:.2f} s, {rate:.0f}/s, "
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {ms[-1]:.1f} ms"
+    )
+    return rate, p99, statuses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--callbacks", type=int, default=4000)
+    parser.add_argument("--pings", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    maintenance, bench_url = bench_urls(
+        "bench/payments.py", "the callbacks' concurrency is PostgreSQL's", BENCH_DB
+    )
+    drop_databases(maintenance, BENCH_DB)
+    create_database(maintenance, BENCH_DB)
+    setup_django(bench_url, WATERDESK_SANDBOX_PAY_SECRET=SECRET)
+    warmup = 200
+    signed = prepare(args.callbacks + warmup)
+    print(f"machine: {os.cpu_count()} CPUs, {os.uname().sysname} {os.uname().release}")
+    print(f"gunicorn: {args.workers} sync workers; clients: {args.clients}")
+    from django.db import connections
+
+    connections.close_all()
+    server = start_server(bench_url, args.workers)
+    try:
+        notify = [(NOTIFY_PATH, body, signature) for body, signature in signed]
+        ping = [(PING_PATH, None, None)] * args.pings
+        measure("warm-up", args.clients, ping[:500] + notify[:warmup])
+        ping_rate, _ping_p99, ping_statuses = measure("bare view", args.clients, ping)
+        rate, p99, statuses = measure("callbacks", args.clients, notify[warmup:])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    from waterdesk.payments.models import OrderStatus, Payment, PaymentOrder
+
+    assert set(ping_statuses) == {200}, set(ping_statuses)
+    assert set(statuses) == {200}, set(statuses)
+    posted = Payment.objects.filter(source="sandbox").count()
+    paid = PaymentOrder.objects.filter(status=OrderStatus.PAID).count()
+    assert posted == paid == args.callbacks + warmup, (posted, paid)
+    print(f"checked: {posted} payments posted, one per order")
+    connections.close_all()
+    if not args.keep:
+        drop_databases(maintenance, BENCH_DB)
+    print(f"result: clients={args.clients} p99_ms={p99:.1f} ratio={rate / ping_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
