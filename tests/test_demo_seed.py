@@ -389,22 +389,23 @@ def test_demo_seed_builds_the_city_once(settings):
     # (payments_bank); one payment in advance (payments_notices).
     assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
         "charge": 600,
-        "payment": 590,
+        "payment": 594,
         "adjustment": 3,
         "reversal": 2,
     }
     assert sorted(
         LedgerEntry.objects.filter(kind="adjustment").values_list("amount", "bill__kind")
     ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None), (Decimal("30.00"), None)]
-    # Four of the fifteen accounts in arrears settled at the counter (cashier1); two
-    # prepayments stay as credit (the voided one is gone, the one waiting for its void not).
-    assert demo_arrears(as_of=now.date()) == (11, Decimal("3210.80"))
+    # Of the fifteen accounts in arrears, four settled at the counter (cashier1), four online
+    # and one by bank debit; prepayments and kiosk payments stay as credit (the voided one is
+    # gone, the one waiting for its void not).
+    assert demo_arrears(as_of=now.date()) == (6, Decimal("1527.20"))
     owing = [account for account in Account.objects.all() if account_balance(account) != 0]
     assert sorted(account_balance(account) for account in owing)[:2] == [
         Decimal("-300.00"),
         Decimal("-200.00"),
     ]
-    assert len(owing) == 13
+    assert len(owing) == 12  # six in arrears, six in credit
 
     # --- the counter: yesterday closed 0.50 short and signed off; today one void approved,
     # one waiting --------------------------------------------------------------------------
@@ -449,6 +450,7 @@ def test_demo_seed_builds_the_city_once(settings):
         "alipay",
         "sandbox",
         "sandbox",
+        "sandbox",  # the payment in advance (payments_notices)
         "wechat",
     ]
     assert PaymentOrder.objects.filter(status="open").count() == 2
@@ -498,7 +500,7 @@ def test_demo_seed_builds_the_city_once(settings):
     assert "已超时 4 件，临近超时 3 件，绿色通道 3 件。" in text
     assert "2026-08  已抄 200 户，待复核 0 条，账单 200 张，合计 34,700.20 元" in text
     assert "2026-11  已抄 89 户，待复核 5 条，账单 0 张，合计 0.00 元" in text
-    assert "欠费账户 11 户，逾期欠费合计 3,210.80 元。" in text
+    assert "欠费账户 6 户，逾期欠费合计 1,527.20 元。" in text
     assert after_second == after_first
     assert "演示数据已存在（已有用户 clerk1），本次未做任何更改。" in second_output.getvalue()
 

@@ -16,6 +16,7 @@ from waterdesk.billing.selectors.bills import account_fee_notice
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import Account
 from waterdesk.demo.clock import at
+from waterdesk.demo.payments_counter import OFFICE_ADDRESS, OFFICE_CODE, OFFICE_NAME
 from waterdesk.payments.models import DeviceKind, Office
 from waterdesk.payments.services.bank import (
     debit_batch_create,
@@ -99,7 +100,7 @@ def seed_bank(*, billing_clerk, admin, now: datetime) -> None:
 
 def _seed_devices(*, admin, accounts: list[Account], now: datetime) -> None:
     office, _created = Office.objects.get_or_create(
-        code="HQ", defaults={"name": "总部营业厅", "address": "解放路1号"}
+        code=OFFICE_CODE, defaults={"name": OFFICE_NAME, "address": OFFICE_ADDRESS}
     )
     with at(now - timedelta(days=7)):
         kiosk, _key = device_create(
