@@ -1,21 +1,27 @@
 """Benchmark of the gateways' callback endpoint against a running server.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+    REDIS_URL=redis://127.0.0.1:6379/14 \\
         .venv/bin/python bench/payments.py [--clients 32] [--callbacks 4000] [--workers 4]
-        [--keep]
+        [--celery-workers 1] [--keep]
 
 It never touches the database named in ``DATABASE_URL``: it takes the server from it, creates
 its own database ``waterdesk_bench_payments`` (dropped first, and at the end unless
 ``--keep``) and migrates it. It prepares accounts and one open sandbox order per callback,
-starts gunicorn (sync workers, production settings: DEBUG off, ``WATERDESK_BENCH_VIEWS=1``
-mounts the bare view ``/bench/ping/``), and with ``--clients`` concurrent clients (asyncio,
-one connection per request, as a gateway calls) measures:
+starts the scaled mode on this machine — gunicorn (sync workers, production settings: DEBUG
+off, ``WATERDESK_BENCH_VIEWS=1`` mounts the bare view ``/bench/ping/``) and a Celery worker on
+the Redis of ``REDIS_URL`` (its database is emptied first), which does each payment's
+follow-ups (the received notice, written to the outbox and sent by e-mail through Django's
+dummy backend) while the callbacks come in (``--celery-workers 0``: the worker starts after
+the last callback and drains the queue) — and with ``--clients`` concurrent clients (asyncio, one
+connection per request, as a gateway calls) measures:
 
 1. the bare Django JSON view ``/bench/ping/`` (requests per second, latency);
 2. signed sandbox callbacks to ``/api/payments/gateways/sandbox/notify/``, each a distinct
    order and transaction id, signed before the clock starts.
 
-Every callback must be answered 200 and post exactly one payment (checked at the end). The
+Every callback must be answered 200 and post exactly one payment, and every payment must
+have its received notice (checked at the end, after the worker has drained its queue). The
 last line reads ``result: clients=<n> p99_ms=<callback p99> ratio=<callbacks/s ÷ bare
 view req/s>``.
 """
@@ -59,7 +65,12 @@ def prepare(callbacks: int) -> list[tuple[bytes, str]]:
     zone = SupplyZone.objects.create(code="bench", name="压测片区")
     now = timezone.now()
     customers = Customer.objects.bulk_create(
-        Customer(kind="person", name=f"压测客户{i}", id_number=f"BENCH{i:08d}")
+        Customer(
+            kind="person",
+            name=f"压测客户{i}",
+            id_number=f"BENCH{i:08d}",
+            email=f"bench{i}@waterdesk.test",
+        )
         for i in range(ACCOUNTS)
     )
     premises = Premise.objects.bulk_create(
@@ -98,8 +109,8 @@ def prepare(callbacks: int) -> list[tuple[bytes, str]]:
     return signed
 
 
-def start_server(bench_url: str, workers: int) -> subprocess.Popen:
-    env = {
+def _server_env(bench_url: str) -> dict:
+    return {
         **os.environ,
         "DATABASE_URL": bench_url,
         "DJANGO_SETTINGS_MODULE": "waterdesk.config.settings",
@@ -107,9 +118,38 @@ def start_server(bench_url: str, workers: int) -> subprocess.Popen:
         "WATERDESK_SANDBOX_PAY_SECRET": SECRET,
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT / "src"),
+        "REDIS_URL": os.environ["REDIS_URL"],
+        # The received notices go by e-mail (no quiet hours: the run is the same at any
+        # hour); the SMTP server is the outside world, here Django's dummy backend.
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
+
+
+def start_worker(bench_url: str, concurrency: int) -> subprocess.Popen:
+    env = _server_env(bench_url)
     env.pop("DEBUG", None)
-    env.pop("REDIS_URL", None)
+    return subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/celery"),
+            "-A",
+            "waterdesk.config",
+            "worker",
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def start_server(bench_url: str, workers: int) -> subprocess.Popen:
+    env = _server_env(bench_url)
+    env.pop("DEBUG", None)
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -187,27 +227,54 @@ def measure(label: str, clients: int, jobs: list) -> tuple[float, float, list[in
     return rate, p99, statuses
 
 
+def drain(expected: int, timeout: float = 300.0) -> float:
+    """Wait until the worker has sent every payment's received notice; the seconds it took
+    after the last callback."""
+    from waterdesk.notify.models import Notification, NotificationStatus
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        sent = Notification.objects.filter(
+            template_key="payment.received", status=NotificationStatus.SENT
+        ).count()
+        if sent == expected:
+            return time.perf_counter() - started
+        time.sleep(0.5)
+    sys.exit(f"the worker sent {sent} of {expected} received notices within {timeout:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--callbacks", type=int, default=4000)
     parser.add_argument("--pings", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--celery-workers", type=int, default=1)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    redis_url = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+    subprocess.run(
+        [sys.executable, "-c", f"import redis; redis.Redis.from_url({redis_url!r}).flushdb()"],
+        check=True,
+    )
     maintenance, bench_url = bench_urls(
         "bench/payments.py", "the callbacks' concurrency is PostgreSQL's", BENCH_DB
     )
     drop_databases(maintenance, BENCH_DB)
     create_database(maintenance, BENCH_DB)
     setup_django(bench_url, WATERDESK_SANDBOX_PAY_SECRET=SECRET)
+    os.environ["REDIS_URL"] = redis_url  # setup_django runs this process in-process
     warmup = 200
     signed = prepare(args.callbacks + warmup)
     print(f"machine: {os.cpu_count()} CPUs, {os.uname().sysname} {os.uname().release}")
-    print(f"gunicorn: {args.workers} sync workers; clients: {args.clients}")
+    print(
+        f"gunicorn: {args.workers} sync workers; celery: {args.celery_workers} worker "
+        f"process(es) on {redis_url}; clients: {args.clients}"
+    )
     from django.db import connections
 
     connections.close_all()
+    worker = start_worker(bench_url, args.celery_workers) if args.celery_workers else None
     server = start_server(bench_url, args.workers)
     try:
         notify = [(NOTIFY_PATH, body, signature) for body, signature in signed]
@@ -215,9 +282,15 @@ def main() -> None:
         measure("warm-up", args.clients, ping[:500] + notify[:warmup])
         ping_rate, _ping_p99, ping_statuses = measure("bare view", args.clients, ping)
         rate, p99, statuses = measure("callbacks", args.clients, notify[warmup:])
+        if worker is None:
+            worker = start_worker(bench_url, 1)
+        drained = drain(args.callbacks + warmup)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=60)
     from waterdesk.payments.models import OrderStatus, Payment, PaymentOrder
 
     assert set(ping_statuses) == {200}, set(ping_statuses)
@@ -225,7 +298,10 @@ def main() -> None:
     posted = Payment.objects.filter(source="sandbox").count()
     paid = PaymentOrder.objects.filter(status=OrderStatus.PAID).count()
     assert posted == paid == args.callbacks + warmup, (posted, paid)
-    print(f"checked: {posted} payments posted, one per order")
+    print(
+        f"checked: {posted} payments posted, one per order; their {posted} received notices "
+        f"sent by the worker {drained:.1f} s after the last callback"
+    )
     connections.close_all()
     if not args.keep:
         drop_databases(maintenance, BENCH_DB)

@@ -222,6 +222,50 @@ def ledger_post_payment(
     )
 
 
+@transaction.atomic(savepoint=False)
+def ledger_post_new_payment(
+    *,
+    account: Account,
+    parts: list[tuple[Bill | None, Decimal]],
+    reference: str,
+    key: str,
+    recorded_by=None,
+) -> list[LedgerEntry]:
+    """The entries of a payment recorded just now by the caller's service (which checked
+    who may record it and holds the payment's own unique id): one per ``(bill, amount)``
+    part, a part without a bill settling the oldest debts, written in one statement. Their
+    keys (``key`` and ``key:<bill id>``) are new with the payment, so no repeat is looked
+    for here: a repeat of the payment is caught by the payment's unique id."""
+    text = _clean_text(
+        reference,
+        max_length=REFERENCE_MAX_LENGTH,
+        field="reference",
+        code="reference_required",
+        message=_("请填写缴费凭证号。"),
+    )
+    now = timezone.now()
+    entries = []
+    for bill, amount in parts:
+        value = _clean_amount(amount)
+        if value < 0:
+            raise InvalidInput(_("缴费金额应大于零。"), code="invalid_amount", field="amount")
+        if bill is not None and bill.account_id != account.pk:
+            raise InvalidInput(_("该账单不属于此账户。"), code="bill_wrong_account", field="bill")
+        entries.append(
+            LedgerEntry(
+                account=account,
+                kind=LedgerEntryKind.PAYMENT,
+                amount=-value,
+                bill=bill,
+                posted_at=now,
+                reference=text,
+                idempotency_key=_clean_key(key if bill is None else f"{key}:{bill.pk}"),
+                created_by=recorded_by,
+            )
+        )
+    return LedgerEntry.objects.bulk_create(entries)
+
+
 @transaction.atomic
 def ledger_reverse(*, actor, entry: LedgerEntry, reason: str, recorded_by=None) -> LedgerEntry:
     """A REVERSAL entry with the opposite amount, once per entry (needs

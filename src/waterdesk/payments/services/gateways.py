@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -181,11 +182,18 @@ def gateway_callback_handle(
 def notification_post(*, code: str, note: Notification, remote_addr: str = "") -> CallbackResult:
     """Steps 3–4 for a notification its gateway has verified (the demo seeds through it)."""
     gateway = gateway_get(code)
-    order = (
+    found = (
         PaymentOrder.objects.select_related("account")
+        .annotate(
+            has_bills=Exists(
+                PaymentOrder.bills.through.objects.filter(paymentorder_id=OuterRef("pk"))
+            )
+        )
         .filter(out_trade_no=note.out_trade_no, gateway=code)
-        .first()
+        # Unique: no ORDER BY, which could lead PostgreSQL down the primary key instead.
+        .order_by()[:1]
     )
+    order = found[0] if found else None
     if order is None:
         _flag(ExceptionKind.UNKNOWN_ORDER, source=code, reference=note.transaction_id,
               amount=note.amount, detail=f"out_trade_no={note.out_trade_no}")  # fmt: skip
@@ -211,7 +219,7 @@ def notification_post(*, code: str, note: Notification, remote_addr: str = "") -
             method=gateway.method,
             source=code,
             external_id=note.transaction_id,
-            bills=order.bills.all(),
+            bills=order.bills.all() if order.has_bills else (),
             note=f"{gateway.label} {order.out_trade_no}",
             received_at=note.paid_at,
         )

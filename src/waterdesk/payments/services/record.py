@@ -8,7 +8,7 @@ Every channel (the counter, a gateway's callback, a bank result file, a kiosk) e
    provided it names the same account and amount; otherwise it is refused.
 2. A payment at an office takes the next receipt number of that office and year under a row
    lock in the same transaction; a rollback gives the number back, so there are no gaps.
-3. Ledger entries (``billing.services.ledger.ledger_post_payment``): with chosen bills, one
+3. Ledger entries (``billing.services.ledger.ledger_post_new_payment``): with chosen bills, one
    entry per bill up to what is unpaid of it (oldest due first), the rest in one entry that
    settles the oldest debts; otherwise one entry. Overpayment stays on the account as
    credit and settles the next bill.
@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import Bill
 from waterdesk.billing.selectors.ledger import account_open_debts
-from waterdesk.billing.services.ledger import ledger_post_payment
+from waterdesk.billing.services.ledger import ledger_post_new_payment
 from waterdesk.core.errors import InvalidInput
 from waterdesk.core.money import money_validate
 from waterdesk.core.tasks import enqueue_on_commit
@@ -93,13 +93,7 @@ def _repeat(existing: Payment, *, account: Account, amount: Decimal) -> Recorded
 def _post_entries(payment: Payment, bills: list[Bill], *, as_of) -> None:
     reference = payment.receipt_number or payment.external_id
     remaining = payment.amount
-    common = {
-        "actor": None,
-        "account": payment.account,
-        "reference": reference[:64],
-        "recorded_by": payment.cashier,
-    }
-    entries = []
+    parts: dict[int | None, tuple[Bill | None, Decimal]] = {}
     if bills:
         chosen = {bill.pk: bill for bill in bills}
         debts, _credit = account_open_debts(payment.account, as_of=as_of)
@@ -111,27 +105,20 @@ def _post_entries(payment: Payment, bills: list[Bill], *, as_of) -> None:
                 continue
             part = min(remaining, debt.unpaid)
             remaining -= part
-            entries.append((bill, part))
-    merged: dict[int, tuple[Bill, Decimal]] = {}
-    for bill, part in entries:
-        earlier = merged.get(bill.pk)
-        merged[bill.pk] = (bill, part + (earlier[1] if earlier else Decimal(0)))
-    posted = [
-        ledger_post_payment(
-            **common,
-            amount=part,
-            bill=bill,
-            idempotency_key=f"payment:{payment.public_id}:{bill.pk}",
-        )
-        for bill, part in merged.values()
-    ]
+            earlier = parts.get(bill.pk)
+            parts[bill.pk] = (bill, part + (earlier[1] if earlier else Decimal(0)))
     if remaining > 0:
-        posted.append(
-            ledger_post_payment(
-                **common, amount=remaining, idempotency_key=f"payment:{payment.public_id}"
-            )
-        )
-    payment.entries.add(*posted)
+        parts[None] = (None, remaining)
+    posted = ledger_post_new_payment(
+        account=payment.account,
+        parts=list(parts.values()),
+        reference=reference[:64],
+        key=f"payment:{payment.public_id}",
+        recorded_by=payment.cashier,
+    )
+    Payment.entries.through.objects.bulk_create(
+        Payment.entries.through(payment_id=payment.pk, ledgerentry_id=entry.pk) for entry in posted
+    )
 
 
 @transaction.atomic
@@ -157,9 +144,6 @@ def payment_record(
         raise InvalidInput(_("缴费金额应大于零。"), code="invalid_amount", field="amount")
     key = _clean_external_id(external_id)
     source = str(source)[:SOURCE_MAX_LENGTH]
-    existing = Payment.objects.filter(source=source, external_id=key).first()
-    if existing is not None:
-        return _repeat(existing, account=account, amount=value)
     chosen = list(bills)
     if any(bill.account_id != account.pk for bill in chosen):
         raise InvalidInput(_("所选账单不属于此账户。"), code="bill_wrong_account", field="bills")
@@ -188,12 +172,14 @@ def payment_record(
         change=change,
         note=str(note or "").strip()[:NOTE_MAX_LENGTH],
     )
-    try:
-        with transaction.atomic():
-            payment.save()
-    except IntegrityError:  # a concurrent request with the same id committed first
-        existing = Payment.objects.get(source=source, external_id=key)
-        return _repeat(existing, account=account, amount=value)
+    # Inserted unless the (source, external id) is there already — a repeat, or a concurrent
+    # request that committed first (PostgreSQL's ON CONFLICT DO NOTHING waits for it) —, then
+    # read back: the row is ours when it carries our public id.
+    Payment.objects.bulk_create([payment], ignore_conflicts=True)
+    stored = Payment.objects.get(source=source, external_id=key)
+    if stored.public_id != payment.public_id:
+        return _repeat(stored, account=account, amount=value)
+    payment.pk = stored.pk
     if office is not None:
         payment.receipt_number = _next_receipt_number(office, year=payment.business_date.year)
         payment.save(update_fields=["receipt_number"])
