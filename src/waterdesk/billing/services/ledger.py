@@ -58,6 +58,16 @@ def _clean_text(value, *, max_length: int, field: str, code: str, message) -> st
     return text
 
 
+def _payment_reference(value) -> str:
+    return _clean_text(
+        value,
+        max_length=REFERENCE_MAX_LENGTH,
+        field="reference",
+        code="reference_required",
+        message=_("请填写缴费凭证号。"),
+    )
+
+
 def _clean_key(value) -> str | None:
     if value is None or value == "":
         return None
@@ -200,13 +210,7 @@ def ledger_post_payment(
     if actor is not None:
         _require(actor, "billing.post_adjustment")
     value = _positive_amount(amount, message=_("缴费金额应大于零。"))
-    text = _clean_text(
-        reference,
-        max_length=REFERENCE_MAX_LENGTH,
-        field="reference",
-        code="reference_required",
-        message=_("请填写缴费凭证号。"),
-    )
+    text = _payment_reference(reference)
     key = _required_key(idempotency_key, message=_("缴费必须带幂等键。"))
     if bill is not None and bill.account_id != account.pk:
         raise InvalidInput(_("该账单不属于此账户。"), code="bill_wrong_account", field="bill")
@@ -236,19 +240,11 @@ def ledger_post_new_payment(
     part, a part without a bill settling the oldest debts, written in one statement. Their
     keys (``key`` and ``key:<bill id>``) are new with the payment, so no repeat is looked
     for here: a repeat of the payment is caught by the payment's unique id."""
-    text = _clean_text(
-        reference,
-        max_length=REFERENCE_MAX_LENGTH,
-        field="reference",
-        code="reference_required",
-        message=_("请填写缴费凭证号。"),
-    )
+    text = _payment_reference(reference)
     now = timezone.now()
     entries = []
     for bill, amount in parts:
-        value = _clean_amount(amount)
-        if value < 0:
-            raise InvalidInput(_("缴费金额应大于零。"), code="invalid_amount", field="amount")
+        value = _positive_amount(amount, message=_("缴费金额应大于零。"))
         if bill is not None and bill.account_id != account.pk:
             raise InvalidInput(_("该账单不属于此账户。"), code="bill_wrong_account", field="bill")
         entries.append(
