@@ -282,6 +282,8 @@ WATERDESK_SANDBOX_PAY_SECRET = env_str("WATERDESK_SANDBOX_PAY_SECRET", "") or (
 )
 # Minutes an online payment order stays open for payment.
 WATERDESK_PAYMENT_ORDER_MINUTES = env_int("WATERDESK_PAYMENT_ORDER_MINUTES", 30)
+# The most a kiosk or partner agent may take in one payment (yuan).
+WATERDESK_DEVICE_PAYMENT_LIMIT = env_decimal("WATERDESK_DEVICE_PAYMENT_LIMIT", "5000.00")
 # Benchmark only: mounts a bare JSON view at /bench/ping/ (bench/payments.py).
 WATERDESK_BENCH_VIEWS = env_bool("WATERDESK_BENCH_VIEWS", False)
 # The public case-status look-up (case number + phone, no login): look-ups per client

@@ -29,12 +29,11 @@ from waterdesk.payments.models import Office, Payment, PaymentChannel, PaymentDe
 from waterdesk.payments.services.record import Recorded, payment_record
 
 DEVICE_METHODS = ("cash", "card", "scan")
-DEFAULT_PAYMENT_LIMIT = Decimal("5000.00")
 
 
 def device_payment_limit() -> Decimal:
     """The most a device may take in one payment (``WATERDESK_DEVICE_PAYMENT_LIMIT``)."""
-    return Decimal(str(getattr(settings, "WATERDESK_DEVICE_PAYMENT_LIMIT", DEFAULT_PAYMENT_LIMIT)))
+    return Decimal(settings.WATERDESK_DEVICE_PAYMENT_LIMIT)
 
 
 class TransactionIdReused(DomainError):
