@@ -214,7 +214,7 @@ def test_a_partly_paid_bill_is_noticed_for_what_is_left(billed, cashier, office,
         assert payment_notices_send_due() == [bills[2].number]
     body = notices("payment.notice")["sms"][2]
     assert "尚有20.00元未缴" in body
-    assert "（缴费链接：https://water.example.cn/lookup/）" in body
+    assert f"（缴费链接：https://water.example.cn/pay/{account.public_id}/）" in body
 
 
 def test_the_policy_sets_the_days_and_can_turn_notices_off(billed):

@@ -189,8 +189,9 @@ def demo_calendar(today: date) -> DemoCalendar:
     )
 
 
-def demo_arrears(*, as_of: date) -> tuple[int, Decimal]:
-    """The accounts with an overdue debt on ``as_of`` and the overdue total (ledger aging)."""
+def _overdue_accounts(*, as_of: date):
+    """(account, overdue amount) of each account with an overdue debt on ``as_of``, by
+    number (ledger aging)."""
     overdue_buckets = [key for key, _limit in AGING_BUCKETS if key != "not_due"]
     owing = (
         LedgerEntry.objects.values("account")
@@ -198,14 +199,23 @@ def demo_arrears(*, as_of: date) -> tuple[int, Decimal]:
         .filter(balance__gt=0)
         .values_list("account", flat=True)
     )
-    accounts, total = 0, Decimal("0.00")
-    for account in Account.objects.filter(pk__in=list(owing)).order_by("pk"):
+    for account in Account.objects.filter(pk__in=list(owing)).order_by("number"):
         aging = account_aging(account, as_of=as_of)
         overdue = sum((aging[key] for key in overdue_buckets), Decimal("0.00"))
         if overdue > 0:
-            accounts += 1
-            total += overdue
-    return accounts, total
+            yield account, overdue
+
+
+def demo_arrears(*, as_of: date) -> tuple[int, Decimal]:
+    """The accounts with an overdue debt on ``as_of`` and the overdue total (ledger aging)."""
+    found = list(_overdue_accounts(as_of=as_of))
+    return len(found), sum((overdue for _account, overdue in found), Decimal("0.00"))
+
+
+def demo_account_owing(*, as_of: date) -> Account | None:
+    """The first account (by number) with an overdue debt on ``as_of``: the one the demo
+    output offers for paying online."""
+    return next((account for account, _overdue in _overdue_accounts(as_of=as_of)), None)
 
 
 class BillingOffice:

@@ -20,11 +20,8 @@ import logging
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from waterdesk.applications.transfer import transfers_settle_paid
@@ -61,22 +58,13 @@ def balance_text(balance: Decimal) -> str:
     return "账户已结清"
 
 
-def payment_link(*, account_number: str, bill_number: str, amount: Decimal) -> str:
-    """Where the customer pays online: the bill's payment QR address
-    (``WATERDESK_PAYMENT_QR_URL``) when configured; else the public pay page on
-    ``WATERDESK_SITE_URL`` (``portal:pay`` when it exists, the public look-up otherwise);
-    "" when neither is configured."""
-    url = payment_url(account=account_number, bill=bill_number, amount=amount)
-    if url:
-        return url
-    site = settings.WATERDESK_SITE_URL.rstrip("/")
-    if not site:
-        return ""
-    try:
-        path = reverse("portal:pay")
-    except NoReverseMatch:
-        return site + reverse("portal:lookup")
-    return f"{site}{path}?{urlencode({'account': account_number, 'bill': bill_number})}"
+def payment_link(*, account, bill_number: str, amount: Decimal) -> str:
+    """Where the customer pays online: the address the bill's payment QR code encodes
+    (``WATERDESK_PAYMENT_QR_URL``, else the public pay page of the account on
+    ``WATERDESK_SITE_URL``); "" when neither is configured."""
+    return payment_url(
+        account=account.number, bill=bill_number, amount=amount, account_public_id=account.public_id
+    )
 
 
 # --- after a payment ---------------------------------------------------------------------
@@ -167,7 +155,7 @@ def payment_notices_send_due(*, today: date | None = None) -> list[str]:
                         "amount": f"{amount:.2f}",
                         "due_date": bill.due_date.strftime("%Y-%m-%d"),
                         "pay_url": payment_link(
-                            account_number=account.number, bill_number=bill.number, amount=amount
+                            account=account, bill_number=bill.number, amount=amount
                         ),
                     },
                     customer=account.customer,

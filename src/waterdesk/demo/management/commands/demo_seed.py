@@ -39,9 +39,16 @@ from waterdesk.customers.models import (
     LookupAlert,
     PersonalDataAccess,
 )
-from waterdesk.demo.billing import demo_arrears
+from waterdesk.demo.billing import demo_account_owing, demo_arrears
 from waterdesk.demo.city import DEMO_PASSWORD, MARKER_USERNAME, RANDOM_SEED, STAFF, DemoCity
 from waterdesk.inquiries.models import InquiryStatus
+from waterdesk.payments.models import (
+    CorrectionStatus,
+    Payment,
+    PaymentChannel,
+    PaymentCorrection,
+    PaymentException,
+)
 from waterdesk.sla.models import ClockState
 
 
@@ -88,6 +95,7 @@ class Command(BaseCommand):
             self._print_summary(seconds=time.monotonic() - started)
             self._print_inquiry_summary()
             self._print_billing_summary()
+            self._print_payments_summary()
             self._print_privacy_summary()
             self._print_logins()
 
@@ -187,6 +195,31 @@ class Command(BaseCommand):
             _("欠费账户 %(accounts)d 户，逾期欠费合计 %(amount)s 元。")
             % {"accounts": accounts, "amount": f"{total:,.2f}"}
         )
+
+    def _print_payments_summary(self) -> None:
+        write = self.stdout.write
+        by_channel = Counter(Payment.objects.values_list("channel", flat=True))
+        write(
+            _("缴费 %(total)d 笔：%(channels)s；待审批作废 %(voids)d 笔，异常 %(flags)d 条。")
+            % {
+                "total": sum(by_channel.values()),
+                "channels": "，".join(
+                    f"{channel.label} {by_channel[channel.value]}"
+                    for channel in PaymentChannel
+                    if by_channel.get(channel.value)
+                ),
+                "voids": PaymentCorrection.objects.filter(
+                    status=CorrectionStatus.REQUESTED
+                ).count(),
+                "flags": PaymentException.objects.filter(resolved_at__isnull=True).count(),
+            }
+        )
+        owing = demo_account_owing(as_of=timezone.localdate())
+        if owing is not None:
+            write(
+                _("在线缴费演示（无需登录）：/pay/%(account)s/（户号 %(number)s）")
+                % {"account": owing.public_id, "number": owing.number}
+            )
 
     def _print_logins(self) -> None:
         write = self.stdout.write
