@@ -24,6 +24,7 @@ from tests.test_payments_gateways_support import (
 from waterdesk.billing.models import LedgerEntry, LedgerEntryKind
 from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.core.errors import IllegalTransition
+from waterdesk.payments.gateways.sandbox import sandbox_notification
 from waterdesk.payments.models import (
     GatewayNotification,
     OrderStatus,
@@ -38,6 +39,7 @@ from waterdesk.payments.models import (
 from waterdesk.payments.services.gateways import (
     payment_exception_resolve,
     payment_order_create,
+    payment_orders_close_expired,
     statement_import,
 )
 
@@ -271,8 +273,6 @@ def test_a_sandbox_notification_with_a_wrong_signature_is_refused(billed):
     account, _bills = billed
     with at(2026, 4, 10):
         order = payment_order_create(account=account, gateway="sandbox")
-        from waterdesk.payments.gateways.sandbox import sandbox_notification
-
         body, headers = sandbox_notification(
             out_trade_no=order.out_trade_no,
             transaction_id="SBX1",
@@ -477,3 +477,53 @@ def test_the_bill_qr_code_opens_the_accounts_pay_page(billed, settings):
     settings.WATERDESK_SITE_URL = "https://water.example.cn"
     url = payment_url(account=account.number, amount=D("1"), account_public_id=account.public_id)
     assert url == f"https://water.example.cn/pay/{account.public_id}/"
+
+
+def test_expired_orders_close_and_a_late_notification_still_posts(billed, settings):
+    settings.WATERDESK_PAYMENT_ORDER_MINUTES = 30
+    account, _bills = billed
+    with at(2026, 4, 10, 9):
+        late = payment_order_create(account=account, gateway="sandbox")
+    with at(2026, 4, 10, 9, 20):
+        fresh = payment_order_create(account=account, gateway="sandbox")
+    with at(2026, 4, 10, 9, 45):
+        assert payment_orders_close_expired() == 1
+        assert payment_orders_close_expired() == 0
+    late.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (late.status, fresh.status) == (OrderStatus.CLOSED, OrderStatus.OPEN)
+    # The customer's money was taken before the order closed: the gateway's late
+    # notification posts it and the order becomes paid.
+    with at(2026, 4, 10, 9, 50):
+        body, headers = sandbox_notification(
+            out_trade_no=late.out_trade_no,
+            transaction_id="SBX-LATE",
+            amount=late.amount,
+            paid_at=late.created_at,
+        )
+        response = Client().post(
+            "/api/payments/gateways/sandbox/notify/",
+            body,
+            content_type="application/json",
+            HTTP_X_SANDBOX_SIGNATURE=headers["X-Sandbox-Signature"],
+        )
+    assert (response.status_code, outcomes()) == (200, [("sandbox", "posted")]), response.content
+    late.refresh_from_db()
+    assert (late.status, late.payment.external_id, account_balance(account)) == (
+        OrderStatus.PAID,
+        "SBX-LATE",
+        D("0.00"),
+    )
+
+
+def test_a_closed_order_offers_to_pay_again(billed, settings):
+    account, _bills = billed
+    with at(2026, 4, 10, 9):
+        order = payment_order_create(account=account, gateway="sandbox")
+    with at(2026, 4, 10, 12):
+        payment_orders_close_expired()
+        page = Client().get(f"/pay/sandbox/{order.public_id}/", follow=True)
+    text = page.content.decode()
+    assert "订单已超时关闭" in text
+    assert f'href="/pay/{account.public_id}/"' in text
+    assert Payment.objects.count() == 0

@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.payments.tasks.payment_notices_send_due",
         "schedule": 3600.0,
     },
+    "payments-orders-close-expired": {
+        "task": "waterdesk.payments.tasks.payment_orders_close_expired",
+        "schedule": 600.0,
+    },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)

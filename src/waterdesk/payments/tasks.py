@@ -6,7 +6,7 @@ from pathlib import Path
 from celery import shared_task
 
 from waterdesk.payments.services import notices
-from waterdesk.payments.services.gateways import statement_import
+from waterdesk.payments.services.gateways import payment_orders_close_expired, statement_import
 
 
 @shared_task(name="waterdesk.payments.tasks.payment_followups", ignore_result=True)
@@ -41,3 +41,8 @@ def payments_reconcile(gateway: str, path: str, statement_date: str | None = Non
         "missing_there": statement.missing_there,
         "amount_differs": statement.amount_differs,
     }
+
+
+@shared_task(name="waterdesk.payments.tasks.payment_orders_close_expired", ignore_result=True)
+def payment_orders_close_expired_task() -> int:
+    return payment_orders_close_expired()

@@ -109,6 +109,15 @@ def payment_order_create(
     return order
 
 
+def payment_orders_close_expired() -> int:
+    """Close the open orders whose time is up (the pay page offers a new one); the number
+    closed. A gateway's late notification for a closed order still posts — the customer's
+    money was taken — and the order becomes paid (``notification_post``)."""
+    return PaymentOrder.objects.filter(
+        status=OrderStatus.OPEN, payment__isnull=True, expires_at__lt=timezone.now()
+    ).update(status=OrderStatus.CLOSED)
+
+
 # --- callbacks ----------------------------------------------------------------------------
 
 
