@@ -106,15 +106,18 @@ def payment_correction_request(
         ) from error
 
 
-def _decidable(actor, correction: PaymentCorrection) -> PaymentCorrection:
+def request_for_decision(actor, model, request):
+    """``request`` (a correction or a refund: ``status``, ``requested_by``) locked for a
+    decision by ``actor``: someone with ``payments.approve_correction``, not its requester,
+    while it is still waiting."""
     if actor is None or not actor.has_perm("payments.approve_correction"):
         raise NotPermitted()
-    correction = PaymentCorrection.objects.select_for_update().get(pk=correction.pk)
-    if correction.status != CorrectionStatus.REQUESTED:
+    request = model.objects.select_for_update().get(pk=request.pk)
+    if request.status != CorrectionStatus.REQUESTED:
         raise IllegalTransition(_("该申请已审批。"), code="already_decided")
-    if correction.requested_by_id == actor.pk:
+    if request.requested_by_id == actor.pk:
         raise NotPermitted(_("不能审批自己提出的申请，请由另一位主管审批。"), code="own_request")
-    return correction
+    return request
 
 
 @transaction.atomic
@@ -123,7 +126,7 @@ def payment_correction_approve(
 ) -> PaymentCorrection:
     """Approve: reverse the payment's ledger entries and mark it voided or reversed. A void
     is checked again (still the same day, the day still open)."""
-    correction = _decidable(actor, correction)
+    correction = request_for_decision(actor, PaymentCorrection, correction)
     payment = Payment.objects.select_for_update().get(pk=correction.payment_id)
     now = timezone.now()
     if correction.kind == CorrectionKind.VOID:
@@ -156,7 +159,7 @@ def payment_correction_reject(
 ) -> PaymentCorrection:
     """Reject with a note saying why; the payment stays posted."""
     text = _clean_reason(note, field="note", message=_("请填写驳回理由。"))
-    correction = _decidable(actor, correction)
+    correction = request_for_decision(actor, PaymentCorrection, correction)
     correction.status = CorrectionStatus.REJECTED
     correction.decided_by = actor
     correction.decided_at = timezone.now()

@@ -24,7 +24,11 @@ from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.money import money_validate, to_money
 from waterdesk.customers.models import Account
 from waterdesk.payments.models import Refund, RefundMethod, RefundStatus
-from waterdesk.payments.services.corrections import REASON_MAX_LENGTH, _clean_reason
+from waterdesk.payments.services.corrections import (
+    REASON_MAX_LENGTH,
+    _clean_reason,
+    request_for_decision,
+)
 
 ZERO = Decimal("0.00")
 PAYEE_MAX_LENGTH = 100
@@ -102,22 +106,11 @@ def refund_request(
     )
 
 
-def _decidable(actor, refund: Refund) -> Refund:
-    if actor is None or not actor.has_perm("payments.approve_correction"):
-        raise NotPermitted()
-    refund = Refund.objects.select_for_update().get(pk=refund.pk)
-    if refund.status != RefundStatus.REQUESTED:
-        raise IllegalTransition(_("该申请已审批。"), code="already_decided")
-    if refund.requested_by_id == actor.pk:
-        raise NotPermitted(_("不能审批自己提出的申请，请由另一位主管审批。"), code="own_request")
-    return refund
-
-
 @transaction.atomic
 def refund_approve(*, actor, refund: Refund, note: str = "") -> Refund:
     """Approve: the credit is checked again under the account's row lock, then the refund
     is posted to the ledger."""
-    refund = _decidable(actor, refund)
+    refund = request_for_decision(actor, Refund, refund)
     account = _lock_account(refund.account)
     available = account_credit(account)
     if refund.amount > available:
@@ -142,7 +135,7 @@ def refund_approve(*, actor, refund: Refund, note: str = "") -> Refund:
 def refund_reject(*, actor, refund: Refund, note: str) -> Refund:
     """Reject with a note saying why; nothing is posted."""
     text = _clean_reason(note, field="note", message=_("请填写驳回理由。"))
-    refund = _decidable(actor, refund)
+    refund = request_for_decision(actor, Refund, refund)
     refund.status = RefundStatus.REJECTED
     refund.decided_by = actor
     refund.decided_at = timezone.now()
