@@ -94,6 +94,34 @@ def test_one_active_mandate_per_account_and_masked_digits(billed, billing_clerk,
     assert "***************3445" in page and "***************4321" in page
 
 
+def test_the_mandates_page_suspends_resumes_and_cancels(billed, billing_clerk):
+    account, _bills = billed
+    with at(2026, 3, 1):
+        mandate = sign(billing_clerk, account)
+    client = Client()
+    client.force_login(billing_clerk)
+    listed = f"{reverse('payments:bank_mandates')}?account={account.number}"
+
+    def move(name):
+        response = client.post(reverse(f"payments:{name}", args=[mandate.public_id]))
+        assert response.status_code == 302
+        assert response.url == listed
+        mandate.refresh_from_db()
+        return mandate.status
+
+    assert move("bank_mandate_suspend") == MandateStatus.SUSPENDED
+    page = client.get(listed).content.decode()
+    assert "代扣协议已暂停，恢复前不再代扣" in page
+    assert reverse("payments:bank_mandate_resume", args=[mandate.public_id]) in page
+    # Suspending twice is refused with a message, nothing changes.
+    assert move("bank_mandate_suspend") == MandateStatus.SUSPENDED
+    assert move("bank_mandate_resume") == MandateStatus.ACTIVE
+    assert move("bank_mandate_cancel") == MandateStatus.CANCELLED
+    page = client.get(listed).content.decode()
+    assert reverse("payments:bank_mandate_resume", args=[mandate.public_id]) not in page
+    assert reverse("payments:bank_mandate_suspend", args=[mandate.public_id]) not in page
+
+
 # --- debit files ------------------------------------------------------------------------
 
 

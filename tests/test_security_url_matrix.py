@@ -193,6 +193,8 @@ TABLE: dict[str, Row] = {
     # --- payments: bank direct debit (the billing office) ---
     "payments:bank_mandates": Row("get", None, BILLING_OFFICE, 200),
     "payments:bank_mandate_cancel": Row("post", "mandate", BILLING_OFFICE, 302),
+    "payments:bank_mandate_suspend": Row("post", "mandate", BILLING_OFFICE, 302),
+    "payments:bank_mandate_resume": Row("post", "mandate", BILLING_OFFICE, 302),
     "payments:bank_batches": Row("get", None, BILLING_OFFICE, 200),
     "payments:bank_batch": Row("get", "debit_batch", BILLING_OFFICE, 200),
     "payments:bank_batch_file": Row("get", "debit_batch", BILLING_OFFICE, 200),

@@ -30,6 +30,8 @@ from waterdesk.payments.services.bank import (
     debit_result_import,
     mandate_cancel,
     mandate_create,
+    mandate_resume,
+    mandate_suspend,
 )
 
 PERMISSION = "payments.manage_bank_debit"
@@ -115,18 +117,25 @@ def mandates(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/bank/mandates.html", context, status=status)
 
 
+# What each button on a mandate does: the service and what the clerk is told.
+MANDATE_MOVES = {
+    "cancel": (mandate_cancel, gettext_lazy("户号%(number)s的代扣协议已撤销。")),
+    "suspend": (mandate_suspend, gettext_lazy("户号%(number)s的代扣协议已暂停，恢复前不再代扣。")),
+    "resume": (mandate_resume, gettext_lazy("户号%(number)s的代扣协议已恢复。")),
+}
+
+
 @require_POST
 @staff_view(has_perm(PERMISSION))
-def mandate_cancel_view(request: HttpRequest, public_id) -> HttpResponse:
+def mandate_move_view(request: HttpRequest, public_id, move: str) -> HttpResponse:
     mandate = get_object_or_404(BankMandate.objects.select_related("account"), public_id=public_id)
+    service, done = MANDATE_MOVES[move]
     try:
-        mandate_cancel(actor=request.user, mandate=mandate)
+        service(actor=request.user, mandate=mandate)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
-        messages.success(
-            request, _("户号%(number)s的代扣协议已撤销。") % {"number": mandate.account.number}
-        )
+        messages.success(request, done % {"number": mandate.account.number})
     return redirect(f"{reverse('payments:bank_mandates')}?account={mandate.account.number}")
 
 
@@ -245,11 +254,15 @@ def result_import(request: HttpRequest, public_id) -> HttpResponse:
 
 urlpatterns = [
     path("bank/mandates/", mandates, name="bank_mandates"),
-    path(
-        "bank/mandates/<uuid:public_id>/cancel/",
-        mandate_cancel_view,
-        name="bank_mandate_cancel",
-    ),
+    *[
+        path(
+            f"bank/mandates/<uuid:public_id>/{move}/",
+            mandate_move_view,
+            {"move": move},
+            name=f"bank_mandate_{move}",
+        )
+        for move in MANDATE_MOVES
+    ],
     path("bank/batches/", batches, name="bank_batches"),
     path("bank/batches/<uuid:public_id>/", batch, name="bank_batch"),
     path("bank/batches/<uuid:public_id>/file/", batch_file, name="bank_batch_file"),
