@@ -104,11 +104,6 @@ class PaymentMethod(models.TextChoices):
     BANK_DEBIT = "bank_debit", _("银行代扣")
 
 
-class Allocation(models.TextChoices):
-    OLDEST_FIRST = "oldest", _("先还最早欠费")
-    CHOSEN_BILLS = "chosen", _("先还所选账单")
-
-
 class PaymentStatus(models.TextChoices):
     POSTED = "posted", _("已入账")
     VOIDED = "voided", _("已作废")
@@ -130,9 +125,7 @@ class Payment(models.Model):
     status = models.CharField(
         _("状态"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.POSTED
     )
-    allocation = models.CharField(
-        _("冲抵方式"), max_length=10, choices=Allocation.choices, default=Allocation.OLDEST_FIRST
-    )
+    # The bills the payer chose, settled first; none: the oldest debts first.
     bills = models.ManyToManyField(
         "billing.Bill", blank=True, related_name="+", verbose_name=_("所选账单")
     )

@@ -17,22 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from waterdesk.billing.selectors.bills import account_fee_notice, account_get
 from waterdesk.core.errors import DomainError, NotFound
+from waterdesk.core.masking import mask_person_name
 from waterdesk.payments.gateways import CallbackRequest
 from waterdesk.payments.gateways.sandbox import sandbox_notification
 from waterdesk.payments.models import OrderStatus, PaymentOrder
 from waterdesk.payments.services.gateways import gateway_callback_handle, payment_order_create
 
 SANDBOX = "sandbox"
-
-
-def masked_name(name: str) -> str:
-    """张三丰 → 张**; an organisation keeps its first two and last two characters."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) > 6:
-        return name[:2] + "*" * (len(name) - 4) + name[-2:]
-    return name[0] + "*" * (len(name) - 1)
 
 
 def _account(public_id):
@@ -68,7 +59,7 @@ def pay(request: HttpRequest, account: str) -> HttpResponse:
     notice = account_fee_notice(customer_account, as_of=timezone.localdate())
     context = {
         "account": customer_account,
-        "name": masked_name(customer_account.customer.name),
+        "name": mask_person_name(customer_account.customer.name),
         "notice": notice,
         "error": error,
     }
@@ -95,7 +86,10 @@ def sandbox_pay(request: HttpRequest, order: str) -> HttpResponse:
         return redirect("portal:pay_done", order=payment_order.public_id)
     if payment_order.status != OrderStatus.OPEN:
         return redirect("portal:pay_done", order=payment_order.public_id)
-    context = {"order": payment_order, "name": masked_name(payment_order.account.customer.name)}
+    context = {
+        "order": payment_order,
+        "name": mask_person_name(payment_order.account.customer.name),
+    }
     return render(request, "portal/sandbox_pay.html", context)
 
 

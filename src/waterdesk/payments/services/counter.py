@@ -43,6 +43,7 @@ from waterdesk.payments.models import (
     PaymentMethod,
     PaymentStatus,
 )
+from waterdesk.payments.services.corrections import day_is_closed
 from waterdesk.payments.services.record import Recorded, payment_record
 
 COUNTER_SOURCE = "counter"
@@ -82,7 +83,7 @@ def _locked_post(actor) -> CashierPost:
 
 
 def _refuse_if_closed(actor, day: date) -> None:
-    if DailyClose.objects.filter(cashier=actor, business_date=day).exists():
+    if day_is_closed(cashier=actor, business_date=day):
         raise IllegalTransition(
             _("您今天已日结，不能再收费；请明天再收，或请主管安排其他收费员收取。"),
             code="day_closed",
@@ -314,7 +315,7 @@ def daily_close_submit(*, actor, counted_cash, note: str = "") -> DailyClose:
     counted = money_validate(counted_cash, field="counted_cash")
     text = _clean_note(note)
     today = timezone.localdate()
-    if DailyClose.objects.filter(cashier=actor, business_date=today).exists():
+    if day_is_closed(cashier=actor, business_date=today):
         raise _already_closed()
     if pending_voids(cashier=actor, day=today).exists():
         raise IllegalTransition(

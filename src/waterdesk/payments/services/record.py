@@ -36,7 +36,6 @@ from waterdesk.core.tasks import enqueue_on_commit
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import Account
 from waterdesk.payments.models import (
-    Allocation,
     Office,
     Payment,
     ReceiptSequence,
@@ -163,7 +162,6 @@ def payment_record(
         method=method,
         source=source,
         external_id=key,
-        allocation=Allocation.CHOSEN_BILLS if chosen else Allocation.OLDEST_FIRST,
         office=office,
         cashier=cashier,
         received_at=now,
