@@ -672,6 +672,14 @@ class PaymentException(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [("resolve_paymentexception", _("可处理收费异常"))]
         indexes = [models.Index(fields=["resolved_at"], name="paymentexception_open_idx")]
+        constraints = [
+            # One open exception per matter: a gateway's retries, even concurrent ones, add none.
+            models.UniqueConstraint(
+                fields=["kind", "source", "reference"],
+                condition=Q(resolved_at__isnull=True),
+                name="paymentexception_one_open_per_matter",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.reference}"

@@ -141,20 +141,19 @@ def _log(code: str, outcome: str, *, remote_addr: str, note=None, order=None, **
 
 
 def _flag(kind: str, *, source: str, reference: str, amount, detail: str) -> PaymentException:
-    """One open exception per (kind, source, reference): a gateway's retries add none."""
-    existing = PaymentException.objects.filter(
-        kind=kind, source=source, reference=reference, resolved_at__isnull=True
-    ).first()
-    if existing is not None:
-        return existing
-    return PaymentException.objects.create(
-        kind=kind,
-        source=source,
-        reference=reference[:140],
-        amount=amount,
-        detail=detail[:DETAIL_MAX_LENGTH],
-        created_at=timezone.now(),
-    )
+    """One open exception per (kind, source, reference) — a unique constraint —: a
+    gateway's retries, even concurrent ones, add none."""
+    open_one = {"kind": kind, "source": source, "reference": reference[:140]}
+    try:
+        with transaction.atomic():
+            return PaymentException.objects.create(
+                **open_one,
+                amount=amount,
+                detail=detail[:DETAIL_MAX_LENGTH],
+                created_at=timezone.now(),
+            )
+    except IntegrityError:
+        return PaymentException.objects.get(**open_one, resolved_at__isnull=True)
 
 
 @dataclass(frozen=True)
