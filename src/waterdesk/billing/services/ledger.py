@@ -189,40 +189,28 @@ def ledger_post_note(
 
 @transaction.atomic
 def ledger_post_payment(
-    *,
-    actor,
-    account: Account,
-    amount,
-    reference: str,
-    idempotency_key: str,
-    bill: Bill | None = None,
-    recorded_by=None,
+    *, actor, account: Account, amount, reference: str, idempotency_key: str
 ) -> LedgerEntry:
     """Record a payment of ``amount`` (> 0) exactly once per ``idempotency_key``: a repeat
     returns the entry recorded the first time. Stored negative (it reduces the debt).
 
-    ``bill``: the bill the payer chose; the aging settles that bill with it first (the
-    rest, if any, goes to the oldest debts). ``actor`` None is the system (a payments
-    service, which checks its own permissions, or a gateway's callback) and
-    ``recorded_by`` the staff member it acts for; a user as ``actor`` needs
-    ``billing.post_adjustment``.
+    ``actor`` None is the system (a payment gateway's callback); a user needs
+    ``billing.post_adjustment``. The payments services record theirs with
+    ``ledger_post_new_payment``.
     """
     if actor is not None:
         _require(actor, "billing.post_adjustment")
     value = _positive_amount(amount, message=_("缴费金额应大于零。"))
     text = _payment_reference(reference)
     key = _required_key(idempotency_key, message=_("缴费必须带幂等键。"))
-    if bill is not None and bill.account_id != account.pk:
-        raise InvalidInput(_("该账单不属于此账户。"), code="bill_wrong_account", field="bill")
     return _create_once(
         key=key,
         account=account,
         kind=LedgerEntryKind.PAYMENT,
         amount=-value,
-        bill=bill,
         posted_at=timezone.now(),
         reference=text,
-        created_by=actor or recorded_by,
+        created_by=actor,
     )
 
 
