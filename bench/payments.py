@@ -3,27 +3,29 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
     REDIS_URL=redis://127.0.0.1:6379/14 \\
         .venv/bin/python bench/payments.py [--clients 32] [--callbacks 4000] [--workers 4]
-        [--celery-workers 1] [--keep]
+        [--celery-workers 0] [--keep]
 
 It never touches the database named in ``DATABASE_URL``: it takes the server from it, creates
 its own database ``waterdesk_bench_payments`` (dropped first, and at the end unless
 ``--keep``) and migrates it. It prepares accounts and one open sandbox order per callback,
 starts the scaled mode on this machine — gunicorn (sync workers, production settings: DEBUG
-off, ``WATERDESK_BENCH_VIEWS=1`` mounts the bare view ``/bench/ping/``) and a Celery worker on
-the Redis of ``REDIS_URL`` (its database is emptied first), which does each payment's
-follow-ups (the received notice, written to the outbox and sent by e-mail through Django's
-dummy backend) while the callbacks come in (``--celery-workers 0``: the worker starts after
-the last callback and drains the queue) — and with ``--clients`` concurrent clients (asyncio, one
-connection per request, as a gateway calls) measures:
+off, ``WATERDESK_BENCH_VIEWS=1`` mounts the bare view ``/bench/ping/``) and Celery on the
+Redis of ``REDIS_URL`` (its database is emptied first) — and with ``--clients`` concurrent
+clients (asyncio, one connection per request, as a gateway calls) measures:
 
 1. the bare Django JSON view ``/bench/ping/`` (requests per second, latency);
 2. signed sandbox callbacks to ``/api/payments/gateways/sandbox/notify/``, each a distinct
-   order and transaction id, signed before the clock starts.
+   order and transaction id, signed before the clock starts. A callback is answered once its
+   verified notification is stored, matched to its order and amount;
+3. the worker's part: posting every notification (``payment_record``, the ledger, the order
+   paid) and each payment's follow-ups (the received notice, written to the outbox and sent
+   by e-mail through Django's dummy backend). By default the worker starts after the last
+   callback, as a burst meets workers on other machines, and its time to drain is measured;
+   ``--celery-workers N`` runs N worker processes on these two cores during the callbacks.
 
-Every callback must be answered 200 and post exactly one payment, and every payment must
-have its received notice (checked at the end, after the worker has drained its queue). The
-last line reads ``result: clients=<n> p99_ms=<callback p99> ratio=<callbacks/s ÷ bare
-view req/s>``.
+Every callback must be answered 200, post exactly one payment and every payment have its
+received notice (checked at the end, once the worker has drained its queue). The last line
+reads ``result: clients=<n> p99_ms=<callback p99> ratio=<callbacks/s ÷ bare view req/s>``.
 """
 
 from __future__ import annotations
@@ -227,9 +229,9 @@ def measure(label: str, clients: int, jobs: list) -> tuple[float, float, list[in
     return rate, p99, statuses
 
 
-def drain(expected: int, timeout: float = 300.0) -> float:
-    """Wait until the worker has sent every payment's received notice; the seconds it took
-    after the last callback."""
+def drain(expected: int, timeout: float = 600.0) -> float:
+    """Wait until the worker has posted every notification and sent every payment's received
+    notice; the seconds it took after the last callback."""
     from waterdesk.notify.models import Notification, NotificationStatus
 
     started = time.perf_counter()
@@ -249,7 +251,7 @@ def main() -> None:
     parser.add_argument("--callbacks", type=int, default=4000)
     parser.add_argument("--pings", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--celery-workers", type=int, default=1)
+    parser.add_argument("--celery-workers", type=int, default=0)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     redis_url = os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -299,8 +301,8 @@ def main() -> None:
     paid = PaymentOrder.objects.filter(status=OrderStatus.PAID).count()
     assert posted == paid == args.callbacks + warmup, (posted, paid)
     print(
-        f"checked: {posted} payments posted, one per order; their {posted} received notices "
-        f"sent by the worker {drained:.1f} s after the last callback"
+        f"checked: {posted} payments posted, one per order, and their {posted} received "
+        f"notices sent by the worker {drained:.1f} s after the last callback"
     )
     connections.close_all()
     if not args.keep:

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from tests.payments_support import D, at
+from tests.payments_support import CommittingClient, D, at
 from tests.test_payments_gateways_support import (
     alipay_body,
     alipay_key,
@@ -18,6 +18,7 @@ from tests.test_payments_gateways_support import (
     gateway_settings,
     new_key,
     platform_key,
+    post_sandbox,
     wechat_notification,
     wechat_transaction,
 )
@@ -38,6 +39,7 @@ from waterdesk.payments.models import (
     StatementImport,
 )
 from waterdesk.payments.services.gateways import (
+    gateway_notifications_post,
     payment_exception_resolve,
     payment_order_create,
     payment_orders_close_expired,
@@ -52,12 +54,12 @@ ALIPAY_URL = "/api/payments/gateways/alipay/notify/"
 
 
 def post_wechat(body, headers):
-    client = Client(enforce_csrf_checks=True)
+    client = CommittingClient(enforce_csrf_checks=True)
     return client.post(WECHAT_URL, body, content_type="application/json", **headers)
 
 
 def post_alipay(params):
-    client = Client(enforce_csrf_checks=True)
+    client = CommittingClient(enforce_csrf_checks=True)
     return client.post(
         ALIPAY_URL, alipay_body(params), content_type="application/x-www-form-urlencoded"
     )
@@ -240,7 +242,7 @@ def test_an_order_is_refused_when_nothing_is_due(billed, alipay_key):
 
 def test_the_sandbox_pay_flow_from_the_bill_qr_page_to_paid(billed):
     account, _bills = billed
-    client = Client(enforce_csrf_checks=False)
+    client = CommittingClient(enforce_csrf_checks=False)
     pay_url = f"/pay/{account.public_id}/"
     with at(2026, 4, 10):
         page = client.get(pay_url)
@@ -305,27 +307,13 @@ def test_an_unknown_gateway_is_not_found():
 
 def _sandbox_paid(account, transaction_id, *, client):
     order = payment_order_create(account=account, gateway="sandbox")
-    from waterdesk.payments.gateways.sandbox import sandbox_notification
-
-    body, headers = sandbox_notification(
-        out_trade_no=order.out_trade_no,
-        transaction_id=transaction_id,
-        amount=order.amount,
-        paid_at=order.created_at,
-    )
-    response = client.post(
-        "/api/payments/gateways/sandbox/notify/",
-        body,
-        content_type="application/json",
-        HTTP_X_SANDBOX_SIGNATURE=headers["X-Sandbox-Signature"],
-    )
-    assert response.status_code == 200
+    assert post_sandbox(client, order, transaction_id).status_code == 200
     return order
 
 
 def test_a_statement_lists_what_is_missing_on_either_side_and_imports_once(billed, billing_clerk):
     account, _bills = billed
-    client = Client()
+    client = CommittingClient()
     with at(2026, 4, 10, 9):
         first = _sandbox_paid(account, "SBX-A", client=client)  # 300.00, the whole balance
     from waterdesk.billing.services.ledger import ledger_post_adjustment
@@ -496,18 +484,7 @@ def test_expired_orders_close_and_a_late_notification_still_posts(billed, settin
     # The customer's money was taken before the order closed: the gateway's late
     # notification posts it and the order becomes paid.
     with at(2026, 4, 10, 9, 50):
-        body, headers = sandbox_notification(
-            out_trade_no=late.out_trade_no,
-            transaction_id="SBX-LATE",
-            amount=late.amount,
-            paid_at=late.created_at,
-        )
-        response = Client().post(
-            "/api/payments/gateways/sandbox/notify/",
-            body,
-            content_type="application/json",
-            HTTP_X_SANDBOX_SIGNATURE=headers["X-Sandbox-Signature"],
-        )
+        response = post_sandbox(CommittingClient(), late, "SBX-LATE")
     assert (response.status_code, outcomes()) == (200, [("sandbox", "posted")]), response.content
     late.refresh_from_db()
     assert (late.status, late.payment.external_id, account_balance(account)) == (
@@ -528,3 +505,103 @@ def test_a_closed_order_offers_to_pay_again(billed, settings):
     assert "订单已超时关闭" in text
     assert f'href="/pay/{account.public_id}/"' in text
     assert Payment.objects.count() == 0
+
+
+# --- accepted, then posted ----------------------------------------------------------------
+
+
+def test_a_callback_is_answered_once_stored_and_its_posting_follows(billed):
+    account, _bills = billed
+    with at(2026, 4, 10, 9):
+        order = payment_order_create(account=account, gateway="sandbox")
+    with at(2026, 4, 10, 9, 2):
+        # A plain client: what the callback enqueued after its commit does not run.
+        response = post_sandbox(Client(), order, "SBX-INBOX")
+        page = Client().get(f"/pay/orders/{order.public_id}/")
+    assert (response.status_code, json.loads(response.content)) == (200, {"code": "SUCCESS"})
+    assert outcomes() == [("sandbox", "received")]
+    assert_nothing_posted(account, order)
+    text = page.content.decode()
+    assert 'id="pay-posting"' in text and '<meta http-equiv="refresh" content="5">' in text
+    with at(2026, 4, 10, 9, 3):
+        assert gateway_notifications_post() == 1
+        assert gateway_notifications_post() == 0
+    payment = Payment.objects.get()
+    assert (payment.external_id, payment.amount, payment.received_at) == (
+        "SBX-INBOX",
+        D("300.00"),
+        order.created_at,
+    )
+    order.refresh_from_db()
+    assert (order.status, order.payment) == (OrderStatus.PAID, payment)
+    assert account_balance(account) == D("0.00")
+    assert outcomes() == [("sandbox", "posted")]
+    assert GatewayNotification.objects.get().payment == payment
+    done = Client().get(f"/pay/orders/{order.public_id}/").content.decode()
+    assert 'id="pay-done"' in done and "refresh" not in done
+
+
+def test_a_transaction_id_used_again_for_another_amount_is_refused_when_posted(
+    billed, billing_clerk
+):
+    from waterdesk.billing.services.ledger import ledger_post_adjustment
+
+    account, _bills = billed
+    client = CommittingClient()
+    with at(2026, 4, 10, 9):
+        first = payment_order_create(account=account, gateway="sandbox")
+        assert post_sandbox(client, first, "SBX-TWICE").status_code == 200
+        ledger_post_adjustment(
+            actor=billing_clerk, account=account, amount=D("80.00"), reason="补收", bill=None,
+            idempotency_key="adj-1",
+        )  # fmt: skip
+        second = payment_order_create(account=account, gateway="sandbox")
+        response = post_sandbox(client, second, "SBX-TWICE")
+    # Accepted (its order and amount match), then refused by payment_record and flagged.
+    assert response.status_code == 200
+    assert outcomes() == [("sandbox", "posted"), ("sandbox", "refused")]
+    refused = GatewayNotification.objects.get(outcome="refused")
+    assert refused.detail.startswith("transaction_id_reused: ") and refused.payment is None
+    flagged = PaymentException.objects.get()
+    assert (flagged.kind, flagged.reference, flagged.amount) == ("refused", "SBX-TWICE", D("80.00"))
+    second.refresh_from_db()
+    assert (second.status, second.payment) == (OrderStatus.OPEN, None)
+    assert Payment.objects.count() == 1
+    assert account_balance(account) == D("80.00")
+
+
+def test_a_notification_that_fails_to_post_is_left_received_and_the_others_go_on(
+    billed, monkeypatch, caplog
+):
+    from waterdesk.payments.services import gateways
+
+    account, bills = billed
+    with at(2026, 4, 10, 9):
+        broken = payment_order_create(account=account, gateway="sandbox", bills=bills[:1])
+        fine = payment_order_create(account=account, gateway="sandbox", bills=bills[1:])
+        assert (broken.amount, fine.amount) == (D("100.00"), D("200.00"))
+        post_sandbox(Client(), broken, "SBX-BROKEN")
+        post_sandbox(Client(), fine, "SBX-FINE")
+    real_record = gateways.payment_record
+
+    def record(**fields):
+        if fields["external_id"] == "SBX-BROKEN":
+            raise RuntimeError("the database went away")
+        return real_record(**fields)
+
+    monkeypatch.setattr(gateways, "payment_record", record)
+    with at(2026, 4, 10, 9, 5):
+        assert gateway_notifications_post() == 1
+    assert "gateway notification" in caplog.text and "the database went away" in caplog.text
+    assert outcomes() == [("sandbox", "received"), ("sandbox", "posted")]
+    assert list(Payment.objects.values_list("external_id", flat=True)) == ["SBX-FINE"]
+    broken.refresh_from_db()
+    assert (broken.status, broken.payment) == (OrderStatus.OPEN, None)
+    assert account_balance(account) == D("100.00")
+    # Repaired: the next run (the sweep) posts it.
+    monkeypatch.setattr(gateways, "payment_record", real_record)
+    with at(2026, 4, 10, 9, 6):
+        assert gateway_notifications_post() == 1
+    assert outcomes() == [("sandbox", "posted"), ("sandbox", "posted")]
+    assert account_balance(account) == D("0.00")
+    assert list(Payment.objects.get(external_id="SBX-BROKEN").bills.all()) == bills[:1]

@@ -5,7 +5,7 @@ so it cannot show the race)."""
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 
 from tests.payments_support import D
@@ -13,6 +13,7 @@ from tests.test_payments_gateways_support import (
     alipay_key,
     gateway_settings,
     platform_key,
+    post_sandbox,
     wechat_notification,
     wechat_transaction,
 )
@@ -69,3 +70,39 @@ def test_fifty_identical_wechat_callbacks_post_one_payment(billed, platform_key)
     assert (order.status, order.payment) == (OrderStatus.PAID, payment)
     outcomes = list(GatewayNotification.objects.values_list("outcome", flat=True))
     assert sorted(outcomes) == ["duplicate"] * (CALLBACKS - 1) + ["posted"]
+
+
+def test_a_notification_another_run_holds_is_skipped_not_waited_for(billed, monkeypatch):
+    from waterdesk.payments.services import gateways
+    from waterdesk.payments.services.gateways import gateway_notifications_post
+
+    account, _bills = billed
+    order = payment_order_create(account=account, gateway="sandbox")
+    # Accepted; its posting is left to the runs below (no kick, as if no worker listened).
+    monkeypatch.setattr(gateways, "enqueue_coalesced_on_commit", lambda name: None)
+    assert post_sandbox(Client(), order, "SBX-HELD").status_code == 200
+    notification = GatewayNotification.objects.get()
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                GatewayNotification.objects.select_for_update().get(pk=notification.pk)
+                held.set()
+                release.wait(timeout=20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(timeout=20)
+        assert gateway_notifications_post() == 0
+        assert not Payment.objects.exists()
+    finally:
+        release.set()
+        holder.join(timeout=20)
+    assert gateway_notifications_post() == 1
+    notification.refresh_from_db()
+    assert (notification.outcome, notification.payment) == ("posted", Payment.objects.get())
+    assert account_balance(account) == D("0.00")

@@ -157,3 +157,25 @@ def alipay_sign(params: dict, key) -> dict:
 
 def alipay_body(params: dict) -> bytes:
     return urlencode(params).encode()
+
+
+SANDBOX_NOTIFY_URL = "/api/payments/gateways/sandbox/notify/"
+
+
+def post_sandbox(client, order, transaction_id, *, amount=None, paid_at=None):
+    """The sandbox gateway's signed notification that ``order`` was paid, sent to our
+    callback through ``client``."""
+    from waterdesk.payments.gateways.sandbox import sandbox_notification
+
+    body, headers = sandbox_notification(
+        out_trade_no=order.out_trade_no,
+        transaction_id=transaction_id,
+        amount=order.amount if amount is None else amount,
+        paid_at=order.created_at if paid_at is None else paid_at,
+    )
+    return client.post(
+        SANDBOX_NOTIFY_URL,
+        body,
+        content_type="application/json",
+        HTTP_X_SANDBOX_SIGNATURE=headers["X-Sandbox-Signature"],
+    )

@@ -390,12 +390,15 @@ def transfers_settle_paid(*, account: Account) -> list[str]:
     channel. Each case is its own transaction; a case that moved on meanwhile (completed,
     withdrawn) is left alone, so calling twice completes nothing twice. Returns the numbers
     of the cases completed now."""
-    if to_money(account_balance(account)) > ZERO:
+    waiting = list(
+        Case.objects.filter(
+            ownership_transfer__account=account,
+            status=OwnershipTransferStatus.AWAITING_SETTLEMENT,
+        ).order_by("pk")
+    )
+    # Most payments have no transfer waiting: the balance is asked only when one is.
+    if not waiting or to_money(account_balance(account)) > ZERO:
         return []
-    waiting = Case.objects.filter(
-        ownership_transfer__account=account,
-        status=OwnershipTransferStatus.AWAITING_SETTLEMENT,
-    ).order_by("pk")
     completed = []
     for case in waiting:
         try:

@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.payments.tasks.payment_notices_send_due",
         "schedule": 3600.0,
     },
+    # A sweep behind the callbacks' own kicks: nothing received waits for long.
+    "payments-notifications-post": {
+        "task": "waterdesk.payments.tasks.gateway_notifications_post",
+        "schedule": 60.0,
+    },
     "payments-orders-close-expired": {
         "task": "waterdesk.payments.tasks.payment_orders_close_expired",
         "schedule": 600.0,

@@ -3,7 +3,7 @@ an order still open, one amount that did not match its order (an open exception 
 office), and the sandbox's statement of the day imported with one line missing on each side.
 
 The demo has no merchant keys: WeChat Pay's and Alipay's notifications enter after their
-verification (``notification_post``); the sandbox's are signed and verified as on the site.
+verification (``notification_accept``); the sandbox's are signed and verified as on the site.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from waterdesk.payments.gateways import CallbackRequest, Notification
 from waterdesk.payments.gateways.sandbox import sandbox_notification
 from waterdesk.payments.services.gateways import (
     gateway_callback_handle,
-    notification_post,
+    gateway_notifications_post,
+    notification_accept,
     payment_order_create,
     statement_import,
 )
@@ -44,7 +45,9 @@ def _verified(code: str, order, transaction_id: str, moment, *, amount=None):
         status="SUCCESS",
         succeeded=True,
     )
-    return notification_post(code=code, note=note, remote_addr="demo")
+    accepted = notification_accept(code=code, note=note, remote_addr="demo")
+    gateway_notifications_post()  # the worker's part, now: the seed is one transaction
+    return accepted
 
 
 def _sandbox_paid(order, transaction_id: str, moment):
@@ -54,9 +57,11 @@ def _sandbox_paid(order, transaction_id: str, moment):
         amount=order.amount,
         paid_at=moment,
     )
-    return gateway_callback_handle(
+    accepted = gateway_callback_handle(
         code="sandbox", request=CallbackRequest(body=body, headers=headers), remote_addr="demo"
     )
+    gateway_notifications_post()
+    return accepted
 
 
 def seed_gateways(*, billing_clerk, now: datetime) -> None:

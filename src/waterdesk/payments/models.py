@@ -604,6 +604,7 @@ class PaymentOrder(models.Model):
 
 
 class NotificationOutcome(models.TextChoices):
+    RECEIVED = "received", _("已接收，待入账")
     POSTED = "posted", _("已入账")
     DUPLICATE = "duplicate", _("重复通知")
     BAD_SIGNATURE = "bad_signature", _("验签失败")
@@ -615,13 +616,18 @@ class NotificationOutcome(models.TextChoices):
 
 
 class GatewayNotification(models.Model):
-    """Every callback a gateway made, whatever came of it (the audit of money coming in)."""
+    """Every callback a gateway made, whatever came of it (the audit of money coming in).
+
+    A verified notification of a payment that matches its order is accepted as ``received``
+    and posted by ``payments.services.gateways.gateway_notifications_post``, which sets its
+    outcome (posted, duplicate or refused) and payment."""
 
     gateway = models.CharField(_("支付渠道"), max_length=16)
     outcome = models.CharField(_("处理结果"), max_length=16, choices=NotificationOutcome.choices)
     out_trade_no = models.CharField(_("商户订单号"), max_length=64, blank=True)
     transaction_id = models.CharField(_("渠道流水号"), max_length=64, blank=True)
     amount = money_field(_("金额（元）"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("支付时间"), null=True, blank=True)  # the gateway's
     order = models.ForeignKey(
         PaymentOrder, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -636,6 +642,14 @@ class GatewayNotification(models.Model):
         verbose_name = _("支付通知")
         verbose_name_plural = _("支付通知")
         ordering = ["-received_at", "-pk"]
+        indexes = [
+            # What is waiting to be posted, in order, however long the log grows.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(outcome="received"),
+                name="payments_notification_waiting",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.outcome} {self.transaction_id}"

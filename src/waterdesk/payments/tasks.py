@@ -5,13 +5,19 @@ from pathlib import Path
 
 from celery import shared_task
 
-from waterdesk.payments.services import notices
+from waterdesk.payments.services import gateways, notices
 from waterdesk.payments.services.gateways import payment_orders_close_expired, statement_import
 
 
 @shared_task(name="waterdesk.payments.tasks.payment_followups", ignore_result=True)
 def payment_followups(payment_id: int) -> list[str]:
     return notices.payment_followups(payment_id=payment_id)
+
+
+@shared_task(name="waterdesk.payments.tasks.gateway_notifications_post", ignore_result=True)
+def gateway_notifications_post() -> int:
+    """Kicked after callbacks commit (coalesced) and run every minute as a sweep."""
+    return gateways.gateway_notifications_post()
 
 
 @shared_task(name="waterdesk.payments.tasks.payment_notices_send_due", ignore_result=True)

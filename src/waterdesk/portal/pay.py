@@ -21,7 +21,11 @@ from waterdesk.core.masking import mask_person_name
 from waterdesk.payments.gateways import CallbackRequest
 from waterdesk.payments.gateways.sandbox import sandbox_notification
 from waterdesk.payments.models import OrderStatus, PaymentOrder
-from waterdesk.payments.services.gateways import gateway_callback_handle, payment_order_create
+from waterdesk.payments.services.gateways import (
+    gateway_callback_handle,
+    order_awaiting_posting,
+    payment_order_create,
+)
 
 SANDBOX = "sandbox"
 
@@ -97,5 +101,10 @@ def sandbox_pay(request: HttpRequest, order: str) -> HttpResponse:
 @require_GET
 def pay_done(request: HttpRequest, order: str) -> HttpResponse:
     payment_order = _order(order)
-    context = {"order": payment_order, "paid": payment_order.status == OrderStatus.PAID}
+    paid = payment_order.status == OrderStatus.PAID
+    context = {
+        "order": payment_order,
+        "paid": paid,
+        "posting": not paid and order_awaiting_posting(payment_order),
+    }
     return render(request, "portal/pay_done.html", context)

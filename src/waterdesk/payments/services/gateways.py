@@ -1,23 +1,33 @@
 """Online payments: orders, the gateways' callbacks, the cash office's exceptions and the
 reconciliation of the gateways' daily statements.
 
-The callback (``gateway_callback_handle``) is the only way money comes in online:
+Money comes in online in two steps, so that a gateway is answered at once, however many
+call together, and every payment is still posted exactly once:
 
-1. the gateway's adapter verifies and parses the request (a bad signature is refused with the
-   gateway's failure answer, logged, nothing posted);
-2. a notification of an unpaid state is acknowledged and logged, nothing posted;
-3. the order is found by ``out_trade_no`` and its amount compared with the notification's (a
-   mismatch is refused and flagged for the cash office as a ``PaymentException``);
-4. ``payment_record(source=<gateway>, external_id=<transaction id>)`` posts it exactly once —
-   the unique ``(source, external_id)`` of ``Payment`` settles concurrent repeats — and the
-   order is marked paid by a compare-and-set; a repeat is answered with success too.
+1. **The callback** (``gateway_callback_handle``): the gateway's adapter verifies and parses
+   the request (a bad signature is refused with the gateway's failure answer, logged,
+   nothing posted); a notification of an unpaid state is acknowledged and logged; otherwise
+   ``notification_accept`` finds the order by ``out_trade_no`` and compares the amounts in
+   the one statement that stores the notification. A notification that matches its order
+   is ``received`` — durable before the gateway hears success —; an unknown order or a
+   different amount is refused with the failure answer and flagged for the cash office as
+   a ``PaymentException``.
+2. **Posting** (``gateway_notifications_post``, the task the callback kicks after its
+   commit, coalesced, and a periodic sweep): each received notification, in its own
+   transaction, goes through ``payment_record(source=<gateway>, external_id=<transaction
+   id>)`` — the unique ``(source, external_id)`` of ``Payment`` settles repeats, concurrent
+   or not —, the order is marked paid by a compare-and-set, and the notification's outcome
+   becomes posted, duplicate or refused (flagged). In-process (the embedded mode) the post
+   follows the callback's commit directly.
 
 Every callback leaves one ``GatewayNotification`` row, whatever came of it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Iterable
@@ -26,14 +36,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import Bill
 from waterdesk.billing.selectors.ledger import account_balance, account_open_debts
 from waterdesk.core.errors import DomainError, IllegalTransition, InvalidInput, NotPermitted
+from waterdesk.core.tasks import coalesced_run_started, enqueue_coalesced_on_commit
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import Account
 from waterdesk.payments.gateways import (
@@ -59,6 +69,8 @@ from waterdesk.payments.models import (
     StatementImport,
 )
 from waterdesk.payments.services.record import payment_record
+
+logger = logging.getLogger(__name__)
 
 DETAIL_MAX_LENGTH = 300
 NOTE_MAX_LENGTH = 300
@@ -120,20 +132,25 @@ def payment_orders_close_expired() -> int:
 
 # --- callbacks ----------------------------------------------------------------------------
 
+# The task that posts the received notifications (``payments.tasks``), by name.
+POST_TASK = "waterdesk.payments.tasks.gateway_notifications_post"
+# Received notifications posted by one run of it; a run that had more enqueues the next.
+POST_RUN_LIMIT = 2000
 
-def _log(code: str, outcome: str, *, remote_addr: str, note=None, order=None, **fields):
+
+def _log(code: str, outcome: str, *, remote_addr: str, note=None, **fields):
     values = {}
     if note is not None:
         values = {
             "out_trade_no": note.out_trade_no[:64],
             "transaction_id": note.transaction_id[:64],
             "amount": note.amount,
+            "paid_at": note.paid_at,
         }
     values.update(fields)
     GatewayNotification.objects.create(
         gateway=code,
         outcome=outcome,
-        order=order,
         remote_addr=remote_addr[:45],
         received_at=timezone.now(),
         **values,
@@ -160,13 +177,13 @@ def _flag(kind: str, *, source: str, reference: str, amount, detail: str) -> Pay
 class CallbackResult:
     outcome: str
     answer: Answer
-    payment: Payment | None = None
+    notification: int | None = None  # the GatewayNotification stored for an accepted one
 
 
 def gateway_callback_handle(
     *, code: str, request: CallbackRequest, remote_addr: str = ""
 ) -> CallbackResult:
-    """Handle one callback of gateway ``code`` (see the module docstring)."""
+    """Handle one callback of gateway ``code`` (step 1 of the module docstring)."""
     gateway = gateway_get(code)
     if gateway is None:
         raise InvalidInput(_("不支持该支付渠道。"), code="unknown_gateway")
@@ -183,69 +200,149 @@ def gateway_callback_handle(
         _log(code, NotificationOutcome.NOT_SUCCESS, remote_addr=remote_addr, note=note,
              detail=note.status[:DETAIL_MAX_LENGTH])  # fmt: skip
         return CallbackResult(NotificationOutcome.NOT_SUCCESS, gateway.answer_success())
-    return notification_post(code=code, note=note, remote_addr=remote_addr)
+    return notification_accept(code=code, note=note, remote_addr=remote_addr)
+
+
+@functools.cache
+def _accept_sql() -> str:
+    """One statement, the whole of an accepted callback's work in the database: the
+    notification stored with its order found by ``out_trade_no`` and its outcome decided by
+    comparing the amounts (exact: both are decimals)."""
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(GatewayNotification._meta.db_table)} "
+        "(gateway, outcome, out_trade_no, transaction_id, amount, paid_at, order_id, detail,"
+        " remote_addr, received_at) "
+        "SELECT %s, CASE WHEN o.id IS NULL THEN %s WHEN o.amount = %s THEN %s ELSE %s END,"
+        " %s, %s, %s, %s, o.id, '', %s, %s "
+        f"FROM (SELECT 1 AS one) AS one LEFT JOIN {quote(PaymentOrder._meta.db_table)} AS o"
+        " ON o.out_trade_no = %s AND o.gateway = %s "
+        "RETURNING id, outcome, order_id"
+    )
+
+
+def notification_accept(*, code: str, note: Notification, remote_addr: str = "") -> CallbackResult:
+    """Store a notification its gateway has verified, matched to its order (step 1); posting
+    follows after the commit. Also where the demo enters notifications of gateways it has
+    no keys for."""
+    gateway = gateway_get(code)
+    ops = connection.ops
+    amount = ops.adapt_decimalfield_value(note.amount)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _accept_sql(),
+            [
+                code,
+                NotificationOutcome.UNKNOWN_ORDER.value,
+                amount,
+                NotificationOutcome.RECEIVED.value,
+                NotificationOutcome.AMOUNT_MISMATCH.value,
+                note.out_trade_no[:64],
+                note.transaction_id[:64],
+                amount,
+                ops.adapt_datetimefield_value(note.paid_at),
+                remote_addr[:45],
+                ops.adapt_datetimefield_value(timezone.now()),
+                note.out_trade_no,
+                code,
+            ],
+        )
+        notification_id, outcome, order_id = cursor.fetchone()
+    if outcome == NotificationOutcome.RECEIVED:
+        enqueue_coalesced_on_commit(POST_TASK)
+        return CallbackResult(outcome, gateway.answer_success(), notification_id)
+    if outcome == NotificationOutcome.UNKNOWN_ORDER:
+        _flag(ExceptionKind.UNKNOWN_ORDER, source=code, reference=note.transaction_id,
+              amount=note.amount, detail=f"out_trade_no={note.out_trade_no}")  # fmt: skip
+        return CallbackResult(outcome, gateway.answer_failure("订单不存在"), notification_id)
+    order_amount = PaymentOrder.objects.values_list("amount", flat=True).get(pk=order_id)
+    detail = f"out_trade_no={note.out_trade_no} order={order_amount} paid={note.amount}"
+    GatewayNotification.objects.filter(pk=notification_id).update(detail=detail)
+    _flag(ExceptionKind.AMOUNT_MISMATCH, source=code, reference=note.transaction_id,
+          amount=note.amount, detail=detail)  # fmt: skip
+    return CallbackResult(outcome, gateway.answer_failure("金额不符"), notification_id)
+
+
+def gateway_notifications_post(*, limit: int = POST_RUN_LIMIT) -> int:
+    """Post the received notifications, oldest first, each in its own transaction (step 2);
+    how many this run posted or found to be repeats. Safe to run twice and side by side:
+    a notification another run holds is skipped. One that fails unexpectedly is logged and
+    left received for the next run; the others go on."""
+    coalesced_run_started(POST_TASK)
+    done = 0
+    last = 0
+    while done < limit:
+        waiting = list(
+            GatewayNotification.objects.filter(outcome=NotificationOutcome.RECEIVED, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: min(200, limit - done)]
+        )
+        if not waiting:
+            return done
+        for notification_id in waiting:
+            last = notification_id
+            try:
+                done += notification_post(notification_id=notification_id) is not None
+            except Exception:
+                logger.exception("gateway notification %s could not be posted", notification_id)
+    enqueue_coalesced_on_commit(POST_TASK)  # more than one run's share: the next run
+    return done
+
+
+def order_awaiting_posting(order: PaymentOrder) -> bool:
+    """The gateway has told us the order is paid, and its posting is still to come."""
+    return GatewayNotification.objects.filter(
+        order=order, outcome=NotificationOutcome.RECEIVED
+    ).exists()
 
 
 @transaction.atomic
-def notification_post(*, code: str, note: Notification, remote_addr: str = "") -> CallbackResult:
-    """Steps 3–4 for a notification its gateway has verified (the demo seeds through it)."""
-    gateway = gateway_get(code)
-    found = (
-        PaymentOrder.objects.select_related("account")
-        .annotate(
-            has_bills=Exists(
-                PaymentOrder.bills.through.objects.filter(paymentorder_id=OuterRef("pk"))
-            )
-        )
-        .filter(out_trade_no=note.out_trade_no, gateway=code)
-        # Unique: no ORDER BY, which could lead PostgreSQL down the primary key instead.
-        .order_by()[:1]
+def notification_post(*, notification_id: int) -> str | None:
+    """Post one received notification (step 2); its new outcome, or None when it is not
+    waiting (posted already, or held by another run)."""
+    notification = (
+        GatewayNotification.objects.select_for_update(skip_locked=True)
+        .filter(pk=notification_id, outcome=NotificationOutcome.RECEIVED)
+        .first()
     )
-    order = found[0] if found else None
-    if order is None:
-        _flag(ExceptionKind.UNKNOWN_ORDER, source=code, reference=note.transaction_id,
-              amount=note.amount, detail=f"out_trade_no={note.out_trade_no}")  # fmt: skip
-        _log(code, NotificationOutcome.UNKNOWN_ORDER, remote_addr=remote_addr, note=note)
-        return CallbackResult(
-            NotificationOutcome.UNKNOWN_ORDER, gateway.answer_failure("订单不存在")
-        )
-    if note.amount != order.amount:
-        detail = f"out_trade_no={order.out_trade_no} order={order.amount} paid={note.amount}"
-        _flag(ExceptionKind.AMOUNT_MISMATCH, source=code, reference=note.transaction_id,
-              amount=note.amount, detail=detail)  # fmt: skip
-        _log(code, NotificationOutcome.AMOUNT_MISMATCH, remote_addr=remote_addr, note=note,
-             order=order, detail=detail)  # fmt: skip
-        return CallbackResult(
-            NotificationOutcome.AMOUNT_MISMATCH, gateway.answer_failure("金额不符")
-        )
+    if notification is None:
+        return None
+    code = notification.gateway
+    gateway = gateway_get(code)
+    order = PaymentOrder.objects.select_related("account").get(pk=notification.order_id)
+    bills = list(order.bills.all())
     try:
         # payment_record is atomic itself: a refusal rolls back its own savepoint only.
         recorded = payment_record(
             account=order.account,
-            amount=note.amount,
+            amount=notification.amount,
             channel=PaymentChannel.ONLINE,
             method=gateway.method,
             source=code,
-            external_id=note.transaction_id,
-            bills=order.bills.all() if order.has_bills else (),
+            external_id=notification.transaction_id,
+            bills=bills,
             note=f"{gateway.label} {order.out_trade_no}",
-            received_at=note.paid_at,
+            received_at=notification.paid_at,
         )
     except DomainError as error:
-        detail = f"{error.code}: {error.message}"
-        _flag(ExceptionKind.REFUSED, source=code, reference=note.transaction_id,
-              amount=note.amount, detail=detail)  # fmt: skip
-        _log(code, NotificationOutcome.REFUSED, remote_addr=remote_addr, note=note, order=order,
-             detail=detail)  # fmt: skip
-        return CallbackResult(NotificationOutcome.REFUSED, gateway.answer_failure("入账被拒"))
+        detail = f"{error.code}: {error.message}"[:DETAIL_MAX_LENGTH]
+        _flag(ExceptionKind.REFUSED, source=code, reference=notification.transaction_id,
+              amount=notification.amount, detail=detail)  # fmt: skip
+        notification.outcome = NotificationOutcome.REFUSED
+        notification.detail = detail
+        notification.save(update_fields=["outcome", "detail"])
+        return notification.outcome
     payment = recorded.payment
     # Compare-and-set: only an unpaid order becomes paid, by this payment.
     PaymentOrder.objects.filter(pk=order.pk, payment__isnull=True).update(
         status=OrderStatus.PAID, paid_at=payment.received_at, payment=payment
     )
-    outcome = NotificationOutcome.POSTED if recorded.created else NotificationOutcome.DUPLICATE
-    _log(code, outcome, remote_addr=remote_addr, note=note, order=order, payment=payment)
-    return CallbackResult(outcome, gateway.answer_success(), payment)
+    notification.outcome = (
+        NotificationOutcome.POSTED if recorded.created else NotificationOutcome.DUPLICATE
+    )
+    notification.payment = payment
+    notification.save(update_fields=["outcome", "payment"])
+    return notification.outcome
 
 
 # --- the cash office's exceptions ---------------------------------------------------------
