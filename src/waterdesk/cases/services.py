@@ -366,7 +366,8 @@ _MAGIC = {
 }
 
 
-def _sniff_content_type(uploaded: UploadedFile) -> str | None:
+def sniff_content_type(uploaded: UploadedFile) -> str | None:
+    """The type of an upload by its first bytes (PDF, JPEG, PNG), None for anything else."""
     head = uploaded.read(16)
     uploaded.seek(0)
     for content_type, signatures in _MAGIC.items():
@@ -389,7 +390,7 @@ def attachment_add(
             code="attachment_too_large",
             field="file",
         )
-    content_type = _sniff_content_type(uploaded_file)
+    content_type = sniff_content_type(uploaded_file)
     if content_type is None or content_type not in settings.WATERDESK_ATTACHMENT_TYPES:
         raise InvalidInput(
             _("不支持的文件类型，请上传 PDF、JPEG 或 PNG 文件。"),

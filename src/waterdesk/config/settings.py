@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "waterdesk.billing",
     "waterdesk.payments",
     "waterdesk.inquiries",
+    "waterdesk.fieldwork",
     "waterdesk.workbench",
     "waterdesk.api",
     "waterdesk.portal",

@@ -120,3 +120,12 @@ class MoneyFormField(forms.DecimalField):
             return money_validate(value, field=self.label, allow_negative=self.allow_negative)
         except InvalidInput as error:
             raise forms.ValidationError(str(error.message), code=error.code) from error
+
+
+def money_field(verbose_name, **kwargs):
+    """A model field of money: ``MONEY_MAX_DIGITS`` digits, two of them decimal places."""
+    from django.db import models
+
+    return models.DecimalField(
+        verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
+    )

@@ -18,6 +18,9 @@ class Role(models.TextChoices):
     METER_READER = "meter_reader", _("抄表员")
     BILLING_CLERK = "billing_clerk", _("账务员")
     CASHIER = "cashier", _("收费员")
+    HOTLINE_AGENT = "hotline_agent", _("热线坐席")
+    DISPATCHER = "dispatcher", _("调度员")
+    CREW_MEMBER = "crew_member", _("维修人员")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 

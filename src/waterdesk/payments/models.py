@@ -17,13 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from waterdesk.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-
-
-def money_field(verbose_name, **kwargs):
-    return models.DecimalField(
-        verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-    )
+from waterdesk.core.money import money_field
 
 
 class Office(models.Model):

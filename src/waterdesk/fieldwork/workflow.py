@@ -1,0 +1,39 @@
+"""The moves of a work order, who may make them, and the steps on site that change no status.
+
+    assigned → accepted → en_route → arrived → work_done → signed_off
+    accepted | en_route | arrived | work_done → not_completed (with a reason)
+    assigned | accepted | en_route → cancelled (by the dispatcher, with a reason)
+
+Crew members (``WORK_PERMISSION``) act only on their own crew's orders; dispatchers
+(``DISPATCH_PERMISSION``) create, reassign and cancel.
+"""
+
+from waterdesk.fieldwork.models import WorkOrderStatus as S
+
+WORK_PERMISSION = "fieldwork.work_workorder"
+DISPATCH_PERMISSION = "fieldwork.dispatch_workorder"
+
+# action -> (sources, target)
+MOVES: dict[str, tuple[tuple[str, ...], str]] = {
+    "accept": ((S.ASSIGNED,), S.ACCEPTED),
+    "set_off": ((S.ACCEPTED,), S.EN_ROUTE),
+    "arrive": ((S.EN_ROUTE,), S.ARRIVED),
+    "finish": ((S.ARRIVED,), S.WORK_DONE),
+    "sign_off": ((S.WORK_DONE,), S.SIGNED_OFF),
+    "give_up": ((S.ACCEPTED, S.EN_ROUTE, S.ARRIVED, S.WORK_DONE), S.NOT_COMPLETED),
+    "cancel": ((S.ASSIGNED, S.ACCEPTED, S.EN_ROUTE), S.CANCELLED),
+}
+
+# Steps recorded without a move: action -> the statuses they are allowed in.
+STEPS: dict[str, tuple[str, ...]] = {
+    "contact": (S.ASSIGNED, S.ACCEPTED),  # the customer called, the visit booked
+    "diagnose": (S.ARRIVED,),  # diagnosis and plan
+    "estimate": (S.ARRIVED,),  # time and cost, shown to the customer
+    "estimate_accept": (S.ARRIVED,),  # the customer accepts it on the screen
+    "extend": (S.ARRIVED,),  # more time or a major part: reason and new ETA
+    "material": (S.ARRIVED, S.WORK_DONE),
+    "photo": (S.EN_ROUTE, S.ARRIVED, S.WORK_DONE),
+    "reassign": (S.ASSIGNED, S.ACCEPTED),  # another crew (dispatcher)
+}
+
+TERMINAL = frozenset({S.SIGNED_OFF, S.NOT_COMPLETED, S.CANCELLED})
