@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "waterdesk.payments",
     "waterdesk.inquiries",
     "waterdesk.fieldwork",
+    "waterdesk.repairs",
     "waterdesk.workbench",
     "waterdesk.api",
     "waterdesk.portal",

@@ -89,6 +89,11 @@ class Premise(models.Model):
     zone = models.ForeignKey(
         SupplyZone, verbose_name=_("供水片区"), on_delete=models.PROTECT, related_name="premises"
     )
+    # Where it is (WGS-84), when known: repairs reported near each other are one fault.
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(
+        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
