@@ -56,6 +56,7 @@ from waterdesk.customers.privacy import (
 )
 from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
+from waterdesk.demo.fieldwork import locate_premises, seed_crews
 from waterdesk.demo.inquiries import seed_inquiries
 from waterdesk.demo.payments_bank import seed_bank
 from waterdesk.demo.payments_counter import seed_counter
@@ -77,6 +78,8 @@ DEPARTMENTS = [
     ("engineering", "工程部"),
     ("supervision", "服务监督科"),
     ("it", "信息中心"),
+    ("hotline", "客服热线中心"),
+    ("repair", "供水抢修中心"),
 ]
 
 
@@ -102,6 +105,12 @@ STAFF = [
     StaffMember("reader2", Role.METER_READER, "冯志刚", "business", "13905710702"),
     StaffMember("billing1", Role.BILLING_CLERK, "何雪梅", "business", "13905710801"),
     StaffMember("cashier1", Role.CASHIER, "林晓", "business", "13905710901"),
+    StaffMember("hotline1", Role.HOTLINE_AGENT, "杨柳", "hotline", "13905711001"),
+    StaffMember("dispatcher1", Role.DISPATCHER, "马骏", "repair", "13905711101"),
+    StaffMember("crew1", Role.CREW_MEMBER, "韩涛", "repair", "13905711201"),
+    StaffMember("crew2", Role.CREW_MEMBER, "唐亮", "repair", "13905711202"),
+    StaffMember("crew3", Role.CREW_MEMBER, "许峰", "repair", "13905711203"),
+    StaffMember("crew4", Role.CREW_MEMBER, "邓超", "repair", "13905711204"),
     StaffMember("admin", Role.ADMINISTRATOR, "郑宇", "it", "13905710601", is_superuser=True),
 ]
 
@@ -400,6 +409,8 @@ class DemoCity:
         self._create_departments_and_staff()
         self._create_zones()
         established = self._create_customers()
+        locate_premises()
+        self.crews = seed_crews(staff=self.staff, now=self.now)
         # Billing before the cases: its runs then see only the accounts that existed on
         # their (past) days. It draws from its own generator, so the customers and cases
         # come out as without it (the case meters' serials move on by the exchanged one).
