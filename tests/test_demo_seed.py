@@ -112,12 +112,17 @@ def test_demo_seed_builds_the_city_once(settings):
         Role.METER_READER: 2,
         Role.BILLING_CLERK: 1,
         Role.CASHIER: 1,
+        Role.HOTLINE_AGENT: 1,
+        Role.DISPATCHER: 1,
+        Role.CREW_MEMBER: 4,
         Role.ADMINISTRATOR: 1,
     }
     assert sorted(Department.objects.values_list("code", "name")) == [
         ("business", "营业部"),
         ("engineering", "工程部"),
+        ("hotline", "客服热线中心"),
         ("it", "信息中心"),
+        ("repair", "供水抢修中心"),
         ("supervision", "服务监督科"),
     ]
     clerk = users.get(username="clerk1")
