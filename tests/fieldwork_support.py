@@ -5,15 +5,17 @@ by its crew through the services to a status."""
 import base64
 import struct
 import zlib
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from tests.factories import CustomerFactory, UserFactory, registered_new_connection
 from waterdesk.core.roles import Role
 from waterdesk.fieldwork import purposes
 from waterdesk.fieldwork import services as fw
-from waterdesk.fieldwork.models import Crew, CrewMember, WorkOrder
+from waterdesk.fieldwork.models import Crew, CrewMember, DutyShift, WorkOrder
 from waterdesk.fieldwork.services import work_order_create
 
 PURPOSE = "test_job"
@@ -139,3 +141,32 @@ def walked(member, order: WorkOrder, *, to: str, estimate: bool = True) -> WorkO
     order.refresh_from_db()
     assert order.status == to
     return order
+
+
+def fieldwork_world(*, crew_member, dispatcher, case) -> dict:
+    """For the role x URL matrix: ``crew_member``'s crew on call now with an order on
+    ``case`` (of the ``heard`` purpose), en route with one photo; the URL kwargs by target."""
+    crew = Crew.objects.create(code="matrix", name="矩阵班", phone="0571-88000001")
+    CrewMember.objects.create(crew=crew, user=crew_member, is_leader=True)
+    now = timezone.now()
+    shift = DutyShift.objects.create(
+        crew=crew, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=11)
+    )
+    order = work_order_create(
+        actor=dispatcher,
+        case=case,
+        purpose=PURPOSE,
+        crew=crew,
+        description="水表前阀门漏水",
+        address="城南区人民路8号",
+        contact_name="王芳",
+        contact_phone="13900139000",
+    )
+    order = walked(crew_member, order, to="en_route")
+    photo = fw.work_order_photo_add(actor=crew_member, order=order, upload=photo_upload())
+    return {
+        "work_order": {"public_id": order.public_id},
+        "work_order_give_up": {"public_id": order.public_id, "action": "give_up"},
+        "work_order_photo": {"public_id": order.public_id, "photo_id": photo.pk},
+        "shift": {"shift_id": shift.pk},
+    }

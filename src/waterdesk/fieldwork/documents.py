@@ -25,7 +25,7 @@ from waterdesk.core.timeutil import local, local_text
 from waterdesk.fieldwork.models import WorkOrder, WorkOrderStatus
 from waterdesk.fieldwork.purposes import purpose_get
 
-WIDE = [28 * mm, 142 * mm]
+WIDE = [30 * mm, 140 * mm]
 PAIRS = [28 * mm, 57 * mm, 28 * mm, 57 * mm]
 SIGNATURE_BOX = (70 * mm, 28 * mm)  # the largest the drawn signature is printed
 
