@@ -245,7 +245,7 @@ def test_every_step_through_the_page(client, dispatcher, clerk, heard, east):
             use_demonstrated="on",
         )
         assert finished.status_code == 302
-        assert offered(client.get(order_url(order))) == ["material", "photo", "sign_off", "give_up"]
+        assert offered(client.get(order_url(order))) == ["sign_off", "material", "photo", "give_up"]
         signed = step(client, order, "sign_off", signature=png_data_url(), signer_name="张三")
         assert signed.status_code == 302
         page = text_of(client.get(signed.url))
@@ -455,6 +455,10 @@ def test_a_photo_that_is_not_an_image_is_refused(client, dispatcher, clerk, hear
     response = step(client, order, "photo", photo=upload)
     assert response.status_code == 400
     assert "请上传 JPEG 或 PNG 照片。" in text_of(response)
+    nothing = step(client, order, "photo", caption="忘了拍")
+    assert nothing.status_code == 400
+    assert "请选择或拍摄一张照片。" in text_of(nothing)
+    assert 'value="忘了拍"' in text_of(nothing)
     assert order.photos.count() == 0
 
 

@@ -502,7 +502,9 @@ def work_order_photo_add(*, actor, order: WorkOrder, upload, caption: str = "") 
     order = _lock(order)
     _check_crew(actor, order)
     _step_allowed(order, "photo")
-    if upload is None or upload.size > PHOTO_MAX_BYTES:
+    if upload is None:
+        raise InvalidInput(_("请选择或拍摄一张照片。"), code="required", field="photo")
+    if upload.size > PHOTO_MAX_BYTES:
         raise InvalidInput(_("照片不能超过 10 MB。"), code="photo_too_large", field="photo")
     content_type = sniff_content_type(upload)
     if content_type not in ("image/jpeg", "image/png"):

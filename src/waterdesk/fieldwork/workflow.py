@@ -39,8 +39,9 @@ STEPS: dict[str, tuple[str, ...]] = {
 
 TERMINAL = frozenset({S.SIGNED_OFF, S.NOT_COMPLETED, S.CANCELLED})
 
-# The crew's actions in the order their page offers them; the dispatcher's (reassign,
-# cancel) are not the crew's.
+# The crew's actions in the order their page offers them (in each status the next move
+# comes before the steps that may repeat); the dispatcher's (reassign, cancel) are not the
+# crew's.
 CREW_ACTIONS: tuple[str, ...] = (
     "accept",
     "contact",
@@ -49,11 +50,11 @@ CREW_ACTIONS: tuple[str, ...] = (
     "diagnose",
     "estimate",
     "estimate_accept",
+    "sign_off",
     "material",
     "photo",
     "extend",
     "finish",
-    "sign_off",
     "give_up",
 )
 

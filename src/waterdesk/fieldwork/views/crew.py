@@ -240,7 +240,9 @@ def my_orders(request: HttpRequest) -> HttpResponse:
     """The open orders of the user's crew, urgent first, each with how to reach the
     customer."""
     crew = crew_of(request.user)
-    orders = list(crew_open_orders(crew)) if crew is not None else []
+    orders = (
+        list(crew_open_orders(crew).select_related("case__customer")) if crew is not None else []
+    )
     rows = [
         {"order": order, "phone": work_order_contact_phone(user=request.user, order=order)}
         for order in orders
