@@ -1,19 +1,27 @@
 """Helpers of the field-work tests: crews with members, a purpose that records what it
-hears, and an order on a case."""
+hears (and tells the crew two facts of its case), an order on a case, and an order walked
+by its crew through the services to a status."""
 
 import base64
 import struct
 import zlib
+from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from tests.factories import CustomerFactory, UserFactory, registered_new_connection
 from waterdesk.core.roles import Role
 from waterdesk.fieldwork import purposes
-from waterdesk.fieldwork.models import Crew, CrewMember
+from waterdesk.fieldwork import services as fw
+from waterdesk.fieldwork.models import Crew, CrewMember, DutyShift, WorkOrder
 from waterdesk.fieldwork.services import work_order_create
 
 PURPOSE = "test_job"
+SHEET_TITLE = "测试维修单"
+# What the test purpose tells the crew about the case (Purpose.case_facts).
+CASE_FACTS = [("故障类型", "阀门漏水"), ("报修渠道", "热线电话")]
 
 
 def tiny_png() -> bytes:
@@ -52,7 +60,11 @@ def heard():
         told.append((action, data))
 
     purpose = purposes.Purpose(
-        code=PURPOSE, label="测试工单", sheet_title="测试工单", on_event=on_event
+        code=PURPOSE,
+        label="测试工单",
+        sheet_title=SHEET_TITLE,
+        on_event=on_event,
+        case_facts=lambda case: list(CASE_FACTS),
     )
     purposes._PURPOSES[PURPOSE] = purpose
     yield told
@@ -76,3 +88,85 @@ def an_order(dispatcher, crew, clerk, **fields):
     }
     values.update(fields)
     return work_order_create(actor=dispatcher, case=case, **values)
+
+
+def photo_upload(name: str = "site.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, tiny_png(), content_type="image/png")
+
+
+# The crew's way from assigned to signed off, one service call per status reached.
+WALK = ("accepted", "en_route", "arrived", "work_done", "signed_off")
+
+
+def walked(member, order: WorkOrder, *, to: str, estimate: bool = True) -> WorkOrder:
+    """``order`` moved by ``member`` (of its crew) through the services until its status
+    is ``to``: arrived with a diagnosis, work done with an accepted estimate and one
+    material, signed off with the customer's drawn signature."""
+    order = WorkOrder.objects.get(pk=order.pk)
+    for status in WALK[WALK.index(order.status) + 1 if order.status in WALK else 0 :]:
+        if status == "accepted":
+            order = fw.work_order_accept(actor=member, order=order)
+        elif status == "en_route":
+            order = fw.work_order_set_off(actor=member, order=order)
+        elif status == "arrived":
+            order = fw.work_order_arrive(actor=member, order=order)
+            order = fw.work_order_diagnose(
+                actor=member, order=order, diagnosis="阀门老化渗漏", plan="更换闸阀"
+            )
+        elif status == "work_done":
+            if estimate:
+                fw.work_order_estimate(actor=member, order=order, minutes=40, cost="85.00")
+                fw.work_order_estimate_accept(actor=member, order=order)
+            fw.work_order_material_add(
+                actor=member,
+                order=order,
+                name="闸阀",
+                quantity="1",
+                unit="个",
+                specification="DN20",
+            )
+            order = fw.work_order_finish(
+                actor=member,
+                order=order,
+                result="已更换闸阀，试水正常",
+                site_cleaned=True,
+                use_demonstrated=True,
+            )
+        elif status == "signed_off":
+            order = fw.work_order_sign_off(
+                actor=member, order=order, signature=png_data_url(), signer_name="张三"
+            )
+        if status == to:
+            break
+    order.refresh_from_db()
+    assert order.status == to
+    return order
+
+
+def fieldwork_world(*, crew_member, dispatcher, case) -> dict:
+    """For the role x URL matrix: ``crew_member``'s crew on call now with an order on
+    ``case`` (of the ``heard`` purpose), en route with one photo; the URL kwargs by target."""
+    crew = Crew.objects.create(code="matrix", name="矩阵班", phone="0571-88000001")
+    CrewMember.objects.create(crew=crew, user=crew_member, is_leader=True)
+    now = timezone.now()
+    shift = DutyShift.objects.create(
+        crew=crew, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=11)
+    )
+    order = work_order_create(
+        actor=dispatcher,
+        case=case,
+        purpose=PURPOSE,
+        crew=crew,
+        description="水表前阀门漏水",
+        address="城南区人民路8号",
+        contact_name="王芳",
+        contact_phone="13900139000",
+    )
+    order = walked(crew_member, order, to="en_route")
+    photo = fw.work_order_photo_add(actor=crew_member, order=order, upload=photo_upload())
+    return {
+        "work_order": {"public_id": order.public_id},
+        "work_order_give_up": {"public_id": order.public_id, "action": "give_up"},
+        "work_order_photo": {"public_id": order.public_id, "photo_id": photo.pk},
+        "shift": {"shift_id": shift.pk},
+    }

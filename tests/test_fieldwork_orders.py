@@ -155,3 +155,10 @@ def test_the_crew_on_call_comes_from_the_roster(db):
     assert crew_on_duty(at=evening + dt.timedelta(hours=3)) == night
     assert crew_on_duty(at=evening + dt.timedelta(hours=14)) is None
     assert WorkOrder.objects.count() == 0
+
+
+def test_the_crews_email_names_the_case(dispatcher, clerk, heard):
+    crew, _member = crew_with_member("east", "crew1")
+    order = an_order(dispatcher, crew, clerk)
+    mail = Notification.objects.get(template_key="fieldwork.assigned", channel="email")
+    assert f"工单号：{order.number}（业务{order.case.number}）" in mail.body

@@ -41,6 +41,15 @@ CONTEXTS = {
     "new_connection.withdrawn": {"case_number": "XZ-1", "reason": "逾期未补齐材料"},
     "sla.at_risk": {"case_number": "XZ-1", "milestone": "联系客户", "due_at": "3月3日 17:30"},
     "sla.breached": {"case_number": "XZ-1", "milestone": "联系客户", "due_at": "3月3日 17:30"},
+    # To every member of the crew (the e-mail names the case too: case_number).
+    "fieldwork.assigned": {
+        "order_number": "BX-20260302-0001-1",
+        "urgent": "紧急",
+        "address": "解放路1号",
+        "contact_name": "张三",
+        "contact_phone": "13900139000",
+        "description": "水表前阀门漏水",
+    },
     "privacy.lookup_alert": {
         "staff": "surveyor2",
         "staff_name": "赵磊",

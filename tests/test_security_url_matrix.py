@@ -20,6 +20,7 @@ from django.utils import timezone
 from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
 from tests.factories import UserFactory
+from tests.fieldwork_support import fieldwork_world, heard
 from tests.payments_counter_support import counter_world
 from tests.worlds import desk_world
 from waterdesk.applications.transfer import ownership_transfer_verify
@@ -42,6 +43,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beij
 beijing = support.beijing
 cycles = support.cycles
 pinned_now = support.pinned_now
+__all__ = ["heard"]
 
 ANONYMOUS = "anonymous"
 ROLE_OF = {
@@ -53,6 +55,8 @@ ROLE_OF = {
     "reader": Role.METER_READER,
     "billing": Role.BILLING_CLERK,
     "cashier": Role.CASHIER,
+    "dispatcher": Role.DISPATCHER,
+    "crew": Role.CREW_MEMBER,  # a member of the crew of the world's work order
     "administrator": Role.ADMINISTRATOR,
     "outsider": None,  # logged in, no role
 }
@@ -89,6 +93,8 @@ PAYMENT_VIEWERS = frozenset({"cashier", "supervisor", "billing", "administrator"
 CASH_REPORT = frozenset({"supervisor", "billing"})
 # The intake receipt: the clerks of the kind, and those who see every case.
 RECEIPT = frozenset({"clerk", "supervisor", "administrator"})
+# A work order: its crew works it; dispatchers and supervisors read it.
+WORK_ORDER_READERS = frozenset({"crew", "dispatcher", "supervisor"})
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,8 @@ TABLE: dict[str, Row] = {
     "logout": Row("post", None, EVERYONE, 302),
     "set_language": Row("post", None, EVERYONE, 302, {"language": "en"}),
     # --- workbench ---
-    "workbench:queue": Row("get", None, DESK | {"administrator"}, 200),
+    # Dispatchers register repairs (cases.register_case): they have a queue.
+    "workbench:queue": Row("get", None, DESK | {"administrator", "dispatcher"}, 200),
     "workbench:home": Row("get", None, STAFF, 302),
     "workbench:intake": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_transfer": Row("get", None, frozenset({"clerk"}), 200),
@@ -201,6 +208,17 @@ TABLE: dict[str, Row] = {
     # Without a file: the form's answer.
     "payments:bank_batch_result": Row("post", "debit_batch", BILLING_OFFICE, 400),
     "payments:bank_import": Row("get", "bank_import", BILLING_OFFICE, 200),
+    # --- field work: the crew's phone pages and the dispatcher's crews and roster ---
+    "fieldwork:my_orders": Row("get", None, frozenset({"crew"}), 200),
+    "fieldwork:order": Row("get", "work_order", WORK_ORDER_READERS, 200),
+    # Without a reason, "could not complete" is refused by its service.
+    "fieldwork:order_step": Row("post", "work_order_give_up", frozenset({"crew"}), 400),
+    "fieldwork:photo": Row("get", "work_order_photo", WORK_ORDER_READERS, 200),
+    "fieldwork:sheet": Row("get", "work_order", WORK_ORDER_READERS, 200),
+    "fieldwork:crews": Row("get", None, frozenset({"dispatcher"}), 200),
+    "fieldwork:roster": Row("get", None, frozenset({"dispatcher"}), 200),
+    # The shift has started: its removal is refused, nothing changes.
+    "fieldwork:roster_remove": Row("post", "shift", frozenset({"dispatcher"}), 409),
     # --- API: kiosks and partner agents (their own tokens only; no staff role) ---
     "api:payments-device-amount-due": Row("get", "device_account", frozenset(), 200),
     "api:payments-device-pay": Row("post", None, frozenset(), 400),
@@ -350,7 +368,7 @@ def users(db):
 
 
 @pytest.fixture
-def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
+def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callbacks):
     built = desk_world(
         clerk=users["clerk"],
         billing_clerk=billing_clerk,
@@ -386,6 +404,7 @@ def world(users, billing_clerk, cycles, django_capture_on_commit_callbacks):
         **_bank_world(built.account, billing_clerk),
         **counter_world(account=built.account, billing_clerk=billing_clerk),
         **_payments_world(built.account, billing_clerk),
+        **fieldwork_world(crew_member=users["crew"], dispatcher=users["dispatcher"], case=case),
     }
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("desk/", include("waterdesk.workbench.urls")),
     path("billing/", include("waterdesk.billing.urls")),
     path("payments/", include("waterdesk.payments.urls")),
+    path("field/", include("waterdesk.fieldwork.urls")),
     path("api/", include("waterdesk.api.urls")),
     # Public pages, without login: the case-status look-up (/lookup/).
     path("", include("waterdesk.portal.urls")),

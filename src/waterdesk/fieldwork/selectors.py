@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from waterdesk.fieldwork.models import Crew, DutyShift, WorkOrder, WorkOrderEvent
+from waterdesk.fieldwork.models import (
+    Crew,
+    CrewMember,
+    DutyShift,
+    Vehicle,
+    WorkOrder,
+    WorkOrderEvent,
+)
 
 
 def crew_on_duty(*, at: datetime) -> Crew | None:
@@ -47,3 +54,51 @@ def case_work_orders(case) -> QuerySet[WorkOrder]:
 
 def work_order_events(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
     return order.events.select_related("actor").order_by("at", "pk")
+
+
+def duty_shifts_between(*, start: datetime, end: datetime) -> QuerySet[DutyShift]:
+    """Every shift that is on call at some moment from ``start`` to ``end`` (the roster's
+    coming days, the one running now included)."""
+    return (
+        DutyShift.objects.filter(starts_at__lt=end, ends_at__gt=start)
+        .select_related("crew")
+        .order_by("starts_at", "crew__code", "pk")
+    )
+
+
+def crews_with_members(*, active_only: bool = True) -> QuerySet[Crew]:
+    """Crews with their members (users) and vehicles, and their open orders, for the
+    dispatcher's crews page (three queries whatever the number of crews)."""
+    crews = Crew.objects.all() if not active_only else Crew.objects.filter(is_active=True)
+    return crews.order_by("code").prefetch_related(
+        Prefetch(
+            "members",
+            queryset=CrewMember.objects.select_related("user").order_by(
+                "-is_leader", "user__username"
+            ),
+        ),
+        Prefetch("vehicles", queryset=Vehicle.objects.filter(is_active=True).order_by("plate")),
+        Prefetch(
+            "work_orders",
+            queryset=WorkOrder.objects.filter(closed_at__isnull=True).order_by(
+                "-urgent", "assigned_at", "pk"
+            ),
+            to_attr="open_orders",
+        ),
+    )
+
+
+def roster_gaps(shifts, *, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The stretches from ``start`` to ``end`` when no crew is on call, given the shifts of
+    that time (an urgent job then has nobody to go to)."""
+    gaps = []
+    covered_until = start
+    for shift in sorted(shifts, key=lambda shift: shift.starts_at):
+        if shift.starts_at > covered_until:
+            gaps.append((covered_until, min(shift.starts_at, end)))
+        covered_until = max(covered_until, shift.ends_at)
+        if covered_until >= end:
+            break
+    if covered_until < end:
+        gaps.append((covered_until, end))
+    return [(begin, finish) for begin, finish in gaps if finish > begin]

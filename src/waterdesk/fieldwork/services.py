@@ -12,16 +12,20 @@ import base64
 import binascii
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from io import BytesIO
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from waterdesk.cases.services import case_lock, sniff_content_type
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.money import money_validate
 from waterdesk.core.timeutil import local
 from waterdesk.customers.validation import validate_phone
+from waterdesk.fieldwork.access import crew_of as crew_of  # where it was, for callers
+from waterdesk.fieldwork.access import work_order_may_work
 from waterdesk.fieldwork.models import (
     REASON_MAX_LENGTH,
     TEXT_MAX_LENGTH,
@@ -42,6 +46,7 @@ from waterdesk.notify.services import notification_queue
 
 ASSIGNED_TEMPLATE = "fieldwork.assigned"
 SIGNATURE_MAX_BYTES = 512 * 1024
+SIGNATURE_MAX_SIDE = 4000  # pixels: a canvas on a tablet at 3x is about 3000 wide
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 # A crew may give a time a little ahead of the server's clock (a phone's clock), no more.
 CLOCK_SLACK = timedelta(minutes=5)
@@ -82,19 +87,6 @@ def _moment(value: datetime | None, *, after: datetime | None, field: str, label
 
 
 # --- the order, its crew, its purpose -----------------------------------------------------
-
-
-def crew_of(user) -> Crew | None:
-    membership = getattr(user, "crew_membership", None) if user is not None else None
-    return membership.crew if membership is not None else None
-
-
-def work_order_may_work(*, user, order: WorkOrder) -> bool:
-    """Whether ``user`` may act on ``order`` as its crew (the services' own check)."""
-    if user is None or not user.has_perm(WORK_PERMISSION):
-        return False
-    crew = crew_of(user)
-    return crew is not None and crew.pk == order.crew_id
 
 
 def _lock(order: WorkOrder) -> WorkOrder:
@@ -184,6 +176,7 @@ def _notify_crew(order: WorkOrder) -> None:
         "contact_name": order.contact_name,
         "contact_phone": order.contact_phone,
         "description": order.description,
+        "case_number": order.case.number,
         "urgent": "紧急" if order.urgent else "一般",
     }
     for member in order.crew.members.select_related("user__staff_profile"):
@@ -509,7 +502,9 @@ def work_order_photo_add(*, actor, order: WorkOrder, upload, caption: str = "") 
     order = _lock(order)
     _check_crew(actor, order)
     _step_allowed(order, "photo")
-    if upload is None or upload.size > PHOTO_MAX_BYTES:
+    if upload is None:
+        raise InvalidInput(_("请选择或拍摄一张照片。"), code="required", field="photo")
+    if upload.size > PHOTO_MAX_BYTES:
         raise InvalidInput(_("照片不能超过 10 MB。"), code="photo_too_large", field="photo")
     content_type = sniff_content_type(upload)
     if content_type not in ("image/jpeg", "image/png"):
@@ -579,11 +574,30 @@ def _signature_png(data) -> bytes:
             raise InvalidInput(
                 _("签名图像无效，请重新签字。"), code="invalid_signature", field="signature"
             ) from error
-    if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) > SIGNATURE_MAX_BYTES:
+    if (
+        not data.startswith(b"\x89PNG\r\n\x1a\n")
+        or len(data) > SIGNATURE_MAX_BYTES
+        or not _png_decodes(bytes(data))
+    ):
         raise InvalidInput(
             _("签名图像无效，请重新签字。"), code="invalid_signature", field="signature"
         )
     return bytes(data)
+
+
+def _png_decodes(data: bytes) -> bool:
+    """The bytes are a whole PNG of a sensible size: the printed sheet draws it later, and
+    a truncated or forged image must be refused now, not when the sheet is printed."""
+    try:
+        with Image.open(BytesIO(data)) as image:
+            if image.format != "PNG" or not (
+                0 < image.width <= SIGNATURE_MAX_SIDE and 0 < image.height <= SIGNATURE_MAX_SIDE
+            ):
+                return False
+            image.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False
+    return True
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from waterdesk.fieldwork.models import WorkOrderStatus as S
 
 WORK_PERMISSION = "fieldwork.work_workorder"
 DISPATCH_PERMISSION = "fieldwork.dispatch_workorder"
+VIEW_PERMISSION = "fieldwork.view_workorder"
 
 # action -> (sources, target)
 MOVES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -37,3 +38,32 @@ STEPS: dict[str, tuple[str, ...]] = {
 }
 
 TERMINAL = frozenset({S.SIGNED_OFF, S.NOT_COMPLETED, S.CANCELLED})
+
+# The crew's actions in the order their page offers them (in each status the next move
+# comes before the steps that may repeat); the dispatcher's (reassign, cancel) are not the
+# crew's.
+CREW_ACTIONS: tuple[str, ...] = (
+    "accept",
+    "contact",
+    "set_off",
+    "arrive",
+    "diagnose",
+    "estimate",
+    "estimate_accept",
+    "sign_off",
+    "material",
+    "photo",
+    "extend",
+    "finish",
+    "give_up",
+)
+
+
+def crew_actions(status: str) -> list[str]:
+    """What the crew may do to an order in ``status``, by the tables above."""
+    allowed = []
+    for action in CREW_ACTIONS:
+        sources = MOVES[action][0] if action in MOVES else STEPS[action]
+        if status in sources:
+            allowed.append(action)
+    return allowed

@@ -162,7 +162,8 @@ def has_provisional(rows: list[CaseRow]) -> bool:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """Where a user lands after logging in: the case queue for desk staff, the reading page
-    for meter readers, the bill runs for the billing office, the counter for cashiers."""
+    for meter readers, the bill runs for the billing office, the counter for cashiers, their
+    orders for crew members, the crews for dispatchers."""
     user = request.user
     if user.has_perm("cases.view_all_cases") and user.has_perm("cases.reassign_case"):
         return redirect("workbench:workload")
@@ -174,6 +175,10 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("billing:reading_entry")
     if user.has_perm("payments.take_payment") and not may_intake(user):
         return redirect("payments:counter")
+    if user.has_perm("fieldwork.work_workorder") and not may_intake(user):
+        return redirect("fieldwork:my_orders")
+    if user.has_perm("fieldwork.dispatch_workorder") and not may_intake(user):
+        return redirect("fieldwork:crews")
     return redirect("workbench:queue")  # explains that the user has no role yet
 
 
