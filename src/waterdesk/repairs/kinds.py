@@ -20,10 +20,10 @@ from waterdesk.repairs.selectors.case import (
     repair_work_orders,
 )
 from waterdesk.repairs.serializers.actions import (
-    CancelSerializer,
-    DispatchSerializer,
-    FollowUpSerializer,
-    RecallSerializer,
+    RepairCancelInputSerializer,
+    RepairDispatchInputSerializer,
+    RepairFollowUpInputSerializer,
+    RepairRecallInputSerializer,
 )
 from waterdesk.repairs.serializers.detail import RepairSerializer
 from waterdesk.repairs.serializers.intake import RepairIntakeSerializer
@@ -204,26 +204,26 @@ REPAIR_KIND = register(
             "dispatch": ActionSpec(
                 service=dispatch.repair_dispatch,
                 form=DispatchForm,
-                serializer=DispatchSerializer,
+                serializer=RepairDispatchInputSerializer,
                 guard=dispatch.may_dispatch,
             ),
             "recall": ActionSpec(
                 service=dispatch.repair_recall,
                 form=RecallForm,
-                serializer=RecallSerializer,
+                serializer=RepairRecallInputSerializer,
                 guard=dispatch.may_dispatch,
                 css="secondary",
             ),
             "cancel": ActionSpec(
                 service=dispatch.repair_cancel,
                 form=CancelForm,
-                serializer=CancelSerializer,
+                serializer=RepairCancelInputSerializer,
                 css="secondary",
             ),
             "follow_up": ActionSpec(
                 service=follow_up.repair_follow_up,
                 form=FollowUpForm,
-                serializer=FollowUpSerializer,
+                serializer=RepairFollowUpInputSerializer,
             ),
             # The crew's work order moves the case (``services.hooks``): never offered.
             "arrive": ActionSpec(service=hooks.repair_arrive, internal=True),
@@ -257,6 +257,7 @@ REPAIR_KIND = register(
                 "(`POST /api/cases/{public_id}/actions/dispatch/`)."
             ),
             joins="link_to",
+            starts_from="account",  # a fault is at a place: one link per account
         ),
         events=EVENTS,
         status_classes={

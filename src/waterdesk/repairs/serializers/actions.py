@@ -8,7 +8,7 @@ from waterdesk.repairs.models import COMMENT_MAX_LENGTH, FollowUpOutcome
 from waterdesk.repairs.services.common import REASON_MAX_LENGTH
 
 
-class DispatchSerializer(serializers.Serializer):
+class RepairDispatchInputSerializer(serializers.Serializer):
     crew = serializers.SlugRelatedField(
         slug_field="code", queryset=Crew.objects.all(), help_text="The crew's code."
     )
@@ -21,11 +21,11 @@ class DispatchSerializer(serializers.Serializer):
     window_end = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class RecallSerializer(serializers.Serializer):
+class RepairRecallInputSerializer(serializers.Serializer):
     reason = api_fields.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True)
 
 
-class CancelSerializer(serializers.Serializer):
+class RepairCancelInputSerializer(serializers.Serializer):
     reason = api_fields.CharField(
         max_length=REASON_MAX_LENGTH,
         allow_blank=True,  # the service refuses a blank reason with its own code
@@ -33,7 +33,7 @@ class CancelSerializer(serializers.Serializer):
     )
 
 
-class FollowUpSerializer(serializers.Serializer):
+class RepairFollowUpInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=FollowUpOutcome.choices)
     satisfaction = serializers.IntegerField(
         min_value=1,

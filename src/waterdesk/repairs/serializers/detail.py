@@ -19,6 +19,10 @@ from waterdesk.repairs.selectors.case import (
 
 
 class FaultTypeRefSerializer(serializers.ModelSerializer):
+    # Plain text: the same choices as the repair's ``urgency`` under another name would be
+    # a second enum in the schema.
+    default_urgency = api_fields.CharField(help_text="urgent or general.")
+
     class Meta:
         model = FaultType
         fields = ["code", "name", "default_urgency", "zone_wide", "informs_quality"]
@@ -80,7 +84,7 @@ class RepairWorkOrderSerializer(serializers.ModelSerializer):
         ]
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class RepairFollowUpSerializer(serializers.ModelSerializer):
     called_by = UserRefSerializer()
 
     class Meta:
@@ -137,6 +141,6 @@ class RepairSerializer(serializers.ModelSerializer):
     def get_work_orders(self, repair: Repair):
         return RepairWorkOrderSerializer(repair_work_orders(repair.case), many=True).data
 
-    @extend_schema_field(FollowUpSerializer(many=True))
+    @extend_schema_field(RepairFollowUpSerializer(many=True))
     def get_follow_ups(self, repair: Repair):
-        return FollowUpSerializer(repair_follow_ups(repair), many=True).data
+        return RepairFollowUpSerializer(repair_follow_ups(repair), many=True).data

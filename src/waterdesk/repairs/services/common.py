@@ -36,14 +36,18 @@ def lock_repair(case: Case, action: str, actor) -> tuple[Case, Repair]:
     if case.kind != KIND:
         raise IllegalTransition(details={"kind": case.kind})
     case_check_action(case=case, action=action, actor=actor)
-    return case, Repair.objects.select_for_update().select_related("fault_type").get(case=case)
+    return case, Repair.objects.select_for_update(of=("self",)).select_related("fault_type").get(
+        case=case
+    )
 
 
 def lock_repair_quietly(case: Case) -> tuple[Case, Repair]:
     """Lock the case and its repair without asking for a move (the order's hook decides
     what, if anything, the case does)."""
     case = case_lock(case)
-    return case, Repair.objects.select_for_update().select_related("fault_type").get(case=case)
+    return case, Repair.objects.select_for_update(of=("self",)).select_related("fault_type").get(
+        case=case
+    )
 
 
 def move(*, case: Case, action: str, actor, at, note: str = "", data: dict | None = None) -> Case:

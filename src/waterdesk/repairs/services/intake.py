@@ -257,7 +257,9 @@ def _link(
     case = case_lock(target)
     if case.kind != KIND:
         raise InvalidInput(_("只能并入未完工的报修。"), code="link_target_invalid", field="link_to")
-    repair = Repair.objects.select_for_update().select_related("fault_type").get(case=case)
+    repair = (
+        Repair.objects.select_for_update(of=("self",)).select_related("fault_type").get(case=case)
+    )
     if not case.is_open or repair.completed_at is not None:
         raise InvalidInput(
             _("报修 %(number)s 已完工或已撤销，不能再并入；请确认为新报修。")
