@@ -114,6 +114,7 @@ REFERENCES = {
     "requested_tariff": "tariffs",
     "category": "categories",
     "route": "routes",
+    "fault_type": "fault_types",
 }
 # Rules between inputs that OpenAPI 3.0 cannot state, by operation: the inputs that an
 # ``invalid_input`` may name.
@@ -196,6 +197,7 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "tariffs": [beijing.code],
         "categories": ["billing", "other"],
         "routes": [route.code],
+        "fault_types": ["leak", "burst_main"],
     }
 
 

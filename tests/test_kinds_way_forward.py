@@ -19,6 +19,8 @@ import pytest
 import time_machine
 
 from tests.factories import CustomerFactory, UserFactory, meter_read
+from tests.fieldwork_support import png_data_url
+from tests.repairs_support import report, the_order
 from tests.test_applications_new_connection import START, register, walk_to
 from tests.test_applications_transfer import make_account, register_transfer
 from tests.test_applications_usage_change import register_change
@@ -28,8 +30,11 @@ from waterdesk.cases.kinds import action_offered, all_kinds, kind_spec
 from waterdesk.cases.models import Case
 from waterdesk.cases.selectors import case_available_actions
 from waterdesk.core.roles import ROLE_PERMISSIONS, Role
+from waterdesk.fieldwork import services as fieldwork
+from waterdesk.fieldwork.models import Crew, CrewMember
 from waterdesk.inquiries import services as inquiries
 from waterdesk.inquiries.models import InquiryCategory
+from waterdesk.repairs.services.dispatch import repair_dispatch
 
 pytestmark = pytest.mark.django_db
 
@@ -150,12 +155,36 @@ def _inquiry(users) -> Iterator[Case]:
     )
 
 
+def _repair(users) -> Iterator[Case]:
+    crew_member = users[Role.CREW_MEMBER]
+    crew = Crew.objects.create(code="wf", name="巡检班")
+    CrewMember.objects.create(crew=crew, user=crew_member)
+    case = report(users[Role.HOTLINE_AGENT])  # a general leak: awaiting dispatch
+    yield case
+    case = repair_dispatch(actor=users[Role.DISPATCHER], case=case, crew=crew)
+    yield case
+    order = the_order(case)
+    fieldwork.work_order_accept(actor=crew_member, order=order)
+    fieldwork.work_order_set_off(actor=crew_member, order=order)
+    fieldwork.work_order_arrive(actor=crew_member, order=order)
+    yield case  # on site
+    fieldwork.work_order_diagnose(actor=crew_member, order=order, diagnosis="阀门老化", plan="更换")
+    fieldwork.work_order_finish(
+        actor=crew_member, order=order, result="已更换", site_cleaned=True, use_demonstrated=True
+    )
+    fieldwork.work_order_sign_off(
+        actor=crew_member, order=order, signature=png_data_url(), signer_name="张三"
+    )
+    yield case  # completed: the follow-up call
+
+
 # How each kind's cases reach its open statuses, through its own services.
 WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "new_connection": _new_connection,
     "ownership_transfer": _ownership_transfer,
     "usage_change": _usage_change,
     "inquiry": _inquiry,
+    "repair": _repair,
 }
 
 

@@ -68,13 +68,16 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     from tests.test_applications_transfer import TEMPLATE_CONTEXTS as CHANGE_CONTEXTS
     from tests.test_inquiries import TEMPLATE_CONTEXTS as INQUIRY_CONTEXTS
     from tests.test_payments_notices import TEMPLATE_CONTEXTS as PAYMENT_CONTEXTS
+    from tests.test_repairs_notices import TEMPLATE_CONTEXTS as REPAIR_CONTEXTS
+    from tests.test_repairs_notices import channels_of as repair_channels
 
     seeded = set(NotificationTemplate.objects.values_list("key", "channel"))
     keys = set(CONTEXTS) | set(CHANGE_CONTEXTS) | set(INQUIRY_CONTEXTS)
-    # Payment notices go on WeChat too (the customer's chosen channels).
+    # Payment notices go on WeChat too (the customer's chosen channels), and so do the
+    # notices to a repair's callers (tests/test_repairs_notices.py).
     assert seeded == {(key, channel) for key in keys for channel in ("sms", "email")} | {
         (key, channel) for key in PAYMENT_CONTEXTS for channel in ("sms", "email", "wechat")
-    }
+    } | {(key, channel) for key in REPAIR_CONTEXTS for channel in repair_channels(key)}
 
 
 @pytest.mark.parametrize("key", sorted(CONTEXTS))

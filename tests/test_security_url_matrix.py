@@ -37,6 +37,8 @@ from waterdesk.payments.models import (
     Refund,
 )
 from waterdesk.payments.services.gateways import payment_order_create, statement_import
+from waterdesk.repairs.models import FaultType
+from waterdesk.repairs.services.intake import repair_report
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pinned_now", "beijing")]
 
@@ -134,6 +136,12 @@ TABLE: dict[str, Row] = {
     "workbench:intake_transfer": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_usage_change": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_inquiry": Row("get", None, frozenset({"clerk"}), 200),
+    # Repairs: the counter takes reports too (hotline agents and dispatchers: see
+    # tests/test_repairs_pages.py); a caller's phone is revealed with a reason (empty: 400).
+    "workbench:intake_repair": Row("get", None, frozenset({"clerk"}), 200),
+    "workbench:repair_contact_reveal": Row(
+        "post", "repair_caller", frozenset({"clerk", "supervisor"}), 400
+    ),
     "workbench:account_lookup": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:customers": Row("get", None, CUSTOMER_VIEWERS, 200),
     "workbench:customer_search": Row("get", None, CUSTOMER_VIEWERS, 200),
@@ -295,8 +303,14 @@ TABLE: dict[str, Row] = {
     "api:case-action-record_survey": action("change", "surveyor"),
     "api:case-action-approve_change": action("change", "approver"),
     "api:case-action-answer": action("inquiry", "clerk", "billing", "surveyor"),
+    # Dispatchers and hotline agents only (tests/test_repairs_api.py).
+    "api:case-action-dispatch": action("repair"),
+    "api:case-action-recall": action("repair"),
+    "api:case-action-cancel": action("repair"),
+    "api:case-action-follow_up": action("repair"),
     "api:new-connection": Row("post", None, frozenset({"clerk"}), 400),
     "api:inquiry": Row("post", None, frozenset({"clerk"}), 400),
+    "api:repair": Row("post", None, frozenset({"clerk"}), 400),
     "api:ownership-transfer": Row("post", None, frozenset({"clerk"}), 400),
     "api:usage-change": Row("post", None, frozenset({"clerk"}), 400),
     # --- API: customers, calendar ---
@@ -386,9 +400,20 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
             category=InquiryCategory.objects.get(code="billing"),
             question="本月水费为什么比上月高？",
         )
+    repair = repair_report(
+        actor=users["clerk"],
+        channel="counter",
+        contact_name="孙六",
+        contact_phone="13900139006",
+        address="城北区和平路6号",
+        fault_type=FaultType.objects.get(code="leak"),
+        description="水表接口漏水",
+    )
     return {
         "case": {"public_id": case.public_id},
         "case_action": {"public_id": case.public_id, "action": "assign_survey"},
+        "repair": {"public_id": repair.public_id},
+        "repair_caller": {"public_id": repair.public_id, "position": 1},
         "receipt": {"public_id": case.public_id, "name": "receipt"},
         "inquiry": {"public_id": inquiry.public_id},
         "attachment": {"public_id": case.public_id, "attachment_id": attachment.public_id},

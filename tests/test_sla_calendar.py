@@ -69,6 +69,15 @@ def test_seed_business_hours_and_default_policies():
         ("usage_change", "complete", "normal", Decimal("5.00"), "working_days"),
         ("usage_change", "complete", "green", Decimal("3.00"), "working_days"),
         ("inquiry", "answer", "normal", Decimal("1.00"), "working_days"),
+        # Repairs run on the calendar, not on business hours (the repair policy may count
+        # the contact limit in working hours: its clock says so).
+        ("repair", "dispatch", "normal", Decimal("0.25"), "calendar_hours"),
+        ("repair", "arrive", "normal", Decimal("1.00"), "calendar_hours"),
+        ("repair", "arrive", "green", Decimal("0.75"), "calendar_hours"),
+        ("repair", "contact", "normal", Decimal("4.00"), "calendar_hours"),
+        ("repair", "contact", "green", Decimal("2.00"), "calendar_hours"),
+        ("repair", "follow_up", "normal", Decimal("72.00"), "calendar_hours"),
+        ("repair", "follow_up", "green", Decimal("24.00"), "calendar_hours"),
     }
 
 

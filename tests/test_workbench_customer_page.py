@@ -105,6 +105,7 @@ def test_a_kind_panel_is_contributed_by_the_registration_alone():
         "ownership_transfer": generic,
         "usage_change": generic,
         "inquiry": "inquiries/partials/customer_panel.html",
+        "repair": generic,
     }
     assert {kind for kind, panel in panels.items() if panel.details} == {"inquiry"}
 
@@ -139,6 +140,7 @@ def test_intake_links_start_from_this_customer_or_account(client, clerk, world):
     assert [intake["url"] for intake in panel.intakes] == [
         f"{reverse('workbench:intake_transfer')}?account={number}",
         f"{reverse('workbench:intake_usage_change')}?account={number}",
+        f"{reverse('workbench:intake_repair')}?account={number}",
     ]
     intake = client.get(response.context["customer_intakes"][1]["url"])
     assert intake.context["picked"] == world["customer"]

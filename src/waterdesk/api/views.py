@@ -350,12 +350,26 @@ class _CaseIntakeSchema(AutoSchema):
         return self._intake().serializer
 
     def get_response_serializers(self):
-        return {
+        intake = self._intake()
+        responses = {
             201: s.CaseDetailSerializer,
             400: _INVALID,
             401: _UNAUTHENTICATED,
             403: _FORBIDDEN,
         }
+        if intake.joins:
+            responses[200] = OpenApiResponse(
+                s.CaseDetailSerializer,
+                description=f"With `{intake.joins}`: the existing case the request joined.",
+            )
+        conflicts = [
+            code for code, http, _meaning in kind_spec(self.view.kind).error_codes if http == 409
+        ]
+        if conflicts:
+            responses[409] = OpenApiResponse(
+                ErrorSerializer, description=", ".join(f"`{code}`" for code in conflicts)
+            )
+        return dict(sorted(responses.items()))
 
 
 class CaseIntakeView(_RoleGuardedView):
@@ -377,7 +391,9 @@ class CaseIntakeView(_RoleGuardedView):
         if "follows" in arguments:
             arguments["follows"] = _follow_source(request, arguments["follows"])
         case = intake.service(actor=request.user, **arguments)
-        return Response(_case_data(case, request), status=status.HTTP_201_CREATED)
+        joined = bool(intake.joins and arguments.get(intake.joins))
+        answer = status.HTTP_200_OK if joined else status.HTTP_201_CREATED
+        return Response(_case_data(case, request), status=answer)
 
 
 def _follow_source(request: Request, public_id) -> Case:

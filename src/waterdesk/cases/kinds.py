@@ -67,6 +67,10 @@ class IntakeSpec:
     # What the intake page starts from when opened from a customer's page: "customer"
     # (``?customer=<public id>``) or "account" (``?account=<number>``, one link per account).
     starts_from: str = "customer"
+    # The input that names an existing case the request joins instead of opening a new one
+    # (a caller reporting a fault already reported): given, the endpoint answers 200 with
+    # that case instead of 201.
+    joins: str = ""
 
 
 @dataclass(frozen=True)

@@ -130,21 +130,28 @@ def _recipients(
     customer: "Customer | None",
     user: "AbstractBaseUser | None",
     email: str = "",
+    phone: str = "",
     by_preference: bool = False,
 ) -> list[_Recipient]:
-    """Addresses to write to. Without an explicit customer or user the case's customer (or,
-    lacking one, the case's contact phone) is the addressee. ``email``: the address the
-    customer gave for this matter, written to instead of the customer's own.
+    """Addresses to write to. Without an explicit customer, user or phone the case's
+    customer (or, lacking one, the case's contact phone) is the addressee. ``email``: the
+    address the customer gave for this matter, written to instead of the customer's own;
+    ``phone``: the phone a person gave for this matter (one of several callers who reported
+    the same fault), texted instead of the customer's mobile and never replaced by the
+    case's contact phone.
 
     A customer with a WeChat openid is also written to on WeChat. ``by_preference``: only
     on the channels the customer chose (``Customer.notice_channels``)."""
     recipients: list[_Recipient] = []
-    to_case_contact = customer is None and user is None and case is not None
+    phone = (phone or "").strip()
+    to_case_contact = customer is None and user is None and case is not None and not phone
     if to_case_contact:
         customer = case.customer
-    if customer is not None or to_case_contact:
-        mobile = mobile_address(customer.mobile) if customer is not None else None
-        if mobile is None and case is not None:
+    if customer is not None or to_case_contact or phone:
+        mobile = mobile_address(phone) if phone else None
+        if mobile is None and customer is not None:
+            mobile = mobile_address(customer.mobile)
+        if mobile is None and case is not None and not phone:
             mobile = mobile_address(case.contact_phone)
         if mobile:
             recipients.append(_Recipient(NotificationChannel.SMS, mobile, customer=customer))
@@ -182,6 +189,7 @@ def notification_queue(
     urgent: bool = False,
     channels: Iterable[str] | None = None,
     email: str = "",
+    phone: str = "",
     by_preference: bool = False,
 ) -> list[Notification]:
     """Write one outbox row per recipient address and channel that has a template for
@@ -192,7 +200,9 @@ def notification_queue(
     address that already has a row for the same key and channel gets none. ``channels``:
     only these (e.g. the one the customer wrote in by); ``email``: the customer's address
     for this matter (an e-mail inquiry), used instead of the customer's own;
-    ``by_preference``: only on the channels the customer chose for notices.
+    ``phone``: the phone a person gave for this matter (each caller of a repair), texted
+    instead of the customer's or the case contact's; ``by_preference``: only on the
+    channels the customer chose for notices.
     """
     templates = {t.channel: t for t in NotificationTemplate.objects.filter(key=template)}
     if not templates:
@@ -203,7 +213,12 @@ def notification_queue(
     queued: list[Notification] = []
     wanted = None if channels is None else frozenset(channels)
     addressees = _recipients(
-        case=case, customer=customer, user=user, email=email, by_preference=by_preference
+        case=case,
+        customer=customer,
+        user=user,
+        email=email,
+        phone=phone,
+        by_preference=by_preference,
     )
     for recipient in addressees:
         message_template = templates.get(recipient.channel)

@@ -9,6 +9,7 @@ class RepairsConfig(AppConfig):
 
     def ready(self) -> None:
         from waterdesk.core.roles import Role, role_grant
+        from waterdesk.repairs import kinds  # noqa: F401  registers the repair kind and purpose
         from waterdesk.repairs.workflow import (
             DISPATCH_PERMISSION,
             FOLLOW_UP_PERMISSION,
@@ -22,6 +23,12 @@ class RepairsConfig(AppConfig):
         )
         role_grant(Role.DISPATCHER, "cases.register_case", INTAKE_PERMISSION, DISPATCH_PERMISSION)
         role_grant(Role.INTAKE_CLERK, INTAKE_PERMISSION)
+        # A caller is found among the customers (the intake page's customer search), the
+        # fault placed at an account's premise.
+        for role in (Role.HOTLINE_AGENT, Role.DISPATCHER):
+            role_grant(
+                role, "customers.view_customer", "customers.view_premise", "customers.view_account"
+            )
         role_grant(
             Role.ADMINISTRATOR,
             "repairs.view_faulttype",

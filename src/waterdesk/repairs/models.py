@@ -86,6 +86,24 @@ class RepairPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(4)],
         help_text=_("回访满意度不高于此分值时，转责任部门处理。"),
     )
+    department = models.ForeignKey(
+        "core.Department",
+        verbose_name=_("报修承办部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("报修工单的承办部门（调度）；不填则为受理人所在部门。"),
+    )
+    quality_department = models.ForeignKey(
+        "core.Department",
+        verbose_name=_("水质部门"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("水质类报修（如水质浑浊、发黄）通知该部门的全部在岗员工。"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -119,6 +137,9 @@ class Repair(models.Model):
     urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices)
     description = models.TextField(_("故障描述"), max_length=DESCRIPTION_MAX_LENGTH)
     address = models.CharField(_("报修地址"), max_length=300)
+    # The address reduced for comparison (``repairs.selectors.duplicates.address_key``):
+    # two reports of one address typed differently are found as one place.
+    address_key = models.CharField(max_length=300, blank=True, editable=False)
     zone = models.ForeignKey(
         "customers.SupplyZone",
         verbose_name=_("供水片区"),
@@ -177,6 +198,18 @@ class Repair(models.Model):
                 fields=["fault_type", "reported_at"],
                 condition=Q(completed_at__isnull=True),
                 name="repairs_open_by_fault",
+            ),
+            # Duplicate detection by place: the bounding box around a report, open repairs.
+            models.Index(
+                fields=["latitude", "longitude"],
+                condition=Q(completed_at__isnull=True, latitude__isnull=False),
+                name="repairs_open_by_place",
+            ),
+            # Duplicate detection by address typed the same way, open repairs.
+            models.Index(
+                fields=["address_key"],
+                condition=Q(completed_at__isnull=True),
+                name="repairs_open_by_address",
             ),
             # Repeat faults (pass rate): repairs at a premise by fault and completion.
             models.Index(fields=["fault_type", "completed_at"], name="repairs_completed_by_fault"),

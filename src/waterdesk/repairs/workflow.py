@@ -3,11 +3,14 @@
     awaiting_dispatch --dispatch--> dispatched --arrive--> on_site --complete--> completed
     completed --follow_up--> closed
     dispatched | on_site --return--> awaiting_dispatch   (the crew could not complete)
+    dispatched | on_site --recall--> awaiting_dispatch   (the dispatcher takes the job back)
     awaiting_dispatch | dispatched --cancel--> cancelled  (a false report, fixed already …)
 
 An urgent repair is dispatched at intake to the crew on call (by the system). ``arrive``,
 ``complete`` and ``return`` follow the crew's work order (``fieldwork``) and are never
-buttons; dispatch, cancel and the follow-up call are people's moves.
+buttons; dispatch, recall, cancel and the follow-up call are people's moves. ``recall`` is
+the dispatcher's way out of a job the crew cannot finish and does not give up (a phone
+lost, a crew needed elsewhere): the order is closed and the repair waits for a crew again.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +42,13 @@ REPAIR = Workflow(
         Transition("complete", (S.ON_SITE,), S.COMPLETED, CREW_PERMISSION, _("完工确认")),
         Transition(
             "return", (S.DISPATCHED, S.ON_SITE), S.AWAITING_DISPATCH, CREW_PERMISSION, _("退回待派")
+        ),
+        Transition(
+            "recall",
+            (S.DISPATCHED, S.ON_SITE),
+            S.AWAITING_DISPATCH,
+            DISPATCH_PERMISSION,
+            _("调回重派"),
         ),
         Transition("follow_up", (S.COMPLETED,), S.CLOSED, FOLLOW_UP_PERMISSION, _("回访")),
         Transition(

@@ -1,0 +1,16 @@
+"""The repair pages, included by the workbench shell under ``/desk/`` in its ``workbench``
+namespace (``workbench:intake_repair``): no ``app_name`` here. The dispatcher board's
+pages are ``urls_board`` (included from here at merge)."""
+
+from django.urls import path
+
+from waterdesk.repairs.views import contacts, intake
+
+urlpatterns = [
+    path("repairs/new/", intake.intake_repair, name="intake_repair"),
+    path(
+        "repairs/<uuid:public_id>/callers/<int:position>/reveal/",
+        contacts.contact_phone_reveal,
+        name="repair_contact_reveal",
+    ),
+]
