@@ -120,7 +120,6 @@ def test_demo_seed_builds_the_city_once(settings):
     assert sorted(Department.objects.values_list("code", "name")) == [
         ("business", "营业部"),
         ("engineering", "工程部"),
-        ("hotline", "客服热线中心"),
         ("it", "信息中心"),
         ("repair", "供水抢修中心"),
         ("supervision", "服务监督科"),

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.kinds import all_kinds, all_workflows, workflow_for
+from waterdesk.cases.kinds import all_kinds, workflow_for
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.customers.models import PersonalField
 from waterdesk.customers.privacy import (
@@ -115,10 +115,15 @@ def case_contact_phone_reveal(*, actor, case: Case, reason: str, channel: str) -
 
 def _desk_permissions() -> set[str]:
     """Holding any of these makes a user staff of the service desk: supervision, intake,
-    or a move of some registered kind's workflow."""
+    or a move people make on some registered kind's cases. The internal moves — made by a
+    service on its own, as a repair follows its crew's work order — do not: a crew member
+    works on the crew pages, not at the desk."""
     permissions = {"cases.view_all_cases", "cases.register_case"}
-    for workflow in all_workflows():
-        permissions |= {transition.permission for transition in workflow.transitions}
+    for spec in all_kinds():
+        for transition in spec.workflow.transitions:
+            action = spec.actions.get(transition.action)
+            if action is None or not action.internal:
+                permissions.add(transition.permission)
     return permissions
 
 

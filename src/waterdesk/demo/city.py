@@ -62,6 +62,7 @@ from waterdesk.demo.payments_bank import seed_bank
 from waterdesk.demo.payments_counter import seed_counter
 from waterdesk.demo.payments_gateways import seed_gateways
 from waterdesk.demo.payments_notices import seed_notices
+from waterdesk.demo.repairs import seed_repairs
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
 from waterdesk.sla.models import SlaPolicy
@@ -78,7 +79,6 @@ DEPARTMENTS = [
     ("engineering", "工程部"),
     ("supervision", "服务监督科"),
     ("it", "信息中心"),
-    ("hotline", "客服热线中心"),
     ("repair", "供水抢修中心"),
 ]
 
@@ -105,7 +105,7 @@ STAFF = [
     StaffMember("reader2", Role.METER_READER, "冯志刚", "business", "13905710702"),
     StaffMember("billing1", Role.BILLING_CLERK, "何雪梅", "business", "13905710801"),
     StaffMember("cashier1", Role.CASHIER, "林晓", "business", "13905710901"),
-    StaffMember("hotline1", Role.HOTLINE_AGENT, "杨柳", "hotline", "13905711001"),
+    StaffMember("hotline1", Role.HOTLINE_AGENT, "杨柳", "repair", "13905711001"),
     StaffMember("dispatcher1", Role.DISPATCHER, "马骏", "repair", "13905711101"),
     StaffMember("crew1", Role.CREW_MEMBER, "韩涛", "repair", "13905711201"),
     StaffMember("crew2", Role.CREW_MEMBER, "唐亮", "repair", "13905711202"),
@@ -423,6 +423,7 @@ class DemoCity:
         seed_gateways(billing_clerk=self.staff["billing1"], now=self.now)
         self._create_cases(established)
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
+        seed_repairs(staff=self.staff, crews=self.crews, now=self.now)
         seed_notices(now=self.now)
         sla.clocks_sweep()
         self._create_owners()

@@ -5,10 +5,22 @@ and the fieldwork purpose of its crews' work orders."""
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.kinds import ActionSpec, EventView, IntakeSpec, KindSpec, register
+from waterdesk.cases.kinds import (
+    ActionSpec,
+    CaseDocument,
+    EventView,
+    IntakeSpec,
+    KindSpec,
+    register,
+)
 from waterdesk.core.errors import InvalidInput
 from waterdesk.core.timeutil import local_text
 from waterdesk.fieldwork.purposes import Purpose, purpose_register
+from waterdesk.repairs.documents import (
+    repair_sheet_check_access,
+    repair_sheet_may_print,
+    repair_sheet_pdf,
+)
 from waterdesk.repairs.forms.actions import CancelForm, DispatchForm, FollowUpForm, RecallForm
 from waterdesk.repairs.models import FollowUpOutcome, RepairStatus, Urgency
 from waterdesk.repairs.selectors.case import (
@@ -200,6 +212,14 @@ REPAIR_KIND = register(
         statuses=RepairStatus,
         initial_statuses=(RepairStatus.AWAITING_DISPATCH,),
         workflow=REPAIR,
+        documents={
+            "repair-sheet": CaseDocument(
+                label=_("维修服务单"),
+                render=repair_sheet_pdf,
+                may_print=repair_sheet_may_print,
+                check_access=repair_sheet_check_access,
+            )
+        },
         actions={
             "dispatch": ActionSpec(
                 service=dispatch.repair_dispatch,

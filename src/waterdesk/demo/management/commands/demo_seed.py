@@ -49,6 +49,7 @@ from waterdesk.payments.models import (
     PaymentCorrection,
     PaymentException,
 )
+from waterdesk.repairs.models import RepairStatus
 from waterdesk.sla.models import ClockState
 
 
@@ -96,6 +97,7 @@ class Command(BaseCommand):
             self._print_inquiry_summary()
             self._print_billing_summary()
             self._print_payments_summary()
+            self._print_repairs_summary()
             self._print_privacy_summary()
             self._print_logins()
 
@@ -149,6 +151,24 @@ class Command(BaseCommand):
                 "statuses": "，".join(
                     f"{status.label} {counts[status.value]}"
                     for status in InquiryStatus
+                    if counts.get(status.value)
+                ),
+            }
+        )
+
+    def _print_repairs_summary(self) -> None:
+        repairs = Case.objects.filter(kind="repair")
+        counts = Counter(repairs.values_list("status", flat=True))
+        self.stdout.write(
+            _(
+                "报修 %(total)d 件：%(statuses)s。调度台 /desk/repairs/board/（dispatcher1），"
+                "维修人员手机页 /field/（crew1 抢修一班、crew3 抢修二班），回访与受理 hotline1。"
+            )
+            % {
+                "total": repairs.count(),
+                "statuses": "，".join(
+                    f"{status.label} {counts[status.value]}"
+                    for status in RepairStatus
                     if counts.get(status.value)
                 ),
             }
