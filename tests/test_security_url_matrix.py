@@ -58,6 +58,7 @@ ROLE_OF = {
     "billing": Role.BILLING_CLERK,
     "cashier": Role.CASHIER,
     "dispatcher": Role.DISPATCHER,
+    "hotline": Role.HOTLINE_AGENT,
     "crew": Role.CREW_MEMBER,  # a member of the crew of the world's work order
     "administrator": Role.ADMINISTRATOR,
     "outsider": None,  # logged in, no role
@@ -69,6 +70,8 @@ EVERYONE = STAFF | {ANONYMOUS}
 DESK = frozenset({"clerk", "surveyor", "reviewer", "approver", "supervisor", "reader", "billing"})
 CUSTOMER_VIEWERS = frozenset(
     {
+        "dispatcher",
+        "hotline",
         "clerk",
         "surveyor",
         "reviewer",
@@ -130,7 +133,7 @@ TABLE: dict[str, Row] = {
     "set_language": Row("post", None, EVERYONE, 302, {"language": "en"}),
     # --- workbench ---
     # Dispatchers register repairs (cases.register_case): they have a queue.
-    "workbench:queue": Row("get", None, DESK | {"administrator", "dispatcher"}, 200),
+    "workbench:queue": Row("get", None, DESK | {"administrator", "dispatcher", "hotline"}, 200),
     "workbench:home": Row("get", None, STAFF, 302),
     "workbench:intake": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_transfer": Row("get", None, frozenset({"clerk"}), 200),
@@ -138,7 +141,7 @@ TABLE: dict[str, Row] = {
     "workbench:intake_inquiry": Row("get", None, frozenset({"clerk"}), 200),
     # Repairs: the counter takes reports too (hotline agents and dispatchers: see
     # tests/test_repairs_pages.py); a caller's phone is revealed with a reason (empty: 400).
-    "workbench:intake_repair": Row("get", None, frozenset({"clerk"}), 200),
+    "workbench:intake_repair": Row("get", None, frozenset({"clerk", "dispatcher", "hotline"}), 200),
     "workbench:repair_contact_reveal": Row(
         "post", "repair_caller", frozenset({"clerk", "supervisor"}), 400
     ),
@@ -146,7 +149,9 @@ TABLE: dict[str, Row] = {
     "workbench:customers": Row("get", None, CUSTOMER_VIEWERS, 200),
     "workbench:customer_search": Row("get", None, CUSTOMER_VIEWERS, 200),
     "workbench:customer": Row("get", "customer", CUSTOMER_VIEWERS, 200),
-    "workbench:customer_pick": Row("get", "customer", frozenset({"clerk"}), 200),
+    "workbench:customer_pick": Row(
+        "get", "customer", frozenset({"clerk", "dispatcher", "hotline"}), 200
+    ),
     "workbench:case": Row("get", "case", CASE_VIEWERS, 200),
     "workbench:case_action": Row("post", "case_action", frozenset({"clerk"}), 400),
     "workbench:attachment_add": Row("post", "case", frozenset({"clerk", "surveyor"}), 400),
@@ -304,13 +309,13 @@ TABLE: dict[str, Row] = {
     "api:case-action-approve_change": action("change", "approver"),
     "api:case-action-answer": action("inquiry", "clerk", "billing", "surveyor"),
     # Dispatchers and hotline agents only (tests/test_repairs_api.py).
-    "api:case-action-dispatch": action("repair"),
-    "api:case-action-recall": action("repair"),
-    "api:case-action-cancel": action("repair"),
-    "api:case-action-follow_up": action("repair"),
+    "api:case-action-dispatch": action("repair", "dispatcher"),
+    "api:case-action-recall": action("repair", "dispatcher"),
+    "api:case-action-cancel": action("repair", "dispatcher"),
+    "api:case-action-follow_up": action("repair", "hotline"),
     "api:new-connection": Row("post", None, frozenset({"clerk"}), 400),
     "api:inquiry": Row("post", None, frozenset({"clerk"}), 400),
-    "api:repair": Row("post", None, frozenset({"clerk"}), 400),
+    "api:repair": Row("post", None, frozenset({"clerk", "dispatcher", "hotline"}), 400),
     "api:ownership-transfer": Row("post", None, frozenset({"clerk"}), 400),
     "api:usage-change": Row("post", None, frozenset({"clerk"}), 400),
     # --- API: customers, calendar ---
