@@ -54,6 +54,8 @@ ROLE_OF = {
     "billing": Role.BILLING_CLERK,
     "cashier": Role.CASHIER,
     "administrator": Role.ADMINISTRATOR,
+    "dispatcher": Role.DISPATCHER,
+    "crew": Role.CREW_MEMBER,
     "outsider": None,  # logged in, no role
 }
 STAFF = frozenset(ROLE_OF)
@@ -121,7 +123,8 @@ TABLE: dict[str, Row] = {
     "logout": Row("post", None, EVERYONE, 302),
     "set_language": Row("post", None, EVERYONE, 302, {"language": "en"}),
     # --- workbench ---
-    "workbench:queue": Row("get", None, DESK | {"administrator"}, 200),
+    # Dispatchers register repairs (cases.register_case): they have a queue.
+    "workbench:queue": Row("get", None, DESK | {"administrator", "dispatcher"}, 200),
     "workbench:home": Row("get", None, STAFF, 302),
     "workbench:intake": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_transfer": Row("get", None, frozenset({"clerk"}), 200),
@@ -147,6 +150,10 @@ TABLE: dict[str, Row] = {
     "workbench:assign": Row("post", "case", frozenset({"supervisor", "administrator"}), 400),
     "workbench:privacy_reveal": Row("post", None, STAFF, 400),
     "workbench:access_log": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
+    # The dispatcher's board: dispatchers, and those who see every case.
+    "workbench:repair_board": Row(
+        "get", None, frozenset({"dispatcher", "supervisor", "administrator"}), 200
+    ),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # Paying online (public: the bill's QR code), and the sandbox gateway's page.
