@@ -49,7 +49,7 @@ from waterdesk.sla.models import ClockState, SlaClock
 from waterdesk.sla.selectors import clock_status_label
 
 BOARD_LIMIT = 200  # rows shown; the counts cover every open repair
-ORDERS_PER_CREW = 5  # open orders listed under a crew (the rest counted)
+ORDERS_PER_CREW = 3  # open orders listed under a crew (the rest counted)
 
 # The statuses of an open repair, in the order of the board's tiers.
 OPEN_STATUSES = (
@@ -87,24 +87,43 @@ ORDER_RANK = {
 CURRENT_RANKS = (0, 1)
 
 
+def _labels(choices) -> dict[str, str]:
+    """Value -> label in the active language, looked up once per board."""
+    return {value: str(label) for value, label in choices}
+
+
+def _local_text(moment: datetime | None) -> tuple[str, str]:
+    """(ISO time, "MM-DD HH:MM") in local time, for ``<time>``: formatted once here rather
+    than by a template filter on every row."""
+    if moment is None:
+        return "", ""
+    shown = moment.astimezone(LOCAL_TZ)
+    return shown.isoformat(timespec="minutes"), shown.strftime("%m-%d %H:%M")
+
+
 @dataclass
 class BoardRow:
+    """One open repair on the board, with what its row shows already worked out (the board
+    renders two hundred of them every 30 seconds)."""
+
     repair: Repair  # with .case, .fault_type, .zone
+    status_label: str = ""
+    urgency_label: str = ""
+    reported: tuple[str, str] = ("", "")  # (ISO, shown)
     next_due_at: datetime | None = None
+    due: tuple[str, str] = ("", "")
     milestone: str = ""
+    milestone_label: str = ""
     is_overdue: bool = False
     is_at_risk: bool = False
     crew: Crew | None = None
     order: WorkOrder | None = None  # the open order the crew works on
+    order_status_label: str = ""
     callers: int = 1
 
     @property
     def case(self):
         return self.repair.case
-
-    @property
-    def status_label(self) -> str:
-        return str(RepairStatus(self.case.status).label)
 
     @property
     def status_class(self) -> str:
@@ -115,10 +134,6 @@ class BoardRow:
         return self.repair.urgency == Urgency.URGENT
 
     @property
-    def milestone_label(self) -> str:
-        return str(MILESTONE_LABELS.get(self.milestone, self.milestone))
-
-    @property
     def css_class(self) -> str:
         if self.is_overdue:
             return "overdue"
@@ -126,35 +141,37 @@ class BoardRow:
 
 
 @dataclass
+class CrewOrder:
+    order: WorkOrder  # with .case
+    status_label: str
+
+
+@dataclass
 class CrewLine:
     crew: Crew
     on_call_until: datetime | None = None  # the end of the shift on call now, if any
+    on_call_text: str = ""  # its local "HH:MM"
     open_count: int = 0
     status_counts: dict[str, int] = field(default_factory=dict)
-    orders: list[WorkOrder] = field(default_factory=list)  # the first few, current first
+    orders: list[CrewOrder] = field(default_factory=list)  # the first few, current first
     completed_today: int = 0
+    status_summary: list[tuple[str, int]] = field(default_factory=list)  # (label, count)
 
     @property
     def is_on_call(self) -> bool:
         return self.on_call_until is not None
 
     @property
-    def current(self) -> WorkOrder | None:
+    def current(self) -> CrewOrder | None:
         """The latest open order on the way or on site, else the latest taken or assigned."""
         first = self.orders[0] if self.orders else None
-        return first if first is not None and ORDER_RANK[first.status] in CURRENT_RANKS else None
+        if first is not None and ORDER_RANK[first.order.status] in CURRENT_RANKS:
+            return first
+        return None
 
     @property
     def more(self) -> int:
         return self.open_count - len(self.orders)
-
-    @property
-    def status_summary(self) -> list[tuple[str, int]]:
-        return [
-            (str(WorkOrderStatus(status).label), self.status_counts[status])
-            for status in OPEN_ORDER_STATUSES
-            if self.status_counts.get(status)
-        ]
 
 
 @dataclass
@@ -220,7 +237,16 @@ def repair_board_rows(*, now: datetime, status: str = "", urgency: str = "", lim
         .select_related("case", "fault_type", "zone", "completed_by_crew")
         .order_by(*_board_order())[:limit]
     )
-    rows = [BoardRow(repair=repair) for repair in shown]
+    statuses, urgencies = _labels(RepairStatus.choices), _labels(Urgency.choices)
+    rows = [
+        BoardRow(
+            repair=repair,
+            status_label=statuses.get(repair.case.status, repair.case.status),
+            urgency_label=urgencies.get(repair.urgency, repair.urgency),
+            reported=_local_text(repair.reported_at),
+        )
+        for repair in shown
+    ]
     if rows:
         _add_deadlines(rows, now)
         _add_crews(rows)
@@ -245,6 +271,8 @@ def _add_deadlines(rows: list[BoardRow], now: datetime) -> None:
         if clock is None:
             continue
         row.next_due_at, row.milestone = clock.due_at, clock.milestone
+        row.due = _local_text(clock.due_at)
+        row.milestone_label = str(MILESTONE_LABELS.get(clock.milestone, clock.milestone))
         label = clock_status_label(clock, now, calendar=calendar)
         row.is_overdue = label == "breached"
         row.is_at_risk = label == "at_risk"
@@ -260,10 +288,12 @@ def _add_crews(rows: list[BoardRow]) -> None:
         .order_by("assigned_at", "pk")
     )
     latest = {order.case_id: order for order in orders}
+    labels = _labels(WorkOrderStatus.choices)
     for row in rows:
         order = latest.get(row.repair.case_id)
         row.order = order
         row.crew = order.crew if order is not None else row.repair.completed_by_crew
+        row.order_status_label = labels[order.status] if order is not None else ""
 
 
 def _add_callers(rows: list[BoardRow]) -> None:
@@ -356,8 +386,9 @@ def crew_board(*, now: datetime) -> list[CrewLine]:
         .select_related("case")
         .order_by("crew_id", "place")
     )
+    labels = _labels(WorkOrderStatus.choices)
     for order in first:
-        lines[order.crew_id].orders.append(order)
+        lines[order.crew_id].orders.append(CrewOrder(order, labels[order.status]))
     for crew_id, count in (
         repairs_completed_between(_start_of_day(now), now)
         .filter(completed_by_crew_id__in=lines)
@@ -367,6 +398,14 @@ def crew_board(*, now: datetime) -> list[CrewLine]:
         .values_list("completed_by_crew_id", "n")
     ):
         lines[crew_id].completed_today = count
+    for line in lines.values():
+        line.status_summary = [
+            (labels[status], line.status_counts[status])
+            for status in OPEN_ORDER_STATUSES
+            if line.status_counts.get(status)
+        ]
+        if line.on_call_until is not None:
+            line.on_call_text = line.on_call_until.astimezone(LOCAL_TZ).strftime("%H:%M")
     return sorted(
         lines.values(), key=lambda line: (not line.is_on_call, -line.open_count, line.crew.code)
     )
