@@ -106,7 +106,7 @@ def test_open_repairs_in_the_board_order(world):
         world, "J", "B", "C", "A", "D", "F", "E", "G"
     )
     assert board.total == board.matching == 8
-    assert not board.is_capped
+    assert (board.page, board.pages, board.first_shown, board.last_shown) == (1, 1, 1, 8)
 
 
 def test_rows_carry_deadline_crew_and_callers(world):
@@ -154,10 +154,22 @@ def test_filters_narrow_the_rows_not_the_counts(world):
     assert (board.status, board.urgency, len(board.rows)) == ("", "", 8)
 
 
-def test_rows_are_capped_by_the_order(world):
-    board = repair_board(now=NOW, limit=3)
-    assert [row.case.number for row in board.rows] == numbers(world, "J", "B", "C")
-    assert (board.matching, board.is_capped) == (8, True)
+@pytest.mark.parametrize(
+    ("page", "letters"),
+    [(1, "JBC"), (2, "ADF"), (3, "EG"), (4, "EG"), (0, "JBC")],  # past the end: the last
+)
+def test_pages_follow_the_order_across_the_tiers(world, monkeypatch, page, letters):
+    monkeypatch.setattr("waterdesk.repairs.selectors.board.PAGE_SIZE", 3)
+    board = repair_board(now=NOW, page=page)
+    assert [row.case.number for row in board.rows] == numbers(world, *letters)
+    assert (board.matching, board.pages) == (8, 3)
+
+
+def test_pages_of_a_filter(world, monkeypatch):
+    monkeypatch.setattr("waterdesk.repairs.selectors.board.PAGE_SIZE", 3)
+    board = repair_board(now=NOW, urgency="general", page=2)
+    assert [row.case.number for row in board.rows] == numbers(world, "E")  # C A F | E
+    assert (board.matching, board.pages, board.first_shown, board.last_shown) == (4, 2, 4, 4)
 
 
 def test_crews_with_duty_current_job_and_todays_completed(world):
@@ -215,6 +227,10 @@ def test_a_crew_lists_its_first_orders_and_counts_the_rest(pinned):
     ]
 
 
+def selects(queries) -> int:
+    return sum(query["sql"].startswith("SELECT") for query in queries.captured_queries)
+
+
 def test_the_board_costs_the_same_queries_for_more_repairs(world):
     with CaptureQueriesContext(connection) as before:
         repair_board(now=NOW)
@@ -226,7 +242,9 @@ def test_the_board_costs_the_same_queries_for_more_repairs(world):
     with CaptureQueriesContext(connection) as after:
         board = repair_board(now=NOW)
     assert board.total == 14
-    assert len(after.captured_queries) == len(before.captured_queries) == 15
+    # The counts, one ordering query per tier shown (three here), the shown rows with
+    # their clocks, the calendar, their orders and callers, the crews.
+    assert selects(after) == selects(before) == 19
 
 
 def test_no_repairs_no_crews(pinned):
@@ -304,12 +322,16 @@ def test_the_page_keeps_its_filter_in_the_refresh(client, users, world):
     assert '<option value="urgent" selected>' in page
 
 
-def test_the_capped_board_says_so(client, users, world, monkeypatch):
-    monkeypatch.setattr("waterdesk.repairs.selectors.board.BOARD_LIMIT", 3)
+def test_the_board_pages_keeping_its_filters(client, users, world, monkeypatch):
+    monkeypatch.setattr("waterdesk.repairs.selectors.board.PAGE_SIZE", 3)
     client.force_login(users["dispatcher"])
-    page = client.get(URL).content.decode()
-    assert "显示前 3 件，共 8 件" in page
+    page = client.get(URL + "?urgency=general").content.decode()
+    assert "第 1–3 件，共 4 件" in page and "第 1 / 2 页" in page
     assert page.count("data-case=") == 3
+    assert f'href="{URL}?urgency=general&amp;page=2" rel="next"' in page
+    page = client.get(URL + "?urgency=general&page=2").content.decode()
+    assert "第 4–4 件，共 4 件" in page and 'rel="prev"' in page and 'rel="next"' not in page
+    assert f'hx-get="{URL}?urgency=general&amp;page=2"' in page
 
 
 def test_a_case_of_another_kind_is_not_counted(world, pinned):

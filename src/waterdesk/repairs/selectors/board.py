@@ -3,40 +3,34 @@
 Open repairs (not closed, not cancelled) are ordered as a dispatcher works them: those
 awaiting dispatch first, then those in the field, then those completed and waiting for
 their follow-up call; within each, urgent before general, green channel before normal, the
-nearest running deadline first (none last), the oldest report first. The first
-``BOARD_LIMIT`` by that order are shown; the counts cover all of them.
+nearest running deadline first (none last), the oldest report first. The board shows one
+page of ``PAGE_SIZE`` by that order; the counts cover all of them.
 
-The board costs a fixed number of queries whatever the number of repairs: the shown rows,
-the counts, the overdue count, and for the shown rows only their clocks, open work orders
-and callers; for the crews, the roster, their open orders (counts, and the first few by
-what they are doing now) and today's completed repairs. Open repairs are found through the
-case's (kind, status) index, open orders through the partial index of open orders by crew.
+It costs a fixed number of queries whatever the number of repairs. The open repairs are
+the repair cases of the open statuses, read through the case's (kind, status) index; each
+one's urgency and nearest running deadline are looked up by key (the repair's primary key,
+the clock's case index) — never a scan of the two million closed repairs. The ordering query
+returns one page of case ids; only those rows are then read in full with their clocks,
+open work orders and callers. The crews are ``board_crews``.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, time
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.db import connection, transaction
 from django.db.models import Case as SqlCase
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.models import Priority
+from waterdesk.cases.models import Case, Priority
 from waterdesk.core.timeutil import LOCAL_TZ
-from waterdesk.fieldwork.models import (
-    OPEN_STATUSES as OPEN_ORDER_STATUSES,
-)
-from waterdesk.fieldwork.models import (
-    Crew,
-    DutyShift,
-    WorkOrder,
-    WorkOrderStatus,
-)
+from waterdesk.fieldwork.models import Crew, WorkOrder, WorkOrderStatus
 from waterdesk.repairs.models import Repair, RepairContact, RepairStatus, Urgency
-from waterdesk.repairs.selectors.pass_rate import repairs_completed_between
+from waterdesk.repairs.selectors.board_crews import CrewLine, crew_board
 from waterdesk.repairs.workflow import (
     ARRIVAL_MILESTONE,
     CONTACT_MILESTONE,
@@ -48,8 +42,7 @@ from waterdesk.sla.calendar import load_calendar
 from waterdesk.sla.models import ClockState, SlaClock
 from waterdesk.sla.selectors import clock_status_label
 
-BOARD_LIMIT = 200  # rows shown; the counts cover every open repair
-ORDERS_PER_CREW = 3  # open orders listed under a crew (the rest counted)
+PAGE_SIZE = 50  # rows a page; the counts cover every open repair
 
 # The statuses of an open repair, in the order of the board's tiers.
 OPEN_STATUSES = (
@@ -59,6 +52,8 @@ OPEN_STATUSES = (
     RepairStatus.COMPLETED,
 )
 IN_THE_FIELD = (RepairStatus.DISPATCHED, RepairStatus.ON_SITE)
+# The board's tiers: awaiting dispatch, in the field, completed awaiting the follow-up call.
+TIERS = ((RepairStatus.AWAITING_DISPATCH,), IN_THE_FIELD, (RepairStatus.COMPLETED,))
 
 STATUS_CLASSES = {
     RepairStatus.AWAITING_DISPATCH: "badge-waiting",
@@ -75,17 +70,6 @@ MILESTONE_LABELS = {
     FOLLOW_UP_MILESTONE: _("回访"),
 }
 
-# Open orders by what the crew is doing: on the way or on site is the current job, then the
-# orders taken or waiting to be taken, then the work done awaiting the signature.
-ORDER_RANK = {
-    WorkOrderStatus.EN_ROUTE: 0,
-    WorkOrderStatus.ARRIVED: 0,
-    WorkOrderStatus.ACCEPTED: 1,
-    WorkOrderStatus.ASSIGNED: 1,
-    WorkOrderStatus.WORK_DONE: 2,
-}
-CURRENT_RANKS = (0, 1)
-
 
 def _labels(choices) -> dict[str, str]:
     """Value -> label in the active language, looked up once per board."""
@@ -93,7 +77,7 @@ def _labels(choices) -> dict[str, str]:
 
 
 def _local_text(moment: datetime | None) -> tuple[str, str]:
-    """(ISO time, "MM-DD HH:MM") in local time, for ``<time>``: formatted once here rather
+    """(ISO time, "MM-DD HH:MM") in local time for ``<time>``: formatted once here rather
     than by a template filter on every row."""
     if moment is None:
         return "", ""
@@ -103,8 +87,7 @@ def _local_text(moment: datetime | None) -> tuple[str, str]:
 
 @dataclass
 class BoardRow:
-    """One open repair on the board, with what its row shows already worked out (the board
-    renders two hundred of them every 30 seconds)."""
+    """One open repair on the board, with what its row shows worked out."""
 
     repair: Repair  # with .case, .fault_type, .zone
     status_label: str = ""
@@ -141,40 +124,6 @@ class BoardRow:
 
 
 @dataclass
-class CrewOrder:
-    order: WorkOrder  # with .case
-    status_label: str
-
-
-@dataclass
-class CrewLine:
-    crew: Crew
-    on_call_until: datetime | None = None  # the end of the shift on call now, if any
-    on_call_text: str = ""  # its local "HH:MM"
-    open_count: int = 0
-    status_counts: dict[str, int] = field(default_factory=dict)
-    orders: list[CrewOrder] = field(default_factory=list)  # the first few, current first
-    completed_today: int = 0
-    status_summary: list[tuple[str, int]] = field(default_factory=list)  # (label, count)
-
-    @property
-    def is_on_call(self) -> bool:
-        return self.on_call_until is not None
-
-    @property
-    def current(self) -> CrewOrder | None:
-        """The latest open order on the way or on site, else the latest taken or assigned."""
-        first = self.orders[0] if self.orders else None
-        if first is not None and ORDER_RANK[first.order.status] in CURRENT_RANKS:
-            return first
-        return None
-
-    @property
-    def more(self) -> int:
-        return self.open_count - len(self.orders)
-
-
-@dataclass
 class Board:
     now: datetime
     rows: list[BoardRow]
@@ -185,58 +134,89 @@ class Board:
     green: int
     overdue: int
     crews: list[CrewLine]
+    page: int = 1
+    pages: int = 1
     status: str = ""
     urgency: str = ""
 
     @property
-    def is_capped(self) -> bool:
-        return self.matching > len(self.rows)
+    def first_shown(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + len(self.rows)
 
 
-def _open_repairs():
-    return Repair.objects.filter(case__kind=KIND, case__status__in=OPEN_STATUSES)
+def _open_cases():
+    return Case.objects.filter(kind=KIND, status__in=OPEN_STATUSES)
+
+
+def _urgency():
+    """The repair's urgency, by its primary key: a probe per open case, never a join that
+    the planner could turn into a scan of every repair."""
+    return Subquery(Repair.objects.filter(case_id=OuterRef("pk")).values("urgency")[:1])
 
 
 def _next_running_due():
     return Subquery(
-        SlaClock.objects.filter(case=OuterRef("case_id"), state=ClockState.RUNNING)
+        SlaClock.objects.filter(case_id=OuterRef("pk"), state=ClockState.RUNNING)
         .order_by("due_at")
         .values("due_at")[:1]
     )
 
 
 def _board_order():
-    tier = SqlCase(
-        When(case__status=RepairStatus.AWAITING_DISPATCH, then=Value(0)),
-        When(case__status__in=IN_THE_FIELD, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
     urgent = SqlCase(When(urgency=Urgency.URGENT, then=Value(0)), default=Value(1))
-    green = SqlCase(When(case__priority=Priority.GREEN, then=Value(0)), default=Value(1))
-    return [
-        tier,
-        urgent,
-        green,
-        F("next_due_at").asc(nulls_last=True),
-        F("reported_at").asc(),
-        F("case_id").asc(),
-    ]
+    green = SqlCase(When(priority=Priority.GREEN, then=Value(0)), default=Value(1))
+    return [urgent, green, F("next_due_at").asc(nulls_last=True), F("opened_at"), F("pk")]
 
 
-def repair_board_rows(*, now: datetime, status: str = "", urgency: str = "", limit: int):
-    """The first ``limit`` open repairs in the board's order, with their deadline, crew and
-    callers."""
-    repairs = _open_repairs()
-    if status:
-        repairs = repairs.filter(case__status=status)
+def _page_ids(cases, *, tiers: list[tuple[tuple[str, ...], int]], start: int) -> list[int]:
+    """The case ids of the page from ``start``: the tiers in order, each sorted on its own
+    (so that a page reads only the tiers it shows, not every open repair)."""
+    ids: list[int] = []
+    for statuses, size in tiers:
+        if start >= size:
+            start -= size
+            continue
+        wanted = PAGE_SIZE - len(ids)
+        ids += (
+            cases.filter(status__in=statuses)
+            .annotate(next_due_at=_next_running_due())[start : start + wanted]
+            .values_list("pk", flat=True)
+        )
+        start = 0
+        if len(ids) == PAGE_SIZE:
+            break
+    return ids
+
+
+def repair_board_page(
+    *, now: datetime, counts: dict, status: str = "", urgency: str = "", page: int = 1
+) -> list[BoardRow]:
+    """One page of open repairs in the board's order, with their deadline, crew and
+    callers. ``counts`` (``repair_board_counts``) size the tiers."""
+    cases = _open_cases().annotate(urgency=_urgency()).order_by(*_board_order())
     if urgency:
-        repairs = repairs.filter(urgency=urgency)
-    shown = list(
-        repairs.annotate(next_due_at=_next_running_due())
-        .select_related("case", "fault_type", "zone", "completed_by_crew")
-        .order_by(*_board_order())[:limit]
+        cases = cases.filter(urgency=urgency)
+    tiers = []
+    for statuses in TIERS:
+        if status:
+            statuses = tuple(value for value in statuses if value == status)
+        size = sum(
+            counts["by_both"][(value, urgency)] if urgency else counts["by_status"][value]
+            for value in statuses
+        )
+        if size:
+            tiers.append((statuses, size))
+    ids = _page_ids(cases, tiers=tiers, start=(page - 1) * PAGE_SIZE)
+    if not ids:
+        return []
+    repairs = Repair.objects.filter(case_id__in=ids).select_related(
+        "case", "fault_type", "zone", "completed_by_crew"
     )
+    by_case = {repair.case_id: repair for repair in repairs}
     statuses, urgencies = _labels(RepairStatus.choices), _labels(Urgency.choices)
     rows = [
         BoardRow(
@@ -245,12 +225,11 @@ def repair_board_rows(*, now: datetime, status: str = "", urgency: str = "", lim
             urgency_label=urgencies.get(repair.urgency, repair.urgency),
             reported=_local_text(repair.reported_at),
         )
-        for repair in shown
+        for repair in (by_case[case_id] for case_id in ids if case_id in by_case)
     ]
-    if rows:
-        _add_deadlines(rows, now)
-        _add_crews(rows)
-        _add_callers(rows)
+    _add_deadlines(rows, now)
+    _add_crews(rows)
+    _add_callers(rows)
     return rows
 
 
@@ -308,11 +287,12 @@ def _add_callers(rows: list[BoardRow]) -> None:
 
 
 def repair_board_counts(*, now: datetime) -> dict:
-    """Every open repair counted by status, by urgency, green channel, and past a running
+    """Every open repair counted by status and urgency, green channel, and past a running
     deadline: two aggregate queries."""
     groups = (
-        _open_repairs()
-        .values("case__status", "urgency", "case__priority")
+        _open_cases()
+        .annotate(urgency=_urgency())
+        .values("status", "urgency", "priority")
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -321,10 +301,10 @@ def repair_board_counts(*, now: datetime) -> dict:
     by_both: dict[tuple[str, str], int] = defaultdict(int)
     green = 0
     for group in groups:
-        by_status[group["case__status"]] += group["n"]
+        by_status[group["status"]] += group["n"]
         by_urgency[group["urgency"]] += group["n"]
-        by_both[(group["case__status"], group["urgency"])] += group["n"]
-        if group["case__priority"] == Priority.GREEN:
+        by_both[(group["status"], group["urgency"])] += group["n"]
+        if group["priority"] == Priority.GREEN:
             green += group["n"]
     overdue = (
         SlaClock.objects.filter(
@@ -347,77 +327,23 @@ def repair_board_counts(*, now: datetime) -> dict:
     }
 
 
-def _start_of_day(now: datetime) -> datetime:
-    return datetime.combine(now.astimezone(LOCAL_TZ).date(), time.min, tzinfo=LOCAL_TZ)
+def _short_queries() -> None:
+    """PostgreSQL: the board's queries are many short index look-ups, which the planner
+    prices high (a look-up per open repair): no JIT compiling and no parallel workers for
+    them — both cost more to start than they save (as for the bill run's chunks)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
 
 
-def crew_board(*, now: datetime) -> list[CrewLine]:
-    """The active crews: on call now or not, their open orders counted by status and the
-    first ``ORDERS_PER_CREW`` of them (the current job first), and the repairs each
-    completed today (local day)."""
-    lines = {crew.pk: CrewLine(crew=crew) for crew in Crew.objects.filter(is_active=True)}
-    if not lines:
-        return []
-    for crew_id, ends_at in DutyShift.objects.filter(
-        starts_at__lte=now, ends_at__gt=now, crew_id__in=lines
-    ).values_list("crew_id", "ends_at"):
-        line = lines[crew_id]
-        line.on_call_until = max(filter(None, (line.on_call_until, ends_at)))
-    open_orders = WorkOrder.objects.filter(closed_at__isnull=True, crew_id__in=lines)
-    for crew_id, status, count in (
-        open_orders.values("crew_id", "status").annotate(n=Count("pk")).order_by()
-    ).values_list("crew_id", "status", "n"):
-        lines[crew_id].status_counts[status] = count
-        lines[crew_id].open_count += count
-    rank = SqlCase(
-        *(When(status=status, then=Value(value)) for status, value in ORDER_RANK.items()),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    first = (
-        open_orders.annotate(
-            place=Window(
-                RowNumber(),
-                partition_by=[F("crew_id")],
-                order_by=[rank.asc(), F("assigned_at").desc(), F("pk").desc()],
-            )
-        )
-        .filter(place__lte=ORDERS_PER_CREW)
-        .select_related("case")
-        .order_by("crew_id", "place")
-    )
-    labels = _labels(WorkOrderStatus.choices)
-    for order in first:
-        lines[order.crew_id].orders.append(CrewOrder(order, labels[order.status]))
-    for crew_id, count in (
-        repairs_completed_between(_start_of_day(now), now)
-        .filter(completed_by_crew_id__in=lines)
-        .values("completed_by_crew_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("completed_by_crew_id", "n")
-    ):
-        lines[crew_id].completed_today = count
-    for line in lines.values():
-        line.status_summary = [
-            (labels[status], line.status_counts[status])
-            for status in OPEN_ORDER_STATUSES
-            if line.status_counts.get(status)
-        ]
-        if line.on_call_until is not None:
-            line.on_call_text = line.on_call_until.astimezone(LOCAL_TZ).strftime("%H:%M")
-    return sorted(
-        lines.values(), key=lambda line: (not line.is_on_call, -line.open_count, line.crew.code)
-    )
-
-
-def repair_board(
-    *, now: datetime, status: str = "", urgency: str = "", limit: int | None = None
-) -> Board:
-    """Everything the board shows: the first ``limit`` rows (``BOARD_LIMIT``) by the
-    board's order. ``status`` / ``urgency`` narrow the rows (not the counts); an unknown
-    value is ignored."""
-    limit = limit or BOARD_LIMIT
+@transaction.atomic
+def repair_board(*, now: datetime, status: str = "", urgency: str = "", page: int = 1) -> Board:
+    """Everything the board shows, read in one transaction. ``status`` / ``urgency`` narrow
+    the rows (not the counts); an unknown value is ignored, a page past the last shows the
+    last."""
+    _short_queries()
     status = status if status in OPEN_STATUSES else ""
     urgency = urgency if urgency in Urgency.values else ""
     counts = repair_board_counts(now=now)
@@ -429,9 +355,11 @@ def repair_board(
         matching = counts["by_urgency"][urgency]
     else:
         matching = counts["total"]
+    pages = max(1, math.ceil(matching / PAGE_SIZE))
+    page = min(max(1, page), pages)
     return Board(
         now=now,
-        rows=repair_board_rows(now=now, status=status, urgency=urgency, limit=limit),
+        rows=repair_board_page(now=now, counts=counts, status=status, urgency=urgency, page=page),
         total=counts["total"],
         matching=matching,
         by_status=[
@@ -444,6 +372,8 @@ def repair_board(
         green=counts["green"],
         overdue=counts["overdue"],
         crews=crew_board(now=now),
+        page=page,
+        pages=pages,
         status=status,
         urgency=urgency,
     )
