@@ -98,7 +98,8 @@ def _server_env(bench_url: str, redis_url: str) -> dict:
         "WATERDESK_BENCH_VIEWS": "1",
         # The scaled mode: periodic jobs are Celery beat's on another machine, not the web's.
         "WATERDESK_INPROCESS_SCHEDULER": "0",
-        "LOG_LEVEL": "WARNING",
+        # Not every 409 of the duplicate reports (django.request logs them as warnings).
+        "LOG_LEVEL": "ERROR",
         "PYTHONPATH": str(ROOT / "src"),
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "REDIS_URL": redis_url,
@@ -246,7 +247,11 @@ def explain_board() -> None:
         took = (time.perf_counter() - started) * 1000
     print(f"board selector: {len(queries.captured_queries)} queries, {took:.1f} ms")
     with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")  # as the board's transaction has it
+        cursor.execute("SET max_parallel_workers_per_gather = 0")
         for query in queries.captured_queries:
+            if not query["sql"].startswith("SELECT"):
+                continue  # the transaction and its settings
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
             plan = [row[0] for row in cursor.fetchall()]
             print(f"--- {query['time']} s  {query['sql'][:160]}")

@@ -22,12 +22,12 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 # The benchmark's catalogue when none is seeded: (code, name, default urgency, zone-wide,
 # share of the reports in per cent).
 FAULTS = [
-    ("burst_main", "爆管", "urgent", False, 5),
+    ("burst_main", "爆管", "urgent", True, 5),
     ("leak", "漏水", "general", False, 35),
-    ("no_water", "停水", "general", True, 15),
+    ("no_water", "停水/无水", "urgent", True, 15),
     ("low_pressure", "水压低", "general", True, 15),
     ("meter_fault", "水表故障", "general", False, 15),
-    ("discoloured", "水质浑浊", "general", False, 5),
+    ("discoloured_water", "水质浑浊/发黄", "general", True, 5),
     ("other", "其他", "general", False, 10),
 ]
 # Repair SLA policies (calendar hours), added when none is seeded.
@@ -127,7 +127,7 @@ def fault_catalogue() -> list[dict]:
                 name=name,
                 default_urgency=urgency,
                 zone_wide=zone_wide,
-                informs_quality=code == "discoloured",
+                informs_quality=code == "discoloured_water",
                 position=position,
             )
     return [
@@ -212,7 +212,21 @@ def staff(now: datetime) -> list[int]:
         user.groups.add(Group.objects.get(name=role))
         StaffProfile.objects.create(user=user, department=department)
     Token.objects.create(user=user_model.objects.get(username="bench-hotline"))
+    _policy_departments(department)
     return [crew.pk for crew in crews]
+
+
+def _policy_departments(department) -> None:
+    """The repair policy's departments where the model has them (the repair cases', the
+    water-quality team's): the department of the benchmark's staff."""
+    from waterdesk.repairs.models import RepairPolicy
+
+    fields = {field.name for field in RepairPolicy._meta.fields}
+    wanted = {name: department for name in ("department", "quality_department") if name in fields}
+    if wanted:
+        if not RepairPolicy.objects.exists():
+            RepairPolicy.objects.create()
+        RepairPolicy.objects.update(**wanted)
 
 
 # --- repairs --------------------------------------------------------------------------
