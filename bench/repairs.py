@@ -98,8 +98,7 @@ def _server_env(bench_url: str, redis_url: str) -> dict:
         "WATERDESK_BENCH_VIEWS": "1",
         # The scaled mode: periodic jobs are Celery beat's on another machine, not the web's.
         "WATERDESK_INPROCESS_SCHEDULER": "0",
-        # Not every 409 of the duplicate reports (django.request logs them as warnings).
-        "LOG_LEVEL": "ERROR",
+        "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT / "src"),
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "REDIS_URL": redis_url,
@@ -108,7 +107,14 @@ def _server_env(bench_url: str, redis_url: str) -> dict:
     return env
 
 
+SERVER_LOG = ROOT / "var" / "bench_repairs_server.log"
+
+
 def start_server(bench_url: str, redis_url: str, workers: int) -> subprocess.Popen:
+    """gunicorn, its output in ``SERVER_LOG`` (django.request logs every 409 of the
+    duplicate reports as a warning)."""
+    SERVER_LOG.parent.mkdir(exist_ok=True)
+    log = SERVER_LOG.open("w")
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -124,6 +130,8 @@ def start_server(bench_url: str, redis_url: str, workers: int) -> subprocess.Pop
         ],
         env=_server_env(bench_url, redis_url),
         cwd=ROOT,
+        stdout=log,
+        stderr=log,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -133,7 +141,7 @@ def start_server(bench_url: str, redis_url: str, workers: int) -> subprocess.Pop
         except OSError:
             time.sleep(0.3)
     server.kill()
-    sys.exit("gunicorn did not answer within 60 s")
+    sys.exit(f"gunicorn did not answer within 60 s (see {SERVER_LOG})")
 
 
 async def _request(method: str, path: str, headers: dict, body: bytes = b""):
@@ -434,7 +442,8 @@ def main() -> None:
 
     connections.close_all()
     print(
-        f"gunicorn: {args.workers} sync workers; clients: {args.clients}; open repairs {open_total}"
+        f"gunicorn: {args.workers} sync workers (log: {SERVER_LOG.relative_to(ROOT)}); "
+        f"clients: {args.clients}; open repairs {open_total}"
     )
     server = start_server(bench_url, redis_url, args.workers)
     try:

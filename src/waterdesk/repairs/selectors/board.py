@@ -217,12 +217,12 @@ def repair_board_page(
         "case", "fault_type", "zone", "completed_by_crew"
     )
     by_case = {repair.case_id: repair for repair in repairs}
-    statuses, urgencies = _labels(RepairStatus.choices), _labels(Urgency.choices)
+    status_labels, urgency_labels = _labels(RepairStatus.choices), _labels(Urgency.choices)
     rows = [
         BoardRow(
             repair=repair,
-            status_label=statuses.get(repair.case.status, repair.case.status),
-            urgency_label=urgencies.get(repair.urgency, repair.urgency),
+            status_label=status_labels.get(repair.case.status, repair.case.status),
+            urgency_label=urgency_labels.get(repair.urgency, repair.urgency),
             reported=_local_text(repair.reported_at),
         )
         for repair in (by_case[case_id] for case_id in ids if case_id in by_case)
@@ -340,9 +340,10 @@ def _short_queries() -> None:
 
 @transaction.atomic
 def repair_board(*, now: datetime, status: str = "", urgency: str = "", page: int = 1) -> Board:
-    """Everything the board shows, read in one transaction. ``status`` / ``urgency`` narrow
-    the rows (not the counts); an unknown value is ignored, a page past the last shows the
-    last."""
+    """Everything the board shows, read in one transaction (read committed: a repair
+    changing status between the counts and the page may be missed or shown twice at a
+    tier's edge until the next refresh). ``status`` / ``urgency`` narrow the rows (not the
+    counts); an unknown value is ignored, a page past the last shows the last."""
     _short_queries()
     status = status if status in OPEN_STATUSES else ""
     urgency = urgency if urgency in Urgency.values else ""
