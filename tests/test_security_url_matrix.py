@@ -167,6 +167,10 @@ TABLE: dict[str, Row] = {
     "workbench:assign": Row("post", "case", frozenset({"supervisor", "administrator"}), 400),
     "workbench:privacy_reveal": Row("post", None, STAFF, 400),
     "workbench:access_log": Row("get", None, frozenset({"supervisor", "administrator"}), 200),
+    # The dispatcher's board: dispatchers, and those who see every case.
+    "workbench:repair_board": Row(
+        "get", None, frozenset({"dispatcher", "supervisor", "administrator"}), 200
+    ),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # Paying online (public: the bill's QR code), and the sandbox gateway's page.

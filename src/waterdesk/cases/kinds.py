@@ -104,6 +104,17 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class DeskPage:
+    """A page of the kind that staff reach from the header (the repairs' dispatcher board):
+    shown to the holders of ``permission``; ``landing``: where they land after logging in."""
+
+    label: Promise | str
+    url_name: str
+    permission: str
+    landing: bool = False
+
+
+@dataclass(frozen=True)
 class KindSpec:
     kind: str
     label: Promise | str
@@ -129,6 +140,7 @@ class KindSpec:
     error_codes: tuple[tuple[str, int, str], ...] = ()
     page_urls: str = ""  # module of the kind's pages (included under /desk/, "workbench:")
     customer_panel: CustomerPanel = field(default_factory=CustomerPanel)
+    desk_pages: tuple[DeskPage, ...] = ()
     # Called when a case of another kind is opened from one of this kind (an inquiry turned
     # into an application): (actor=, source=, target=) inside the opening transaction.
     on_follow_up: Callable[..., None] | None = None
@@ -182,6 +194,16 @@ def kind_check(kind: str) -> None:
         raise InvalidInput(
             _("未知的业务类型。"), code="unknown_case_kind", field="kind", details={"kind": kind}
         )
+
+
+def desk_pages_for(user) -> list[DeskPage]:
+    """The kinds' header pages ``user`` may open, in registration order."""
+    return [
+        page
+        for spec in _REGISTRY.values()
+        for page in spec.desk_pages
+        if user.has_perm(page.permission)
+    ]
 
 
 def workflow_for(kind: str) -> Workflow:

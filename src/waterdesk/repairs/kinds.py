@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from waterdesk.cases.kinds import (
     ActionSpec,
     CaseDocument,
+    CustomerPanel,
+    DeskPage,
     EventView,
     IntakeSpec,
     KindSpec,
@@ -31,6 +33,7 @@ from waterdesk.repairs.selectors.case import (
     repair_of,
     repair_work_orders,
 )
+from waterdesk.repairs.selectors.panel import repair_details
 from waterdesk.repairs.serializers.actions import (
     RepairCancelInputSerializer,
     RepairDispatchInputSerializer,
@@ -45,6 +48,7 @@ from waterdesk.repairs.workflow import (
     ARRIVAL_MILESTONE,
     CONTACT_MILESTONE,
     DISPATCH_MILESTONE,
+    DISPATCH_PERMISSION,
     FOLLOW_UP_MILESTONE,
     INTAKE_PERMISSION,
     KIND,
@@ -212,6 +216,17 @@ REPAIR_KIND = register(
         statuses=RepairStatus,
         initial_statuses=(RepairStatus.AWAITING_DISPATCH,),
         workflow=REPAIR,
+        desk_pages=(
+            DeskPage(
+                label=_("调度台"),
+                url_name="workbench:repair_board",
+                permission=DISPATCH_PERMISSION,
+                landing=True,
+            ),
+        ),
+        customer_panel=CustomerPanel(
+            template="repairs/partials/customer_panel.html", details=repair_details
+        ),
         documents={
             "repair-sheet": CaseDocument(
                 label=_("维修服务单"),

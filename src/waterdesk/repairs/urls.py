@@ -1,8 +1,8 @@
 """The repair pages, included by the workbench shell under ``/desk/`` in its ``workbench``
 namespace (``workbench:intake_repair``): no ``app_name`` here. The dispatcher board's
-pages are ``urls_board`` (included from here at merge)."""
+pages are ``urls_board``."""
 
-from django.urls import path
+from django.urls import include, path
 
 from waterdesk.repairs.views import contacts, intake
 
@@ -13,4 +13,5 @@ urlpatterns = [
         contacts.contact_phone_reveal,
         name="repair_contact_reveal",
     ),
+    path("", include("waterdesk.repairs.urls_board")),
 ]

@@ -37,13 +37,22 @@ def _intake_kinds(request) -> list:
     ]
 
 
+def _kind_pages(request) -> list:
+    from waterdesk.cases.kinds import desk_pages_for
+
+    user = request.user
+    return desk_pages_for(user) if user.is_authenticated else []
+
+
 def workbench(request) -> dict:
     """``provisional_years``: calendar years whose official holiday schedule is not confirmed,
     so deadlines falling in them may still move (the banner of base.html); ``is_desk_staff``:
     whether the user works cases (the queue, intake and customer links); ``intake_kinds``:
-    the case kinds the user registers, with their intake pages (the intake tabs)."""
+    the case kinds the user registers, with their intake pages (the intake tabs);
+    ``kind_pages``: the kinds' header pages the user may open (``KindSpec.desk_pages``)."""
     return {
         "provisional_years": SimpleLazyObject(lambda: _provisional_years(request)),
         "is_desk_staff": SimpleLazyObject(lambda: _is_desk_staff(request)),
         "intake_kinds": SimpleLazyObject(lambda: _intake_kinds(request)),
+        "kind_pages": SimpleLazyObject(lambda: _kind_pages(request)),
     }

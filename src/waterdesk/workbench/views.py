@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from waterdesk.cases.access import is_desk_staff, may_intake
-from waterdesk.cases.kinds import ActionSpec, KindSpec, action_offered, kind_spec
+from waterdesk.cases.kinds import ActionSpec, KindSpec, action_offered, desk_pages_for, kind_spec
 from waterdesk.cases.models import Attachment, Case
 from waterdesk.cases.selectors import (
     case_assignees,
@@ -163,12 +163,16 @@ def has_provisional(rows: list[CaseRow]) -> bool:
 def home(request: HttpRequest) -> HttpResponse:
     """Where a user lands after logging in: the case queue for desk staff, the reading page
     for meter readers, the bill runs for the billing office, the counter for cashiers, their
-    orders for crew members, the crews for dispatchers."""
+    orders for crew members, a kind's landing page (``KindSpec.desk_pages``: the dispatcher's
+    board) for those it names."""
     user = request.user
     if user.has_perm("cases.view_all_cases") and user.has_perm("cases.reassign_case"):
         return redirect("workbench:workload")
     if user.is_superuser or user.has_perm("cases.view_all_cases"):
         return redirect("workbench:queue")
+    for page in desk_pages_for(user):
+        if page.landing:
+            return redirect(page.url_name)
     if user.has_perm("billing.run_billing"):
         return redirect("billing:runs")
     if user.has_perm("billing.add_meterread") and not may_intake(user):
