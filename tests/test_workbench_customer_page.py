@@ -105,9 +105,9 @@ def test_a_kind_panel_is_contributed_by_the_registration_alone():
         "ownership_transfer": generic,
         "usage_change": generic,
         "inquiry": "inquiries/partials/customer_panel.html",
-        "repair": generic,
+        "repair": "repairs/partials/customer_panel.html",
     }
-    assert {kind for kind, panel in panels.items() if panel.details} == {"inquiry"}
+    assert {kind for kind, panel in panels.items() if panel.details} == {"inquiry", "repair"}
 
 
 def test_cases_outside_the_users_scope_are_not_listed(client, world):
