@@ -347,3 +347,17 @@ def test_a_case_of_another_kind_is_not_counted(world, pinned):
     assert other.pk
     board = repair_board(now=NOW)
     assert board.total == 8 and other.number not in [row.case.number for row in board.rows]
+
+
+def test_dispatchers_land_on_the_board_and_find_it_in_the_header(client):
+    """The board is the repair kind's desk page (``KindSpec.desk_pages``): its holders land
+    there and see it in the header; a hotline agent neither."""
+    dispatcher = UserFactory(username="dispatcher-home", role=Role.DISPATCHER)
+    hotline = UserFactory(username="hotline-home", role=Role.HOTLINE_AGENT)
+    board = reverse("workbench:repair_board")
+    client.force_login(dispatcher)
+    assert client.get(reverse("workbench:home")).url == board
+    assert f'href="{board}"' in client.get(reverse("workbench:queue")).content.decode()
+    client.force_login(hotline)
+    assert client.get(reverse("workbench:home")).url == reverse("workbench:queue")
+    assert f'href="{board}"' not in client.get(reverse("workbench:queue")).content.decode()
