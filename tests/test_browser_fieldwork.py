@@ -192,6 +192,10 @@ def test_a_dispatcher_keeps_the_roster(live_server):
         crew, _member = crew_with_member("east", "crew1")
         with chromium() as browser, new_page(browser, base_url=live_server.url) as page:
             log_in(page, username="dispatcher", password=PASSWORD)
+            # Dispatchers land on the repairs' board; the crews are one header link away.
+            page.wait_for_url("**/desk/repairs/board/")
+            assert_no_axe_violations(page)
+            page.get_by_role("link", name="班组与值班").click()
             expect(page.get_by_role("heading", name="班组", exact=True)).to_be_visible()
             expect(page.locator("#crew-east")).to_contain_text("未值班")
             assert_no_axe_violations(page)
