@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
+import urllib.request
+from pathlib import Path
 from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def bench_urls(script: str, why: str, bench_db: str, *reserved: str) -> tuple[str, str]:
@@ -74,3 +80,36 @@ def fast_load(cursor) -> None:
     cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
     if cursor.fetchone()[0]:
         cursor.execute("SET LOCAL session_replication_role = replica")
+
+
+def gunicorn_start(*, env: dict, workers: int, port: int, ready_path: str, log=None):
+    """The scaled mode's web server on this machine (sync workers, ``--log-level warning``),
+    returned once ``ready_path`` answers; exits when it has not within 60 s. ``log``: a file
+    for its output (else it goes to this process's)."""
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "waterdesk.config.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--backlog",
+            "256",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{ready_path}", timeout=2).read()
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    sys.exit("gunicorn did not answer within 60 s" + (f" (see {log.name})" if log else ""))

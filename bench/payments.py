@@ -38,14 +38,19 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from common import bench_urls, create_database, drop_databases, setup_django  # noqa: E402
+from common import (  # noqa: E402
+    bench_urls,
+    create_database,
+    drop_databases,
+    gunicorn_start,
+    setup_django,
+)
 
 BENCH_DB = "waterdesk_bench_payments"
 SECRET = "bench-only-sandbox-secret"
@@ -152,31 +157,7 @@ def start_worker(bench_url: str, concurrency: int) -> subprocess.Popen:
 def start_server(bench_url: str, workers: int) -> subprocess.Popen:
     env = _server_env(bench_url)
     env.pop("DEBUG", None)
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "waterdesk.config.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--backlog",
-            "256",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}{PING_PATH}", timeout=2).read()
-            return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    sys.exit("gunicorn did not answer within 60 s")
+    return gunicorn_start(env=env, workers=workers, port=PORT, ready_path=PING_PATH)
 
 
 async def _request(path: str, body: bytes | None, signature: str | None) -> tuple[int, float]:

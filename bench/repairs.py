@@ -56,13 +56,18 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from common import bench_urls, create_database, drop_databases, setup_django  # noqa: E402
+from common import (  # noqa: E402
+    bench_urls,
+    create_database,
+    drop_databases,
+    gunicorn_start,
+    setup_django,
+)
 from repairs_load import SEED, fault_catalogue, load, targets_of_kept  # noqa: E402
 
 BENCH_DB = "waterdesk_bench_repairs"
@@ -114,34 +119,13 @@ def start_server(bench_url: str, redis_url: str, workers: int) -> subprocess.Pop
     """gunicorn, its output in ``SERVER_LOG`` (django.request logs every 409 of the
     duplicate reports as a warning)."""
     SERVER_LOG.parent.mkdir(exist_ok=True)
-    log = SERVER_LOG.open("w")
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "waterdesk.config.wsgi",
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{PORT}",
-            "--backlog",
-            "256",
-            "--log-level",
-            "warning",
-        ],
+    return gunicorn_start(
         env=_server_env(bench_url, redis_url),
-        cwd=ROOT,
-        stdout=log,
-        stderr=log,
+        workers=workers,
+        port=PORT,
+        ready_path=PING_PATH,
+        log=SERVER_LOG.open("w"),
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}{PING_PATH}", timeout=2).read()
-            return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    sys.exit(f"gunicorn did not answer within 60 s (see {SERVER_LOG})")
 
 
 async def _request(method: str, path: str, headers: dict, body: bytes = b""):
