@@ -9,6 +9,10 @@ together with control characters; runs of whitespace become one space.
 
 import unicodedata
 
+from django.utils.translation import gettext as _
+
+from waterdesk.core.errors import InvalidInput
+
 # Unicode categories removed from single-line text: Cc (control) and Cf (format).
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf"})
 
@@ -24,3 +28,18 @@ def text_clean_line(value) -> str:
         if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
     )
     return " ".join(text.split())
+
+
+def text_input(value, *, field: str, label: str, limit: int, required: bool = True) -> str:
+    """A service's text input: ``value`` stripped; ``InvalidInput`` naming the field when it
+    is blank (if required) or longer than ``limit`` characters."""
+    cleaned = str(value or "").strip()
+    if required and not cleaned:
+        raise InvalidInput(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
+    if len(cleaned) > limit:
+        raise InvalidInput(
+            _("%(label)s不能超过 %(limit)s 个字。") % {"label": label, "limit": limit},
+            code="too_long",
+            field=field,
+        )
+    return cleaned

@@ -12,6 +12,7 @@ import base64
 import binascii
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from io import BytesIO
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from PIL import Image
 from waterdesk.cases.services import case_lock, sniff_content_type
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.money import money_validate
+from waterdesk.core.text import text_input
 from waterdesk.core.timeutil import local
 from waterdesk.customers.validation import validate_phone
 from waterdesk.fieldwork.access import crew_of as crew_of  # where it was, for callers
@@ -55,17 +57,8 @@ CLOCK_SLACK = timedelta(minutes=5)
 # --- input ---------------------------------------------------------------------------------
 
 
-def _text(value, *, field: str, label: str, limit: int = TEXT_MAX_LENGTH, required=True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
-    if len(text) > limit:
-        raise InvalidInput(
-            _("%(label)s不能超过 %(limit)s 个字。") % {"label": label, "limit": limit},
-            code="too_long",
-            field=field,
-        )
-    return text
+# A text input of the order (at most ``TEXT_MAX_LENGTH`` characters unless told).
+_text = partial(text_input, limit=TEXT_MAX_LENGTH)
 
 
 def _moment(value: datetime | None, *, after: datetime | None, field: str, label: str) -> datetime:

@@ -26,6 +26,7 @@ from waterdesk.cases.services import (
     case_transition,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
+from waterdesk.core.text import text_input as _text
 from waterdesk.core.timeutil import local
 from waterdesk.customers.validation import validate_phone
 from waterdesk.inquiries.models import (
@@ -49,21 +50,6 @@ from waterdesk.sla.models import SlaUnit
 # clerk's screen language; the refusals below are translated for the clerk's screen.
 
 REASON_MAX_LENGTH = 2000
-
-
-def _text(value, *, field: str, label: str, limit: int, required: bool = True) -> str:
-    """``value`` stripped; ``InvalidInput`` naming the field when blank (if required) or
-    longer than ``limit`` characters."""
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
-    if len(text) > limit:
-        raise InvalidInput(
-            _("%(label)s不能超过 %(limit)s 个字。") % {"label": label, "limit": limit},
-            code="too_long",
-            field=field,
-        )
-    return text
 
 
 def _email(value) -> str:

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
 from waterdesk.cases.models import Case
 from waterdesk.cases.services import case_check_action, case_lock, case_transition
-from waterdesk.core.errors import IllegalTransition, InvalidInput
+from waterdesk.core.errors import IllegalTransition
 from waterdesk.repairs.models import Repair
 from waterdesk.repairs.workflow import KIND, REPAIR
 
 REASON_MAX_LENGTH = 500
-
-
-def text(value, *, field: str, label: str, limit: int, required: bool = True) -> str:
-    """``value`` stripped; ``InvalidInput`` naming the field when blank (if required) or
-    longer than ``limit`` characters."""
-    cleaned = str(value or "").strip()
-    if required and not cleaned:
-        raise InvalidInput(_("请填写%(label)s。") % {"label": label}, code="required", field=field)
-    if len(cleaned) > limit:
-        raise InvalidInput(
-            _("%(label)s不能超过 %(limit)s 个字。") % {"label": label, "limit": limit},
-            code="too_long",
-            field=field,
-        )
-    return cleaned
 
 
 def lock_repair(case: Case, action: str, actor) -> tuple[Case, Repair]:

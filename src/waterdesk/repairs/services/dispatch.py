@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from waterdesk.cases.models import Case
 from waterdesk.cases.services import case_transition
 from waterdesk.core.errors import InvalidInput, NotPermitted
+from waterdesk.core.text import text_input as text
 from waterdesk.fieldwork.models import TEXT_MAX_LENGTH, Crew, WorkOrder
 from waterdesk.fieldwork.services import work_order_cancel, work_order_create, work_order_give_up
 from waterdesk.fieldwork.workflow import DISPATCH_PERMISSION as ORDER_DISPATCH_PERMISSION
@@ -24,7 +25,7 @@ from waterdesk.fieldwork.workflow import MOVES
 from waterdesk.repairs.models import Repair, Urgency
 from waterdesk.repairs.selectors.case import repair_open_order
 from waterdesk.repairs.selectors.policy import contact_limit, repair_policy
-from waterdesk.repairs.services.common import REASON_MAX_LENGTH, lock_repair, text
+from waterdesk.repairs.services.common import REASON_MAX_LENGTH, lock_repair
 from waterdesk.repairs.workflow import CONTACT_MILESTONE, PURPOSE
 from waterdesk.sla import services as sla
 

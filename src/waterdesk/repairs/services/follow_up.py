@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from waterdesk.cases.models import Case
 from waterdesk.cases.services import case_event_record, case_transition
 from waterdesk.core.errors import InvalidInput
+from waterdesk.core.text import text_input as text
 from waterdesk.repairs.models import COMMENT_MAX_LENGTH, FollowUp, FollowUpOutcome
 from waterdesk.repairs.selectors.policy import repair_policy
-from waterdesk.repairs.services.common import lock_repair, text
+from waterdesk.repairs.services.common import lock_repair
 from waterdesk.repairs.workflow import FOLLOW_UP_MILESTONE
 from waterdesk.sla import services as sla
 

@@ -39,6 +39,7 @@ from waterdesk.cases.services import (
 )
 from waterdesk.core.errors import InvalidInput, NotPermitted
 from waterdesk.core.masking import mask_mobile
+from waterdesk.core.text import text_input as text
 from waterdesk.customers.models import Account, AccountStatus, Premise
 from waterdesk.customers.validation import validate_phone
 from waterdesk.fieldwork.selectors import crew_on_duty
@@ -56,7 +57,6 @@ from waterdesk.repairs.selectors.duplicates import (
     repair_duplicates,
 )
 from waterdesk.repairs.selectors.policy import repair_policy
-from waterdesk.repairs.services.common import text
 from waterdesk.repairs.services.dispatch import dispatch_to_crew
 from waterdesk.repairs.services.notices import (
     REGISTERED,
