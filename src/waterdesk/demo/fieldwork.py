@@ -40,7 +40,8 @@ def locate_premises() -> int:
         match = re.match(r"^(.*?路)(\d+)号", premise.address)
         if origin is None or match is None:
             continue
-        road = roads.setdefault((premise.zone_id, match.group(1)), len(roads) % 5)
+        in_zone = sum(1 for zone_id, _road in roads if zone_id == premise.zone_id)
+        road = roads.setdefault((premise.zone_id, match.group(1)), in_zone)
         premise.latitude = origin[0] + ROAD_SPACING * road
         premise.longitude = origin[1] + STEP * int(match.group(2))
         located += 1
