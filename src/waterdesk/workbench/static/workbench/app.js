@@ -8,7 +8,9 @@
 //   - a form that posts is sent once: until its answer arrives, another click or Enter does
 //     nothing and its buttons are disabled (the services are idempotent too);
 //   - after a refused form the focus goes to the first field marked invalid (its error is
-//     read with it), scrolled into view; without one, to the error message.
+//     read with it), scrolled into view; without one, to the error message;
+//   - a table that scrolls sideways in its frame (.table-wrap, on a phone) takes the focus,
+//     so that the keyboard can scroll it too.
 "use strict";
 
 document.addEventListener("click", (event) => {
@@ -122,3 +124,20 @@ document.addEventListener("htmx:afterSettle", (event) => {
     region.replaceChildren(document.createTextNode(summary.textContent.trim()));
   }
 });
+
+// --- tables wider than the screen ----------------------------------------------------------
+
+// A frame that scrolls is a tab stop (arrow keys scroll it); one that fits is none.
+function markScrollingTables() {
+  for (const frame of document.querySelectorAll(".table-wrap")) {
+    if (frame.scrollWidth > frame.clientWidth) {
+      frame.setAttribute("tabindex", "0");
+    } else if (frame.getAttribute("tabindex") === "0") {
+      frame.removeAttribute("tabindex");
+    }
+  }
+}
+
+document.addEventListener("DOMContentLoaded", markScrollingTables);
+document.addEventListener("htmx:afterSettle", markScrollingTables);
+window.addEventListener("resize", markScrollingTables);
