@@ -68,7 +68,13 @@ from common import (  # noqa: E402
     gunicorn_start,
     setup_django,
 )
-from repairs_load import SEED, fault_catalogue, load, targets_of_kept  # noqa: E402
+from repairs_load import (  # noqa: E402
+    SEED,
+    fault_catalogue,
+    load,
+    refresh_kept,
+    targets_of_kept,
+)
 
 BENCH_DB = "waterdesk_bench_repairs"
 PORT = 8766
@@ -411,6 +417,7 @@ def main() -> None:
     from waterdesk.repairs.selectors.board import OPEN_STATUSES
 
     if args.reuse:
+        refresh_kept()
         targets = targets_of_kept()
     else:
         premises = args.premises or max(1000, args.closed // 8)

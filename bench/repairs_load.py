@@ -216,17 +216,37 @@ def staff(now: datetime) -> list[int]:
     return [crew.pk for crew in crews]
 
 
+QUALITY_STAFF = 4
+
+
+def quality_team():
+    """The water-quality department and its lab staff on duty, told of every report of
+    discoloured water (``QUALITY_STAFF`` of them, as at a utility's lab). Idempotent: a
+    database kept from before they existed gets them on ``--reuse``."""
+    from django.contrib.auth import get_user_model
+
+    from waterdesk.core.models import Department, StaffProfile
+
+    quality, _created = Department.objects.get_or_create(
+        code="quality", defaults={"name": "水质检测中心"}
+    )
+    for index in range(QUALITY_STAFF):
+        user, created = get_user_model().objects.get_or_create(
+            username=f"bench-lab{index}", defaults={"first_name": f"化验员{index}"}
+        )
+        if created:
+            StaffProfile.objects.create(user=user, department=quality, mobile=f"1380000{index:04d}")
+    return quality
+
+
 def _policy_departments(department) -> None:
-    """The repair policy's departments where the model has them (the repair cases', the
-    water-quality team's): the department of the benchmark's staff."""
+    """The repair policy's departments: the repair cases' (the benchmark's staff) and the
+    water-quality team's."""
     from waterdesk.repairs.models import RepairPolicy
 
-    fields = {field.name for field in RepairPolicy._meta.fields}
-    wanted = {name: department for name in ("department", "quality_department") if name in fields}
-    if wanted:
-        if not RepairPolicy.objects.exists():
-            RepairPolicy.objects.create()
-        RepairPolicy.objects.update(**wanted)
+    if not RepairPolicy.objects.exists():
+        RepairPolicy.objects.create()
+    RepairPolicy.objects.update(department=department, quality_department=quality_team())
 
 
 # --- repairs --------------------------------------------------------------------------
@@ -485,6 +505,14 @@ def load(*, closed: int, open_: int, premises: int) -> list[dict]:
         flush=True,
     )
     return loader.targets
+
+
+def refresh_kept() -> None:
+    """``--reuse``: what a database kept by an earlier version of this loader lacks (the
+    water-quality team)."""
+    from waterdesk.core.models import Department
+
+    _policy_departments(Department.objects.get(code="repair"))
 
 
 def targets_of_kept() -> list[dict]:

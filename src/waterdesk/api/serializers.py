@@ -186,6 +186,18 @@ class AttachmentUploadSerializer(serializers.Serializer):
     )
 
 
+def _own_kind_only(field, kind: str):
+    """``field`` (a kind's detail serializer) reads its relation only on cases of ``kind``:
+    the other kinds' details are null without a query each."""
+    read = field.get_attribute
+
+    def get_attribute(case):
+        return read(case) if case.kind == kind else None
+
+    field.get_attribute = get_attribute
+    return field
+
+
 class CaseDetailSerializer(CaseListSerializer):
     """A case with its kind's detail, SLA clocks, the actions this user may take now and
     the timeline. Needs ``request`` in the context."""
@@ -232,7 +244,9 @@ class CaseDetailSerializer(CaseListSerializer):
             if name == "summary":
                 for spec in all_kinds():
                     if spec.detail_field and spec.detail_serializer is not None:
-                        fields[spec.detail_field] = spec.detail_serializer(allow_null=True)
+                        fields[spec.detail_field] = _own_kind_only(
+                            spec.detail_serializer(allow_null=True), spec.kind
+                        )
         return fields
 
     def _contact_phone(self, case: Case):

@@ -28,6 +28,7 @@ from waterdesk.cases.selectors import (
     case_follow_source,
     case_get_for_user,
     case_queue,
+    case_read_with_detail,
     case_scope,
 )
 from waterdesk.cases.services import (
@@ -92,6 +93,11 @@ _CONFLICT = OpenApiResponse(
 
 def _case_data(case: Case, request: Request) -> dict:
     return s.CaseDetailSerializer(case, context={"request": request}).data
+
+
+def _case_answer(case: Case, request: Request) -> dict:
+    """The detail of a case a service has just changed, read again with its relations."""
+    return _case_data(case_read_with_detail(case), request)
 
 
 class _RoleGuardedView(APIView):
@@ -294,7 +300,7 @@ class CaseClaimView(_RoleGuardedView):
     )
     def post(self, request: Request, public_id) -> Response:
         case = case_get_for_user(user=request.user, public_id=public_id)
-        return Response(_case_data(case_claim(case=case, actor=request.user), request))
+        return Response(_case_answer(case_claim(case=case, actor=request.user), request))
 
 
 class CaseAssignView(_RoleGuardedView):
@@ -328,7 +334,7 @@ class CaseAssignView(_RoleGuardedView):
             actor=request.user,
             reason=body.validated_data["reason"],
         )
-        return Response(_case_data(case, request))
+        return Response(_case_answer(case, request))
 
 
 # --- intake of each kind ---------------------------------------------------------------
@@ -393,7 +399,7 @@ class CaseIntakeView(_RoleGuardedView):
         case = intake.service(actor=request.user, **arguments)
         joined = bool(intake.joins and arguments.get(intake.joins))
         answer = status.HTTP_200_OK if joined else status.HTTP_201_CREATED
-        return Response(_case_data(case, request), status=answer)
+        return Response(_case_answer(case, request), status=answer)
 
 
 def _follow_source(request: Request, public_id) -> Case:
@@ -507,7 +513,7 @@ class CaseActionView(APIView):
         payload = action.serializer(data=request.data)
         payload.is_valid(raise_exception=True)
         case = action.service(actor=request.user, case=case, **payload.validated_data)
-        return Response(_case_data(case, request))
+        return Response(_case_answer(case, request))
 
 
 # --- customers ------------------------------------------------------------------------

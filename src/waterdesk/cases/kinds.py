@@ -126,6 +126,9 @@ class KindSpec:
     # The one-to-one accessor of the kind's detail model on Case (also the API field).
     detail_field: str = ""
     detail_serializer: type | None = None  # API output of the detail model
+    # What the detail's serializer reads through the detail row, read with the case in one
+    # query (``cases.selectors.case_read_with_detail``): ("repair__fault_type", …).
+    detail_related: tuple[str, ...] = ()
     detail_template: str = ""  # the case page's partial for the detail
     page_context: Callable[[Any], dict] | None = None  # case -> extra page context
     material_choices: Callable[[Any], list[tuple[str, str]]] | None = None

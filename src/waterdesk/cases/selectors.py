@@ -11,7 +11,7 @@ from django.db.models import Exists, F, IntegerField, Min, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.cases.access import is_desk_staff
-from waterdesk.cases.kinds import all_kinds, all_workflows, workflow_for
+from waterdesk.cases.kinds import all_kinds, all_workflows, kind_spec, workflow_for
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import NotFound, NotPermitted
 from waterdesk.customers.search.case_numbers import CaseMatch
@@ -79,6 +79,17 @@ def _department_knows(user, lookup: dict) -> bool:
     if not is_desk_staff(user):
         return False
     return Case.objects.filter(department_id=profile.department_id, **lookup).exists()
+
+
+def case_read_with_detail(case: Case) -> Case:
+    """``case`` read again in one query with the people and places its detail shows and
+    its kind's detail row (``KindSpec.detail_related``): the answer to a service that has
+    just changed it."""
+    spec = kind_spec(case.kind)
+    related = ["customer", "premise__zone", "department", "assignee", "opened_by"]
+    if spec.detail_field:
+        related += [spec.detail_field, *spec.detail_related]
+    return Case.objects.select_related(*related).get(pk=case.pk)
 
 
 def case_get_for_user(*, user, public_id=None, number: str | None = None) -> Case:

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Settings rows (the working calendar, policies, templates) read once per request.
+    "waterdesk.core.memo.RequestMemoMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "waterdesk.core.middleware.ChosenLanguageMiddleware",
@@ -129,7 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # access-failure log.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "waterdesk.core.auth.ModelBackend",
 ]
 WATERDESK_LOCKOUT_FAILURES = env_int("WATERDESK_LOCKOUT_FAILURES", 5)
 WATERDESK_LOCKOUT_MINUTES = env_int("WATERDESK_LOCKOUT_MINUTES", 30)

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
 
+from waterdesk.core.memo import memo_get
 from waterdesk.core.tasks import enqueue_on_commit
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.notify.backends import DeliveryError, backend_for
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
     Customer = Model
 
 logger = logging.getLogger(__name__)
+
+# The request memo prefix of the templates of one key (``core.memo``).
+TEMPLATES_MEMO = "notify.templates:"
 
 # The task that delivers one notification (``waterdesk.notify.tasks``), by its name.
 NOTIFICATION_SEND_TASK = "waterdesk.notify.tasks.notification_send"
@@ -177,7 +181,8 @@ def _recipients(
 # --- services ------------------------------------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint of its own: it refuses nothing, and a failure fails the caller too.
+@transaction.atomic(savepoint=False)
 def notification_queue(
     *,
     template: str,
@@ -204,7 +209,10 @@ def notification_queue(
     instead of the customer's or the case contact's; ``by_preference``: only on the
     channels the customer chose for notices.
     """
-    templates = {t.channel: t for t in NotificationTemplate.objects.filter(key=template)}
+    templates = memo_get(
+        f"{TEMPLATES_MEMO}{template}",
+        lambda: {t.channel: t for t in NotificationTemplate.objects.filter(key=template)},
+    )
     if not templates:
         logger.warning("notify: no template for key %r, nothing queued", template)
         return []

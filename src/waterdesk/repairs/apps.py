@@ -8,14 +8,18 @@ class RepairsConfig(AppConfig):
     verbose_name = _("报修")
 
     def ready(self) -> None:
+        from waterdesk.core.memo import memo_forget_on_change
         from waterdesk.core.roles import Role, role_grant
         from waterdesk.repairs import kinds  # noqa: F401  registers the repair kind and purpose
+        from waterdesk.repairs.models import RepairPolicy
+        from waterdesk.repairs.selectors.policy import POLICY_MEMO
         from waterdesk.repairs.workflow import (
             DISPATCH_PERMISSION,
             FOLLOW_UP_PERMISSION,
             INTAKE_PERMISSION,
         )
 
+        memo_forget_on_change(RepairPolicy, POLICY_MEMO)
         # The hotline takes reports at any hour and makes the follow-up calls; dispatchers
         # send crews; the counter takes reports too. Supervisors see every case already.
         role_grant(

@@ -267,6 +267,13 @@ REPAIR_KIND = register(
         },
         detail_field="repair",
         detail_serializer=RepairSerializer,
+        detail_related=(
+            "repair__fault_type",
+            "repair__zone",
+            "repair__account",
+            "repair__completed_by_crew",
+            "repair__failed_by",
+        ),
         detail_template="repairs/partials/repair_details.html",
         page_context=page_context,
         intake=IntakeSpec(

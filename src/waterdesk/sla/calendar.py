@@ -40,11 +40,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
+from waterdesk.core.memo import memo_get
 from waterdesk.core.timeutil import LOCAL_TZ
 
 # A search for the next working day gives up after this many days (a misconfigured calendar
 # with no working day at all must not loop forever).
 MAX_SEARCH_DAYS = 3660
+
+# The request memo key of the snapshot (``core.memo``).
+CALENDAR_MEMO = "sla.calendar"
 
 UNIT_CALENDAR_HOURS = "calendar_hours"
 UNIT_WORKING_HOURS = "working_hours"
@@ -229,7 +233,12 @@ class WorkingCalendar:
 
 
 def load_calendar() -> WorkingCalendar:
-    """Read the calendar tables once (three queries) into a snapshot."""
+    """The calendar tables as a snapshot: read once per request (``core.memo``; three
+    queries), every time outside one."""
+    return memo_get(CALENDAR_MEMO, _read_calendar)
+
+
+def _read_calendar() -> WorkingCalendar:
     from waterdesk.sla.models import BusinessHours, CalendarDay, CalendarDayKind, CalendarYear
 
     holidays: set[date] = set()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.cases.models import Priority
 from waterdesk.core.errors import InvalidInput, NotFound
+from waterdesk.core.memo import memo_get
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.sla.calendar import WorkingCalendar, load_calendar, round_minutes
@@ -38,6 +39,8 @@ from waterdesk.sla.models import (
 logger = logging.getLogger(__name__)
 
 _CLOCK_FIELDS_ON_RECOMPUTE = ["due_at", "at_risk_at", "breached_at"]
+# The request memo prefix of a kind's active policies (``core.memo``).
+POLICIES_MEMO = "sla.policies:"
 
 
 def _now_or(at: dt.datetime | None) -> dt.datetime:
@@ -49,13 +52,17 @@ def _now_or(at: dt.datetime | None) -> dt.datetime:
 
 
 def _policy_for(*, case_kind: str, milestone: str, priority: str) -> SlaPolicy | None:
-    policies = SlaPolicy.objects.filter(
-        case_kind=case_kind,
-        milestone=milestone,
-        priority__in={priority, Priority.NORMAL},
-        is_active=True,
+    """The active policy of the milestone for the priority, else for "normal". The active
+    policies of a kind are read once per request (``core.memo``)."""
+    policies = memo_get(
+        f"{POLICIES_MEMO}{case_kind}",
+        lambda: list(SlaPolicy.objects.filter(case_kind=case_kind, is_active=True)),
     )
-    by_priority = {policy.priority: policy for policy in policies}
+    by_priority = {
+        policy.priority: policy
+        for policy in policies
+        if policy.milestone == milestone and policy.priority in {priority, Priority.NORMAL}
+    }
     return by_priority.get(priority) or by_priority.get(Priority.NORMAL)
 
 

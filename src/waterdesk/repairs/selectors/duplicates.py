@@ -20,11 +20,14 @@ import unicodedata
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, FloatField, Q
+from django.db.models.expressions import RawSQL
 
+from waterdesk.cases.models import Case
 from waterdesk.core.timeutil import local
 from waterdesk.repairs.models import FaultType, Repair
 from waterdesk.repairs.selectors.policy import repair_policy
+from waterdesk.repairs.workflow import KIND
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE = 111_320.0
@@ -69,6 +72,29 @@ def _bounding_box(latitude, longitude, metres: float) -> Q:
     )
 
 
+# The haversine formula's ``a`` between a point (%s: its latitude and longitude in radians
+# and the cosine of its latitude) and a repair's coordinates, in SQL that PostgreSQL and
+# SQLite (Django registers the functions there) both read. Written out rather than built
+# from expressions: it is compiled for every report.
+_HAVERSINE_A = (
+    'POWER(SIN((RADIANS(CAST("repairs_repair"."latitude" AS DOUBLE PRECISION)) - %s) / 2), 2)'
+    ' + %s * COS(RADIANS(CAST("repairs_repair"."latitude" AS DOUBLE PRECISION)))'
+    ' * POWER(SIN((RADIANS(CAST("repairs_repair"."longitude" AS DOUBLE PRECISION)) - %s) / 2), 2)'
+)
+
+
+def _haversine_term(latitude, longitude) -> RawSQL:
+    """``a`` of the haversine formula to the point: within ``d`` metres exactly when
+    ``a <= sin²(d / 2R)`` (``distance_m`` in the database, without its square root and
+    arcsine)."""
+    phi = math.radians(float(latitude))
+    return RawSQL(
+        _HAVERSINE_A,
+        (phi, math.cos(phi), math.radians(float(longitude))),
+        output_field=FloatField(),
+    )
+
+
 def repair_duplicates(
     *,
     fault_type: FaultType,
@@ -80,59 +106,57 @@ def repair_duplicates(
     at: datetime,
 ) -> list[Repair]:
     """The open repairs this report may duplicate, newest first (at most
-    ``CANDIDATE_LIMIT``), each with ``contact_count`` (its callers) and its case."""
+    ``CANDIDATE_LIMIT``), each with ``contact_count`` (its callers) and the few columns of
+    its case and fault type that the candidates show. One query: every test of the place
+    is SQL, so the first rows are the answer."""
     policy = repair_policy()
     since = at - timedelta(hours=policy.duplicate_window_hours)
     key = address_key(address)
     has_point = latitude is not None and longitude is not None
-    by_zone = fault_type.zone_wide and zone is not None
+    rows = Repair.objects.filter(
+        fault_type=fault_type,
+        completed_at__isnull=True,
+        case__closed_at__isnull=True,
+        reported_at__gte=since,
+        reported_at__lte=at,
+    )
     place = Q()
     if premise is not None:
-        place |= Q(case__premise=premise)
+        # The premise is the case's: asked as a subquery, the whole place test reads the
+        # repair's own columns, and only the repairs that pass it are joined to their case.
+        place |= Q(case_id__in=Case.objects.filter(kind=KIND, premise=premise).values("pk"))
     if key:
         place |= Q(address_key=key)
     if has_point:
-        place |= _bounding_box(latitude, longitude, policy.duplicate_distance_m)
-    if by_zone:
+        # The box (indexed) finds the few rows to measure; the circle decides.
+        reach = math.sin(policy.duplicate_distance_m / (2 * EARTH_RADIUS_M)) ** 2
+        rows = rows.alias(haversine_a=_haversine_term(latitude, longitude))
+        place |= _bounding_box(latitude, longitude, policy.duplicate_distance_m) & Q(
+            haversine_a__lte=reach
+        )
+    if fault_type.zone_wide and zone is not None:
         place |= Q(zone=zone)
     if not place:
         return []
-    rows = (
-        Repair.objects.filter(
-            fault_type=fault_type,
-            completed_at__isnull=True,
-            case__closed_at__isnull=True,
-            reported_at__gte=since,
-            reported_at__lte=at,
-        )
-        .filter(place)
+    return list(
+        rows.filter(place)
         .select_related("case", "fault_type")
+        .only(*_CANDIDATE_COLUMNS)
         .annotate(contact_count=Count("contacts"))
-        .order_by("-reported_at", "-pk")
+        .order_by("-reported_at", "-pk")[:CANDIDATE_LIMIT]
     )
 
-    def same_place(repair: Repair) -> bool:
-        if premise is not None and repair.case.premise_id == premise.pk:
-            return True
-        if key and repair.address_key == key:
-            return True
-        if by_zone and repair.zone_id == zone.pk:
-            return True
-        return (
-            has_point
-            and repair.latitude is not None
-            and repair.longitude is not None
-            and distance_m(latitude, longitude, repair.latitude, repair.longitude)
-            <= policy.duplicate_distance_m
-        )
 
-    found = []
-    for repair in rows[: CANDIDATE_LIMIT * 5]:  # the box's corners are measured out here
-        if same_place(repair):
-            found.append(repair)
-            if len(found) == CANDIDATE_LIMIT:
-                break
-    return found
+# What a candidate shows (the API's details, the intake page's table).
+_CANDIDATE_COLUMNS = (
+    "address",
+    "reported_at",
+    "case__public_id",
+    "case__number",
+    "case__kind",
+    "case__status",
+    "fault_type__name",
+)
 
 
 def duplicate_candidates_data(repairs: list[Repair]) -> list[dict]:

@@ -3,18 +3,25 @@
 from decimal import Decimal
 
 from waterdesk.cases.models import Priority
+from waterdesk.core.memo import memo_get
 from waterdesk.repairs.models import RepairPolicy
 from waterdesk.repairs.workflow import CONTACT_MILESTONE, FOLLOW_UP_MILESTONE, KIND
 from waterdesk.sla.models import SlaPolicy, SlaUnit
 
+POLICY_MEMO = "repairs.policy"
+
 
 def repair_policy() -> RepairPolicy:
-    """The latest ``RepairPolicy`` row; the model's defaults when there is none."""
-    return (
-        RepairPolicy.objects.select_related("department", "quality_department")
-        .order_by("-pk")
-        .first()
-        or RepairPolicy()
+    """The latest ``RepairPolicy`` row; the model's defaults when there is none. Read once
+    per request (``core.memo``)."""
+    return memo_get(
+        POLICY_MEMO,
+        lambda: (
+            RepairPolicy.objects.select_related("department", "quality_department")
+            .order_by("-pk")
+            .first()
+            or RepairPolicy()
+        ),
     )
 
 

@@ -23,7 +23,7 @@ class RepairIntakeSerializer(serializers.Serializer):
     )
     premise = serializers.SlugRelatedField(
         slug_field="public_id",
-        queryset=Premise.objects.all(),
+        queryset=Premise.objects.select_related("zone"),
         required=False,
         allow_null=True,
         default=None,
@@ -31,7 +31,7 @@ class RepairIntakeSerializer(serializers.Serializer):
     )
     account = serializers.SlugRelatedField(
         slug_field="number",
-        queryset=Account.objects.all(),
+        queryset=Account.objects.select_related("premise__zone", "customer"),
         required=False,
         allow_null=True,
         default=None,

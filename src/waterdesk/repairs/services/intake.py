@@ -117,7 +117,8 @@ class Place:
 def _fault_type(fault_type) -> FaultType:
     if fault_type is None or fault_type.pk is None:
         raise InvalidInput(_("请选择故障类型。"), code="required", field="fault_type")
-    fault_type = FaultType.objects.get(pk=fault_type.pk)
+    if fault_type._state.db is None:  # not read in this request: read it now
+        fault_type = FaultType.objects.get(pk=fault_type.pk)
     if not fault_type.is_active:
         raise InvalidInput(
             _("故障类型“%(name)s”已停用，请选择其他类型。") % {"name": fault_type.name},
@@ -156,6 +157,14 @@ def _coordinate(value, *, field: str, limit: int) -> Decimal | None:
     return number
 
 
+def _read_with(instance, *relations: str) -> bool:
+    """Whether ``instance`` was read from the database with ``relations`` (the API's
+    lookups select them): then it is not read again."""
+    return instance._state.db is not None and all(
+        instance._meta.get_field(name).is_cached(instance) for name in relations
+    )
+
+
 def _only_active_account(premise: Premise) -> Account | None:
     accounts = list(
         Account.objects.filter(premise=premise, status=AccountStatus.ACTIVE).select_related(
@@ -180,7 +189,10 @@ def _premise_by_address(address: str, customer) -> Premise | None:
 def _place(*, address, premise, account, customer, zone, latitude, longitude) -> Place:
     """Where the fault is, matched to a premise and account where possible."""
     if account is not None:
-        account = Account.objects.select_related("premise__zone", "customer").get(pk=account.pk)
+        if not _read_with(account, "premise", "customer") or not _read_with(
+            account.premise, "zone"
+        ):
+            account = Account.objects.select_related("premise__zone", "customer").get(pk=account.pk)
         if premise is not None and premise.pk != account.premise_id:
             raise InvalidInput(
                 _("户号 %(number)s 不在所选用水地址，请核对户号或地址。")
@@ -205,7 +217,8 @@ def _place(*, address, premise, account, customer, zone, latitude, longitude) ->
     if premise is None:
         premise = _premise_by_address(address, customer)
     if premise is not None:
-        premise = Premise.objects.select_related("zone").get(pk=premise.pk)
+        if not _read_with(premise, "zone"):
+            premise = Premise.objects.select_related("zone").get(pk=premise.pk)
         if account is None:
             account = _only_active_account(premise)
     if account is not None and customer is None:
