@@ -213,6 +213,9 @@ class Repair(models.Model):
             ),
             # Repeat faults (pass rate): repairs at a premise by fault and completion.
             models.Index(fields=["fault_type", "completed_at"], name="repairs_completed_by_fault"),
+            # The dispatcher's board: each open case's urgency read from the index alone
+            # (PostgreSQL's covering index; elsewhere a plain index on the key).
+            models.Index(fields=["case"], include=["urgency"], name="repairs_urgency_by_case"),
         ]
 
     def __str__(self) -> str:
