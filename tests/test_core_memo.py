@@ -71,3 +71,18 @@ def test_an_inactive_user_holds_no_permission():
     with CaptureQueriesContext(connection) as queries:
         assert not user.has_perm("repairs.intake_repair")
     assert len(queries.captured_queries) == 0
+
+
+def test_the_case_url_filter_is_the_url_tag():
+    from django.urls import reverse, set_script_prefix
+
+    from waterdesk.workbench.templatetags.workbench_tags import case_url
+
+    public_id = "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+    assert case_url(public_id) == reverse("workbench:case", args=[public_id])
+    set_script_prefix("/water/")  # the site under a path: the pattern of that prefix
+    try:
+        assert case_url(public_id) == reverse("workbench:case", args=[public_id])
+        assert case_url(public_id).startswith("/water/desk/")
+    finally:
+        set_script_prefix("/")
