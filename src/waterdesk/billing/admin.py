@@ -21,9 +21,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from waterdesk.billing.models import (
     AccountTariff,
     Bill,
+    BillDispute,
     BillLine,
     BillRun,
     BillRunChunk,
+    LateFeePolicy,
+    LateFeeRun,
+    LateFeeWaiver,
     LedgerEntry,
     MeterRead,
     MeterReadCorrection,
@@ -662,3 +666,43 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["=account__number", "reference", "=bill__number"]
     date_hierarchy = "posted_at"
     raw_id_fields = ["account", "bill", "reverses", "created_by"]
+
+
+# --- late fees (the policy is edited here, with history; the rest is read-only) ------------
+
+
+@admin.register(LateFeePolicy)
+class LateFeePolicyAdmin(SimpleHistoryAdmin):
+    """Late-fee terms by the day they take effect: a change is a new row from a later date
+    (a row edited backwards changes fees not yet posted only; posted ones stay)."""
+
+    list_display = ["effective_from", "daily_rate", "grace_days", "cap_share", "is_active", "note"]
+    list_filter = ["is_active"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(LateFeeRun)
+class LateFeeRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["as_of", "started_at", "finished_at", "bills_posted", "amount_posted"]
+
+
+@admin.register(BillDispute)
+class BillDisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["bill", "reason", "opened_at", "opened_by", "closed_at", "closed_by"]
+    search_fields = ["bill__number"]
+
+
+@admin.register(LateFeeWaiver)
+class LateFeeWaiverAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "bill",
+        "amount",
+        "reason",
+        "requested_by",
+        "approved_by",
+        "approved_at",
+        "approved_amount",
+    ]
+    search_fields = ["bill__number"]

@@ -17,3 +17,15 @@ class BillingConfig(AppConfig):
         # Read corrections are corrected by the reading roles (billing.add_meterread) and
         # listed for administrators with the read in the admin.
         role_grant(Role.ADMINISTRATOR, "billing.view_meterreadcorrection")
+        # Late fees: the billing office keeps the policy and sees disputes and waivers; a
+        # waiver asked for by a clerk is approved by a service supervisor (another person).
+        role_grant(
+            Role.BILLING_CLERK,
+            "billing.view_latefeepolicy",
+            "billing.change_latefeepolicy",
+            "billing.add_latefeepolicy",
+            "billing.view_latefeerun",
+            "billing.view_billdispute",
+            "billing.view_latefeewaiver",
+        )
+        role_grant(Role.SUPERVISOR, "billing.approve_late_fee_waiver")

@@ -139,6 +139,11 @@ def bill_pdf(bill: Bill) -> bytes:
                 ]
             ),
             cells(["合计应缴", _yuan(statement.total_due), "缴费截止日", _day(bill.due_date)]),
+            *(
+                [cells(["其中违约金", _yuan(statement.late_fees), "", "上次出账以来计收"])]
+                if statement.late_fees
+                else []
+            ),
         ],
         [30 * mm, 55 * mm, 30 * mm, 55 * mm],
         label_columns=(0, 2),

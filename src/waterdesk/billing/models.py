@@ -628,3 +628,132 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} {self.kind} {self.amount}"
+
+
+# --- late fees ------------------------------------------------------------------------------
+
+
+class LateFeePolicy(models.Model):
+    """The late-fee terms (违约金) from ``effective_from`` on: the policy in force on a day
+    (the active row with the latest ``effective_from`` on or before it) applies to that day.
+    The calculation is ``billing.late_fees``; edited in the admin, with history."""
+
+    effective_from = models.DateField(_("生效日期"), unique=True)
+    daily_rate = models.DecimalField(
+        _("日费率"),
+        max_digits=7,
+        decimal_places=6,
+        help_text=_("按逾期未缴本金每日计收的比例，如 0.0005 即每日万分之五。"),
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("宽限天数"), default=0, help_text=_("缴费截止日后不计违约金的天数。")
+    )
+    cap_share = models.DecimalField(
+        _("封顶比例"),
+        max_digits=5,
+        decimal_places=4,
+        help_text=_("一张账单累计违约金不超过其本金的此比例，如 0.30 即 30%。"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("依据/说明"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("违约金规则")
+        verbose_name_plural = _("违约金规则")
+        ordering = ["effective_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(daily_rate__gte=0) & models.Q(daily_rate__lt=1),
+                name="latefeepolicy_daily_rate_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cap_share__gte=0) & models.Q(cap_share__lte=1),
+                name="latefeepolicy_cap_share_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.effective_from} {self.daily_rate}"
+
+
+class LateFeeRun(models.Model):
+    """One nightly posting of late fees for ``as_of`` (the hourly beat posts a day once)."""
+
+    as_of = models.DateField(_("计至日期"), unique=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    bills_posted = models.PositiveIntegerField(default=0)
+    amount_posted = _money_field(_("金额（元）"), default=0)
+
+    class Meta:
+        verbose_name = _("违约金计收批次")
+        verbose_name_plural = _("违约金计收批次")
+        ordering = ["-as_of"]
+
+    def __str__(self) -> str:
+        return str(self.as_of)
+
+
+class BillDispute(models.Model):
+    """A bill under dispute or complaint: no late fee accrues on a day it is open."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="disputes")
+    reason = models.CharField(_("争议/投诉事由"), max_length=300)
+    opened_at = models.DateTimeField(_("登记时间"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_note = models.CharField(_("处理结果"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("账单争议")
+        verbose_name_plural = _("账单争议")
+        ordering = ["bill", "opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bill"],
+                condition=models.Q(closed_at__isnull=True),
+                name="billdispute_one_open_per_bill",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill} {self.reason}"
+
+
+class LateFeeWaiver(models.Model):
+    """A waiver of a bill's late fees (减免违约金): requested by one person, approved by
+    another holding ``billing.approve_late_fee_waiver``; the approval posts a negative
+    LATE_FEE ledger entry naming the bill (``ledger_entry``). ``amount`` empty asks for
+    all the bill's late fees outstanding at approval; ``approved_amount`` is what was
+    waived."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="late_fee_waivers")
+    amount = _money_field(_("减免金额（元）"), null=True, blank=True)
+    reason = models.CharField(_("减免原因"), max_length=200)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
+    approved_amount = _money_field(_("实际减免（元）"), null=True, blank=True)
+    ledger_entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("违约金减免")
+        verbose_name_plural = _("违约金减免")
+        permissions = [("approve_late_fee_waiver", _("可批准违约金减免"))]
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.bill} {self.amount or '*'}"

@@ -11,3 +11,13 @@ def bill_run_chunk(chunk_id: int) -> str | None:
     is recorded on the chunk (and the run), not raised: the run is resumed, not retried."""
     chunk = bill_run_process_chunk(chunk_id=chunk_id)
     return chunk.status if chunk is not None else None
+
+
+@shared_task(name="waterdesk.billing.tasks.late_fees_post_due")
+def late_fees_post_due() -> int | None:
+    """Hourly (``CELERY_BEAT_SCHEDULE``): post today's late fees once; the bills posted, or
+    None when today's run had already finished."""
+    from waterdesk.billing.services.late_fees import late_fees_post_due as post_due
+
+    result = post_due()
+    return result.bills_posted if result is not None else None

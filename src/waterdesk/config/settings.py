@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.payments.tasks.gateway_notifications_post",
         "schedule": 60.0,
     },
+    # Hourly, so that a day is not missed; each day's late fees are posted once.
+    "billing-late-fees-post": {
+        "task": "waterdesk.billing.tasks.late_fees_post_due",
+        "schedule": 3600.0,
+    },
     "payments-orders-close-expired": {
         "task": "waterdesk.payments.tasks.payment_orders_close_expired",
         "schedule": 600.0,

@@ -23,6 +23,7 @@ from waterdesk.billing.models import (
     BillRunChunk,
     BillRunStatus,
     LedgerEntry,
+    LedgerEntryKind,
     MeterRead,
     ReadingCycle,
     ReadKind,
@@ -250,7 +251,8 @@ def account_get(*, public_id: uuid.UUID | str) -> Account:
 @dataclass(frozen=True)
 class BillStatement:
     """What a bill shows: its lines, the reads it covers, the opening and closing register
-    values, whether an estimate is in it, and the balance brought forward."""
+    values, whether an estimate is in it, and the balance brought forward, of which
+    ``late_fees`` are the late fees (net of waivers) posted since the previous bill."""
 
     bill: Bill
     lines: list[BillLine]
@@ -262,6 +264,7 @@ class BillStatement:
     is_estimated: bool
     balance_brought_forward: Decimal
     total_due: Decimal
+    late_fees: Decimal = Decimal("0.00")
 
 
 def bill_reads_covered(bill: Bill) -> list[MeterRead]:
@@ -289,6 +292,17 @@ def bill_statement(bill: Bill) -> BillStatement:
     opening = first.previous
     charge_moment = bill.issued_at
     brought_forward = account_balance(bill.account, before=charge_moment)
+    previous = (
+        Bill.objects.filter(account_id=bill.account_id, issued_at__lt=charge_moment)
+        .order_by("-issued_at")
+        .values_list("issued_at", flat=True)
+        .first()
+    )
+    late_fees = LedgerEntry.objects.filter(
+        account_id=bill.account_id, kind=LedgerEntryKind.LATE_FEE, posted_at__lt=charge_moment
+    )
+    if previous is not None:
+        late_fees = late_fees.filter(posted_at__gte=previous)
     return BillStatement(
         bill=bill,
         lines=lines,
@@ -302,6 +316,7 @@ def bill_statement(bill: Bill) -> BillStatement:
         ),
         balance_brought_forward=brought_forward,
         total_due=brought_forward + bill.amount,
+        late_fees=late_fees.aggregate(total=Sum("amount"))["total"] or Decimal("0.00"),
     )
 
 

@@ -9,9 +9,10 @@ Aging (账龄) applies payments and credits to the oldest debts first (FIFO):
    was posted). Credits are the negative entries (payments, credit notes, credit
    adjustments), whatever their own date.
 3. A payment that names a bill (the payer chose which bills to pay) settles that bill's
-   debts first; what is left of it joins the other credits. Their sum (credit notes too,
-   whatever bill they name) then settles the remaining debts in order of due date (then
-   posting time): the oldest debt first.
+   debts first; a late-fee waiver (a negative late fee naming a bill) settles that bill's
+   late fees first, never its charges. What is left of them joins the other credits.
+   Their sum (credit notes too, whatever bill they name) then settles the remaining
+   debts in order of due date (then posting time): the oldest debt first.
 4. What is left of each debt goes to a bucket by the days it is overdue on ``as_of``:
    not yet due (0 or less), 1–30, 31–90, 91–180 and more than 180 days. Credit left over
    after every debt is settled is reported as ``credit``.
@@ -83,17 +84,12 @@ class OpenDebt:
     unpaid: Decimal  # what is left of it after the credits (> 0)
 
 
-def account_open_debts(account: Account, *, as_of: date) -> tuple[list[OpenDebt], Decimal]:
-    """Steps 1–3 of the module docstring: the debts left unpaid on ``as_of``, oldest due
-    first, and the credit left over after every debt is settled (what a fee notice lists;
-    ``account_aging`` sorts them by age)."""
-    entries = list(
-        LedgerEntry.objects.filter(account=account, posted_at__lt=_end_of_day(as_of))
-        .only(
-            "pk", "kind", "amount", "due_date", "posted_at", "reverses_id", "bill_id", "description"
-        )
-        .order_by("posted_at", "pk")
-    )
+def ledger_settle(entries) -> tuple[list[tuple[object, date, Decimal]], Decimal]:
+    """Steps 1–3 of the module docstring on ``entries`` (ledger entries, or any objects with
+    their ``pk``, ``kind``, ``amount``, ``due_date``, ``posted_at``, ``reverses_id`` and
+    ``bill_id``), already cut to the ``as_of`` day: every debt as ``(entry, due, unpaid)``
+    oldest due first (``unpaid`` may be 0), and the credit left over. Pure: no database."""
+    entries = sorted(entries, key=lambda entry: (entry.posted_at, entry.pk))
     ids = {entry.pk for entry in entries}
     cancelled = set()
     for entry in entries:
@@ -101,7 +97,8 @@ def account_open_debts(account: Account, *, as_of: date) -> tuple[list[OpenDebt]
             cancelled |= {entry.pk, entry.reverses_id}
     debts = []
     credit = ZERO
-    targeted: dict[int, Decimal] = {}  # bill id -> credits that name it
+    targeted: dict[int, Decimal] = {}  # bill id -> payments that name it
+    waived: dict[int, Decimal] = {}  # bill id -> late-fee waivers that name it
     for entry in entries:
         if entry.pk in cancelled:
             continue
@@ -110,29 +107,45 @@ def account_open_debts(account: Account, *, as_of: date) -> tuple[list[OpenDebt]
             debts.append([due, entry.posted_at, entry.pk, entry, entry.amount])
         elif entry.bill_id is not None and entry.kind == LedgerEntryKind.PAYMENT:
             targeted[entry.bill_id] = targeted.get(entry.bill_id, ZERO) - entry.amount
+        elif entry.bill_id is not None and entry.kind == LedgerEntryKind.LATE_FEE:
+            waived[entry.bill_id] = waived.get(entry.bill_id, ZERO) - entry.amount
         else:
             credit -= entry.amount
     debts.sort(key=lambda debt: debt[:3])
     for debt in debts:
         bill_id = debt[3].bill_id
+        if waived.get(bill_id) and debt[3].kind == LedgerEntryKind.LATE_FEE:
+            settled = min(waived[bill_id], debt[4])
+            waived[bill_id] -= settled
+            debt[4] -= settled
         if targeted.get(bill_id):
             settled = min(targeted[bill_id], debt[4])
             targeted[bill_id] -= settled
             debt[4] -= settled
-    credit += sum(targeted.values(), ZERO)
-    unpaid = []
+    credit += sum(targeted.values(), ZERO) + sum(waived.values(), ZERO)
+    result = []
     for due, _posted, _pk, entry, left in debts:
         settled = min(credit, left)
         credit -= settled
-        if left - settled:
-            unpaid.append(
-                OpenDebt(
-                    bill_id=entry.bill_id,
-                    description=entry.description,
-                    due=due,
-                    unpaid=left - settled,
-                )
-            )
+        result.append((entry, due, left - settled))
+    return result, credit
+
+
+def account_open_debts(account: Account, *, as_of: date) -> tuple[list[OpenDebt], Decimal]:
+    """Steps 1–3 of the module docstring: the debts left unpaid on ``as_of``, oldest due
+    first, and the credit left over after every debt is settled (what a fee notice lists;
+    ``account_aging`` sorts them by age)."""
+    entries = list(
+        LedgerEntry.objects.filter(account=account, posted_at__lt=_end_of_day(as_of)).only(
+            "pk", "kind", "amount", "due_date", "posted_at", "reverses_id", "bill_id", "description"
+        )
+    )
+    debts, credit = ledger_settle(entries)
+    unpaid = [
+        OpenDebt(bill_id=entry.bill_id, description=entry.description, due=due, unpaid=left)
+        for entry, due, left in debts
+        if left
+    ]
     return unpaid, credit
 
 

@@ -322,3 +322,37 @@ def ledger_post_refund(
         reference=str(reference or "")[:REFERENCE_MAX_LENGTH],
         created_by=recorded_by,
     )
+
+
+@transaction.atomic(savepoint=False)
+def ledger_post_late_fees(entries: list[LedgerEntry]) -> int:
+    """Late fees computed by ``services.late_fees`` (unsaved LATE_FEE entries, each with
+    its bill and an idempotency key per bill and day), written in one statement; an entry
+    whose key is already recorded (a run repeated, or racing another) is skipped. Returns
+    how many were asked for."""
+    for entry in entries:
+        if entry.kind != LedgerEntryKind.LATE_FEE or entry.amount <= 0 or not entry.bill_id:
+            raise ValueError("a late fee is a positive LATE_FEE entry naming a bill")
+    LedgerEntry.objects.bulk_create(entries, batch_size=2000, ignore_conflicts=True)
+    return len(entries)
+
+
+@transaction.atomic(savepoint=False)
+def ledger_post_late_fee_waiver(
+    *, bill: Bill, amount: Decimal, reason: str, key: str, recorded_by
+) -> LedgerEntry:
+    """A waiver of ``amount`` (> 0) of a bill's late fees, approved by the caller's service:
+    a negative LATE_FEE entry naming the bill (``selectors.ledger``: it settles that bill's
+    late fees, never its charges), once per ``key``."""
+    value = _positive_amount(amount, message=_("减免金额应大于零。"))
+    return _create_once(
+        key=_required_key(key, message=_("减免必须带幂等键。")),
+        account=bill.account,
+        kind=LedgerEntryKind.LATE_FEE,
+        amount=-value,
+        bill=bill,
+        posted_at=timezone.now(),
+        description=str(reason)[:REASON_MAX_LENGTH],
+        reference=bill.number,
+        created_by=recorded_by,
+    )
