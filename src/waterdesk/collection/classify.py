@@ -8,7 +8,7 @@ the cell, and the exemptions active on ``as_of``. Unpaid means after the FIFO ag
 that name a bill settling that bill first, then every other credit settling the oldest
 debts.
 
-Three statements compute it, on PostgreSQL and SQLite alike (SQLite sums whole fen, so
+Three statements compute it (with two temporary tables), on PostgreSQL and SQLite alike (SQLite sums whole fen, so
 that its floating point never rounds a sum), in one transaction after the previous run's
 rows are deleted. The FIFO needs no running sum to find *how much* is overdue, because the
 debts due before ``as_of`` come first in due order:
@@ -19,11 +19,13 @@ debts due before ``as_of`` come first in due order:
 - the account's free credit (every other credit plus those leftovers) settles the oldest
   debts first, so ``overdue = max(0, overdue debts left − free credit)``.
 
-1. ``collection_parts``: those sums per account and per bill named by a payment — one pass
-   over the ledger (a parallel scan on PostgreSQL: a ``CREATE TABLE … AS`` may use one, an
-   ``INSERT`` may not);
-2. ``collection_arrears``: the accounts whose overdue debts exceed their free credit (a
-   small share of all), analysed so that the last statement is planned on real numbers;
+1. ``collection_targeted``: per bill named by a payment, its overdue debts, all its debts
+   and its targeted payments (only those bills' entries are summed);
+2. ``collection_arrears``: per account, one pass over the ledger (parallel workers may
+   scan for a ``CREATE TABLE … AS``, never for an ``INSERT``): the overdue debts and the
+   free credit, with step 1's settlements and leftovers, keeping the accounts whose overdue
+   debts exceed their free credit (a small share of all); analysed, so that the last
+   statement is planned on real numbers;
 3. ``INSERT … SELECT``: for those accounts only, a running sum of the overdue debts in due
    order (window functions) finds the oldest debt the free credit does not cover — its due
    date is the age of the arrears — then the bands, the matrix's strategy and the active
@@ -41,20 +43,19 @@ from django.utils import timezone
 from waterdesk.collection.models import AccountArrears, ClassificationRun
 from waterdesk.core.timeutil import LOCAL_TZ
 
-# The parts that differ between PostgreSQL and SQLite. Sums are of ``value``: yuan on
-# PostgreSQL (numeric, exact), whole fen on SQLite (whose decimals are floating point).
+# The parts that differ between PostgreSQL and SQLite. Sums are of ``value``, whole fen: a
+# ``float8`` on PostgreSQL (exact below 2^53 fen, and a sum kept by value: much faster than
+# ``numeric``), an integer on SQLite.
 _DIALECTS = {
     "postgresql": {
-        "value": "e.amount",
-        "unit": "1",
+        "value": "(e.amount * 100)::float8",
         "local_date": "(e.posted_at AT TIME ZONE 'Asia/Shanghai')::date",
         "days": "(%(as_of)s::date - o.oldest_due)",
-        "money": "%s",
+        "money": "(%s::numeric / 100)",
         "kinds": "string_agg(kind, ',' ORDER BY kind)",
     },
     "sqlite": {
         "value": "CAST(round(e.amount * 100) AS INTEGER)",
-        "unit": "100",
         "local_date": "date(e.posted_at, '+8 hours')",  # Asia/Shanghai keeps no summer time
         "days": "CAST(julianday(%(as_of)s) - julianday(o.oldest_due) AS INTEGER)",
         "money": "(%s / 100.0)",
@@ -71,48 +72,59 @@ _CANCELLED = """
     WHERE r.reverses_id IS NOT NULL AND r.posted_at < %(end)s AND o.posted_at < %(end)s
 """
 
-# 1. Per account, and per bill of it named by a payment (the rest: targeted_bill NULL).
-_PARTS = """
-CREATE TEMP TABLE collection_parts AS
-SELECT e.account_id, t.bill_id AS targeted_bill,
+# 1. Per bill named by a payment (its debts are settled by those payments first).
+_TARGETED = """
+CREATE TEMP TABLE collection_targeted AS
+SELECT e.account_id, e.bill_id AS targeted_bill,
        COALESCE(SUM({value}) FILTER (
            WHERE e.amount > 0 AND COALESCE(e.due_date, {local_date}) < %(as_of)s), 0
        ) AS overdue_debts,
        COALESCE(SUM({value}) FILTER (WHERE e.amount > 0), 0) AS debts,
        COALESCE(-SUM({value}) FILTER (
-           WHERE e.amount < 0 AND e.kind = 'payment' AND e.bill_id IS NOT NULL), 0
-       ) AS targeted,
-       COALESCE(-SUM({value}) FILTER (
-           WHERE e.amount < 0 AND (e.kind <> 'payment' OR e.bill_id IS NULL)), 0
-       ) AS free_credit,
-       SUM({value}) AS balance
+           WHERE e.amount < 0 AND e.kind = 'payment'), 0
+       ) AS targeted
 FROM billing_ledgerentry e
-LEFT JOIN (
-    -- Bills named by a payment: their debts are settled by those payments first.
-    SELECT DISTINCT bill_id FROM billing_ledgerentry
-    WHERE kind = 'payment' AND bill_id IS NOT NULL AND amount < 0 AND posted_at < %(end)s
-) AS t ON t.bill_id = e.bill_id
 WHERE e.posted_at < %(end)s AND e.amount <> 0
+  AND e.bill_id IN (
+      SELECT bill_id FROM billing_ledgerentry
+      WHERE kind = 'payment' AND bill_id IS NOT NULL AND amount < 0 AND posted_at < %(end)s
+  )
   AND NOT EXISTS (SELECT 1 FROM ({cancelled}) AS c WHERE c.id = e.id)
-GROUP BY e.account_id, t.bill_id
+GROUP BY e.account_id, e.bill_id
 """
 
-# 2. The accounts in arrears: what their overdue debts leave after the targeted payments,
-# less the free credit.
+# 2. The accounts in arrears: their overdue debts, less what the targeted payments settle
+# of them, less the free credit (every other credit and the targeted payments' leftovers).
 _ARREARS = """
 CREATE TEMP TABLE collection_arrears AS
-SELECT account_id, overdue_left - credit AS overdue, credit, balance
+SELECT s.account_id,
+       s.overdue_debts - COALESCE(x.settled, 0) - s.free_credit - COALESCE(x.leftover, 0)
+           AS overdue,
+       s.free_credit + COALESCE(x.leftover, 0) AS credit,
+       s.balance
 FROM (
+    SELECT e.account_id,
+           COALESCE(SUM({value}) FILTER (
+               WHERE e.amount > 0 AND COALESCE(e.due_date, {local_date}) < %(as_of)s), 0
+           ) AS overdue_debts,
+           COALESCE(-SUM({value}) FILTER (
+               WHERE e.amount < 0 AND (e.kind <> 'payment' OR e.bill_id IS NULL)), 0
+           ) AS free_credit,
+           SUM({value}) AS balance
+    FROM billing_ledgerentry e
+    WHERE e.posted_at < %(end)s AND e.amount <> 0
+      AND NOT EXISTS (SELECT 1 FROM ({cancelled}) AS c WHERE c.id = e.id)
+    GROUP BY e.account_id
+) AS s
+LEFT JOIN (
     SELECT account_id,
-           SUM(overdue_debts - CASE WHEN targeted < overdue_debts
-                                    THEN targeted ELSE overdue_debts END) AS overdue_left,
-           SUM(free_credit + CASE WHEN targeted > debts THEN targeted - debts ELSE 0 END)
-               AS credit,
-           SUM(balance) AS balance
-    FROM collection_parts
+           SUM(CASE WHEN targeted < overdue_debts THEN targeted ELSE overdue_debts END)
+               AS settled,
+           SUM(CASE WHEN targeted > debts THEN targeted - debts ELSE 0 END) AS leftover
+    FROM collection_targeted
     GROUP BY account_id
-) AS totals
-WHERE overdue_left > credit
+) AS x ON x.account_id = s.account_id
+WHERE s.overdue_debts - COALESCE(x.settled, 0) > s.free_credit + COALESCE(x.leftover, 0)
 """
 
 # 3. Their oldest unpaid debt (running sums), bands, strategy and exemptions: the rows.
@@ -140,7 +152,7 @@ WITH debts AS (
                ), 0) AS bill_before
         FROM billing_ledgerentry e
         JOIN collection_arrears a ON a.account_id = e.account_id
-        LEFT JOIN collection_parts p
+        LEFT JOIN collection_targeted p
             ON p.account_id = e.account_id AND p.targeted_bill = e.bill_id
         WHERE e.posted_at < %(end)s AND e.amount > 0
           AND COALESCE(e.due_date, {local_date}) < %(as_of)s
@@ -172,8 +184,7 @@ exempt AS (
 classified AS (
     SELECT a.account_id, a.overdue, a.balance, o.oldest_due, {days} AS days, x.kinds,
            (SELECT b.id FROM collection_amountband b
-            WHERE a.overdue >= b.lower * {unit}
-              AND (b.upper IS NULL OR a.overdue < b.upper * {unit})
+            WHERE a.overdue >= b.lower * 100 AND (b.upper IS NULL OR a.overdue < b.upper * 100)
             ORDER BY b.lower DESC, b.id LIMIT 1) AS amount_band_id
     FROM collection_arrears a
     JOIN oldest o ON o.account_id = a.account_id
@@ -207,13 +218,14 @@ def classify_statements(vendor: str) -> list[str]:
         "cancelled": _CANCELLED,
     }
     return [
-        "DROP TABLE IF EXISTS collection_parts",
+        "DROP TABLE IF EXISTS collection_targeted",
         "DROP TABLE IF EXISTS collection_arrears",
-        _PARTS.format(**fields),
+        _TARGETED.format(**fields),
+        "ANALYZE collection_targeted",
         _ARREARS.format(**fields),
         "ANALYZE collection_arrears",
         _INSERT.format(**fields),
-        "DROP TABLE collection_parts",
+        "DROP TABLE collection_targeted",
         "DROP TABLE collection_arrears",
     ]
 
