@@ -8,8 +8,8 @@ the cell, and the exemptions active on ``as_of``. Unpaid means after the FIFO ag
 that name a bill settling that bill first, then every other credit settling the oldest
 debts.
 
-Three statements compute it (with two temporary tables), on PostgreSQL and SQLite alike (SQLite sums whole fen, so
-that its floating point never rounds a sum), in one transaction after the previous run's
+Three statements compute it (with two temporary tables), on PostgreSQL and SQLite alike
+(in whole fen, so that no sum is rounded), in one transaction after the previous run's
 rows are deleted. The FIFO needs no running sum to find *how much* is overdue, because the
 debts due before ``as_of`` come first in due order:
 
