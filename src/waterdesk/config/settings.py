@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "waterdesk.inquiries",
     "waterdesk.fieldwork",
     "waterdesk.repairs",
+    "waterdesk.collection",
     "waterdesk.workbench",
     "waterdesk.api",
     "waterdesk.portal",
@@ -231,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
     "payments-orders-close-expired": {
         "task": "waterdesk.payments.tasks.payment_orders_close_expired",
         "schedule": 600.0,
+    },
+    # Hourly, so that a night is not missed; the arrears are classified once a day.
+    "collection-classify-nightly": {
+        "task": "waterdesk.collection.tasks.collection_classify_nightly",
+        "schedule": 3600.0,
     },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.

@@ -21,6 +21,8 @@ class Role(models.TextChoices):
     HOTLINE_AGENT = "hotline_agent", _("热线坐席")
     DISPATCHER = "dispatcher", _("调度员")
     CREW_MEMBER = "crew_member", _("维修人员")
+    COLLECTOR = "collector", _("催收员")
+    COLLECTION_SUPERVISOR = "collection_supervisor", _("催收主管")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 
