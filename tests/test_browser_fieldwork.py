@@ -69,6 +69,30 @@ def sheet_images(content: bytes) -> list:
     return [image for page in PdfReader(BytesIO(content)).pages for image in page.images]
 
 
+def set_off_arrive_and_estimate(page) -> None:
+    """On an accepted order's page: set off, arrive (with the phone's position), the
+    diagnosis and plan, the estimate the customer confirms on the crew's screen."""
+    press(page, "出发")
+    expect(page.locator("#order-status")).to_have_text("已出发")
+    press(page, "到达现场")  # with the phone's position
+    expect(page.locator("#order-status")).to_have_text("已到达")
+    assert_fits_a_phone(page)
+
+    page.get_by_label("故障诊断", exact=True).fill("闸阀老化渗漏")
+    page.get_by_label("维修方案", exact=True).fill("更换闸阀")
+    press(page, "保存诊断")
+    expect(page.get_by_text("已保存故障诊断和维修方案。")).to_be_visible()
+    page.get_by_label("预计用时（分钟）").fill("40")
+    page.get_by_label("预计费用（元）").fill("85")
+    press(page, "保存并请客户确认")
+
+    # The customer reads the estimate on the crew's screen and presses the button.
+    expect(page.locator("#estimate-figures")).to_have_text("预计用时 40 分钟，费用 85.00 元")
+    assert_fits_a_phone(page)
+    press(page, "客户确认")
+    expect(page.get_by_text("客户已确认预计用时和费用。")).to_be_visible()
+
+
 def test_a_crew_member_walks_a_general_order_on_a_phone(live_server, heard):
     with time_machine.travel(CLOCK, tick=True):
         dispatcher = UserFactory(username="dispatcher", role=Role.DISPATCHER)
@@ -120,25 +144,7 @@ def walk(live_server, order: WorkOrder) -> None:
 
         press(page, "接单")
         expect(page.locator("#order-status")).to_have_text("已接单")
-        press(page, "出发")
-        expect(page.locator("#order-status")).to_have_text("已出发")
-        press(page, "到达现场")  # with the phone's position
-        expect(page.locator("#order-status")).to_have_text("已到达")
-        assert_fits_a_phone(page)
-
-        page.get_by_label("故障诊断", exact=True).fill("闸阀老化渗漏")
-        page.get_by_label("维修方案", exact=True).fill("更换闸阀")
-        press(page, "保存诊断")
-        expect(page.get_by_text("已保存故障诊断和维修方案。")).to_be_visible()
-        page.get_by_label("预计用时（分钟）").fill("40")
-        page.get_by_label("预计费用（元）").fill("85")
-        press(page, "保存并请客户确认")
-
-        # The customer reads the estimate on the crew's screen and presses the button.
-        expect(page.locator("#estimate-figures")).to_have_text("预计用时 40 分钟，费用 85.00 元")
-        assert_fits_a_phone(page)
-        press(page, "客户确认")
-        expect(page.get_by_text("客户已确认预计用时和费用。")).to_be_visible()
+        set_off_arrive_and_estimate(page)
 
         page.locator("#step-material summary").click()
         page.get_by_label("物料名称").fill("闸阀")

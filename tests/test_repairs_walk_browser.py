@@ -38,7 +38,12 @@ from tests.factories import (
 )
 from tests.fieldwork_support import crew_with_member
 from tests.test_billing_reading_browser import SMALL_TEXT
-from tests.test_browser_fieldwork import assert_fits_a_phone, press, sheet_images
+from tests.test_browser_fieldwork import (
+    assert_fits_a_phone,
+    press,
+    set_off_arrive_and_estimate,
+    sheet_images,
+)
 from tests.test_fieldwork_sheet import pdf_text
 from waterdesk.cases.models import Case
 from waterdesk.core.roles import Role
@@ -303,23 +308,7 @@ def work(browser, live_server, order: WorkOrder) -> bytes:
         expect(page.locator("#order-window")).to_have_text("2030-06-25 10:30 ～ 12:00")
         assert_fits_a_phone(page)
 
-        press(page, "出发")
-        expect(page.locator("#order-status")).to_have_text("已出发")
-        press(page, "到达现场")  # with the phone's position
-        expect(page.locator("#order-status")).to_have_text("已到达")
-        assert_fits_a_phone(page)
-
-        page.get_by_label("故障诊断", exact=True).fill("闸阀老化渗漏")
-        page.get_by_label("维修方案", exact=True).fill("更换闸阀")
-        press(page, "保存诊断")
-        expect(page.get_by_text("已保存故障诊断和维修方案。")).to_be_visible()
-        page.get_by_label("预计用时（分钟）").fill("40")
-        page.get_by_label("预计费用（元）").fill("85")
-        press(page, "保存并请客户确认")
-        expect(page.locator("#estimate-figures")).to_have_text("预计用时 40 分钟，费用 85.00 元")
-        assert_fits_a_phone(page)
-        press(page, "客户确认")
-        expect(page.get_by_text("客户已确认预计用时和费用。")).to_be_visible()
+        set_off_arrive_and_estimate(page)
 
         page.get_by_label("处理结果").fill("已更换闸阀，试水正常")
         page.get_by_label("已清理现场").check()
