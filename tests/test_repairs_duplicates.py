@@ -3,6 +3,7 @@ premise, within the policy's distance, the same address as typed, the same suppl
 zone-wide faults — of the same fault type, within the policy's window), what the refusal
 carries, and the agent's two answers (link to one, or confirm a new fault)."""
 
+import math
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.core.errors import InvalidInput
 from waterdesk.notify.models import Notification
 from waterdesk.repairs.models import RepairContact
-from waterdesk.repairs.selectors.duplicates import address_key, distance_m
+from waterdesk.repairs.selectors.duplicates import EARTH_RADIUS_M, address_key
 from waterdesk.repairs.services.dispatch import repair_cancel
 from waterdesk.repairs.services.intake import DuplicateSuspected
 
@@ -22,6 +23,17 @@ pytestmark = pytest.mark.django_db
 __all__ = ["dispatcher", "hotline", "tuesday"]
 
 LAT, LON = Decimal("30.274000"), Decimal("120.155000")
+
+
+def distance_m(lat1, lon1, lat2, lon2) -> float:
+    """Great-circle distance in metres (haversine), the reference the SQL test follows."""
+    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dlambda = math.radians(float(lon2) - float(lon1))
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def north(*, metres: float) -> Decimal:

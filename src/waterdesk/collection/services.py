@@ -9,16 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.collection.models import CollectionExemption, ExemptionKind
-from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
+from waterdesk.core.errors import IllegalTransition, InvalidInput, require_permission
 from waterdesk.core.text import text_input
 from waterdesk.customers.models import Account
 
 REASON_MAX_LENGTH = 300
-
-
-def _require(actor, permission: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        raise NotPermitted()
 
 
 @transaction.atomic
@@ -33,7 +28,7 @@ def collection_exemption_add(
 ) -> CollectionExemption:
     """Keep ``account`` out of collection from ``starts_at`` until ``expires_at`` (exclusive;
     None: until revoked), for a stated reason."""
-    _require(actor, "collection.add_collectionexemption")
+    require_permission(actor, "collection.add_collectionexemption")
     if kind not in ExemptionKind.values:
         raise InvalidInput(_("请选择豁免类型。"), code="invalid_kind", field="kind")
     text = text_input(reason, field="reason", label=_("豁免原因"), limit=REASON_MAX_LENGTH)
@@ -58,7 +53,7 @@ def collection_exemption_add(
 @transaction.atomic
 def collection_exemption_revoke(*, actor, exemption: CollectionExemption) -> CollectionExemption:
     """End an exemption now: the next classification no longer counts it."""
-    _require(actor, "collection.change_collectionexemption")
+    require_permission(actor, "collection.change_collectionexemption")
     locked = CollectionExemption.objects.select_for_update().get(pk=exemption.pk)
     if locked.revoked_at is not None:
         raise IllegalTransition(_("该豁免已撤销。"), code="already_revoked")

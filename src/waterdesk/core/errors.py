@@ -60,6 +60,12 @@ class NotPermitted(DomainError):
     http_status = 403
 
 
+def require_permission(actor, permission: str) -> None:
+    """Refuse (``NotPermitted``) unless ``actor`` is a user holding ``permission``."""
+    if actor is None or not actor.has_perm(permission):
+        raise NotPermitted()
+
+
 class NotFound(DomainError):
     code = "not_found"
     default_message = _("记录不存在或您无权查看。")

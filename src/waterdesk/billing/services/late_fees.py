@@ -43,7 +43,7 @@ from waterdesk.billing.models import (
 )
 from waterdesk.billing.selectors.ledger import ledger_settle
 from waterdesk.billing.services.ledger import ledger_post_late_fee_waiver, ledger_post_late_fees
-from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
+from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted, require_permission
 from waterdesk.core.money import MONEY_SUM_MAX_DIGITS, money_validate
 from waterdesk.core.timeutil import LOCAL_TZ, local
 
@@ -275,11 +275,6 @@ def late_fees_post_due() -> LateFeeResult | None:
 # --- disputes -----------------------------------------------------------------------------
 
 
-def _require(actor, permission: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        raise NotPermitted()
-
-
 def _reason(value, *, field: str = "reason", max_length: int = 200) -> str:
     text = str(value or "").strip()
     if not text:
@@ -296,7 +291,7 @@ def _reason(value, *, field: str = "reason", max_length: int = 200) -> str:
 @transaction.atomic
 def bill_dispute_open(*, actor, bill: Bill, reason: str) -> BillDispute:
     """The bill is under dispute or complaint from today: no late fee accrues while open."""
-    _require(actor, REQUEST_PERMISSION)
+    require_permission(actor, REQUEST_PERMISSION)
     text = _reason(reason, max_length=300)
     Bill.objects.select_for_update().filter(pk=bill.pk).first()
     if BillDispute.objects.filter(bill=bill, closed_at__isnull=True).exists():
@@ -309,7 +304,7 @@ def bill_dispute_open(*, actor, bill: Bill, reason: str) -> BillDispute:
 @transaction.atomic
 def bill_dispute_close(*, actor, dispute: BillDispute, note: str = "") -> BillDispute:
     """The dispute is settled today: late fees accrue again from the next day."""
-    _require(actor, REQUEST_PERMISSION)
+    require_permission(actor, REQUEST_PERMISSION)
     dispute = BillDispute.objects.select_for_update().get(pk=dispute.pk)
     if dispute.closed_at is not None:
         raise IllegalTransition(_("该争议已结束。"), code="dispute_closed")
@@ -340,7 +335,7 @@ def bill_late_fees_outstanding(bill: Bill) -> Decimal:
 def late_fee_waiver_request(*, actor, bill: Bill, reason: str, amount=None) -> LateFeeWaiver:
     """Ask to waive ``amount`` of a bill's late fees (all of them when None); another
     person with ``billing.approve_late_fee_waiver`` approves it."""
-    _require(actor, REQUEST_PERMISSION)
+    require_permission(actor, REQUEST_PERMISSION)
     text = _reason(reason)
     value = None
     if amount not in (None, ""):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
-from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
+from waterdesk.core.errors import IllegalTransition, InvalidInput, require_permission
 from waterdesk.core.money import money_validate
 from waterdesk.core.timeutil import local
 from waterdesk.customers.models import Account
@@ -30,11 +30,6 @@ from waterdesk.customers.models import Account
 REASON_MAX_LENGTH = 200
 REFERENCE_MAX_LENGTH = 64
 IDEMPOTENCY_KEY_MAX_LENGTH = 100
-
-
-def _require(actor, permission: str) -> None:
-    if actor is None or not actor.has_perm(permission):
-        raise NotPermitted()
 
 
 def _clean_amount(value, *, field: str = "amount") -> Decimal:
@@ -135,7 +130,7 @@ def ledger_post_adjustment(
     """An adjustment (> 0 debit, < 0 credit); against ``bill`` a negative one is a credit
     note. Needs ``billing.post_adjustment``; a debit is due at once (or on the bill's due
     date when made against a bill)."""
-    _require(actor, "billing.post_adjustment")
+    require_permission(actor, "billing.post_adjustment")
     value = _clean_amount(amount)
     text = _clean_text(
         reason,
@@ -199,7 +194,7 @@ def ledger_post_payment(
     ``ledger_post_new_payment``.
     """
     if actor is not None:
-        _require(actor, "billing.post_adjustment")
+        require_permission(actor, "billing.post_adjustment")
     value = _positive_amount(amount, message=_("缴费金额应大于零。"))
     text = _payment_reference(reference)
     key = _required_key(idempotency_key, message=_("缴费必须带幂等键。"))
@@ -257,7 +252,7 @@ def ledger_reverse(*, actor, entry: LedgerEntry, reason: str, recorded_by=None) 
     a service that checked its own permissions (a payment void approved by a supervisor),
     acting for ``recorded_by``."""
     if actor is not None:
-        _require(actor, "billing.post_adjustment")
+        require_permission(actor, "billing.post_adjustment")
     text = _clean_text(
         reason,
         max_length=REASON_MAX_LENGTH,

@@ -49,15 +49,6 @@ def address_key(address: str) -> str:
     return _SEPARATORS.sub("", _DASHES.sub("-", text))[:300]
 
 
-def distance_m(lat1, lon1, lat2, lon2) -> float:
-    """Great-circle distance in metres between two WGS-84 points (haversine)."""
-    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
-    dphi = phi2 - phi1
-    dlambda = math.radians(float(lon2) - float(lon1))
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
-
-
 def _bounding_box(latitude, longitude, metres: float) -> Q:
     lat, lon = float(latitude), float(longitude)
     dlat = metres / METRES_PER_DEGREE
@@ -85,8 +76,7 @@ _HAVERSINE_A = (
 
 def _haversine_term(latitude, longitude) -> RawSQL:
     """``a`` of the haversine formula to the point: within ``d`` metres exactly when
-    ``a <= sin²(d / 2R)`` (``distance_m`` in the database, without its square root and
-    arcsine)."""
+    ``a <= sin²(d / 2R)`` (the haversine distance, without its square root and arcsine)."""
     phi = math.radians(float(latitude))
     return RawSQL(
         _HAVERSINE_A,
