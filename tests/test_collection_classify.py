@@ -29,7 +29,10 @@ from waterdesk.collection.models import (
     CollectionStrategy,
     ExemptionKind,
 )
-from waterdesk.collection.services import collection_exemption_add, collection_exemption_revoke
+from waterdesk.collection.services.exemptions import (
+    collection_exemption_add,
+    collection_exemption_revoke,
+)
 from waterdesk.collection.tasks import collection_classify_nightly
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.roles import Role

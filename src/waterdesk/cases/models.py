@@ -15,6 +15,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("电子邮件")
     CITY_HOTLINE = "city_hotline", _("12345转办")
     API = "api", _("接口")
+    SYSTEM = "system", _("系统生成")
 
 
 class Priority(models.TextChoices):

@@ -15,7 +15,10 @@ from waterdesk.collection.models import (
     CollectionExemption,
     CollectionStrategy,
 )
-from waterdesk.collection.services import collection_exemption_add, collection_exemption_revoke
+from waterdesk.collection.services.exemptions import (
+    collection_exemption_add,
+    collection_exemption_revoke,
+)
 from waterdesk.core.admin_mixins import ReadOnlyAdminMixin
 from waterdesk.core.errors import DomainError
 

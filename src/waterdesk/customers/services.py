@@ -354,6 +354,20 @@ def account_change_usage(
     return locked
 
 
+def account_supply_set(*, actor: Actor, account: Account, suspended: bool, reason: str) -> Account:
+    """Suspend the account's supply (停水, for arrears) or restore it; the reason is kept in
+    the account's history. Part of the caller's transaction (a collection case's move)."""
+    locked = _lock_open_account(account)
+    status = AccountStatus.SUSPENDED if suspended else AccountStatus.ACTIVE
+    if locked.status == status:
+        return locked
+    locked.status = status
+    _stamp(locked, actor)
+    locked._change_reason = str(reason or "")[:100]
+    locked.save(update_fields=["status"])
+    return locked
+
+
 def _lock_open_account(account: Account) -> Account:
     """The account's row, locked; a closed account is refused (``account_closed``)."""
     locked = Account.objects.select_for_update().get(pk=account.pk)

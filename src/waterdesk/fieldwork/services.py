@@ -86,6 +86,13 @@ def _lock(order: WorkOrder) -> WorkOrder:
     return WorkOrder.objects.select_for_update().select_related("case", "crew").get(pk=order.pk)
 
 
+def work_order_lock(order: WorkOrder) -> WorkOrder:
+    """Lock the order's row for the caller's transaction, before the case's: the lock order
+    of every move of an order (a kind that must wait for a crew's step in progress, e.g. a
+    payment that may cancel a disconnection, takes it first too)."""
+    return _lock(order)
+
+
 def _check_crew(actor, order: WorkOrder) -> None:
     if actor is None:
         return

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from waterdesk.billing.models import Bill
 from waterdesk.billing.selectors.ledger import account_open_debts
 from waterdesk.billing.services.ledger import ledger_post_new_payment
+from waterdesk.collection.services.payments import collection_payment_received
 from waterdesk.core.errors import InvalidInput
 from waterdesk.core.money import money_validate
 from waterdesk.core.tasks import enqueue_on_commit
@@ -184,6 +185,14 @@ def payment_record(
     if chosen:
         payment.bills.add(*chosen)
     _post_entries(payment, chosen, as_of=payment.business_date)
+    # In the same transaction: a payment stops the dunning ladder, cancels a disconnection
+    # not yet carried out, or orders the reconnection at once.
+    collection_payment_received(
+        account=account,
+        amount=value,
+        at=now,
+        reference=payment.receipt_number or payment.external_id,
+    )
     # Called explicitly, after the commit: the received notice, a transfer waiting for the
     # old owner to settle (a rollback enqueues nothing).
     enqueue_on_commit(PAYMENT_FOLLOWUPS_TASK, payment.pk)

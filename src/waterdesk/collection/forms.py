@@ -1,0 +1,146 @@
+"""The forms of collection: the case page's actions (ask for, approve or refuse the
+disconnection order, withdraw the case) and the collector's pages (a task's outcome, an
+instalment plan, a reconnection crew). They parse; the services decide."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from waterdesk.collection.models import OUTCOMES
+from waterdesk.collection.services.disconnection import REASON_MAX_LENGTH
+from waterdesk.core.forms import ActionForm, DomainErrorMixin, text_area
+from waterdesk.fieldwork.models import Crew
+from waterdesk.fieldwork.selectors import crews_on_duty
+
+
+class CrewField(forms.ModelChoiceField):
+    """Active crews, the crews on call named and chosen first."""
+
+    on_duty: frozenset[int] = frozenset()
+
+    def label_from_instance(self, obj: Crew) -> str:
+        if obj.pk in self.on_duty:
+            return _("%(name)s（值班中）") % {"name": obj.name}
+        return obj.name
+
+
+def crew_field(label) -> CrewField:
+    return CrewField(label=label, queryset=Crew.objects.none(), empty_label=None)
+
+
+def crew_field_fill(field: CrewField) -> None:
+    on_duty = [crew.pk for crew in crews_on_duty(at=timezone.now())]
+    field.on_duty = frozenset(on_duty)
+    field.queryset = Crew.objects.filter(is_active=True).order_by("code")
+    if on_duty:
+        field.initial = on_duty[0]
+
+
+class RequestDisconnectionForm(ActionForm):
+    """A button: the service checks the notice period, payments and exemptions."""
+
+
+class ApproveDisconnectionForm(ActionForm):
+    crew = crew_field(_("停水班组"))
+    note = forms.CharField(
+        label=_("审批意见"), max_length=REASON_MAX_LENGTH, required=False, widget=text_area()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        crew_field_fill(self.fields["crew"])
+
+
+class RefuseDisconnectionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("不批准原因"), max_length=REASON_MAX_LENGTH, widget=text_area()
+    )
+
+
+class WithdrawForm(ActionForm):
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        max_length=REASON_MAX_LENGTH,
+        widget=text_area(),
+        help_text=_("如：医院、学校等豁免单位，欠费核销，账单争议。"),
+    )
+
+
+# --- the collector's pages ------------------------------------------------------------------
+
+
+class OutcomeForm(DomainErrorMixin, forms.Form):
+    """The outcome of one task, on a phone; the choices are those of the task's kind."""
+
+    outcome = forms.ChoiceField(label=_("结果"), choices=(), widget=forms.RadioSelect)
+    promised_on = forms.DateField(
+        label=_("承诺缴费日"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    promised_amount = forms.CharField(
+        label=_("承诺金额（元）"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        help_text=_("留空表示全部欠费。"),
+    )
+    note = forms.CharField(label=_("说明"), required=False, widget=text_area())
+    photo = forms.FileField(
+        label=_("现场照片"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [
+            (outcome.value, outcome.label) for outcome in OUTCOMES.get(kind, ())
+        ]
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["promised_amount"] = data.get("promised_amount") or None
+        return data
+
+
+class PlanForm(DomainErrorMixin, forms.Form):
+    """An instalment plan: one line per instalment, "date amount" (e.g. 2026-12-20 300)."""
+
+    field_aliases = {"instalments": "schedule"}
+
+    schedule = forms.CharField(
+        label=_("分期安排"),
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2026-12-20 300.00"}),
+        help_text=_("每行一期：到期日 金额（如 2026-12-20 300.00）。各期合计须覆盖全部欠费。"),
+    )
+    note = forms.CharField(label=_("说明"), required=False, widget=text_area())
+
+    def clean_schedule(self):
+        rows = []
+        for number, line in enumerate(self.cleaned_data["schedule"].splitlines(), start=1):
+            parts = line.replace("，", " ").replace(",", " ").split()
+            if not parts:
+                continue
+            if len(parts) != 2:
+                raise forms.ValidationError(
+                    _("第 %(n)s 行应为“到期日 金额”，如 2026-12-20 300.00。") % {"n": number}
+                )
+            try:
+                due_on = forms.DateField().clean(parts[0])
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    _("第 %(n)s 行的日期不正确，请写成 2026-12-20。") % {"n": number}
+                ) from None
+            rows.append((due_on, parts[1]))
+        return rows
+
+    def service_kwargs(self) -> dict:
+        return {"instalments": self.cleaned_data["schedule"], "note": self.cleaned_data["note"]}
+
+
+class ReconnectionCrewForm(DomainErrorMixin, forms.Form):
+    crew = crew_field(_("复水班组"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        crew_field_fill(self.fields["crew"])
