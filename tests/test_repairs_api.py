@@ -152,7 +152,7 @@ def test_confirm_new_answers_201_with_a_new_repair(hotline):
         ({"link_to": "00000000-0000-0000-0000-000000000000"}, "link_target_invalid", 400),
         ({"fault_type": "flood"}, "invalid_input", 400),
         ({"contact_phone": "12"}, "invalid_phone", 400),
-        ({"address": ""}, "required", 400),
+        ({"address": ""}, "address_required", 400),
     ],
 )
 def test_bad_reports_are_refused_with_nothing_written(hotline, overrides, code, status):

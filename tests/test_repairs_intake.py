@@ -191,7 +191,7 @@ def test_bad_places_are_refused_with_nothing_written(hotline):
     assert refused.value.code == "account_premise_mismatch"
     with pytest.raises(InvalidInput) as refused:
         report(hotline, address="  ")
-    assert (refused.value.code, refused.value.field) == ("required", "address")
+    assert (refused.value.code, refused.value.field) == ("address_required", "address")
     with pytest.raises(InvalidInput) as refused:
         report(hotline, latitude="95", longitude="120")
     assert refused.value.code == "invalid_location"

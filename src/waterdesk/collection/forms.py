@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.collection.models import OUTCOMES
 from waterdesk.collection.services.disconnection import REASON_MAX_LENGTH
+from waterdesk.collection.services.payments import WITHDRAW_REASON_MAX_LENGTH
 from waterdesk.core.forms import ActionForm, DomainErrorMixin, text_area
 from waterdesk.fieldwork.models import Crew
 from waterdesk.fieldwork.selectors import crews_on_duty
@@ -60,7 +61,7 @@ class RefuseDisconnectionForm(ActionForm):
 class WithdrawForm(ActionForm):
     reason = forms.CharField(
         label=_("撤销原因"),
-        max_length=REASON_MAX_LENGTH,
+        max_length=WITHDRAW_REASON_MAX_LENGTH,
         widget=text_area(),
         help_text=_("如：医院、学校等豁免单位，欠费核销，账单争议。"),
     )

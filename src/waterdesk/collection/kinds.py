@@ -33,6 +33,7 @@ from waterdesk.collection.workflow import (
     RECONNECT_MILESTONE,
     RECONNECTION_PURPOSE,
 )
+from waterdesk.core.api.serializers import WithdrawSerializer
 from waterdesk.fieldwork.purposes import Purpose, purpose_register
 
 
@@ -161,7 +162,7 @@ COLLECTION_KIND = register(
             "withdraw": ActionSpec(
                 service=payments.dunning_withdraw,
                 form=WithdrawForm,
-                serializer=ReasonInputSerializer,
+                serializer=WithdrawSerializer,
                 css="secondary",
             ),
             # The system's moves (the nightly run, payments, the crews' orders).

@@ -195,6 +195,11 @@ ERROR_CODES = (
         "address, reported_at, contacts — the number of callers): send `link_to` (join one) "
         "or `confirm_new` (a new fault). Nothing was written.",
     ),
+    (
+        "address_required",
+        400,
+        "No address, and no `premise` or `account` to place the fault: give one of them.",
+    ),
     ("urgency_below_default", 400, "The fault type is urgent by default; it cannot be lowered."),
     ("invalid_urgency", 400, "Urgency is not urgent/general."),
     ("fault_type_inactive", 400, "The fault type is no longer in use."),

@@ -56,6 +56,7 @@ from waterdesk.core.text import text_input
 from waterdesk.fieldwork.services import work_order_lock
 
 PLAN_NOTE_MAX_LENGTH = 300
+WITHDRAW_REASON_MAX_LENGTH = 2000  # as every kind's withdraw (one API input for all)
 
 
 def _tasks_cancel(dunning: Dunning, *, reason: str) -> None:
@@ -221,7 +222,7 @@ def dunning_withdraw(*, actor, case: Case, reason: str, at: datetime | None = No
     require_permission(actor, APPROVE_PERMISSION)
     case, dunning = lock_dunning(case)
     at = at or timezone.now()
-    text = text_input(reason, field="reason", label=_("撤销原因"), limit=PLAN_NOTE_MAX_LENGTH)
+    text = text_input(reason, field="reason", label=_("撤销原因"), limit=WITHDRAW_REASON_MAX_LENGTH)
     _tasks_cancel(dunning, reason=text)
     case = disconnection_cancel_locked(case=case, dunning=dunning, reason=text, at=at)
     case, dunning = lock_dunning(case)

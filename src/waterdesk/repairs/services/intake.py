@@ -206,12 +206,15 @@ def _place(*, address, premise, account, customer, zone, latitude, longitude) ->
         field="address",
         label=_("报修地址"),
         limit=ADDRESS_MAX_LENGTH,
-        required=premise is None and customer is None,
+        required=False,
     )
+    if premise is None and not address and customer is None:
+        # A rule between inputs: an address, or a premise or account that gives it.
+        raise InvalidInput(_("请填写报修地址。"), code="address_required", field="address")
     if premise is None and not address and customer is not None:
         accounts = list(customer.accounts.select_related("premise__zone")[:2])
         if len(accounts) != 1:
-            raise InvalidInput(_("请填写报修地址。"), code="required", field="address")
+            raise InvalidInput(_("请填写报修地址。"), code="address_required", field="address")
         account = accounts[0]
         premise = account.premise
     if premise is None:
