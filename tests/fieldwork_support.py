@@ -3,13 +3,16 @@ hears (and tells the crew two facts of its case), an order on a case, and an ord
 by its crew through the services to a status."""
 
 import base64
+import io
 import struct
 import zlib
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from pypdf import PdfReader
 
 from tests.factories import CustomerFactory, UserFactory, registered_new_connection
 from waterdesk.core.roles import Role
@@ -36,6 +39,12 @@ def tiny_png() -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a printed sheet, without spaces (table cells wrap anywhere)."""
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return "".join(text.split())
 
 
 def png_data_url() -> str:
@@ -66,9 +75,18 @@ def heard():
         on_event=on_event,
         case_facts=lambda case: list(CASE_FACTS),
     )
-    purposes._PURPOSES[PURPOSE] = purpose
-    yield told
-    purposes._PURPOSES.pop(PURPOSE, None)
+    with purpose_registered(purpose):
+        yield told
+
+
+@contextmanager
+def purpose_registered(purpose: purposes.Purpose):
+    """``purpose`` registered while the block runs (a test's own purpose)."""
+    purposes.purpose_register(purpose)
+    try:
+        yield purpose
+    finally:
+        purposes._PURPOSES.pop(purpose.code, None)
 
 
 @pytest.fixture

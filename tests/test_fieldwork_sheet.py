@@ -17,6 +17,7 @@ from tests.fieldwork_support import (
     crew_with_member,
     dispatcher,
     heard,
+    pdf_text,
     walked,
 )
 from waterdesk.core.timeutil import LOCAL_TZ
@@ -31,11 +32,6 @@ MORNING = dt.datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL_TZ)
 
 def at(minutes: int):
     return time_machine.travel(MORNING + dt.timedelta(minutes=minutes), tick=False)
-
-
-def pdf_text(content: bytes) -> str:
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    return "".join(text.split())  # table cells wrap anywhere: compare without spaces
 
 
 def images(content: bytes) -> list:
