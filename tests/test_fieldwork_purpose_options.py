@@ -6,22 +6,24 @@ on the page, on the field it names, with nothing changed."""
 import datetime as dt
 
 import pytest
-import time_machine
 from django import forms
-from django.urls import reverse
 
 from tests.fieldwork_support import (
+    MORNING,
     an_order,
-    crew_with_member,
+    at,
     dispatcher,
+    east,
     heard,
+    offered,
     pdf_text,
     photo_upload,
     purpose_registered,
+    state,
+    step,
     walked,
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput
-from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.fieldwork import services as fw
 from waterdesk.fieldwork.documents import work_order_sheet_pdf
 from waterdesk.fieldwork.forms import FinishForm
@@ -30,10 +32,9 @@ from waterdesk.fieldwork.purposes import Purpose
 from waterdesk.fieldwork.workflow import crew_actions
 
 pytestmark = pytest.mark.django_db
-__all__ = ["dispatcher", "heard"]
+__all__ = ["dispatcher", "east", "heard"]
 
 CUT_OFF = "test_cut_off"
-MORNING = dt.datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL_TZ)
 PAID = "客户已缴清欠费，无需停水，请返回。"
 OUTSIDE = "到达时间不在停水通知的时段内。"
 
@@ -77,37 +78,6 @@ def cut_off():
         yield hook
 
 
-@pytest.fixture
-def east(db):
-    return crew_with_member("east", "crew1")
-
-
-def at(minutes: int):
-    return time_machine.travel(MORNING + dt.timedelta(minutes=minutes), tick=False)
-
-
-def step(client, order, action: str, **data):
-    return client.post(reverse("fieldwork:order_step", args=[order.public_id, action]), data)
-
-
-def offered(response) -> list[str]:
-    return [view.action for view in response.context["steps"]]
-
-
-def state(order) -> tuple:
-    """What a refused step must leave as it was."""
-    order = WorkOrder.objects.get(pk=order.pk)
-    return (
-        order.status,
-        order.en_route_at,
-        order.arrived_at,
-        order.work_done_at,
-        order.result,
-        order.finish_details,
-        WorkOrderEvent.objects.filter(order=order).count(),
-    )
-
-
 def cut_off_order(dispatcher, crew, clerk, member, *, to: str):
     """A cut-off order moved by ``member`` to ``to`` (accepted, en_route or arrived)."""
     with at(0):
@@ -120,6 +90,18 @@ def cut_off_order(dispatcher, crew, clerk, member, *, to: str):
             order = fw.work_order_arrive(actor=member, order=order)
     assert order.status == to
     return order
+
+
+def finish(member, order, **extra):
+    """The crew finishes ``order`` through the service with ``extra``."""
+    return fw.work_order_finish(
+        actor=member,
+        order=order,
+        result="已加封",
+        site_cleaned=True,
+        use_demonstrated=False,
+        extra=extra,
+    )
 
 
 def with_photo(member, order) -> None:
@@ -231,14 +213,7 @@ def test_the_services_extra_without_a_form_reaches_the_hook_as_given(
     crew, member = east
     order = cut_off_order(dispatcher, crew, clerk, member, to="arrived")
     with_photo(member, order)
-    order = fw.work_order_finish(
-        actor=member,
-        order=order,
-        result="已加封",
-        site_cleaned=True,
-        use_demonstrated=False,
-        extra={"seal_number": "QF-0002", "reading": "88.00"},
-    )
+    order = finish(member, order, seal_number="QF-0002", reading="88.00")
     order.refresh_from_db()
     assert order.finish_details == {"seal_number": "QF-0002", "reading": "88.00"}
     # The sheet lists them in the order of the purpose's form.
@@ -267,14 +242,7 @@ def test_a_refusal_by_the_hook_comes_back_on_its_field_with_nothing_changed(
         {"reading": "1234.50", "seal_number": "0001", "valve_locked": True},
     )
     with pytest.raises(InvalidInput) as error:
-        fw.work_order_finish(
-            actor=member,
-            order=order,
-            result="已加封",
-            site_cleaned=True,
-            use_demonstrated=False,
-            extra={"seal_number": ""},
-        )
+        finish(member, order, seal_number="")
     assert (error.value.code, error.value.field) == ("bad_seal", "seal_number")
     assert state(order) == before
 
@@ -289,14 +257,7 @@ def test_finishing_without_a_site_photo_is_refused_when_the_purpose_requires_one
     order = cut_off_order(dispatcher, crew, clerk, member, to="arrived")
     before = state(order)
     with pytest.raises(IllegalTransition) as error:
-        fw.work_order_finish(
-            actor=member,
-            order=order,
-            result="已加封",
-            site_cleaned=True,
-            use_demonstrated=False,
-            extra={"seal_number": "QF-0003"},
-        )
+        finish(member, order, seal_number="QF-0003")
     assert error.value.code == "photo_required"
     assert state(order) == before
     client.force_login(member)
