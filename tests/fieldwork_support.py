@@ -3,25 +3,37 @@ hears (and tells the crew two facts of its case), an order on a case, and an ord
 by its crew through the services to a status."""
 
 import base64
+import io
 import struct
 import zlib
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from tests.factories import CustomerFactory, UserFactory, registered_new_connection
 from waterdesk.core.roles import Role
+from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.fieldwork import purposes
 from waterdesk.fieldwork import services as fw
-from waterdesk.fieldwork.models import Crew, CrewMember, DutyShift, WorkOrder
+from waterdesk.fieldwork.models import Crew, CrewMember, DutyShift, WorkOrder, WorkOrderEvent
 from waterdesk.fieldwork.services import work_order_create
 
 PURPOSE = "test_job"
 SHEET_TITLE = "测试维修单"
 # What the test purpose tells the crew about the case (Purpose.case_facts).
 CASE_FACTS = [("故障类型", "阀门漏水"), ("报修渠道", "热线电话")]
+MORNING = datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL_TZ)
+
+
+def at(minutes: int):
+    """The clock pinned ``minutes`` after ``MORNING``."""
+    return time_machine.travel(MORNING + timedelta(minutes=minutes), tick=False)
 
 
 def tiny_png() -> bytes:
@@ -36,6 +48,12 @@ def tiny_png() -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a printed sheet, without spaces (table cells wrap anywhere)."""
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    return "".join(text.split())
 
 
 def png_data_url() -> str:
@@ -66,14 +84,54 @@ def heard():
         on_event=on_event,
         case_facts=lambda case: list(CASE_FACTS),
     )
-    purposes._PURPOSES[PURPOSE] = purpose
-    yield told
-    purposes._PURPOSES.pop(PURPOSE, None)
+    with purpose_registered(purpose):
+        yield told
+
+
+@contextmanager
+def purpose_registered(purpose: purposes.Purpose):
+    """``purpose`` registered while the block runs (a test's own purpose)."""
+    purposes.purpose_register(purpose)
+    try:
+        yield purpose
+    finally:
+        purposes._PURPOSES.pop(purpose.code, None)
 
 
 @pytest.fixture
 def dispatcher(db):
     return UserFactory(username="dispatcher", role=Role.DISPATCHER)
+
+
+@pytest.fixture
+def east(db):
+    return crew_with_member("east", "crew1")
+
+
+def step(client, order, action: str, **data):
+    """``action`` posted on the order's page."""
+    return client.post(reverse("fieldwork:order_step", args=[order.public_id, action]), data)
+
+
+def offered(response) -> list[str]:
+    """The steps the order page offers, in their order."""
+    return [view.action for view in response.context["steps"]]
+
+
+def state(order) -> tuple:
+    """What a refused step must leave as it was."""
+    order = WorkOrder.objects.get(pk=order.pk)
+    return (
+        order.status,
+        order.en_route_at,
+        order.arrived_at,
+        order.work_done_at,
+        order.signed_at,
+        order.estimate_accepted_at,
+        order.result,
+        order.finish_details,
+        WorkOrderEvent.objects.filter(order=order).count(),
+    )
 
 
 def an_order(dispatcher, crew, clerk, **fields):

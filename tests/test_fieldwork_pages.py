@@ -7,19 +7,24 @@ import io
 import re
 
 import pytest
-import time_machine
 from django.urls import reverse
 from PIL import Image
 
 from tests.factories import UserFactory
 from tests.fieldwork_support import (
     CASE_FACTS,
+    MORNING,
     an_order,
+    at,
     crew_with_member,
     dispatcher,
+    east,
     heard,
+    offered,
     photo_upload,
     png_data_url,
+    state,
+    step,
     tiny_png,
     walked,
 )
@@ -27,51 +32,18 @@ from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.customers.models import PersonalDataAccess
 from waterdesk.fieldwork import services as fw
-from waterdesk.fieldwork.models import DutyShift, Vehicle, WorkOrder, WorkOrderEvent
+from waterdesk.fieldwork.models import DutyShift, Vehicle
 
 pytestmark = pytest.mark.django_db
-__all__ = ["dispatcher", "heard"]
-
-MORNING = dt.datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL_TZ)
-
-
-def at(minutes: int):
-    return time_machine.travel(MORNING + dt.timedelta(minutes=minutes), tick=False)
+__all__ = ["dispatcher", "east", "heard"]
 
 
 def order_url(order, name: str = "fieldwork:order") -> str:
     return reverse(name, args=[order.public_id])
 
 
-def step(client, order, action: str, **data):
-    return client.post(reverse("fieldwork:order_step", args=[order.public_id, action]), data)
-
-
-def offered(response) -> list[str]:
-    """The steps the order page offers, in their order."""
-    return [view.action for view in response.context["steps"]]
-
-
 def text_of(response) -> str:
     return response.content.decode()
-
-
-def state(order) -> tuple:
-    """What a refused step must leave as it was."""
-    order = WorkOrder.objects.get(pk=order.pk)
-    return (
-        order.status,
-        order.arrived_at,
-        order.work_done_at,
-        order.signed_at,
-        order.estimate_accepted_at,
-        WorkOrderEvent.objects.filter(order=order).count(),
-    )
-
-
-@pytest.fixture
-def east(db):
-    return crew_with_member("east", "crew1")
 
 
 @pytest.fixture

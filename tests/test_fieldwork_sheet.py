@@ -7,44 +7,30 @@ import datetime as dt
 import io
 
 import pytest
-import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
 
 from tests.fieldwork_support import (
+    MORNING,
     SHEET_TITLE,
     an_order,
+    at,
     crew_with_member,
     dispatcher,
+    east,
     heard,
+    pdf_text,
     walked,
 )
-from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.fieldwork import services as fw
 from waterdesk.fieldwork.documents import work_order_sheet_pdf
 
 pytestmark = pytest.mark.django_db
-__all__ = ["dispatcher", "heard"]
-
-MORNING = dt.datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL_TZ)
-
-
-def at(minutes: int):
-    return time_machine.travel(MORNING + dt.timedelta(minutes=minutes), tick=False)
-
-
-def pdf_text(content: bytes) -> str:
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    return "".join(text.split())  # table cells wrap anywhere: compare without spaces
+__all__ = ["dispatcher", "east", "heard"]
 
 
 def images(content: bytes) -> list:
     return [image for page in PdfReader(io.BytesIO(content)).pages for image in page.images]
-
-
-@pytest.fixture
-def east(db):
-    return crew_with_member("east", "crew1")
 
 
 @pytest.fixture

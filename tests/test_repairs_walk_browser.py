@@ -36,7 +36,7 @@ from tests.factories import (
     PremiseFactory,
     UserFactory,
 )
-from tests.fieldwork_support import crew_with_member
+from tests.fieldwork_support import crew_with_member, pdf_text
 from tests.test_billing_reading_browser import SMALL_TEXT
 from tests.test_browser_fieldwork import (
     assert_fits_a_phone,
@@ -44,7 +44,6 @@ from tests.test_browser_fieldwork import (
     set_off_arrive_and_estimate,
     sheet_images,
 )
-from tests.test_fieldwork_sheet import pdf_text
 from waterdesk.cases.models import Case
 from waterdesk.core.roles import Role
 from waterdesk.fieldwork.models import Crew, DutyShift, WorkOrder

@@ -3,7 +3,8 @@
 Set like the other documents (``core.pdf``): the company's letterhead and the title the
 order's purpose gives (``Purpose.sheet_title``), the order and its case, where and for
 whom, the crew, the times of every move, what was found and planned, the estimate and when
-the customer accepted it, the extensions, the materials, the result, and the customer's
+the customer accepted it (for a purpose whose crew diagnoses), the extensions, the
+materials, the result and what the purpose records at finish, and the customer's
 signature as drawn on the screen with the signer's name and time — or why there is none.
 The customer keeps a copy: their phone number is printed masked. A customer document,
 printed in Chinese whatever the crew's interface language.
@@ -23,7 +24,7 @@ from waterdesk.core.masking import mask_mobile
 from waterdesk.core.pdf import BODY, SMALL, build, cells, grid, hotline_phrase, letterhead, para
 from waterdesk.core.timeutil import local, local_text
 from waterdesk.fieldwork.models import WorkOrder, WorkOrderStatus
-from waterdesk.fieldwork.purposes import purpose_get
+from waterdesk.fieldwork.purposes import Purpose, purpose_get
 
 WIDE = [30 * mm, 140 * mm]
 PAIRS = [28 * mm, 57 * mm, 28 * mm, 57 * mm]
@@ -79,14 +80,15 @@ def _times(order: WorkOrder) -> Table:
     return grid(rows, PAIRS, label_columns=(0, 2))
 
 
-def _work(order: WorkOrder) -> Table:
-    rows = [
-        cells(["工作内容", order.description]),
-        cells(["故障诊断", _or_dash(order.diagnosis)]),
-        cells(["维修方案", _or_dash(order.plan)]),
-        cells(["预计用时和费用", _estimate(order)]),
-        cells(["客户确认时间", _time(order.estimate_accepted_at)]),
-    ]
+def _work(order: WorkOrder, purpose: Purpose) -> Table:
+    rows = [cells(["工作内容", order.description])]
+    if purpose.diagnosis_required:
+        rows += [
+            cells(["故障诊断", _or_dash(order.diagnosis)]),
+            cells(["维修方案", _or_dash(order.plan)]),
+            cells(["预计用时和费用", _estimate(order)]),
+            cells(["客户确认时间", _time(order.estimate_accepted_at)]),
+        ]
     return grid(rows, WIDE)
 
 
@@ -125,9 +127,10 @@ def _materials(order: WorkOrder) -> list[Flowable]:
     return [para("使用物料", BODY), Spacer(1, 1.5 * mm), table, Spacer(1, 4 * mm)]
 
 
-def _result(order: WorkOrder) -> Table:
+def _result(order: WorkOrder, purpose: Purpose) -> Table:
     rows = [
         cells(["处理结果", _or_dash(order.result)]),
+        *(cells([label, value]) for label, value in purpose.finish_rows(order.finish_details)),
         cells(
             [
                 "现场",
@@ -185,18 +188,19 @@ def work_order_sheet_pdf(order: WorkOrder) -> bytes:
 
 
 def _sheet(order: WorkOrder) -> bytes:
-    title = str(purpose_get(order.purpose).sheet_title)
+    purpose = purpose_get(order.purpose)
+    title = str(purpose.sheet_title)
     story: list[Flowable] = [
         *letterhead(title),
         _summary(order),
         Spacer(1, 4 * mm),
         _times(order),
         Spacer(1, 4 * mm),
-        _work(order),
+        _work(order, purpose),
         Spacer(1, 4 * mm),
         *_extensions(order),
         *_materials(order),
-        _result(order),
+        _result(order, purpose),
         Spacer(1, 5 * mm),
         _signature(order),
         Spacer(1, 4 * mm),

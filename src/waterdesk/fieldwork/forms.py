@@ -2,6 +2,8 @@
 services decide what is acceptable and say why not, so every field is optional here and a
 refusal comes back from the service onto the field it names."""
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -89,9 +91,33 @@ class PhotoForm(StepForm):
 
 
 class FinishForm(StepForm):
+    """The finish step. A purpose that records more at finish (``Purpose.finish_form``)
+    subclasses it with its own fields; they go to the service as ``extra``."""
+
     result = _text(_("处理结果"), rows=3)
     site_cleaned = forms.BooleanField(label=_("已清理现场"), required=False)
     use_demonstrated = forms.BooleanField(label=_("已向客户演示使用"), required=False)
+
+    def service_kwargs(self) -> dict:
+        own = ("result", "site_cleaned", "use_demonstrated")
+        kwargs = {name: self.cleaned_data[name] for name in own}
+        extra = {
+            name: _json_value(value) for name, value in self.cleaned_data.items() if name not in own
+        }
+        if extra:
+            kwargs["extra"] = extra
+        return kwargs
+
+
+def _json_value(value):
+    """A purpose's finish field as stored in an event's data (JSON): text, whole numbers,
+    booleans and nothing as they are; dates in ISO form; decimals and anything else as
+    text."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
 
 
 class SignOffForm(StepForm):

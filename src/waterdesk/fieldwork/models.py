@@ -194,6 +194,9 @@ class WorkOrder(models.Model):
     site_cleaned = models.BooleanField(_("已清理现场"), default=False)
     use_demonstrated = models.BooleanField(_("已演示使用"), default=False)
     result = models.TextField(_("处理结果"), max_length=TEXT_MAX_LENGTH, blank=True)
+    # What the order's purpose records at finish besides the result (its finish form's
+    # fields: a meter reading, a seal number), as the finish event's data.
+    finish_details = models.JSONField(_("完工记录"), default=dict, blank=True)
     # The customer's signature on the screen (PNG), or why there is none.
     signature = models.BinaryField(_("客户签名"), null=True, blank=True, editable=False)
     signer_name = models.CharField(_("签字人"), max_length=100, blank=True)

@@ -5,14 +5,28 @@ label, the title of the printed sheet, and ``on_event(order=, action=, actor=, a
 called inside the transaction of every move and step of an order of that purpose — the
 repair stops its dispatch clock when the crew sets off, tells its callers of a new ETA, and
 completes when the customer has signed. Field work knows no kind by name.
+
+A purpose also shapes the crew's work: whether the crew diagnoses and quotes
+(``diagnosis_required``; a disconnection crew does not), what it records at finish besides
+the result (``finish_form``, a ``fieldwork.forms.FinishForm`` with the purpose's own
+fields: a meter reading, a seal number; they reach ``on_event`` as the finish event's
+``data``, which the hook may refuse with ``InvalidInput(field=...)``, and are kept on the
+order as ``finish_details``), and whether a site photo must be uploaded before finishing
+(``photo_required_at_finish``).
 """
+
+from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from waterdesk.fieldwork.forms import FinishForm
 
 
 @dataclass(frozen=True)
@@ -23,6 +37,29 @@ class Purpose:
     on_event: Callable[..., None] | None = None
     # What the crew sees about the case on the order's page: case -> [(label, value)].
     case_facts: Callable[[Any], list[tuple[str, str]]] | None = None
+    # The crew diagnoses, plans and quotes on site before finishing (a repair).
+    diagnosis_required: bool = True
+    # The finish step's form when the purpose records more than the result.
+    finish_form: type[FinishForm] | None = None
+    # At least one site photo before the crew may finish.
+    photo_required_at_finish: bool = False
+
+    def finish_rows(self, details: dict) -> list[tuple[str, str]]:
+        """``details`` (an order's ``finish_details``) as (label, value) in the order of
+        the finish form's fields; a key the form no longer has keeps its name."""
+        fields = self.finish_form.base_fields if self.finish_form is not None else {}
+        names = [name for name in fields if name in details]
+        names += [name for name in details if name not in fields]
+        return [
+            (str(fields[name].label) if name in fields else name, _value_text(details[name]))
+            for name in names
+        ]
+
+
+def _value_text(value) -> str:
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    return "—" if value in (None, "") else str(value)
 
 
 _PURPOSES: dict[str, Purpose] = {}

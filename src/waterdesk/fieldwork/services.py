@@ -43,6 +43,7 @@ from waterdesk.fieldwork.workflow import (
     MOVES,
     STEPS,
     WORK_PERMISSION,
+    purpose_has_step,
 )
 from waterdesk.notify.services import notification_queue
 
@@ -162,6 +163,13 @@ def _move(order: WorkOrder, action: str, *, actor, at, note="", data=None, **fie
 def _step_allowed(order: WorkOrder, action: str) -> None:
     if order.status not in STEPS[action]:
         _refuse_status(order, action)
+    purpose = purpose_get(order.purpose)
+    if not purpose_has_step(purpose, action):
+        raise IllegalTransition(
+            _("%(purpose)s工单无需故障诊断和报价，请直接完工。") % {"purpose": purpose.label},
+            code="step_not_for_purpose",
+            details={"action": action},
+        )
 
 
 # --- dispatch ------------------------------------------------------------------------------
@@ -527,37 +535,54 @@ def work_order_photo_add(*, actor, order: WorkOrder, upload, caption: str = "") 
 
 @transaction.atomic
 def work_order_finish(
-    *, actor, order: WorkOrder, result: str, site_cleaned: bool, use_demonstrated: bool
+    *,
+    actor,
+    order: WorkOrder,
+    result: str,
+    site_cleaned: bool,
+    use_demonstrated: bool,
+    extra: dict | None = None,
 ) -> WorkOrder:
     """The work is done: what was done, the site cleaned and the use shown to the customer.
-    An estimate the customer has not accepted stops it."""
+    An estimate the customer has not accepted stops it; so does a missing diagnosis, or a
+    missing site photo, when the order's purpose asks for them.
+
+    ``extra``: what the purpose's finish form records besides (JSON values: a reading, a
+    seal number). It is the finish event's data, which the purpose's ``on_event`` checks
+    and may refuse, and stays on the order as ``finish_details``."""
     order = _lock(order)
     _check_crew(actor, order)
     if order.status != "arrived":
         _refuse_status(order, "finish")
-    if not order.diagnosis:
+    purpose = purpose_get(order.purpose)
+    if purpose.diagnosis_required and not order.diagnosis:
         raise IllegalTransition(_("请先填写故障诊断和维修方案。"), code="diagnosis_missing")
     if order.estimate_minutes is not None and order.estimate_accepted_at is None:
         raise IllegalTransition(
             _("客户尚未确认预计用时和费用：请客户在屏幕上确认，或重新报价。"),
             code="estimate_not_accepted",
         )
+    if purpose.photo_required_at_finish and not order.photos.exists():
+        raise IllegalTransition(_("完工前请先上传至少一张现场照片。"), code="photo_required")
     if not site_cleaned:
         raise InvalidInput(
             _("完工前请清理维修现场并勾选确认。"), code="site_not_cleaned", field="site_cleaned"
         )
     text = _text(result, field="result", label=_("处理结果"))
     at = timezone.now()
+    details = dict(extra or {})
     return _move(
         order,
         "finish",
         actor=actor,
         at=at,
         note=text,
+        data=details,
         result=text,
         work_done_at=at,
         site_cleaned=True,
         use_demonstrated=bool(use_demonstrated),
+        finish_details=details,
     )
 
 

@@ -9,6 +9,7 @@ Crew members (``WORK_PERMISSION``) act only on their own crew's orders; dispatch
 """
 
 from waterdesk.fieldwork.models import WorkOrderStatus as S
+from waterdesk.fieldwork.purposes import Purpose
 
 WORK_PERMISSION = "fieldwork.work_workorder"
 DISPATCH_PERMISSION = "fieldwork.dispatch_workorder"
@@ -37,6 +38,10 @@ STEPS: dict[str, tuple[str, ...]] = {
     "reassign": (S.ASSIGNED, S.ACCEPTED),  # another crew (dispatcher)
 }
 
+# The steps of a crew that diagnoses and quotes; a purpose without (``diagnosis_required``
+# false) has none of them.
+DIAGNOSIS_STEPS = frozenset({"diagnose", "estimate", "estimate_accept"})
+
 TERMINAL = frozenset({S.SIGNED_OFF, S.NOT_COMPLETED, S.CANCELLED})
 
 # The crew's actions in the order their page offers them (in each status the next move
@@ -59,11 +64,17 @@ CREW_ACTIONS: tuple[str, ...] = (
 )
 
 
-def crew_actions(status: str) -> list[str]:
-    """What the crew may do to an order in ``status``, by the tables above."""
+def purpose_has_step(purpose: Purpose, action: str) -> bool:
+    """Whether orders of ``purpose`` know the step ``action`` at all."""
+    return purpose.diagnosis_required or action not in DIAGNOSIS_STEPS
+
+
+def crew_actions(status: str, purpose: Purpose) -> list[str]:
+    """What the crew may do to an order of ``purpose`` in ``status``, by the tables
+    above."""
     allowed = []
     for action in CREW_ACTIONS:
         sources = MOVES[action][0] if action in MOVES else STEPS[action]
-        if status in sources:
+        if status in sources and purpose_has_step(purpose, action):
             allowed.append(action)
     return allowed

@@ -34,7 +34,7 @@ from waterdesk.fieldwork.documents import work_order_sheet_pdf
 from waterdesk.fieldwork.events import action_label, event_summary
 from waterdesk.fieldwork.models import Crew, WorkOrder
 from waterdesk.fieldwork.photos import photo_thumbnail
-from waterdesk.fieldwork.purposes import purpose_get
+from waterdesk.fieldwork.purposes import Purpose, purpose_get
 from waterdesk.fieldwork.selectors import crew_open_orders, work_order_events
 from waterdesk.fieldwork.workflow import VIEW_PERMISSION, WORK_PERMISSION, crew_actions
 
@@ -52,6 +52,19 @@ class Step:
     done: Promise
     template: str = "fieldwork/partials/step.html"
     multipart: bool = False
+    # What it says when done for an order whose purpose has no diagnosis, if different.
+    done_without_diagnosis: Promise | None = None
+
+    def form_for(self, purpose: Purpose) -> type[forms.StepForm]:
+        """The step's form for an order of ``purpose``: its own finish form, if any."""
+        if self.form is forms.FinishForm and purpose.finish_form is not None:
+            return purpose.finish_form
+        return self.form
+
+    def done_for(self, purpose: Purpose) -> Promise:
+        if not purpose.diagnosis_required and self.done_without_diagnosis is not None:
+            return self.done_without_diagnosis
+        return self.done
 
 
 STEPS: dict[str, Step] = {
@@ -78,6 +91,7 @@ STEPS: dict[str, Step] = {
         fw.work_order_arrive,
         _("到达现场"),
         _("已到达现场。请填写故障诊断和维修方案。"),
+        done_without_diagnosis=_("已到达现场。作业完成后请填写完工记录。"),
     ),
     "diagnose": Step(
         forms.DiagnoseForm,
@@ -179,9 +193,11 @@ def _is_open(action: str, order: WorkOrder) -> bool:
     return False
 
 
-def _steps(order: WorkOrder, refused: tuple[str, forms.StepForm] | None) -> list[StepView]:
+def _steps(
+    order: WorkOrder, purpose: Purpose, refused: tuple[str, forms.StepForm] | None
+) -> list[StepView]:
     views = []
-    for action in crew_actions(order.status):
+    for action in crew_actions(order.status, purpose):
         if action == "estimate_accept" and (
             order.estimate_minutes is None or order.estimate_accepted_at is not None
         ):
@@ -190,7 +206,7 @@ def _steps(order: WorkOrder, refused: tuple[str, forms.StepForm] | None) -> list
         if refused is not None and refused[0] == action:
             views.append(StepView(action, spec, refused[1], is_open=True))
             continue
-        form = spec.form(initial=_initial(action, order), auto_id=_auto_id(action))
+        form = spec.form_for(purpose)(initial=_initial(action, order), auto_id=_auto_id(action))
         views.append(StepView(action, spec, form, is_open=_is_open(action, order)))
     return views
 
@@ -222,10 +238,11 @@ def _order_context(
         "facts": purpose.case_facts(order.case) if purpose.case_facts else [],
         "phone": work_order_contact_phone(user=request.user, order=order),
         "may_work": may_work,
-        "steps": _steps(order, refused) if may_work else [],
+        "steps": _steps(order, purpose, refused) if may_work else [],
         "timeline": _timeline(order),
         "materials": list(order.materials.all()),
         "photos": list(order.photos.all()),
+        "finish_rows": purpose.finish_rows(order.finish_details),
         "estimate_waits": order.estimate_minutes is not None and order.estimate_accepted_at is None,
         "now": timezone.now(),
     }
@@ -265,7 +282,8 @@ def order_step(request: HttpRequest, public_id, action: str) -> HttpResponse:
     if spec is None:
         raise Http404()
     found = work_order_get_for(user=request.user, public_id=public_id)
-    form = spec.form(request.POST, request.FILES, auto_id=_auto_id(action))
+    purpose = purpose_get(found.purpose)
+    form = spec.form_for(purpose)(request.POST, request.FILES, auto_id=_auto_id(action))
     status = 400
     if form.is_valid():
         try:
@@ -276,7 +294,7 @@ def order_step(request: HttpRequest, public_id, action: str) -> HttpResponse:
             form.add_domain_error(error)
             status = error.http_status
         else:
-            messages.success(request, spec.done)
+            messages.success(request, spec.done_for(purpose))
             return redirect("fieldwork:order", public_id=found.public_id)
     context = _order_context(request, found, refused=(action, form))
     if all(view.action != action for view in context["steps"]):
