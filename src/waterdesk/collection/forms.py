@@ -10,6 +10,7 @@ from waterdesk.collection.models import OUTCOMES
 from waterdesk.collection.services.disconnection import REASON_MAX_LENGTH
 from waterdesk.collection.services.payments import WITHDRAW_REASON_MAX_LENGTH
 from waterdesk.core.forms import ActionForm, DomainErrorMixin, text_area
+from waterdesk.fieldwork.forms import FinishForm
 from waterdesk.fieldwork.models import Crew
 from waterdesk.fieldwork.selectors import crews_on_duty
 
@@ -161,3 +162,27 @@ class ReconnectWithoutPaymentForm(ActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         crew_field_fill(self.fields["crew"])
+
+
+# --- the crews' finish of a disconnection or reconnection order -----------------------------
+
+
+def _reading_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("表读数"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
+class DisconnectionFinishForm(FinishForm):
+    """What the crew records when supply is cut: the reading and the seal (a photo too)."""
+
+    meter_reading = _reading_field()
+    seal_number = forms.CharField(label=_("铅封号"), required=False, max_length=40)
+
+
+class ReconnectionFinishForm(FinishForm):
+    """What the crew records when supply is restored: the reading (the seal removed)."""
+
+    meter_reading = _reading_field()

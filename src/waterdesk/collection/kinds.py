@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from waterdesk.cases.kinds import ActionSpec, EventView, KindSpec, register
 from waterdesk.collection.forms import (
     ApproveDisconnectionForm,
+    DisconnectionFinishForm,
     ReconnectionCrewForm,
+    ReconnectionFinishForm,
     ReconnectWithoutPaymentForm,
     RefuseDisconnectionForm,
     RequestDisconnectionForm,
@@ -227,6 +229,9 @@ DISCONNECTION_PURPOSE_SPEC = purpose_register(
         sheet_title=_("欠费停水工单"),
         on_event=disconnection.disconnection_order_event,
         case_facts=_case_facts,
+        diagnosis_required=False,
+        finish_form=DisconnectionFinishForm,
+        photo_required_at_finish=True,
     )
 )
 RECONNECTION_PURPOSE_SPEC = purpose_register(
@@ -236,5 +241,7 @@ RECONNECTION_PURPOSE_SPEC = purpose_register(
         sheet_title=_("缴费复水工单"),
         on_event=disconnection.reconnection_order_event,
         case_facts=_case_facts,
+        diagnosis_required=False,
+        finish_form=ReconnectionFinishForm,
     )
 )
