@@ -114,7 +114,11 @@ def test_a_payment_between_approval_and_execution_cancels_the_order():
     assert paid.amount == DEBT
     assert isinstance(finished, IllegalTransition)
     order.refresh_from_db()
-    assert order.status == "cancelled"
+    # The crew is on site: its order ends as not completed, with the reason it is told.
+    assert (order.status, order.not_completed_reason) == (
+        "not_completed",
+        "客户已缴清欠费，停水令撤销",
+    )
     assert DisconnectionOrder.objects.get().status == DisconnectionOrderStatus.CANCELLED
     account.refresh_from_db()
     assert account.status == AccountStatus.ACTIVE

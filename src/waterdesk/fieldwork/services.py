@@ -285,6 +285,15 @@ def work_order_reassign(*, actor, order: WorkOrder, crew: Crew, reason: str) -> 
     return order
 
 
+def work_order_withdraw(*, order: WorkOrder, reason: str) -> WorkOrder:
+    """The case no longer needs the order (a decision its kind's service checked): cancelled
+    while the crew has not arrived, otherwise recorded as not completed with the reason.
+    The system's move, inside the caller's transaction."""
+    if order.status in MOVES["cancel"][0]:
+        return work_order_cancel(actor=None, order=order, reason=reason)
+    return work_order_give_up(actor=None, order=order, reason=reason)
+
+
 @transaction.atomic
 def work_order_cancel(*, actor, order: WorkOrder, reason: str) -> WorkOrder:
     _check_dispatcher(actor)

@@ -58,7 +58,7 @@ from waterdesk.core.text import text_input
 from waterdesk.core.timeutil import local
 from waterdesk.customers.services import account_supply_set
 from waterdesk.fieldwork.selectors import crew_on_duty
-from waterdesk.fieldwork.services import work_order_cancel, work_order_create
+from waterdesk.fieldwork.services import work_order_create, work_order_withdraw
 from waterdesk.sla import services as sla
 
 REASON_MAX_LENGTH = 300
@@ -241,7 +241,7 @@ def disconnection_cancel_locked(*, case: Case, dunning: Dunning, reason: str, at
     order.cancelled_reason = reason
     order.save(update_fields=["status", "cancelled_at", "cancelled_reason"])
     if order.work_order is not None and order.work_order.is_open:
-        work_order_cancel(actor=None, order=order.work_order, reason=reason)
+        work_order_withdraw(order=order.work_order, reason=reason)
     if case.status == DunningStatus.DISCONNECTION_APPROVED:
         case = move(case=case, action="disconnection_withdrawn", actor=None, at=at, note=reason)
     elif case.status == DunningStatus.AWAITING_APPROVAL:

@@ -19,9 +19,8 @@ from waterdesk.cases.services import case_transition
 from waterdesk.core.errors import InvalidInput, NotPermitted
 from waterdesk.core.text import text_input as text
 from waterdesk.fieldwork.models import TEXT_MAX_LENGTH, Crew, WorkOrder
-from waterdesk.fieldwork.services import work_order_cancel, work_order_create, work_order_give_up
+from waterdesk.fieldwork.services import work_order_create, work_order_withdraw
 from waterdesk.fieldwork.workflow import DISPATCH_PERMISSION as ORDER_DISPATCH_PERMISSION
-from waterdesk.fieldwork.workflow import MOVES
 from waterdesk.repairs.models import Repair, Urgency
 from waterdesk.repairs.selectors.case import repair_open_order
 from waterdesk.repairs.selectors.policy import contact_limit, repair_policy
@@ -118,14 +117,9 @@ def repair_dispatch(
 
 def _close_order(order: WorkOrder | None, reason: str) -> None:
     """Close the crew's open order on the dispatcher's decision (the repair service checked
-    the dispatcher's permission): cancelled while the crew has not arrived, otherwise
-    recorded as not completed with the dispatcher's reason."""
-    if order is None:
-        return
-    if order.status in MOVES["cancel"][0]:
-        work_order_cancel(actor=None, order=order, reason=reason)
-    else:
-        work_order_give_up(actor=None, order=order, reason=reason)
+    the dispatcher's permission)."""
+    if order is not None:
+        work_order_withdraw(order=order, reason=reason)
 
 
 @transaction.atomic
