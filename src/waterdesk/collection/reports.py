@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Q, Sum
@@ -359,7 +359,7 @@ class ReconnectionTimes:
 def _hours(span: timedelta | None) -> Decimal | None:
     if span is None:
         return None
-    return (Decimal(span.total_seconds()) / 3600).quantize(Decimal("0.1"))
+    return (Decimal(span.total_seconds()) / 3600).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
