@@ -61,7 +61,7 @@ def collection_reconnection_dispatch(request: HttpRequest, public_id) -> HttpRes
     form = _crew_form(case, request.POST)
     if form.is_valid():
         try:
-            order = reconnection_dispatch(
+            case = reconnection_dispatch(
                 actor=request.user, case=case, crew=form.cleaned_data["crew"]
             )
         except NotPermitted:
@@ -71,8 +71,8 @@ def collection_reconnection_dispatch(request: HttpRequest, public_id) -> HttpRes
         else:
             messages.success(
                 request,
-                _("已派复水工单 %(order)s（%(case)s）。")
-                % {"order": order.number, "case": case.number},
+                _("已派复水工单（%(case)s，%(crew)s）。")
+                % {"case": case.number, "crew": form.cleaned_data["crew"].name},
             )
             return redirect("workbench:collection_supervisor")
     return _render_desk(request, bound=RefusedDispatch(case, form), status=400)
