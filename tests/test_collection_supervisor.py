@@ -2,10 +2,12 @@
 first and a crew sent from the row, the arrears matrix, the effectiveness of a period, the
 Excel file, and who may open them.
 
-The report figures are read from hand-made rows. A case waiting for reconnection stands in
-for the crew's disconnection (its status set, the payment time and the ``reconnect`` clock
-started by the SLA service) until the crews' finish with a meter reading is on main."""
+The report figures are read from hand-made rows. Two cases waiting for reconnection at once
+are made by setting their status (the payment time and the ``reconnect`` clock started by
+the SLA service); one case walks the whole way — the ladder, the crew's disconnection, the
+payment — and is reconnected from the desk."""
 
+import inspect
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -15,15 +17,20 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.collection_ladder_support import (
+    DISCONNECTION_PURPOSE,
     People,
     account_in_arrears,
+    disconnect,
     dunning_for,
     moment,
     nightly,
+    order_of,
     pay,
     pinned,
+    reconnect,
 )
 from tests.factories import AccountFactory, UserFactory
+from tests.test_collection_stops import reach
 from waterdesk.cases.models import Case, CaseEvent
 from waterdesk.collection.models import (
     AccountArrears,
@@ -48,6 +55,7 @@ from waterdesk.collection.reports import (
 )
 from waterdesk.collection.workflow import RECONNECT_MILESTONE, RECONNECTION_PURPOSE
 from waterdesk.core.roles import Role
+from waterdesk.fieldwork import services as fw
 from waterdesk.fieldwork.models import WorkOrder
 from waterdesk.sla import services as sla
 
@@ -418,6 +426,40 @@ def test_a_case_not_waiting_for_reconnection_is_refused(client):
     assert "该户不在待复水状态" in response.content.decode()
     assert WorkOrder.objects.filter(case=case).count() == 0
     assert CaseEvent.objects.count() == events
+
+
+# The crew's finish records the reading and the seal once branch fwpurpose is on main.
+@pytest.mark.skipif(
+    "extra" not in inspect.signature(fw.work_order_finish).parameters,
+    reason="needs the crews' finish fields (branch fwpurpose)",
+)
+def test_a_paid_disconnection_is_reconnected_from_the_desk(client):
+    people = People()
+    account = account_in_arrears()
+    reach(DunningStatus.DISCONNECTION_APPROVED, people, account)
+    disconnect(people.member, order_of(account, DISCONNECTION_PURPOSE), date(2026, 11, 19))
+    # Paid at 15:00 on 19 November; nobody on call, no reconnection crew in the policy.
+    pay(account, "1500.00", date(2026, 11, 19))
+    case = dunning_for(account).case
+    assert case.status == DunningStatus.RECONNECTING
+
+    desk = supervisor_desk(now=local(date(2026, 11, 20), 16), today=date(2026, 11, 20))
+    assert [(row.case.pk, row.is_overdue, row.due_at, row.order) for row in desk.reconnections] == [
+        (case.pk, True, local(date(2026, 11, 20), 15), None)
+    ]
+    client.force_login(people.supervisor)
+    url = reverse("workbench:collection_reconnection_dispatch", args=[case.public_id])
+    with pinned(date(2026, 11, 20), 16):
+        response = client.post(url, {f"reconnect-{case.public_id}-crew": people.crew.pk})
+    assert response.status_code == 302
+    reconnect(people.member, order_of(account, RECONNECTION_PURPOSE), date(2026, 11, 20), 18)
+
+    times = collection_effectiveness(start=NOVEMBER[0], end=NOVEMBER[1]).reconnections
+    assert (times.count, times.longest, times.over_limit) == (1, timedelta(hours=27), 1)
+    assert (
+        supervisor_desk(now=local(date(2026, 11, 20), 19), today=date(2026, 11, 20)).reconnections
+        == []
+    )
 
 
 # --- the other lists of the desk ------------------------------------------------------------

@@ -38,7 +38,7 @@ from waterdesk.collection.models import (
     DunningStatus,
 )
 from waterdesk.collection.services.disconnection import reconnection_open_order
-from waterdesk.collection.workflow import KIND, RECONNECT_MILESTONE
+from waterdesk.collection.workflow import COLLECTION, KIND, RECONNECT_MILESTONE
 from waterdesk.core.errors import NotFound
 from waterdesk.core.money import to_money
 from waterdesk.core.timeutil import LOCAL_TZ
@@ -301,18 +301,9 @@ def arrears_matrix() -> ArrearsMatrix:
 
 # --- collection effectiveness ---------------------------------------------------------------
 
-# The rungs a payment may find a case on, in ladder order (the columns "per step").
-PAYMENT_STEPS = (
-    DunningStatus.REMINDING,
-    DunningStatus.CALLING,
-    DunningStatus.VISITING,
-    DunningStatus.NOTICE_SERVED,
-    DunningStatus.AWAITING_APPROVAL,
-    DunningStatus.DISCONNECTION_APPROVED,
-    DunningStatus.DISCONNECTED,
-    DunningStatus.RECONNECTING,
-    DunningStatus.ON_PLAN,
-)
+# The rungs a payment may find a case on, in ladder order (the columns "per step"): every
+# status but the terminal ones.
+PAYMENT_STEPS = tuple(status for status in DunningStatus if status not in COLLECTION.terminal)
 
 
 @dataclass
