@@ -171,6 +171,13 @@ TABLE: dict[str, Row] = {
     "workbench:repair_board": Row(
         "get", None, frozenset({"dispatcher", "supervisor", "administrator"}), 200
     ),
+    # The collection supervisor's pages: collection supervisors only (no role of this table;
+    # tests/test_collection_supervisor.py lets one in).
+    "workbench:collection_supervisor": Row("get", None, frozenset(), 200),
+    "workbench:collection_arrears": Row("get", None, frozenset(), 200),
+    "workbench:collection_effectiveness": Row("get", None, frozenset(), 200),
+    "workbench:collection_report_xlsx": Row("get", None, frozenset(), 200),
+    "workbench:collection_reconnection_dispatch": Row("post", "case", frozenset(), 400),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # Paying online (public: the bill's QR code), and the sandbox gateway's page.

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from waterdesk.collection.models import OUTCOMES
 from waterdesk.collection.services.disconnection import REASON_MAX_LENGTH
 from waterdesk.collection.services.payments import WITHDRAW_REASON_MAX_LENGTH
-from waterdesk.core.forms import ActionForm, DomainErrorMixin, text_area
+from waterdesk.core.forms import ActionForm, DateInput, DomainErrorMixin, text_area
 from waterdesk.fieldwork.forms import FinishForm
 from waterdesk.fieldwork.models import Crew
 from waterdesk.fieldwork.selectors import crews_on_duty
@@ -186,3 +186,40 @@ class ReconnectionFinishForm(FinishForm):
     """What the crew records when supply is restored: the reading (the seal removed)."""
 
     meter_reading = _reading_field()
+
+
+# --- the supervisor's pages -----------------------------------------------------------------
+
+PERIOD_MAX_DAYS = 366
+
+
+class PeriodForm(forms.Form):
+    """The period of the effectiveness figures: this month so far unless chosen."""
+
+    start = forms.DateField(label=_("开始日期"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("结束日期"), required=False, widget=DateInput())
+
+    def clean(self):
+        data = super().clean()
+        start, end = self.period(data)
+        if end < start:
+            raise forms.ValidationError(_("结束日期不能早于开始日期，请重新选择。"))
+        if (end - start).days >= PERIOD_MAX_DAYS:
+            raise forms.ValidationError(
+                _("统计期间最长 %(days)s 天，请缩短期间。") % {"days": PERIOD_MAX_DAYS}
+            )
+        return data
+
+    @staticmethod
+    def period(data: dict | None = None) -> tuple:
+        """The chosen days, the missing ones from this month: its first day to today."""
+        data = data or {}
+        today = timezone.localdate()
+        return (
+            data.get("start") or today.replace(day=1),
+            data.get("end") or today,
+        )
+
+    def chosen(self) -> tuple:
+        """The valid period, else this month's."""
+        return self.period(self.cleaned_data if self.is_valid() else None)

@@ -6,7 +6,7 @@ disconnection and reconnection orders."""
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.kinds import ActionSpec, EventView, KindSpec, register
+from waterdesk.cases.kinds import ActionSpec, DeskPage, EventView, KindSpec, register
 from waterdesk.collection.forms import (
     ApproveDisconnectionForm,
     DisconnectionFinishForm,
@@ -210,6 +210,14 @@ COLLECTION_KIND = register(
         ),
         error_codes=ERROR_CODES,
         page_urls="waterdesk.collection.urls",
+        desk_pages=(
+            DeskPage(
+                label=_("催收管理"),
+                url_name="workbench:collection_supervisor",
+                permission="collection.approve_disconnection",
+                landing=True,
+            ),
+        ),
     )
 )
 

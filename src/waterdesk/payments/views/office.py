@@ -18,6 +18,7 @@ from waterdesk.billing.selectors.bills import account_get
 from waterdesk.core.errors import DomainError, NotFound
 from waterdesk.core.forms import DateInput, DomainErrorMixin
 from waterdesk.core.web import has_perm, staff_view
+from waterdesk.core.xlsx import xlsx_response
 from waterdesk.payments.models import (
     CloseStatus,
     CorrectionKind,
@@ -44,7 +45,6 @@ REPORT = "payments.view_cash_report"
 REVERSE = "billing.post_adjustment"
 DECIDED_SHOWN = 20
 ACCOUNT_PAYMENTS_LIMIT = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class DecisionForm(DomainErrorMixin, forms.Form):
@@ -222,9 +222,10 @@ def cash_report(request: HttpRequest) -> HttpResponse:
 @staff_view(has_perm(REPORT))
 def cash_report_xlsx(request: HttpRequest) -> HttpResponse:
     _form, day = _report_day(request)
-    response = HttpResponse(render_cash_report_xlsx(build_cash_report(day)), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="cash-report-{day.isoformat()}.xlsx"'
-    return response
+    return xlsx_response(
+        render_cash_report_xlsx(build_cash_report(day)),
+        filename=f"cash-report-{day.isoformat()}.xlsx",
+    )
 
 
 # --- reversals of an account's payments (the billing office) ----------------------------
