@@ -26,6 +26,8 @@ from tests.worlds import desk_world
 from waterdesk.applications.transfer import ownership_transfer_verify
 from waterdesk.billing.models import ReadImport
 from waterdesk.billing.services.reading import read_import_csv
+from waterdesk.collection.models import CollectionStrategy
+from waterdesk.collection.services.ladder import dunning_open
 from waterdesk.core.roles import Role
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
@@ -324,6 +326,13 @@ TABLE: dict[str, Row] = {
     "api:case-action-recall": action("repair", "dispatcher"),
     "api:case-action-cancel": action("repair", "dispatcher"),
     "api:case-action-follow_up": action("repair", "hotline"),
+    # Collectors and collection supervisors only (no role of this table;
+    # tests/test_collection_*.py let them in).
+    "api:case-action-request_disconnection": action("collection"),
+    "api:case-action-approve_disconnection": action("collection"),
+    "api:case-action-refuse_disconnection": action("collection"),
+    "api:case-action-dispatch_reconnection": action("collection"),
+    "api:case-action-reconnect_without_payment": action("collection"),
     "api:new-connection": Row("post", None, frozenset({"clerk"}), 400),
     "api:inquiry": Row("post", None, frozenset({"clerk"}), 400),
     "api:repair": Row("post", None, frozenset({"clerk", "dispatcher", "hotline"}), 400),
@@ -416,6 +425,8 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
             category=InquiryCategory.objects.get(code="billing"),
             question="本月水费为什么比上月高？",
         )
+    intensive = CollectionStrategy.objects.get(code="intensive")
+    dunning = dunning_open(account=built.account, strategy=intensive)
     repair = repair_report(
         actor=users["clerk"],
         channel="counter",
@@ -429,6 +440,7 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         "case": {"public_id": case.public_id},
         "case_action": {"public_id": case.public_id, "action": "assign_survey"},
         "repair": {"public_id": repair.public_id},
+        "collection": {"public_id": dunning.public_id},
         "repair_caller": {"public_id": repair.public_id, "position": 1},
         "receipt": {"public_id": case.public_id, "name": "receipt"},
         "inquiry": {"public_id": inquiry.public_id},
