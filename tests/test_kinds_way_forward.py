@@ -208,7 +208,7 @@ def _collection(users) -> Iterator[Case]:
     yield ladder.case_of(walked)  # disconnected
     ladder.pay(walked, ladder.DEBT, date(2026, 11, 19))
     yield ladder.case_of(walked)  # paid, nobody on call: a supervisor sends a crew
-    with ladder.pinned(date(2026, 11, 19), 16):
+    with ladder.pinned(date(2026, 11, 19), 14):  # agreed, then the first part paid at 15:00
         instalment_plan_agree(
             actor=collector,
             case=ladder.case_of(planned),
