@@ -6,7 +6,7 @@ disconnection and reconnection orders."""
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.kinds import ActionSpec, EventView, KindSpec, register
+from waterdesk.cases.kinds import ActionSpec, CustomerPanel, EventView, KindSpec, register
 from waterdesk.collection.forms import (
     ApproveDisconnectionForm,
     RefuseDisconnectionForm,
@@ -14,6 +14,7 @@ from waterdesk.collection.forms import (
     WithdrawForm,
 )
 from waterdesk.collection.models import ActionOutcome, DunningStatus, StepKind
+from waterdesk.collection.panel import collection_details
 from waterdesk.collection.selectors import dunning_file, dunning_of
 from waterdesk.collection.serializers import (
     ApproveDisconnectionInputSerializer,
@@ -191,6 +192,9 @@ COLLECTION_KIND = register(
         ),
         error_codes=ERROR_CODES,
         page_urls="waterdesk.collection.urls",
+        customer_panel=CustomerPanel(
+            template="collection/partials/customer_panel.html", details=collection_details
+        ),
     )
 )
 
