@@ -18,6 +18,7 @@ from itertools import islice
 import pytest
 import time_machine
 
+from tests import collection_ladder_support as ladder
 from tests.factories import CustomerFactory, UserFactory, meter_read
 from tests.fieldwork_support import png_data_url
 from tests.repairs_support import report, the_order
@@ -29,6 +30,8 @@ from waterdesk.applications import transfer, usage_change
 from waterdesk.cases.kinds import action_offered, all_kinds, kind_spec
 from waterdesk.cases.models import Case
 from waterdesk.cases.selectors import case_available_actions
+from waterdesk.collection.services.disconnection import disconnection_approve
+from waterdesk.collection.services.payments import instalment_plan_agree
 from waterdesk.core.roles import ROLE_PERMISSIONS, Role
 from waterdesk.fieldwork import services as fieldwork
 from waterdesk.fieldwork.models import Crew, CrewMember
@@ -178,6 +181,43 @@ def _repair(users) -> Iterator[Case]:
     yield case  # completed: the follow-up call
 
 
+def _collection(users) -> Iterator[Case]:
+    collector, supervisor = users[Role.COLLECTOR], users[Role.COLLECTION_SUPERVISOR]
+    member = users[Role.CREW_MEMBER]
+    crew = Crew.objects.create(code="wf-cut", name="停水班")
+    CrewMember.objects.create(crew=crew, user=member)
+    walked, planned = ladder.account_in_arrears(), ladder.account_in_arrears()
+    ladder.nightly(date(2026, 11, 2))
+    yield ladder.case_of(walked)  # reminded
+    ladder.nightly(date(2026, 11, 4))
+    yield ladder.case_of(walked)  # a call to make
+    ladder.record(collector, walked, date(2026, 11, 4), "no_answer")
+    ladder.nightly(date(2026, 11, 7))
+    yield ladder.case_of(walked)  # a visit to pay
+    ladder.record(collector, walked, date(2026, 11, 8), "refused", photo=ladder.visit_photo())
+    ladder.nightly(date(2026, 11, 11))
+    ladder.record(collector, walked, date(2026, 11, 11), "delivered")
+    yield ladder.case_of(walked)  # the notice period runs
+    ladder.nightly(date(2026, 11, 18))
+    yield ladder.case_of(walked)  # the order waits for approval
+    with ladder.pinned(date(2026, 11, 18), 9):
+        disconnection_approve(actor=supervisor, case=ladder.case_of(walked), crew=crew)
+    yield ladder.case_of(walked)  # the crew is on its way
+    order = ladder.order_of(walked, "disconnection")
+    ladder.disconnect(member, order, date(2026, 11, 18))
+    yield ladder.case_of(walked)  # disconnected
+    ladder.pay(walked, ladder.DEBT, date(2026, 11, 19))
+    yield ladder.case_of(walked)  # paid, nobody on call: a supervisor sends a crew
+    with ladder.pinned(date(2026, 11, 19), 16):
+        instalment_plan_agree(
+            actor=collector,
+            case=ladder.case_of(planned),
+            instalments=[(date(2026, 11, 20), "500.00"), (date(2026, 12, 20), "1000.00")],
+        )
+    ladder.pay(planned, "500.00", date(2026, 11, 19), key="R2")
+    yield ladder.case_of(planned)  # on an instalment plan
+
+
 # How each kind's cases reach its open statuses, through its own services.
 WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "new_connection": _new_connection,
@@ -185,6 +225,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "usage_change": _usage_change,
     "inquiry": _inquiry,
     "repair": _repair,
+    "collection": _collection,
 }
 
 

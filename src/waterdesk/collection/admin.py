@@ -1,5 +1,6 @@
-"""Admin of collection: the classification matrix and the exemptions (with history), the
-runs and their arrears rows (read-only)."""
+"""Admin of collection: the classification matrix, the strategies' ladders, the collection
+policy and the exemptions (with history); the runs, their arrears rows and the ladder's
+records (read-only: the services write them)."""
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -13,7 +14,12 @@ from waterdesk.collection.models import (
     ClassificationRule,
     ClassificationRun,
     CollectionExemption,
+    CollectionPolicy,
     CollectionStrategy,
+    DisconnectionOrder,
+    InstalmentPlan,
+    LadderRun,
+    LadderStep,
 )
 from waterdesk.collection.services.exemptions import (
     collection_exemption_add,
@@ -33,10 +39,28 @@ class AgeBandAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "min_days", "max_days"]
 
 
+class LadderStepInline(admin.TabularInline):
+    model = LadderStep
+    extra = 0
+    fields = ["kind", "wait_days", "due_days"]
+
+
 @admin.register(CollectionStrategy)
 class CollectionStrategyAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "is_active"]
     list_filter = ["is_active"]
+    inlines = [LadderStepInline]
+
+
+@admin.register(CollectionPolicy)
+class CollectionPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "notice_days", "promise_grace_days", "department"]
+
+    def has_add_permission(self, request) -> bool:
+        return not CollectionPolicy.objects.exists() and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ClassificationRule)
@@ -104,3 +128,24 @@ class AccountArrearsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["strategy", "amount_band", "age_band", "is_exempt"]
     list_select_related = ["account", "amount_band", "age_band", "strategy"]
     search_fields = ["account__number"]
+
+
+@admin.register(LadderRun)
+class LadderRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "started_at", "finished_at", "counts"]
+
+
+@admin.register(DisconnectionOrder)
+class DisconnectionOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["dunning", "status", "amount", "requested_at", "decided_by", "executed_at"]
+    list_filter = ["status"]
+    list_select_related = ["dunning", "decided_by"]
+    search_fields = ["dunning__account__number", "dunning__case__number"]
+
+
+@admin.register(InstalmentPlan)
+class InstalmentPlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["dunning", "status", "total", "debt", "agreed_at", "agreed_by"]
+    list_filter = ["status"]
+    list_select_related = ["dunning", "agreed_by"]
+    search_fields = ["dunning__account__number", "dunning__case__number"]

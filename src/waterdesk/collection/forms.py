@@ -138,8 +138,24 @@ class PlanForm(DomainErrorMixin, forms.Form):
         return {"instalments": self.cleaned_data["schedule"], "note": self.cleaned_data["note"]}
 
 
-class ReconnectionCrewForm(DomainErrorMixin, forms.Form):
+class ReconnectionCrewForm(ActionForm):
+    """The supervisor sends a crew to reconnect (the case page's action, and the list's)."""
+
     crew = crew_field(_("复水班组"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        crew_field_fill(self.fields["crew"])
+
+
+class ReconnectWithoutPaymentForm(ActionForm):
+    crew = crew_field(_("复水班组"))
+    reason = forms.CharField(
+        label=_("恢复供水原因"),
+        max_length=REASON_MAX_LENGTH,
+        widget=text_area(),
+        help_text=_("如：核实为困难户、停水有误。欠费仍保留在账户上。"),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

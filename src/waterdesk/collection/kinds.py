@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from waterdesk.cases.kinds import ActionSpec, CustomerPanel, EventView, KindSpec, register
 from waterdesk.collection.forms import (
     ApproveDisconnectionForm,
+    ReconnectionCrewForm,
+    ReconnectWithoutPaymentForm,
     RefuseDisconnectionForm,
     RequestDisconnectionForm,
     WithdrawForm,
@@ -18,8 +20,10 @@ from waterdesk.collection.panel import collection_details
 from waterdesk.collection.selectors import dunning_file, dunning_of
 from waterdesk.collection.serializers import (
     ApproveDisconnectionInputSerializer,
+    CrewInputSerializer,
     DunningSerializer,
     ReasonInputSerializer,
+    ReconnectWithoutPaymentInputSerializer,
     RequestDisconnectionInputSerializer,
 )
 from waterdesk.collection.services import disconnection, ladder, payments
@@ -141,6 +145,18 @@ COLLECTION_KIND = register(
                 service=disconnection.disconnection_refuse,
                 form=RefuseDisconnectionForm,
                 serializer=ReasonInputSerializer,
+                css="secondary",
+            ),
+            "dispatch_reconnection": ActionSpec(
+                service=disconnection.reconnection_dispatch,
+                form=ReconnectionCrewForm,
+                serializer=CrewInputSerializer,
+                guard=disconnection.may_dispatch_reconnection,
+            ),
+            "reconnect_without_payment": ActionSpec(
+                service=disconnection.reconnection_without_payment,
+                form=ReconnectWithoutPaymentForm,
+                serializer=ReconnectWithoutPaymentInputSerializer,
                 css="secondary",
             ),
             "withdraw": ActionSpec(

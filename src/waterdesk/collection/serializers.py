@@ -20,6 +20,16 @@ class ApproveDisconnectionInputSerializer(serializers.Serializer):
     )
 
 
+class CrewInputSerializer(serializers.Serializer):
+    crew = serializers.SlugRelatedField(
+        slug_field="code", queryset=Crew.objects.all(), help_text="The crew's code."
+    )
+
+
+class ReconnectWithoutPaymentInputSerializer(CrewInputSerializer):
+    reason = api_fields.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True)
+
+
 class ReasonInputSerializer(serializers.Serializer):
     reason = api_fields.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True)
 

@@ -6,6 +6,8 @@
     awaiting_approval --refuse_disconnection--> notice_served
     disconnection_approved --disconnect--> disconnected    (the crew's work order, finished)
     disconnected --payment_after_disconnection--> reconnecting   (a reconnection order at once)
+    disconnected --reconnect_without_payment--> reconnecting   (a supervisor, with reason)
+    reconnecting --dispatch_reconnection--> reconnecting   (a supervisor sends a crew)
     reconnecting --reconnect--> settled | reconnect_on_plan --> on_plan
     any rung --settle--> settled                          (paid in full, through any channel)
     any rung --plan_start--> on_plan                      (an instalment plan, first part paid)
@@ -102,6 +104,20 @@ COLLECTION = Workflow(
             S.RECONNECTING,
             SYSTEM_PERMISSION,
             _("缴费后复水"),
+        ),
+        Transition(
+            "reconnect_without_payment",
+            (S.DISCONNECTED,),
+            S.RECONNECTING,
+            APPROVE_PERMISSION,
+            _("恢复供水（未缴清）"),
+        ),
+        Transition(
+            "dispatch_reconnection",
+            (S.RECONNECTING,),
+            S.RECONNECTING,
+            APPROVE_PERMISSION,
+            _("派复水工单"),
         ),
         Transition("reconnect", (S.RECONNECTING,), S.SETTLED, SYSTEM_PERMISSION, _("已复水")),
         Transition(

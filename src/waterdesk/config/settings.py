@@ -238,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.collection.tasks.collection_classify_nightly",
         "schedule": 3600.0,
     },
+    # Hourly too: the ladder climbs once a day, after the day's classification.
+    "collection-ladder-nightly": {
+        "task": "waterdesk.collection.tasks.collection_ladder_nightly",
+        "schedule": 3600.0,
+    },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)

@@ -543,3 +543,20 @@ class CollectedPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dunning_id} {self.amount}"
+
+
+class LadderRun(models.Model):
+    """The nightly ladder run of one day (once a day, after that day's classification)."""
+
+    day = models.DateField(_("日期"), unique=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    counts = models.JSONField(_("处理数"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("催收批处理")
+        verbose_name_plural = _("催收批处理")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return self.day.isoformat()

@@ -350,20 +350,20 @@ def reconnection_due_at(case: Case, *, at: datetime) -> datetime:
     return clock.due_at if clock is not None else at + timedelta(hours=24)
 
 
-def reconnection_start_locked(*, case: Case, dunning: Dunning, at: datetime) -> Case:
-    """Payment after disconnection: the reconnection order at once, due within the
-    ``reconnect`` limit, sent to the crew on call (else the policy's crew; else waiting for
-    a supervisor), and the customer told when."""
-    case = move(case=case, action="payment_after_disconnection", actor=None, at=at)
+def _reconnection_begin(
+    *, case: Case, dunning: Dunning, at: datetime, crew=None, actor=None
+) -> datetime:
+    """The reconnection clock started and the order sent to ``crew`` (else the crew on call,
+    else the policy's crew; else waiting for a supervisor); the customer told when."""
     dunning.reconnection_requested_at = at
     dunning.save(update_fields=["reconnection_requested_at"])
     due_at = reconnection_due_at(case, at=at)
-    crew = crew_on_duty(at=at) or policy().reconnection_crew
+    crew = crew or crew_on_duty(at=at) or policy().reconnection_crew
     if crew is None:
         case_event_record(case=case, actor=None, action="no_crew_for_reconnection", at=at)
     else:
         _reconnection_dispatch_locked(
-            case=case, dunning=dunning, crew=crew, actor=None, at=at, due_at=due_at
+            case=case, dunning=dunning, crew=crew, actor=actor, at=at, due_at=due_at
         )
     tell_customer(
         case=case,
@@ -375,6 +375,29 @@ def reconnection_start_locked(*, case: Case, dunning: Dunning, at: datetime) -> 
         },
         key=at.isoformat(),
     )
+    return due_at
+
+
+def reconnection_start_locked(*, case: Case, dunning: Dunning, at: datetime) -> Case:
+    """Payment after disconnection: the reconnection order at once, due within the
+    ``reconnect`` limit (see ``_reconnection_begin``)."""
+    case = move(case=case, action="payment_after_disconnection", actor=None, at=at)
+    _reconnection_begin(case=case, dunning=dunning, at=at)
+    return case
+
+
+@transaction.atomic
+def reconnection_without_payment(
+    *, actor, case: Case, crew, reason: str, at: datetime | None = None
+) -> Case:
+    """A supervisor restores supply before the debt is paid (a household found vulnerable,
+    a disconnection found mistaken), with the reason; the debt stays on the account."""
+    require_permission(actor, APPROVE_PERMISSION)
+    case, dunning = lock_dunning(case)
+    at = at or timezone.now()
+    text = text_input(reason, field="reason", label=_("恢复供水原因"), limit=REASON_MAX_LENGTH)
+    case = move(case=case, action="reconnect_without_payment", actor=actor, at=at, note=text)
+    _reconnection_begin(case=case, dunning=dunning, at=at, crew=crew, actor=actor)
     return case
 
 
@@ -382,8 +405,13 @@ def reconnection_open_order(case: Case):
     return case.work_orders.filter(purpose=RECONNECTION_PURPOSE, closed_at__isnull=True).first()
 
 
+def may_dispatch_reconnection(case: Case, user) -> bool:
+    """The guard of ``dispatch_reconnection``: no crew is on the way yet."""
+    return user.has_perm(APPROVE_PERMISSION) and reconnection_open_order(case) is None
+
+
 @transaction.atomic
-def reconnection_dispatch(*, actor, case: Case, crew, at: datetime | None = None):
+def reconnection_dispatch(*, actor, case: Case, crew, at: datetime | None = None) -> Case:
     """A supervisor sends a crew to reconnect (nobody was on call, or the crew could not
     finish); the order is due at the case's reconnection deadline."""
     require_permission(actor, APPROVE_PERMISSION)
@@ -396,7 +424,10 @@ def reconnection_dispatch(*, actor, case: Case, crew, at: datetime | None = None
             code="reconnection_dispatched",
         )
     at = at or timezone.now()
-    return _reconnection_dispatch_locked(
+    case = move(
+        case=case, action="dispatch_reconnection", actor=actor, at=at, data={"crew": crew.name}
+    )
+    _reconnection_dispatch_locked(
         case=case,
         dunning=dunning,
         crew=crew,
@@ -404,6 +435,7 @@ def reconnection_dispatch(*, actor, case: Case, crew, at: datetime | None = None
         at=at,
         due_at=reconnection_due_at(case, at=at),
     )
+    return case
 
 
 def reconnection_order_event(*, order, action: str, actor, at: datetime, data: dict) -> None:

@@ -27,12 +27,14 @@ from waterdesk.collection.models import (
     AccountArrears,
     ActionOutcome,
     ActionStatus,
+    ClassificationRun,
     CollectionAction,
     CollectionStrategy,
     DisconnectionNotice,
     DisconnectionOrder,
     Dunning,
     DunningStatus,
+    LadderRun,
     LadderStep,
     StepKind,
 )
@@ -425,6 +427,26 @@ def dunning_review(*, case: Case, today: date, at: datetime) -> str:
         return ""
     step_start(case=case, dunning=dunning, step=following, at=at)
     return "climbed"
+
+
+def collection_ladder_run_once(*, today: date) -> dict[str, int] | None:
+    """The nightly job: run the ladder for ``today`` once, after ``today``'s classification
+    has finished (beat sends it every hour); None when there was nothing to do."""
+    if not ClassificationRun.objects.filter(as_of=today, finished_at__isnull=False).exists():
+        return None
+    with transaction.atomic():
+        run, _created = LadderRun.objects.get_or_create(
+            day=today, defaults={"started_at": timezone.now()}
+        )
+        run = LadderRun.objects.select_for_update().get(pk=run.pk)
+        if run.finished_at is not None:
+            return None
+        run.started_at = timezone.now()
+        counts = collection_ladder_run(today=today, at=run.started_at)
+        run.finished_at = timezone.now()
+        run.counts = counts
+        run.save()
+    return counts
 
 
 def collection_ladder_run(*, today: date, at: datetime | None = None) -> dict[str, int]:

@@ -13,7 +13,7 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError as error:
-        raise CommandError(f"--as-of must be a date YYYY-MM-DD, not {value!r}") from error
+        raise CommandError(f"a day must be written YYYY-MM-DD, not {value!r}") from error
 
 
 class Command(BaseCommand):
