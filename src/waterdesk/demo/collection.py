@@ -309,7 +309,7 @@ class CollectionDesk:
                 "1320.00",
                 start=15,
                 steps=[
-                    (at_(13, 10), self.promise(3, note="客户称三天内到营业厅缴清")),
+                    (at_(13, 10), self.promise(3, "1320.00", note="客户称三天内到营业厅缴清")),
                     (at_(11, 15), self.pay()),
                 ],
             ),
