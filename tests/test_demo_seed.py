@@ -28,6 +28,15 @@ from waterdesk.billing.models import (
 from waterdesk.billing.selectors.ledger import account_balance
 from waterdesk.cases.models import Case, CaseEvent, Priority
 from waterdesk.cases.services import case_workable_by
+from waterdesk.collection.models import (
+    CollectionAction,
+    CollectionExemption,
+    DisconnectionNotice,
+    DisconnectionOrder,
+    DunningStatus,
+    InstalmentPlan,
+)
+from waterdesk.collection.services.common import account_owed
 from waterdesk.core.models import Department
 from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
@@ -42,6 +51,7 @@ from waterdesk.customers.models import (
 )
 from waterdesk.customers.validation import validate_mobile, validate_resident_id, validate_uscc
 from waterdesk.demo.billing import demo_arrears, demo_calendar
+from waterdesk.demo.collection import CARRIED_OVER, CREWS_SEAL
 from waterdesk.notify.models import Notification
 from waterdesk.payments.models import (
     BankMandate,
@@ -115,6 +125,8 @@ def test_demo_seed_builds_the_city_once(settings):
         Role.HOTLINE_AGENT: 1,
         Role.DISPATCHER: 1,
         Role.CREW_MEMBER: 4,
+        Role.COLLECTOR: 1,
+        Role.COLLECTION_SUPERVISOR: 1,
         Role.ADMINISTRATOR: 1,
     }
     assert sorted(Department.objects.values_list("code", "name")) == [
@@ -391,20 +403,35 @@ def test_demo_seed_builds_the_city_once(settings):
     # Most bills paid; fifteen accounts in arrears (one of them a bounced bank debit), a
     # credit note, a surcharge and a refund of 30.00; one bank debit and three kiosk payments
     # (payments_bank); one payment in advance (payments_notices).
-    assert Counter(LedgerEntry.objects.values_list("kind", flat=True)) == {
+    # (The collection demo's carried-over debts and the payments that stopped its ladder
+    # are counted with the collection below.)
+    billing_entries = LedgerEntry.objects.exclude(description=CARRIED_OVER).exclude(
+        pk__in=Payment.entries.through.objects.filter(payment__source="collection-demo").values(
+            "ledgerentry_id"
+        )
+    )
+    assert Counter(billing_entries.values_list("kind", flat=True)) == {
         "charge": 600,
         "payment": 594,
         "adjustment": 3,
         "reversal": 2,
     }
     assert sorted(
-        LedgerEntry.objects.filter(kind="adjustment").values_list("amount", "bill__kind")
+        billing_entries.filter(kind="adjustment").values_list("amount", "bill__kind")
     ) == [(Decimal("-9.52"), BillKind.CYCLE), (Decimal("17.00"), None), (Decimal("30.00"), None)]
     # Of the fifteen accounts in arrears, four settled at the counter (cashier1), four online
     # and one by bank debit; prepayments and kiosk payments stay as credit (the voided one is
     # gone, the one waiting for its void not).
-    assert demo_arrears(as_of=now.date()) == (6, Decimal("1527.20"))
-    owing = [account for account in Account.objects.all() if account_balance(account) != 0]
+    # The collection demo's accounts owe on top (their debts carried over).
+    collected = Account.objects.filter(ledger__description=CARRIED_OVER).distinct()
+    overdue = [account_owed(account, day=now.date()).overdue for account in collected]
+    arrears = (6 + sum(1 for amount in overdue if amount), Decimal("1527.20") + sum(overdue))
+    assert demo_arrears(as_of=now.date()) == arrears
+    owing = [
+        account
+        for account in Account.objects.exclude(pk__in=collected)
+        if account_balance(account) != 0
+    ]
     assert sorted(account_balance(account) for account in owing)[:2] == [
         Decimal("-300.00"),
         Decimal("-200.00"),
@@ -477,11 +504,46 @@ def test_demo_seed_builds_the_city_once(settings):
     )
     assert set(owners) == {"clerk1", "clerk2"}
     assert CaseEvent.objects.filter(action="reassign", note="王丽下午外出培训").count() == 1
-    assert CaseEvent.objects.filter(action="claim").count() == sum(owners.values())
+    clerks_claims = CaseEvent.objects.filter(action="claim").exclude(case__kind="collection")
+    assert clerks_claims.count() == sum(owners.values())
     assert any(
         case_workable_by(user=users.get(username="clerk1"), case=case)
         for case in Case.objects.open().filter(assignee__isnull=True)
     )
+
+    # --- collection: every rung of the ladder, reached through the services --------------
+    collection = Case.objects.filter(kind="collection")
+    statuses = Counter(collection.values_list("status", flat=True))
+    expected = set(DunningStatus)
+    if not CREWS_SEAL:  # the crews' disconnection records the reading and the seal
+        expected -= {DunningStatus.DISCONNECTED, DunningStatus.RECONNECTING}
+    assert set(statuses) == expected
+    assert statuses[DunningStatus.CALLING] == 2 and statuses[DunningStatus.NOTICE_SERVED] == 2
+    collector = users.get(username="collector1")
+    assert collector.staff_profile.department.code == "business"
+    assert users.get(username="collsup1").groups.get().name == Role.COLLECTION_SUPERVISOR
+    assert Counter(
+        collection.filter(closed_at__isnull=True).values_list("assignee__username", flat=True)
+    ) == {"collector1": sum(statuses.values()) - 3, None: 1}  # settled, withdrawn: closed
+    calls = CollectionAction.objects.filter(kind="call", status="open")
+    assert sorted((task.due_on - today).days for task in calls) == [-3, 0]
+    assert CollectionAction.objects.filter(promise_kept=False).count() == 1
+    assert CollectionAction.objects.filter(promise_kept=True).count() == 1
+    notices = DisconnectionNotice.objects.filter(dunning__case__status="notice_served")
+    assert sorted((notice.ends_on - today).days for notice in notices) == [-5, 3]
+    assert DisconnectionOrder.objects.filter(status="refused").count() == 1
+    assert InstalmentPlan.objects.get().status == "active"
+    assert sorted(CollectionExemption.objects.values_list("kind", flat=True)) == [
+        "hospital",
+        "instalment_plan",
+    ]
+    if CREWS_SEAL:
+        reconnecting = collection.filter(status=DunningStatus.RECONNECTING)
+        assert reconnecting.count() == 2
+        assert [
+            clock.due_at < now
+            for clock in SlaClock.objects.filter(case__in=reconnecting).order_by("due_at")
+        ] == [True, False]
 
     # --- output and idempotency ----------------------------------------------------------
     text = first_output.getvalue()
@@ -498,13 +560,15 @@ def test_demo_seed_builds_the_city_once(settings):
         "reader2",
         "billing1",
         "cashier1",
+        "collector1",
+        "collsup1",
         "admin",
     ):
         assert username in text
     assert "已超时 4 件，临近超时 3 件，绿色通道 3 件。" in text
     assert "2026-08  已抄 200 户，待复核 0 条，账单 200 张，合计 34,700.20 元" in text
     assert "2026-11  已抄 89 户，待复核 5 条，账单 0 张，合计 0.00 元" in text
-    assert "欠费账户 6 户，逾期欠费合计 1,527.20 元。" in text
+    assert f"欠费账户 {arrears[0]} 户，逾期欠费合计 {arrears[1]:,.2f} 元。" in text
     assert after_second == after_first
     assert "演示数据已存在（已有用户 clerk1），本次未做任何更改。" in second_output.getvalue()
 

@@ -6,7 +6,14 @@ disconnection and reconnection orders."""
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.kinds import ActionSpec, DeskPage, EventView, KindSpec, register
+from waterdesk.cases.kinds import (
+    ActionSpec,
+    CustomerPanel,
+    DeskPage,
+    EventView,
+    KindSpec,
+    register,
+)
 from waterdesk.collection.forms import (
     ApproveDisconnectionForm,
     DisconnectionFinishForm,
@@ -18,6 +25,7 @@ from waterdesk.collection.forms import (
     WithdrawForm,
 )
 from waterdesk.collection.models import ActionOutcome, DunningStatus, StepKind
+from waterdesk.collection.panel import collection_details
 from waterdesk.collection.selectors import dunning_file, dunning_of
 from waterdesk.collection.serializers import (
     ApproveDisconnectionInputSerializer,
@@ -217,6 +225,9 @@ COLLECTION_KIND = register(
                 permission="collection.approve_disconnection",
                 landing=True,
             ),
+        ),
+        customer_panel=CustomerPanel(
+            template="collection/partials/customer_panel.html", details=collection_details
         ),
     )
 )

@@ -56,6 +56,7 @@ from waterdesk.customers.privacy import (
 )
 from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
+from waterdesk.demo.collection import seed_collection
 from waterdesk.demo.fieldwork import locate_premises, seed_crews
 from waterdesk.demo.inquiries import seed_inquiries
 from waterdesk.demo.payments_bank import seed_bank
@@ -111,6 +112,8 @@ STAFF = [
     StaffMember("crew2", Role.CREW_MEMBER, "唐亮", "repair", "13905711202"),
     StaffMember("crew3", Role.CREW_MEMBER, "许峰", "repair", "13905711203"),
     StaffMember("crew4", Role.CREW_MEMBER, "邓超", "repair", "13905711204"),
+    StaffMember("collector1", Role.COLLECTOR, "蒋涛", "business", "13905711301"),
+    StaffMember("collsup1", Role.COLLECTION_SUPERVISOR, "秦雅", "business", "13905711401"),
     StaffMember("admin", Role.ADMINISTRATOR, "郑宇", "it", "13905710601", is_superuser=True),
 ]
 
@@ -425,6 +428,7 @@ class DemoCity:
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
         seed_repairs(staff=self.staff, crews=self.crews, now=self.now)
         seed_notices(now=self.now)
+        seed_collection(staff=self.staff, crews=self.crews, now=self.now)
         sla.clocks_sweep()
         self._create_owners()
         self._create_privacy_history()
