@@ -95,7 +95,9 @@ def order_of(account, purpose: str) -> WorkOrder:
 
 def crew_on_call(crew, day: date) -> None:
     DutyShift.objects.create(
-        crew=crew, starts_at=moment(day, 0), ends_at=moment(date.fromordinal(day.toordinal() + 2), 0)
+        crew=crew,
+        starts_at=moment(day, 0),
+        ends_at=moment(date.fromordinal(day.toordinal() + 2), 0),
     )
 
 

@@ -166,6 +166,4 @@ def test_the_ladder_from_reminder_to_reconnection():
 
 
 def open_tasks(account):
-    return list(
-        Dunning.objects.get(account=account).actions.filter(status=ActionStatus.OPEN)
-    )
+    return list(Dunning.objects.get(account=account).actions.filter(status=ActionStatus.OPEN))

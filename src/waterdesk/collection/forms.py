@@ -144,3 +144,20 @@ class ReconnectionCrewForm(DomainErrorMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         crew_field_fill(self.fields["crew"])
+
+
+class TaskFilterForm(forms.Form):
+    """The collector's list: my cases or all, one area or every one."""
+
+    scope = forms.ChoiceField(
+        label=_("范围"),
+        choices=(("mine", _("我的")), ("all", _("全部"))),
+        required=False,
+    )
+    zone = forms.ChoiceField(label=_("片区"), required=False)
+
+    def __init__(self, *args, zones=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].choices = [("", _("全部片区"))] + [
+            (zone.code, zone.name) for zone in zones
+        ]

@@ -6,7 +6,19 @@ disconnection and reconnection orders."""
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.kinds import ActionSpec, EventView, KindSpec, register
+from waterdesk.cases.kinds import (
+    ActionSpec,
+    CaseDocument,
+    DeskPage,
+    EventView,
+    KindSpec,
+    register,
+)
+from waterdesk.collection.documents import (
+    disconnection_notice_pdf,
+    notice_check_access,
+    notice_may_print,
+)
 from waterdesk.collection.forms import (
     ApproveDisconnectionForm,
     RefuseDisconnectionForm,
@@ -28,13 +40,16 @@ from waterdesk.collection.workflow import (
     KIND,
     RECONNECT_MILESTONE,
     RECONNECTION_PURPOSE,
+    STOPPABLE,
 )
 from waterdesk.fieldwork.purposes import Purpose, purpose_register
 
 
 def page_context(case) -> dict:
     detail = dunning_of(case)
-    return {"detail": detail, **dunning_file(detail)}
+    # An instalment plan may be agreed on these rungs (the service's own check).
+    plan_allowed = case.status in (*STOPPABLE, DunningStatus.DISCONNECTED)
+    return {"detail": detail, "plan_allowed": plan_allowed, **dunning_file(detail)}
 
 
 def _label(choices, value) -> str:
@@ -191,6 +206,22 @@ COLLECTION_KIND = register(
         ),
         error_codes=ERROR_CODES,
         page_urls="waterdesk.collection.urls",
+        desk_pages=(
+            DeskPage(
+                label=_("催收任务"),
+                url_name="workbench:collection_tasks",
+                permission="collection.work_dunning",
+                landing=True,
+            ),
+        ),
+        documents={
+            "disconnection-notice": CaseDocument(
+                label=_("打印停水通知书"),
+                render=disconnection_notice_pdf,
+                may_print=notice_may_print,
+                check_access=notice_check_access,
+            )
+        },
     )
 )
 
