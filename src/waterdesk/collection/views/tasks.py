@@ -54,6 +54,17 @@ def _chosen(request: HttpRequest, form: TaskFilterForm) -> TaskFilter:
     )
 
 
+def _attempt(form, service, **kwargs):
+    """The service's result, or None with its refusal on the form (and its status)."""
+    try:
+        return service(**kwargs), 200
+    except NotPermitted:
+        raise
+    except DomainError as error:
+        form.add_domain_error(error)
+        return None, error.http_status
+
+
 def _list_query(chosen: TaskFilter) -> str:
     """The list's filter as a query string, carried to a task and back."""
     return urlencode({"scope": chosen.scope, "zone": chosen.zone})
@@ -121,25 +132,19 @@ def collection_task(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, TASK_TEMPLATE, _task_context(request, task, chosen))
     form = OutcomeForm(request.POST, request.FILES, kind=task.kind)
-    status = 400
+    done, status = None, 400
     if form.is_valid():
-        try:
-            done = collection_action_record(
-                actor=request.user, action=task, **form.service_kwargs()
-            )
-        except NotPermitted:
-            raise
-        except DomainError as error:
-            form.add_domain_error(error)
-            status = error.http_status
-        else:
-            messages.success(
-                request,
-                _("已记录：%(kind)s，%(outcome)s。")
-                % {"kind": done.get_kind_display(), "outcome": done.get_outcome_display()},
-            )
-            url = reverse("workbench:collection_task", args=[task.pk])
-            return redirect(f"{url}?{_list_query(chosen)}")
+        done, status = _attempt(
+            form, collection_action_record, actor=request.user, action=task, **form.service_kwargs()
+        )
+    if done is not None:
+        messages.success(
+            request,
+            _("已记录：%(kind)s，%(outcome)s。")
+            % {"kind": done.get_kind_display(), "outcome": done.get_outcome_display()},
+        )
+        url = reverse("workbench:collection_task", args=[task.pk])
+        return redirect(f"{url}?{_list_query(chosen)}")
     task = collection_task_get(user=request.user, pk=pk)
     context = _task_context(request, task, chosen, form=form)
     if context["form"] is None:  # another phone recorded it meanwhile: say why here
@@ -171,22 +176,18 @@ def collection_plan(request: HttpRequest, public_id) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = PlanForm(request.POST)
-        status = 400
+        plan, status = None, 400
         if form.is_valid():
-            try:
-                plan = instalment_plan_agree(actor=request.user, case=case, **form.service_kwargs())
-            except NotPermitted:
-                raise
-            except DomainError as error:
-                form.add_domain_error(error)
-                status = error.http_status
-            else:
-                messages.success(
-                    request,
-                    _("已约定分期还款，共 %(count)s 期 %(total)s 元；首期缴清后停止催收。")
-                    % {"count": plan.items.count(), "total": f"{plan.total:.2f}"},
-                )
-                return redirect(back_url)
+            plan, status = _attempt(
+                form, instalment_plan_agree, actor=request.user, case=case, **form.service_kwargs()
+            )
+        if plan is not None:
+            messages.success(
+                request,
+                _("已约定分期还款，共 %(count)s 期 %(total)s 元；首期缴清后停止催收。")
+                % {"count": plan.items.count(), "total": f"{plan.total:.2f}"},
+            )
+            return redirect(back_url)
     else:
         form = PlanForm()
     dunning = dunning_of(case)
