@@ -7,7 +7,6 @@ are made by setting their status (the payment time and the ``reconnect`` clock s
 the SLA service); one case walks the whole way — the ladder, the crew's disconnection, the
 payment — and is reconnected from the desk."""
 
-import inspect
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import BytesIO
@@ -55,7 +54,6 @@ from waterdesk.collection.reports import (
 )
 from waterdesk.collection.workflow import RECONNECT_MILESTONE, RECONNECTION_PURPOSE
 from waterdesk.core.roles import Role
-from waterdesk.fieldwork import services as fw
 from waterdesk.fieldwork.models import WorkOrder
 from waterdesk.sla import services as sla
 
@@ -428,11 +426,6 @@ def test_a_case_not_waiting_for_reconnection_is_refused(client):
     assert CaseEvent.objects.count() == events
 
 
-# The crew's finish records the reading and the seal once branch fwpurpose is on main.
-@pytest.mark.skipif(
-    "extra" not in inspect.signature(fw.work_order_finish).parameters,
-    reason="needs the crews' finish fields (branch fwpurpose)",
-)
 def test_a_paid_disconnection_is_reconnected_from_the_desk(client):
     people = People()
     account = account_in_arrears()

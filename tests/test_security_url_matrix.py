@@ -180,6 +180,11 @@ TABLE: dict[str, Row] = {
     "workbench:collection_effectiveness": Row("get", None, frozenset(), 200),
     "workbench:collection_report_xlsx": Row("get", None, frozenset(), 200),
     "workbench:collection_reconnection_dispatch": Row("post", "case", frozenset(), 400),
+    # The collector's pages: collectors and collection supervisors only (no role of this
+    # table; their own matrix is tests/test_collection_pages.py). Refused before any look-up.
+    "workbench:collection_tasks": Row("get", None, frozenset(), 200),
+    "workbench:collection_task": Row("get", "collection_task", frozenset(), 200),
+    "workbench:collection_plan": Row("get", "case", frozenset(), 200),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # Paying online (public: the bill's QR code), and the sandbox gateway's page.
@@ -443,6 +448,7 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         "collection": {"public_id": dunning.public_id},
         "repair_caller": {"public_id": repair.public_id, "position": 1},
         "receipt": {"public_id": case.public_id, "name": "receipt"},
+        "collection_task": {"pk": 1},  # nobody here may open it: refused before the look-up
         "inquiry": {"public_id": inquiry.public_id},
         "attachment": {"public_id": case.public_id, "attachment_id": attachment.public_id},
         "transfer": {"public_id": transfer.public_id},

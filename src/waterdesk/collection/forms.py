@@ -223,3 +223,23 @@ class PeriodForm(forms.Form):
     def chosen(self) -> tuple:
         """The valid period, else this month's."""
         return self.period(self.cleaned_data if self.is_valid() else None)
+
+
+# --- the collector's task list ---------------------------------------------------------------
+
+
+class TaskFilterForm(forms.Form):
+    """The collector's list: my cases or all, one area or every one."""
+
+    scope = forms.ChoiceField(
+        label=_("范围"),
+        choices=(("mine", _("我的")), ("all", _("全部"))),
+        required=False,
+    )
+    zone = forms.ChoiceField(label=_("片区"), required=False)
+
+    def __init__(self, *args, zones=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["zone"].choices = [("", _("全部片区"))] + [
+            (zone.code, zone.name) for zone in zones
+        ]

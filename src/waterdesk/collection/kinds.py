@@ -8,11 +8,17 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.cases.kinds import (
     ActionSpec,
+    CaseDocument,
     CustomerPanel,
     DeskPage,
     EventView,
     KindSpec,
     register,
+)
+from waterdesk.collection.documents import (
+    disconnection_notice_pdf,
+    notice_check_access,
+    notice_may_print,
 )
 from waterdesk.collection.forms import (
     ApproveDisconnectionForm,
@@ -42,6 +48,7 @@ from waterdesk.collection.workflow import (
     KIND,
     RECONNECT_MILESTONE,
     RECONNECTION_PURPOSE,
+    STOPPABLE,
 )
 from waterdesk.core.api.serializers import WithdrawSerializer
 from waterdesk.fieldwork.purposes import Purpose, purpose_register
@@ -49,7 +56,9 @@ from waterdesk.fieldwork.purposes import Purpose, purpose_register
 
 def page_context(case) -> dict:
     detail = dunning_of(case)
-    return {"detail": detail, **dunning_file(detail)}
+    # An instalment plan may be agreed on these rungs (the service's own check).
+    plan_allowed = case.status in (*STOPPABLE, DunningStatus.DISCONNECTED)
+    return {"detail": detail, "plan_allowed": plan_allowed, **dunning_file(detail)}
 
 
 def _label(choices, value) -> str:
@@ -219,16 +228,32 @@ COLLECTION_KIND = register(
         error_codes=ERROR_CODES,
         page_urls="waterdesk.collection.urls",
         desk_pages=(
+            # The supervisor lands on the supervisor's page (listed first), the
+            # collector on the task list.
             DeskPage(
                 label=_("催收管理"),
                 url_name="workbench:collection_supervisor",
                 permission="collection.approve_disconnection",
                 landing=True,
             ),
+            DeskPage(
+                label=_("催收任务"),
+                url_name="workbench:collection_tasks",
+                permission="collection.work_dunning",
+                landing=True,
+            ),
         ),
         customer_panel=CustomerPanel(
             template="collection/partials/customer_panel.html", details=collection_details
         ),
+        documents={
+            "disconnection-notice": CaseDocument(
+                label=_("打印停水通知书"),
+                render=disconnection_notice_pdf,
+                may_print=notice_may_print,
+                check_access=notice_check_access,
+            )
+        },
     )
 )
 
