@@ -51,7 +51,7 @@ from waterdesk.customers.models import (
 )
 from waterdesk.customers.validation import validate_mobile, validate_resident_id, validate_uscc
 from waterdesk.demo.billing import demo_arrears, demo_calendar
-from waterdesk.demo.collection import CARRIED_OVER, CREWS_SEAL
+from waterdesk.demo.collection import CARRIED_OVER
 from waterdesk.notify.models import Notification
 from waterdesk.payments.models import (
     BankMandate,
@@ -514,10 +514,7 @@ def test_demo_seed_builds_the_city_once(settings):
     # --- collection: every rung of the ladder, reached through the services --------------
     collection = Case.objects.filter(kind="collection")
     statuses = Counter(collection.values_list("status", flat=True))
-    expected = set(DunningStatus)
-    if not CREWS_SEAL:  # the crews' disconnection records the reading and the seal
-        expected -= {DunningStatus.DISCONNECTED, DunningStatus.RECONNECTING}
-    assert set(statuses) == expected
+    assert set(statuses) == set(DunningStatus)
     assert statuses[DunningStatus.CALLING] == 2 and statuses[DunningStatus.NOTICE_SERVED] == 2
     collector = users.get(username="collector1")
     assert collector.staff_profile.department.code == "business"
@@ -537,13 +534,12 @@ def test_demo_seed_builds_the_city_once(settings):
         "hospital",
         "instalment_plan",
     ]
-    if CREWS_SEAL:
-        reconnecting = collection.filter(status=DunningStatus.RECONNECTING)
-        assert reconnecting.count() == 2
-        assert [
-            clock.due_at < now
-            for clock in SlaClock.objects.filter(case__in=reconnecting).order_by("due_at")
-        ] == [True, False]
+    reconnecting = collection.filter(status=DunningStatus.RECONNECTING)
+    assert reconnecting.count() == 2
+    assert [
+        clock.due_at < now
+        for clock in SlaClock.objects.filter(case__in=reconnecting).order_by("due_at")
+    ] == [True, False]
 
     # --- output and idempotency ----------------------------------------------------------
     text = first_output.getvalue()

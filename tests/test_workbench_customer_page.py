@@ -106,8 +106,13 @@ def test_a_kind_panel_is_contributed_by_the_registration_alone():
         "usage_change": generic,
         "inquiry": "inquiries/partials/customer_panel.html",
         "repair": "repairs/partials/customer_panel.html",
+        "collection": "collection/partials/customer_panel.html",
     }
-    assert {kind for kind, panel in panels.items() if panel.details} == {"inquiry", "repair"}
+    assert {kind for kind, panel in panels.items() if panel.details} == {
+        "inquiry",
+        "repair",
+        "collection",
+    }
 
 
 def test_cases_outside_the_users_scope_are_not_listed(client, world):
