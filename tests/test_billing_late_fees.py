@@ -300,8 +300,12 @@ def test_a_waiver_of_more_than_the_fees_is_refused_and_writes_nothing(account, b
     assert error.value.code == "waiver_too_large"
     with at(2026, 2, 11), pytest.raises(InvalidInput) as error:
         late_fee_waiver_request(actor=billing_clerk, bill=bill, reason=" ", amount="1.00")
-    assert error.value.code == "reason_required"
+    assert (error.value.code, error.value.field) == ("required", "reason")
+    with at(2026, 2, 11), pytest.raises(InvalidInput) as error:
+        bill_dispute_open(actor=billing_clerk, bill=bill, reason="")
+    assert (error.value.code, error.value.field) == ("required", "reason")
     assert LateFeeWaiver.objects.count() == 0
+    assert BillDispute.objects.count() == 0
 
 
 def test_posting_twice_posts_nothing_more(account):

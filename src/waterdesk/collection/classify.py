@@ -41,6 +41,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from waterdesk.collection.models import AccountArrears, ClassificationRun
+from waterdesk.core.locks import job_lock_for_transaction
 from waterdesk.core.timeutil import LOCAL_TZ
 
 # The parts that differ between PostgreSQL and SQLite. Sums are of ``value``, whole fen: a
@@ -236,10 +237,8 @@ def _end_of_day(day: date) -> datetime:
 
 def _lock() -> None:
     """One classification at a time (two would each delete, then insert the same
-    accounts); SQLite serialises writers already."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('collection_classify'))")
+    accounts)."""
+    job_lock_for_transaction("collection_classify")
 
 
 @transaction.atomic

@@ -3,7 +3,8 @@
 The calculation is ``billing.late_fees`` (pure); here the ledger is read in batches of
 accounts and each bill's fee accrued and not yet posted becomes ONE LATE_FEE entry, with
 the idempotency key ``late-fee:<bill id>:<as_of>``: running a day twice posts nothing more
-(the second run finds nothing unposted, and the key stops a racing one).
+(the second run finds nothing unposted). One run at a time: a second, of the same day or
+another, waits for the first (``RUN_LOCK``).
 
 Waivers post a negative **LATE_FEE** entry (not an ADJUSTMENT): the ledger settles a
 negative late fee naming a bill against that bill's late fees only
@@ -19,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import DecimalField, Q, Sum
+from django.db.models import DecimalField, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,13 +45,22 @@ from waterdesk.billing.models import (
 from waterdesk.billing.selectors.ledger import ledger_settle
 from waterdesk.billing.services.ledger import ledger_post_late_fee_waiver, ledger_post_late_fees
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted, require_permission
+from waterdesk.core.locks import job_lock
 from waterdesk.core.money import MONEY_SUM_MAX_DIGITS, money_validate
+from waterdesk.core.text import text_input
 from waterdesk.core.timeutil import LOCAL_TZ, local
 
 BATCH_ACCOUNTS = 2000
 KEY_PREFIX = "late-fee:"
 APPROVE_PERMISSION = "billing.approve_late_fee_waiver"
 REQUEST_PERMISSION = "billing.post_adjustment"
+REASON_MAX_LENGTH = 200
+DISPUTE_REASON_MAX_LENGTH = 300
+# Two runs at once, of the same day or of two days, would each subtract only the fees
+# posted before they read a batch, and post the days between twice: the second waits for
+# the first (``core.locks.job_lock``). Without the lock (SQLite) each batch still reads and
+# writes as one IMMEDIATE transaction, so it counts the fees any other run committed.
+RUN_LOCK = "late_fees_post"
 
 
 @dataclass(frozen=True)
@@ -210,7 +220,23 @@ def _account_fees(entries: list[_Entry], *, as_of: date, policies: PolicyBook, d
 def late_fees_post(*, as_of: date) -> LateFeeResult:
     """Post, per bill, the late fee accrued through ``as_of`` and not yet posted, as one
     LATE_FEE entry due at once (see the module docstring). Accounts are worked in batches
-    of ``BATCH_ACCOUNTS``, each batch in its own transaction; safe to run again."""
+    of ``BATCH_ACCOUNTS``, each batch in its own transaction; safe to run again, and one
+    run at a time (``RUN_LOCK``)."""
+    with job_lock(RUN_LOCK):
+        return _post(as_of)
+
+
+def late_fees_post_due() -> LateFeeResult | None:
+    """The hourly beat's job: post today's late fees once (nothing when today's run has
+    finished, also when it finished while this one waited for the lock)."""
+    today = timezone.localdate()
+    with job_lock(RUN_LOCK):
+        if LateFeeRun.objects.filter(as_of=today, finished_at__isnull=False).exists():
+            return None
+        return _post(today)
+
+
+def _post(as_of: date) -> LateFeeResult:
     run, _created = LateFeeRun.objects.get_or_create(
         as_of=as_of, defaults={"started_at": timezone.now()}
     )
@@ -221,78 +247,66 @@ def late_fees_post(*, as_of: date) -> LateFeeResult:
     for offset in range(0, len(accounts), BATCH_ACCOUNTS):
         batch = accounts[offset : offset + BATCH_ACCOUNTS]
         with transaction.atomic():
-            by_account, disputes = _load(batch, as_of)
-            fees = []
-            for entries in by_account.values():
-                fees += _account_fees(entries, as_of=as_of, policies=policies, disputes=disputes)
-            if not fees:
+            rows = _batch_fees(batch, as_of=as_of, policies=policies)
+            if not rows:
                 continue
-            numbers = dict(
-                Bill.objects.filter(pk__in=[fee[0] for fee in fees]).values_list("pk", "number")
-            )
-            account_of = {
-                entry.bill_id: entry.account_id
-                for entries in by_account.values()
-                for entry in entries
-                if entry.bill_id
-            }
-            now = timezone.now()
-            today = local(now).date()
-            rows = [
-                LedgerEntry(
-                    account_id=account_of[bill_id],
-                    kind=LedgerEntryKind.LATE_FEE,
-                    amount=amount,
-                    bill_id=bill_id,
-                    posted_at=now,
-                    due_date=today,
-                    description=f"违约金（{first:%Y-%m-%d}至{last:%Y-%m-%d}）",
-                    reference=numbers[bill_id],
-                    idempotency_key=f"{KEY_PREFIX}{bill_id}:{as_of.isoformat()}",
-                )
-                for bill_id, amount, first, last in fees
-            ]
             ledger_post_late_fees(rows)
+            amount = sum((row.amount for row in rows), ZERO)
+            # Counted with the batch that posted them (a run resumed adds to its row).
+            LateFeeRun.objects.filter(pk=run.pk).update(
+                bills_posted=F("bills_posted") + len(rows),
+                amount_posted=F("amount_posted") + amount,
+            )
             bills_posted += len(rows)
-            amount_posted += sum((row.amount for row in rows), ZERO)
-    LateFeeRun.objects.filter(pk=run.pk).update(
-        finished_at=timezone.now(),
-        bills_posted=bills_posted + (0 if _created else run.bills_posted),
-        amount_posted=amount_posted + (ZERO if _created else run.amount_posted),
-    )
+            amount_posted += amount
+    LateFeeRun.objects.filter(pk=run.pk).update(finished_at=timezone.now())
     return LateFeeResult(as_of, len(accounts), bills_posted, amount_posted)
 
 
-def late_fees_post_due() -> LateFeeResult | None:
-    """The hourly beat's job: post today's late fees once (nothing when today's run has
-    finished)."""
-    today = timezone.localdate()
-    if LateFeeRun.objects.filter(as_of=today, finished_at__isnull=False).exists():
-        return None
-    return late_fees_post(as_of=today)
+def _batch_fees(batch: list[int], *, as_of: date, policies: PolicyBook) -> list[LedgerEntry]:
+    """The unsaved LATE_FEE entries of the accounts ``batch`` (read in the caller's
+    transaction)."""
+    by_account, disputes = _load(batch, as_of)
+    fees = []
+    for entries in by_account.values():
+        fees += _account_fees(entries, as_of=as_of, policies=policies, disputes=disputes)
+    if not fees:
+        return []
+    numbers = dict(Bill.objects.filter(pk__in=[fee[0] for fee in fees]).values_list("pk", "number"))
+    account_of = {
+        entry.bill_id: entry.account_id
+        for entries in by_account.values()
+        for entry in entries
+        if entry.bill_id
+    }
+    now = timezone.now()
+    today = local(now).date()
+    return [
+        LedgerEntry(
+            account_id=account_of[bill_id],
+            kind=LedgerEntryKind.LATE_FEE,
+            amount=amount,
+            bill_id=bill_id,
+            posted_at=now,
+            due_date=today,
+            description=f"违约金（{first:%Y-%m-%d}至{last:%Y-%m-%d}）",
+            reference=numbers[bill_id],
+            idempotency_key=f"{KEY_PREFIX}{bill_id}:{as_of.isoformat()}",
+        )
+        for bill_id, amount, first, last in fees
+    ]
 
 
 # --- disputes -----------------------------------------------------------------------------
-
-
-def _reason(value, *, field: str = "reason", max_length: int = 200) -> str:
-    text = str(value or "").strip()
-    if not text:
-        raise InvalidInput(_("请填写原因。"), code="reason_required", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(
-            _("内容过长（最多 %(limit)s 个字符）。") % {"limit": max_length},
-            code="too_long",
-            field=field,
-        )
-    return text
 
 
 @transaction.atomic
 def bill_dispute_open(*, actor, bill: Bill, reason: str) -> BillDispute:
     """The bill is under dispute or complaint from today: no late fee accrues while open."""
     require_permission(actor, REQUEST_PERMISSION)
-    text = _reason(reason, max_length=300)
+    text = text_input(
+        reason, field="reason", label=_("争议/投诉事由"), limit=DISPUTE_REASON_MAX_LENGTH
+    )
     Bill.objects.select_for_update().filter(pk=bill.pk).first()
     if BillDispute.objects.filter(bill=bill, closed_at__isnull=True).exists():
         raise IllegalTransition(_("该账单已有未结束的争议。"), code="dispute_open")
@@ -336,7 +350,7 @@ def late_fee_waiver_request(*, actor, bill: Bill, reason: str, amount=None) -> L
     """Ask to waive ``amount`` of a bill's late fees (all of them when None); another
     person with ``billing.approve_late_fee_waiver`` approves it."""
     require_permission(actor, REQUEST_PERMISSION)
-    text = _reason(reason)
+    text = text_input(reason, field="reason", label=_("减免原因"), limit=REASON_MAX_LENGTH)
     value = None
     if amount not in (None, ""):
         value = money_validate(amount, field="amount")
