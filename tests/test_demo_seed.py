@@ -253,9 +253,10 @@ def test_demo_seed_builds_the_city_once(settings):
         NewConnectionStatus.SURVEY_BOOKED,
     ]
     # The sweep marked them: breached overdue clocks, at-risk ones still before their due
-    # (four applications and the overdue demo inquiry).
+    # (four applications, the overdue demo inquiry and the reconnection past its 24 hours).
     overdue = SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lt=now)
     assert sorted(overdue.values_list("case__kind", flat=True)) == [
+        "collection",
         "inquiry",
         "new_connection",
         "new_connection",
