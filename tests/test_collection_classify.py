@@ -397,12 +397,25 @@ def test_the_roles_see_the_arrears_and_the_supervisor_keeps_the_matrix():
         "view_accountarrears",
     }
     assert viewing <= collector
-    assert not {p for p in collector if not p.startswith("view_")}
-    assert supervisor - viewing - {"view_customer", "view_account", "view_ledgerentry"} == {
+    # Besides reading, a collector works the ladder's tasks (calls, visits, notices, plans).
+    assert {p for p in collector if not p.startswith("view_")} == {"work_dunning"}
+    # The supervisor keeps the matrix, the ladders, the policy and the exemptions, approves
+    # disconnections and sends the crews.
+    assert {p for p in supervisor if not p.startswith("view_")} == {
         f"{action}_{model}"
         for model in ("amountband", "ageband", "collectionstrategy", "classificationrule")
         for action in ("add", "change", "delete")
-    } | {"add_collectionexemption", "change_collectionexemption"}
+    } | {
+        "add_collectionexemption",
+        "change_collectionexemption",
+        "add_ladderstep",
+        "change_ladderstep",
+        "delete_ladderstep",
+        "change_collectionpolicy",
+        "work_dunning",
+        "approve_disconnection",
+        "dispatch_workorder",
+    }
 
 
 # --- random ledgers: the SQL against the ledger's own aging -------------------------------

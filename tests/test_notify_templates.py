@@ -66,6 +66,7 @@ def render(source: str, context: dict) -> str:
 def test_every_key_is_seeded_for_sms_and_email(db):
     # The transfer and usage-change templates are checked with their own contexts there.
     from tests.test_applications_transfer import TEMPLATE_CONTEXTS as CHANGE_CONTEXTS
+    from tests.test_collection_notices import TEMPLATE_CONTEXTS as COLLECTION_CONTEXTS
     from tests.test_inquiries import TEMPLATE_CONTEXTS as INQUIRY_CONTEXTS
     from tests.test_payments_notices import TEMPLATE_CONTEXTS as PAYMENT_CONTEXTS
     from tests.test_repairs_notices import TEMPLATE_CONTEXTS as REPAIR_CONTEXTS
@@ -73,10 +74,11 @@ def test_every_key_is_seeded_for_sms_and_email(db):
 
     seeded = set(NotificationTemplate.objects.values_list("key", "channel"))
     keys = set(CONTEXTS) | set(CHANGE_CONTEXTS) | set(INQUIRY_CONTEXTS)
-    # Payment notices go on WeChat too (the customer's chosen channels), and so do the
-    # notices to a repair's callers (tests/test_repairs_notices.py).
+    # Payment and collection notices go on WeChat too (the customer's chosen channels), and
+    # so do the notices to a repair's callers (tests/test_repairs_notices.py).
+    customer_chosen = set(PAYMENT_CONTEXTS) | set(COLLECTION_CONTEXTS)
     assert seeded == {(key, channel) for key in keys for channel in ("sms", "email")} | {
-        (key, channel) for key in PAYMENT_CONTEXTS for channel in ("sms", "email", "wechat")
+        (key, channel) for key in customer_chosen for channel in ("sms", "email", "wechat")
     } | {(key, channel) for key in REPAIR_CONTEXTS for channel in repair_channels(key)}
 
 

@@ -78,6 +78,9 @@ def test_seed_business_hours_and_default_policies():
         ("repair", "contact", "green", Decimal("2.00"), "calendar_hours"),
         ("repair", "follow_up", "normal", Decimal("72.00"), "calendar_hours"),
         ("repair", "follow_up", "green", Decimal("24.00"), "calendar_hours"),
+        # Supply restored within 24 calendar hours of the payment (12 in the green channel).
+        ("collection", "reconnect", "normal", Decimal("24.00"), "calendar_hours"),
+        ("collection", "reconnect", "green", Decimal("12.00"), "calendar_hours"),
     }
 
 
