@@ -240,3 +240,24 @@ def test_disconnection_is_refused_for_a_paid_account():
     # The nightly run settles it instead of asking for an order.
     assert nightly(date(2026, 11, 18))["settled"] == 1
     assert case_of(account).status == DunningStatus.SETTLED
+
+
+def test_the_collector_reads_the_crews_order_of_the_case_not_others(client):
+    """Whoever may see the case reads its crews' orders (the links of the case file); a
+    collector who never worked the case does not."""
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+    from waterdesk.core.roles import Role
+
+    people = People()
+    account = account_in_arrears()
+    reach(DunningStatus.DISCONNECTION_APPROVED, people, account)
+    order = order_of(account, DISCONNECTION_PURPOSE)
+    page = reverse("fieldwork:order", args=[order.public_id])
+    client.force_login(people.collector)  # worked the case: in scope
+    response = client.get(page)
+    assert response.status_code == 200
+    assert order.number in response.content.decode()
+    client.force_login(UserFactory(username="collector2", role=Role.COLLECTOR))
+    assert client.get(page).status_code == 403

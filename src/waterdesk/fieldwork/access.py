@@ -1,11 +1,14 @@
 """Who may see and work a work order: the crew of the order works it; dispatchers and
-supervisors read every order. The services check the same rule when a crew member acts
-(``work_order_may_work``); the pages use ``work_order_get_for`` to read one."""
+supervisors read every order; whoever may see the order's case reads its orders (a
+collector, the disconnection of an account they collect). The services check the same
+rule when a crew member acts (``work_order_may_work``); the pages use
+``work_order_get_for`` to read one."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from waterdesk.cases.selectors import case_scope
 from waterdesk.core.errors import NotFound, NotPermitted
 from waterdesk.customers.models import AccessChannel, PersonalField
 from waterdesk.customers.privacy import Shown, personal_value
@@ -38,7 +41,9 @@ def work_order_reads_all(user) -> bool:
 
 def work_order_may_view(*, user, order: WorkOrder) -> bool:
     return user.has_perm(VIEW_PERMISSION) and (
-        work_order_reads_all(user) or work_order_may_work(user=user, order=order)
+        work_order_reads_all(user)
+        or work_order_may_work(user=user, order=order)
+        or case_scope(user).filter(pk=order.case_id).exists()
     )
 
 
