@@ -26,7 +26,7 @@ from tests.worlds import desk_world
 from waterdesk.applications.transfer import ownership_transfer_verify
 from waterdesk.billing.models import ReadImport
 from waterdesk.billing.services.reading import read_import_csv
-from waterdesk.collection.models import CollectionStrategy
+from waterdesk.collection.models import CollectionAction, CollectionPolicy, CollectionStrategy
 from waterdesk.collection.services.ladder import dunning_open
 from waterdesk.core.roles import Role
 from waterdesk.inquiries.models import InquiryCategory
@@ -62,6 +62,8 @@ ROLE_OF = {
     "dispatcher": Role.DISPATCHER,
     "hotline": Role.HOTLINE_AGENT,
     "crew": Role.CREW_MEMBER,  # a member of the crew of the world's work order
+    "collector": Role.COLLECTOR,  # of the department that works the world's collection case
+    "collsup": Role.COLLECTION_SUPERVISOR,
     "administrator": Role.ADMINISTRATOR,
     "outsider": None,  # logged in, no role
 }
@@ -70,6 +72,10 @@ EVERYONE = STAFF | {ANONYMOUS}
 
 # Roles by what they do (the table below reads better with names).
 DESK = frozenset({"clerk", "surveyor", "reviewer", "approver", "supervisor", "reader", "billing"})
+# The collection department: collectors work the tasks, the supervisor also approves
+# disconnections and sends the crews that carry them out (fieldwork.dispatch_workorder).
+COLLECTION = frozenset({"collector", "collsup"})
+COLLECTION_SUPERVISOR = frozenset({"collsup"})
 CUSTOMER_VIEWERS = frozenset(
     {
         "dispatcher",
@@ -82,14 +88,19 @@ CUSTOMER_VIEWERS = frozenset(
         "billing",
         "cashier",
         "administrator",
+        "collector",  # calls and visits the account holder
+        "collsup",
     }
 )
 REVEALERS = frozenset({"clerk", "surveyor", "reviewer", "approver", "supervisor", "billing"})
 READ_ENTRY = frozenset({"reader", "billing"})
 BILLING_OFFICE = frozenset({"billing"})
 BILLING_VIEWERS = frozenset({"billing", "administrator"})
-# A bill and the account statement: the billing office, and the counter printing copies.
-BILL_READERS = BILLING_VIEWERS | {"clerk", "supervisor", "cashier"}
+# A bill and the account statement: the billing office, the counter printing copies, and
+# the collectors showing the customer what is owed.
+BILL_READERS = BILLING_VIEWERS | {"clerk", "supervisor", "cashier"} | COLLECTION
+# An account's ledger and balance: the billing office, and the collectors (the debt).
+LEDGER_READERS = BILLING_VIEWERS | COLLECTION
 # Case pages: the department's desk roles of the kind, and supervisors and administrators.
 CASE_VIEWERS = frozenset(
     {"clerk", "surveyor", "reviewer", "approver", "supervisor", "administrator"}
@@ -100,8 +111,12 @@ PAYMENT_VIEWERS = frozenset({"cashier", "supervisor", "billing", "administrator"
 CASH_REPORT = frozenset({"supervisor", "billing"})
 # The intake receipt: the clerks of the kind, and those who see every case.
 RECEIPT = frozenset({"clerk", "supervisor", "administrator"})
-# A work order: its crew works it; dispatchers and supervisors read it.
-WORK_ORDER_READERS = frozenset({"crew", "dispatcher", "supervisor"})
+# A work order: its crew works it; dispatchers, supervisors and the collection supervisor
+# (who sends the disconnection and reconnection crews) read it.
+WORK_ORDER_READERS = frozenset({"crew", "dispatcher", "supervisor", "collsup"})
+# The crews and their roster: the dispatchers, and the collection supervisor through the
+# same permission (fieldwork.dispatch_workorder).
+CREW_DISPATCHERS = frozenset({"dispatcher", "collsup"})
 
 
 @dataclass(frozen=True)
@@ -134,8 +149,11 @@ TABLE: dict[str, Row] = {
     "logout": Row("post", None, EVERYONE, 302),
     "set_language": Row("post", None, EVERYONE, 302, {"language": "en"}),
     # --- workbench ---
-    # Dispatchers register repairs (cases.register_case): they have a queue.
-    "workbench:queue": Row("get", None, DESK | {"administrator", "dispatcher", "hotline"}, 200),
+    # Dispatchers register repairs (cases.register_case): they have a queue; the collection
+    # department works collection cases.
+    "workbench:queue": Row(
+        "get", None, DESK | COLLECTION | {"administrator", "dispatcher", "hotline"}, 200
+    ),
     "workbench:home": Row("get", None, STAFF, 302),
     "workbench:intake": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_transfer": Row("get", None, frozenset({"clerk"}), 200),
@@ -173,18 +191,21 @@ TABLE: dict[str, Row] = {
     "workbench:repair_board": Row(
         "get", None, frozenset({"dispatcher", "supervisor", "administrator"}), 200
     ),
-    # The collection supervisor's pages: collection supervisors only (no role of this table;
-    # tests/test_collection_supervisor.py lets one in).
-    "workbench:collection_supervisor": Row("get", None, frozenset(), 200),
-    "workbench:collection_arrears": Row("get", None, frozenset(), 200),
-    "workbench:collection_effectiveness": Row("get", None, frozenset(), 200),
-    "workbench:collection_report_xlsx": Row("get", None, frozenset(), 200),
-    "workbench:collection_reconnection_dispatch": Row("post", "case", frozenset(), 400),
-    # The collector's pages: collectors and collection supervisors only (no role of this
-    # table; their own matrix is tests/test_collection_pages.py). Refused before any look-up.
-    "workbench:collection_tasks": Row("get", None, frozenset(), 200),
-    "workbench:collection_task": Row("get", "collection_task", frozenset(), 200),
-    "workbench:collection_plan": Row("get", "case", frozenset(), 200),
+    # The collection supervisor's pages: collection supervisors only
+    # (tests/test_collection_supervisor.py). Sending a crew without one chosen: the form's
+    # answer.
+    "workbench:collection_supervisor": Row("get", None, COLLECTION_SUPERVISOR, 200),
+    "workbench:collection_arrears": Row("get", None, COLLECTION_SUPERVISOR, 200),
+    "workbench:collection_effectiveness": Row("get", None, COLLECTION_SUPERVISOR, 200),
+    "workbench:collection_report_xlsx": Row("get", None, COLLECTION_SUPERVISOR, 200),
+    "workbench:collection_reconnection_dispatch": Row(
+        "post", "collection", COLLECTION_SUPERVISOR, 400
+    ),
+    # The collector's pages: collectors and collection supervisors only (their own matrix is
+    # tests/test_collection_pages.py). Refused before any look-up.
+    "workbench:collection_tasks": Row("get", None, COLLECTION, 200),
+    "workbench:collection_task": Row("get", "collection_task", COLLECTION, 200),
+    "workbench:collection_plan": Row("get", "collection", COLLECTION, 200),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # Paying online (public: the bill's QR code), and the sandbox gateway's page.
@@ -241,15 +262,20 @@ TABLE: dict[str, Row] = {
     "payments:bank_import": Row("get", "bank_import", BILLING_OFFICE, 200),
     # --- field work: the crew's phone pages and the dispatcher's crews and roster ---
     "fieldwork:my_orders": Row("get", None, frozenset({"crew"}), 200),
+    # FIXME: collectors hold fieldwork.view_workorder, yet fieldwork.access lets only the
+    # order's crew, dispatchers and supervisors read an order: a collector is refused every
+    # order (403), the disconnection and reconnection orders that the collection case file
+    # links to (collection/partials/dunning_file.html) included. This order is a new
+    # connection's, which a collector need not read.
     "fieldwork:order": Row("get", "work_order", WORK_ORDER_READERS, 200),
     # Without a reason, "could not complete" is refused by its service.
     "fieldwork:order_step": Row("post", "work_order_give_up", frozenset({"crew"}), 400),
     "fieldwork:photo": Row("get", "work_order_photo", WORK_ORDER_READERS, 200),
     "fieldwork:sheet": Row("get", "work_order", WORK_ORDER_READERS, 200),
-    "fieldwork:crews": Row("get", None, frozenset({"dispatcher"}), 200),
-    "fieldwork:roster": Row("get", None, frozenset({"dispatcher"}), 200),
+    "fieldwork:crews": Row("get", None, CREW_DISPATCHERS, 200),
+    "fieldwork:roster": Row("get", None, CREW_DISPATCHERS, 200),
     # The shift has started: its removal is refused, nothing changes.
-    "fieldwork:roster_remove": Row("post", "shift", frozenset({"dispatcher"}), 409),
+    "fieldwork:roster_remove": Row("post", "shift", CREW_DISPATCHERS, 409),
     # --- API: kiosks and partner agents (their own tokens only; no staff role) ---
     "api:payments-device-amount-due": Row("get", "device_account", frozenset(), 200),
     "api:payments-device-pay": Row("post", None, frozenset(), 400),
@@ -331,13 +357,14 @@ TABLE: dict[str, Row] = {
     "api:case-action-recall": action("repair", "dispatcher"),
     "api:case-action-cancel": action("repair", "dispatcher"),
     "api:case-action-follow_up": action("repair", "hotline"),
-    # Collectors and collection supervisors only (no role of this table;
-    # tests/test_collection_*.py let them in).
-    "api:case-action-request_disconnection": action("collection"),
-    "api:case-action-approve_disconnection": action("collection"),
-    "api:case-action-refuse_disconnection": action("collection"),
-    "api:case-action-dispatch_reconnection": action("collection"),
-    "api:case-action-reconnect_without_payment": action("collection"),
+    # The collection department (tests/test_collection_*.py). The case is on its first rung
+    # and the account owes nothing overdue: the request is refused (409 ``balance_paid``);
+    # the supervisor's moves ask for their input first (400: no crew, no reason).
+    "api:case-action-request_disconnection": action("collection", *COLLECTION, status=409),
+    "api:case-action-approve_disconnection": action("collection", "collsup"),
+    "api:case-action-refuse_disconnection": action("collection", "collsup"),
+    "api:case-action-dispatch_reconnection": action("collection", "collsup"),
+    "api:case-action-reconnect_without_payment": action("collection", "collsup"),
     "api:new-connection": Row("post", None, frozenset({"clerk"}), 400),
     "api:inquiry": Row("post", None, frozenset({"clerk"}), 400),
     "api:repair": Row("post", None, frozenset({"clerk", "dispatcher", "hotline"}), 400),
@@ -363,8 +390,8 @@ TABLE: dict[str, Row] = {
     "api:billing-run-detail": Row("get", "run", BILLING_VIEWERS, 200),
     "api:billing-run-resume": Row("post", "run", BILLING_OFFICE, 409),
     "api:billing-account-bills": Row("get", "account", BILL_READERS, 200),
-    "api:billing-account-ledger": Row("get", "account", BILLING_VIEWERS, 200),
-    "api:billing-account-balance": Row("get", "account", BILLING_VIEWERS, 200),
+    "api:billing-account-ledger": Row("get", "account", LEDGER_READERS, 200),
+    "api:billing-account-balance": Row("get", "account", LEDGER_READERS, 200),
     "api:billing-account-adjustments": Row("post", "account", BILLING_OFFICE, 400),
     "api:billing-bill-detail": Row("get", "bill", BILL_READERS, 200),
     "api:billing-bill-pdf": Row("get", "bill", BILL_READERS, 200),
@@ -430,8 +457,11 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
             category=InquiryCategory.objects.get(code="billing"),
             question="本月水费为什么比上月高？",
         )
+    # The collection department is the collectors' own: the case is in their scope.
+    CollectionPolicy.objects.update(department=users["collector"].staff_profile.department)
     intensive = CollectionStrategy.objects.get(code="intensive")
     dunning = dunning_open(account=built.account, strategy=intensive)
+    reminder = CollectionAction.objects.get(dunning__case=dunning)  # sent at once: done
     repair = repair_report(
         actor=users["clerk"],
         channel="counter",
@@ -448,7 +478,7 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         "collection": {"public_id": dunning.public_id},
         "repair_caller": {"public_id": repair.public_id, "position": 1},
         "receipt": {"public_id": case.public_id, "name": "receipt"},
-        "collection_task": {"pk": 1},  # nobody here may open it: refused before the look-up
+        "collection_task": {"pk": reminder.pk},
         "inquiry": {"public_id": inquiry.public_id},
         "attachment": {"public_id": case.public_id, "attachment_id": attachment.public_id},
         "transfer": {"public_id": transfer.public_id},
