@@ -262,11 +262,9 @@ TABLE: dict[str, Row] = {
     "payments:bank_import": Row("get", "bank_import", BILLING_OFFICE, 200),
     # --- field work: the crew's phone pages and the dispatcher's crews and roster ---
     "fieldwork:my_orders": Row("get", None, frozenset({"crew"}), 200),
-    # FIXME: collectors hold fieldwork.view_workorder, yet fieldwork.access lets only the
-    # order's crew, dispatchers and supervisors read an order: a collector is refused every
-    # order (403), the disconnection and reconnection orders that the collection case file
-    # links to (collection/partials/dunning_file.html) included. This order is a new
-    # connection's, which a collector need not read.
+    # Whoever may see the order's case reads it too: this order is a new connection's,
+    # outside a collector's scope (a collector reads the orders of the collection cases
+    # they work: tests/test_collection_stops.py).
     "fieldwork:order": Row("get", "work_order", WORK_ORDER_READERS, 200),
     # Without a reason, "could not complete" is refused by its service.
     "fieldwork:order_step": Row("post", "work_order_give_up", frozenset({"crew"}), 400),
