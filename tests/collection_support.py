@@ -82,3 +82,17 @@ def account_owing(amount, *, due: date):
     account = AccountFactory()
     charge(account, amount, due=due)
     return account
+
+
+def late_fee(bill, amount, *, on: date) -> LedgerEntry:
+    """A late fee on ``bill`` as the late-fee run posts it: due the day it is posted."""
+    return entry(
+        bill.account, LedgerEntryKind.LATE_FEE, amount, posted=moment(on, hour=1), due=on, bill=bill
+    )
+
+
+def waiver(bill, amount, *, on: date) -> LedgerEntry:
+    """A waiver of ``amount`` of ``bill``'s late fees (a negative late fee naming the bill)."""
+    return entry(
+        bill.account, LedgerEntryKind.LATE_FEE, -Decimal(amount), posted=moment(on), bill=bill
+    )

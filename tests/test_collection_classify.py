@@ -163,6 +163,31 @@ def test_a_payment_naming_a_bill_settles_that_bill_first():
     assert row(other) == (D("250.00"), date(2026, 3, 25), 97, "medium", "over_90", "intensive")
 
 
+def test_a_late_fee_waiver_settles_its_bills_fees_not_the_oldest_debt():
+    account = AccountFactory()
+    ledger.charge(account, "5.00", due=date(2026, 2, 1))
+    may = ledger.bill(account, amount="100.00", due=date(2026, 5, 25))
+    ledger.late_fee(may, "10.00", on=date(2026, 6, 10))
+    ledger.waiver(may, "10.00", on=date(2026, 6, 12))
+    # A waiver larger than the bill's fees: the rest settles the oldest debts; a fee due
+    # today is not overdue, yet the waiver settles it first.
+    other = AccountFactory()
+    ledger.charge(other, "50.00", due=date(2026, 2, 1))
+    june = ledger.bill(other, amount="100.00", due=date(2026, 5, 25))
+    ledger.late_fee(june, "10.00", on=AS_OF)
+    ledger.waiver(june, "25.00", on=AS_OF)
+    ledger.payment(other, "60.00", on=date(2026, 6, 1), bill=june)
+
+    collection_classify(as_of=AS_OF)
+
+    # The 5.00 due 1 February is still unpaid: the waiver only settled May's fee.
+    assert row(account) == (D("105.00"), date(2026, 2, 1), 149, "small", "over_90", "standard")
+    # 15.00 of the waiver and nothing of the payment (40.00 of June's charge left) are
+    # free: 35.00 of February's 50.00 is left.
+    assert row(other) == (D("75.00"), date(2026, 2, 1), 149, "small", "over_90", "standard")
+    assert arrears(other).balance == D("75.00")
+
+
 def test_a_reversed_payment_no_longer_pays():
     account = ledger.account_owing("400.00", due=date(2026, 5, 1))
     paid = ledger.payment(account, "400.00", on=date(2026, 5, 20))
@@ -422,8 +447,9 @@ def test_the_roles_see_the_arrears_and_the_supervisor_keeps_the_matrix():
 
 
 def random_ledger(rng: random.Random, account) -> None:
-    """Bills, debts without a bill (some without due date), payments (some naming a bill,
-    some after the day), credit notes and reversals, around ``AS_OF``."""
+    """Bills (some with late fees and waivers of them, a waiver sometimes larger than the
+    bill's fees), debts without a bill (some without due date), payments (some naming a
+    bill, some after the day), credit notes and reversals, around ``AS_OF``."""
 
     def amount() -> Decimal:
         return Decimal(rng.randint(1, 60000)) / 100
@@ -436,6 +462,23 @@ def random_ledger(rng: random.Random, account) -> None:
         due = day()
         bills.append(ledger.bill(account, amount=amount(), due=due))
     reversible = []
+    for made in bills:
+        fees = Decimal("0.00")
+        for _ in range(rng.choice([0, 0, 1, 2, 3])):
+            fee = Decimal(rng.randint(1, 5000)) / 100
+            fees += fee
+            on = made.due_date + timedelta(days=rng.randint(1, 90))
+            if rng.random() < 0.2:
+                on = max(AS_OF, made.due_date + timedelta(days=1))  # not yet overdue
+            ledger.late_fee(made, fee, on=on)
+        if rng.random() < 0.6:
+            # Part of the fees, all of them, or more (the rest is free credit).
+            share = D(rng.choice(["0.3", "1", "1.5"]))
+            waived = max(D("0.01"), (fees * share).quantize(D("0.01")))
+            if rng.random() < 0.3:
+                waived += amount()
+            on = made.due_date + timedelta(days=rng.randint(1, 90))
+            reversible.append(ledger.waiver(made, waived, on=on))
     for _ in range(rng.randint(0, 5)):
         choice = rng.random()
         posted = ledger.moment(day(), hour=rng.choice([0, 9, 23]), minute=rng.randint(0, 59))

@@ -4,23 +4,29 @@ Every account with an overdue balance on ``as_of`` gets one ``AccountArrears`` r
 is overdue (the unpaid debts due before ``as_of``), the due date of the oldest unpaid debt
 and its days overdue, the amount and age bands these fall in, the matrix's strategy for
 the cell, and the exemptions active on ``as_of``. Unpaid means after the FIFO aging of
-``billing.selectors.ledger`` (its module docstring): reversal pairs cancelled, payments
-that name a bill settling that bill first, then every other credit settling the oldest
-debts.
+``billing.selectors.ledger`` (its module docstring): reversal pairs cancelled, late-fee
+waivers that name a bill settling that bill's late fees first, payments that name a bill
+settling what is left of that bill's debts next, then every other credit (and what is left
+of those) settling the oldest debts.
 
 Three statements compute it (with two temporary tables), on PostgreSQL and SQLite alike
 (in whole fen, so that no sum is rounded), in one transaction after the previous run's
 rows are deleted. The FIFO needs no running sum to find *how much* is overdue, because the
 debts due before ``as_of`` come first in due order:
 
-- a bill's targeted payments settle its debts in due order, so of its overdue debts they
-  settle ``min(targeted, overdue debts of the bill)``, and ``max(0, targeted − all debts of
-  the bill)`` is left over for the other debts;
+- a bill's late-fee waivers settle its late fees in due order, so of its overdue fees they
+  settle ``waived_overdue = min(waived, overdue fees of the bill)``, and of all its fees
+  ``waived_all = min(waived, all fees of the bill)``; ``waived − waived_all`` is left over
+  for the other debts;
+- a bill's targeted payments then settle what is left of its debts in due order, so of its
+  overdue debts they settle ``min(targeted, overdue debts of the bill − waived_overdue)``,
+  and ``max(0, targeted − (all debts of the bill − waived_all))`` is left over;
 - the account's free credit (every other credit plus those leftovers) settles the oldest
   debts first, so ``overdue = max(0, overdue debts left − free credit)``.
 
-1. ``collection_targeted``: per bill named by a payment, its overdue debts, all its debts
-   and its targeted payments (only those bills' entries are summed);
+1. ``collection_targeted``: per bill named by a payment or a waiver, what its waivers and
+   targeted payments settle of its overdue debts and what is left of them (only those
+   bills' entries are summed);
 2. ``collection_arrears``: per account, one pass over the ledger (parallel workers may
    scan for a ``CREATE TABLE … AS``, never for an ``INSERT``): the overdue debts and the
    free credit, with step 1's settlements and leftovers, keeping the accounts whose overdue
@@ -54,6 +60,8 @@ _DIALECTS = {
         "days": "(%(as_of)s::date - o.oldest_due)",
         "money": "(%s::numeric / 100)",
         "kinds": "string_agg(kind, ',' ORDER BY kind)",
+        "least": "LEAST",
+        "greatest": "GREATEST",
     },
     "sqlite": {
         "value": "CAST(round(e.amount * 100) AS INTEGER)",
@@ -61,6 +69,8 @@ _DIALECTS = {
         "days": "CAST(julianday(%(as_of)s) - julianday(o.oldest_due) AS INTEGER)",
         "money": "(%s / 100.0)",
         "kinds": "group_concat(kind, ',')",
+        "least": "min",
+        "greatest": "max",
     },
 }
 
@@ -73,29 +83,51 @@ _CANCELLED = """
     WHERE r.reverses_id IS NOT NULL AND r.posted_at < %(end)s AND o.posted_at < %(end)s
 """
 
-# 1. Per bill named by a payment (its debts are settled by those payments first).
+# 1. Per bill named by a payment or a late-fee waiver (its debts are settled by those
+# first): what they settle of its overdue debts and what is left of them.
 _TARGETED = """
 CREATE TEMP TABLE collection_targeted AS
-SELECT e.account_id, e.bill_id AS targeted_bill,
-       COALESCE(SUM({value}) FILTER (
-           WHERE e.amount > 0 AND COALESCE(e.due_date, {local_date}) < %(as_of)s), 0
-       ) AS overdue_debts,
-       COALESCE(SUM({value}) FILTER (WHERE e.amount > 0), 0) AS debts,
-       COALESCE(-SUM({value}) FILTER (
-           WHERE e.amount < 0 AND e.kind = 'payment'), 0
-       ) AS targeted
-FROM billing_ledgerentry e
-WHERE e.posted_at < %(end)s AND e.amount <> 0
-  AND e.bill_id IN (
-      SELECT bill_id FROM billing_ledgerentry
-      WHERE kind = 'payment' AND bill_id IS NOT NULL AND amount < 0 AND posted_at < %(end)s
-  )
-  AND NOT EXISTS (SELECT 1 FROM ({cancelled}) AS c WHERE c.id = e.id)
-GROUP BY e.account_id, e.bill_id
+SELECT b.account_id, b.targeted_bill, b.waived, b.targeted,
+       b.waived_overdue + {least}(b.targeted, b.overdue_debts - b.waived_overdue) AS settled,
+       b.waived - b.waived_all + {greatest}(0, b.targeted - (b.debts - b.waived_all))
+           AS leftover
+FROM (
+    SELECT s.account_id, s.targeted_bill, s.overdue_debts, s.debts, s.waived, s.targeted,
+           {least}(s.waived, s.overdue_fees) AS waived_overdue,
+           {least}(s.waived, s.fees) AS waived_all
+    FROM (
+        SELECT e.account_id, e.bill_id AS targeted_bill,
+               COALESCE(SUM({value}) FILTER (
+                   WHERE e.amount > 0 AND COALESCE(e.due_date, {local_date}) < %(as_of)s), 0
+               ) AS overdue_debts,
+               COALESCE(SUM({value}) FILTER (WHERE e.amount > 0), 0) AS debts,
+               COALESCE(SUM({value}) FILTER (
+                   WHERE e.amount > 0 AND e.kind = 'late_fee'
+                     AND COALESCE(e.due_date, {local_date}) < %(as_of)s), 0
+               ) AS overdue_fees,
+               COALESCE(SUM({value}) FILTER (WHERE e.amount > 0 AND e.kind = 'late_fee'), 0)
+                   AS fees,
+               COALESCE(-SUM({value}) FILTER (
+                   WHERE e.amount < 0 AND e.kind = 'late_fee'), 0
+               ) AS waived,
+               COALESCE(-SUM({value}) FILTER (
+                   WHERE e.amount < 0 AND e.kind = 'payment'), 0
+               ) AS targeted
+        FROM billing_ledgerentry e
+        WHERE e.posted_at < %(end)s AND e.amount <> 0
+          AND e.bill_id IN (
+              SELECT bill_id FROM billing_ledgerentry
+              WHERE kind IN ('payment', 'late_fee') AND bill_id IS NOT NULL AND amount < 0
+                AND posted_at < %(end)s
+          )
+          AND NOT EXISTS (SELECT 1 FROM ({cancelled}) AS c WHERE c.id = e.id)
+        GROUP BY e.account_id, e.bill_id
+    ) AS s
+) AS b
 """
 
-# 2. The accounts in arrears: their overdue debts, less what the targeted payments settle
-# of them, less the free credit (every other credit and the targeted payments' leftovers).
+# 2. The accounts in arrears: their overdue debts, less what the waivers and targeted
+# payments settle of them, less the free credit (every other credit and their leftovers).
 _ARREARS = """
 CREATE TEMP TABLE collection_arrears AS
 SELECT s.account_id,
@@ -109,7 +141,8 @@ FROM (
                WHERE e.amount > 0 AND COALESCE(e.due_date, {local_date}) < %(as_of)s), 0
            ) AS overdue_debts,
            COALESCE(-SUM({value}) FILTER (
-               WHERE e.amount < 0 AND (e.kind <> 'payment' OR e.bill_id IS NULL)), 0
+               WHERE e.amount < 0
+                 AND (e.kind NOT IN ('payment', 'late_fee') OR e.bill_id IS NULL)), 0
            ) AS free_credit,
            SUM({value}) AS balance
     FROM billing_ledgerentry e
@@ -118,10 +151,7 @@ FROM (
     GROUP BY e.account_id
 ) AS s
 LEFT JOIN (
-    SELECT account_id,
-           SUM(CASE WHEN targeted < overdue_debts THEN targeted ELSE overdue_debts END)
-               AS settled,
-           SUM(CASE WHEN targeted > debts THEN targeted - debts ELSE 0 END) AS leftover
+    SELECT account_id, SUM(settled) AS settled, SUM(leftover) AS leftover
     FROM collection_targeted
     GROUP BY account_id
 ) AS x ON x.account_id = s.account_id
@@ -136,29 +166,41 @@ INSERT INTO collection_accountarrears (
 )
 WITH debts AS (
     -- The overdue debts of the accounts in arrears, in due order; ``settled``: what the
-    -- payments naming the debt's bill pay of it.
-    SELECT d.account_id, d.due, d.posted_at, d.id, d.value, d.credit,
-           CASE
-               WHEN d.targeted IS NULL OR d.targeted <= d.bill_before THEN 0
-               WHEN d.targeted - d.bill_before >= d.value THEN d.value
-               ELSE d.targeted - d.bill_before
-           END AS settled
+    -- waivers naming the debt's bill pay of it (a late fee, after the bill's fees before
+    -- it), then the payments naming it (after what is left of the bill's debts before it).
+    SELECT w.account_id, w.due, w.posted_at, w.id, w.value, w.credit,
+           w.waived_here + {least}(
+               {greatest}(w.targeted - w.bill_before + {least}(w.waived, w.fees_before), 0),
+               w.value - w.waived_here
+           ) AS settled
     FROM (
-        SELECT e.account_id, e.posted_at, e.id, a.credit, p.targeted,
-               COALESCE(e.due_date, {local_date}) AS due, {value} AS value,
-               COALESCE(SUM({value}) OVER (
-                   PARTITION BY e.account_id, p.targeted_bill
-                   ORDER BY COALESCE(e.due_date, {local_date}), e.posted_at, e.id
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-               ), 0) AS bill_before
-        FROM billing_ledgerentry e
-        JOIN collection_arrears a ON a.account_id = e.account_id
-        LEFT JOIN collection_targeted p
-            ON p.account_id = e.account_id AND p.targeted_bill = e.bill_id
-        WHERE e.posted_at < %(end)s AND e.amount > 0
-          AND COALESCE(e.due_date, {local_date}) < %(as_of)s
-          AND NOT EXISTS (SELECT 1 FROM ({cancelled}) AS c WHERE c.id = e.id)
-    ) AS d
+        SELECT d.account_id, d.due, d.posted_at, d.id, d.value, d.credit, d.waived,
+               d.targeted, d.bill_before, d.fees_before,
+               CASE
+                   WHEN d.is_fee THEN {least}({greatest}(d.waived - d.fees_before, 0), d.value)
+                   ELSE 0
+               END AS waived_here
+        FROM (
+            SELECT e.account_id, e.posted_at, e.id, a.credit, e.kind = 'late_fee' AS is_fee,
+                   COALESCE(p.waived, 0) AS waived, COALESCE(p.targeted, 0) AS targeted,
+                   COALESCE(e.due_date, {local_date}) AS due, {value} AS value,
+                   COALESCE(SUM({value}) OVER bill, 0) AS bill_before,
+                   COALESCE(SUM(CASE WHEN e.kind = 'late_fee' THEN {value} ELSE 0 END)
+                       OVER bill, 0) AS fees_before
+            FROM billing_ledgerentry e
+            JOIN collection_arrears a ON a.account_id = e.account_id
+            LEFT JOIN collection_targeted p
+                ON p.account_id = e.account_id AND p.targeted_bill = e.bill_id
+            WHERE e.posted_at < %(end)s AND e.amount > 0
+              AND COALESCE(e.due_date, {local_date}) < %(as_of)s
+              AND NOT EXISTS (SELECT 1 FROM ({cancelled}) AS c WHERE c.id = e.id)
+            WINDOW bill AS (
+                PARTITION BY e.account_id, p.targeted_bill
+                ORDER BY COALESCE(e.due_date, {local_date}), e.posted_at, e.id
+                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+            )
+        ) AS d
+    ) AS w
 ),
 oldest AS (
     SELECT account_id, MIN(due) AS oldest_due
