@@ -257,6 +257,7 @@ def test_the_files_are_read_in_a_fixed_number_of_queries(
     current, settled = world["current"], world["settled"]
     assert cost([current]) == cost([current, settled])
     assert cost([current, settled, world["exempt"]]) == cost([current, settled]) + 1  # aging
-    # The whole page, the workbench's own reads included.
-    with django_assert_max_num_queries(70):
+    # The whole page, the workbench's own reads included (a bound, on both databases: the
+    # files' own cost is exact above).
+    with django_assert_max_num_queries(80):
         assert page(client, world["people"].supervisor, world["customer"]).status_code == 200
