@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db.models import Sum
+
 from waterdesk.billing.selectors.ledger import account_open_debts
 from waterdesk.cases.models import Case
 from waterdesk.cases.services import case_check_action, case_lock, case_transition
@@ -46,6 +48,12 @@ def account_owed(account, *, day: date) -> Owed:
     total = sum((debt.unpaid for debt in debts), ZERO)
     oldest = min((debt.due for debt in debts if debt.due < day), default=None)
     return Owed(overdue=overdue, total=max(total - credit, ZERO), oldest_due=oldest)
+
+
+def paid_since(dunning: Dunning, since: datetime) -> Decimal:
+    """What the open case collected from ``since`` on (promises and plans are judged by it)."""
+    total = dunning.payments.filter(received_at__gte=since).aggregate(total=Sum("amount"))
+    return total["total"] or ZERO
 
 
 def exemptions_active(account, *, day: date, besides_plan: bool = True) -> list:

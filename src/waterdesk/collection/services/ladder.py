@@ -31,7 +31,6 @@ from waterdesk.collection.models import (
     CollectionAction,
     CollectionStrategy,
     DisconnectionNotice,
-    DisconnectionOrder,
     Dunning,
     DunningStatus,
     LadderRun,
@@ -47,6 +46,7 @@ from waterdesk.collection.services.common import (
     exemptions_active,
     lock_dunning,
     move,
+    paid_since,
     policy,
     tell_customer,
 )
@@ -342,16 +342,10 @@ def _promise_review(dunning: Dunning, *, today: date) -> None:
     for action in dunning.actions.filter(
         outcome=ActionOutcome.PROMISED, promise_kept__isnull=True, promised_on__lt=today - grace
     ):
-        paid = sum(
-            dunning.payments.filter(received_at__gte=action.done_at).values_list(
-                "amount", flat=True
-            ),
-            ZERO,
-        )
         if action.promised_amount is None:
             kept = account_owed(dunning.account, day=today).overdue == ZERO
         else:
-            kept = paid >= action.promised_amount
+            kept = paid_since(dunning, action.done_at) >= action.promised_amount
         action.promise_kept = kept
         action.save(update_fields=["promise_kept"])
         if not kept:
@@ -389,15 +383,9 @@ def _climb_due(dunning: Dunning, *, today: date) -> LadderStep | None:
     if today < dunning.step_ended_on + timedelta(days=following.wait_days):
         return None
     if following.kind == StepKind.DISCONNECTION:
+        # Asked for once per delivered notice: after a refusal only a person asks again.
         notice = dunning.notices.order_by("-pk").first()
-        refused_or_done = (
-            DisconnectionOrder.objects.filter(
-                dunning=dunning, requested_at__gte=notice.issued_at
-            ).exists()
-            if notice
-            else True
-        )
-        if notice is None or notice.ends_on is None or refused_or_done:
+        if notice is None or notice.ends_on is None or notice.orders.exists():
             return None
     return following
 

@@ -42,6 +42,7 @@ from waterdesk.collection.services.common import (
     day_of,
     lock_dunning,
     move,
+    paid_since,
     policy,
 )
 from waterdesk.collection.services.disconnection import (
@@ -81,19 +82,12 @@ def dunning_settle_locked(*, case: Case, dunning: Dunning, at: datetime, reason:
     return case
 
 
-def _paid_since(dunning: Dunning, since: datetime, *, until: datetime | None = None) -> Decimal:
-    payments = dunning.payments.filter(received_at__gte=since)
-    if until is not None:
-        payments = payments.filter(received_at__lt=until)
-    return payments.aggregate(total=Sum("amount"))["total"] or ZERO
-
-
 def _promises_kept(dunning: Dunning) -> None:
     """Promises with a named amount that the payments since have met are kept."""
     for action in dunning.actions.filter(
         outcome=ActionOutcome.PROMISED, promise_kept__isnull=True, promised_amount__isnull=False
     ):
-        if _paid_since(dunning, action.done_at) >= action.promised_amount:
+        if paid_since(dunning, action.done_at) >= action.promised_amount:
             action.promise_kept = True
             action.save(update_fields=["promise_kept"])
 
@@ -145,7 +139,7 @@ def _plan_after_payment(case: Case, dunning: Dunning, *, at: datetime) -> Case:
     ).first()
     if plan is None:
         return case
-    paid = _paid_since(dunning, plan.agreed_at)
+    paid = paid_since(dunning, plan.agreed_at)
     if plan.status == PlanStatus.AWAITING_FIRST:
         first = plan.items.order_by("number").first()
         if paid >= first.amount:
@@ -342,7 +336,7 @@ def plan_review_locked(*, case: Case, dunning: Dunning, today: date, at: datetim
     plan = InstalmentPlan.objects.filter(dunning=dunning, status=PlanStatus.ACTIVE).first()
     if plan is None:
         return ""
-    paid = _paid_since(dunning, plan.agreed_at)
+    paid = paid_since(dunning, plan.agreed_at)
     owed_so_far = (
         plan.items.filter(due_on__lt=today).aggregate(total=Sum("amount"))["total"] or ZERO
     )
