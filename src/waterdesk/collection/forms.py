@@ -10,32 +10,7 @@ from waterdesk.collection.models import OUTCOMES
 from waterdesk.collection.services.disconnection import REASON_MAX_LENGTH
 from waterdesk.collection.services.payments import WITHDRAW_REASON_MAX_LENGTH
 from waterdesk.core.forms import ActionForm, DateInput, DomainErrorMixin, text_area
-from waterdesk.fieldwork.forms import FinishForm
-from waterdesk.fieldwork.models import Crew
-from waterdesk.fieldwork.selectors import crews_on_duty
-
-
-class CrewField(forms.ModelChoiceField):
-    """Active crews, the crews on call named and chosen first."""
-
-    on_duty: frozenset[int] = frozenset()
-
-    def label_from_instance(self, obj: Crew) -> str:
-        if obj.pk in self.on_duty:
-            return _("%(name)s（值班中）") % {"name": obj.name}
-        return obj.name
-
-
-def crew_field(label) -> CrewField:
-    return CrewField(label=label, queryset=Crew.objects.none(), empty_label=None)
-
-
-def crew_field_fill(field: CrewField) -> None:
-    on_duty = [crew.pk for crew in crews_on_duty(at=timezone.now())]
-    field.on_duty = frozenset(on_duty)
-    field.queryset = Crew.objects.filter(is_active=True).order_by("code")
-    if on_duty:
-        field.initial = on_duty[0]
+from waterdesk.fieldwork.forms import CrewChoiceField, FinishForm
 
 
 class RequestDisconnectionForm(ActionForm):
@@ -43,14 +18,14 @@ class RequestDisconnectionForm(ActionForm):
 
 
 class ApproveDisconnectionForm(ActionForm):
-    crew = crew_field(_("停水班组"))
+    crew = CrewChoiceField(_("停水班组"))
     note = forms.CharField(
         label=_("审批意见"), max_length=REASON_MAX_LENGTH, required=False, widget=text_area()
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        crew_field_fill(self.fields["crew"])
+        self.fields["crew"].refresh()
 
 
 class RefuseDisconnectionForm(ActionForm):
@@ -143,15 +118,15 @@ class PlanForm(DomainErrorMixin, forms.Form):
 class ReconnectionCrewForm(ActionForm):
     """The supervisor sends a crew to reconnect (the case page's action, and the list's)."""
 
-    crew = crew_field(_("复水班组"))
+    crew = CrewChoiceField(_("复水班组"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        crew_field_fill(self.fields["crew"])
+        self.fields["crew"].refresh()
 
 
 class ReconnectWithoutPaymentForm(ActionForm):
-    crew = crew_field(_("复水班组"))
+    crew = CrewChoiceField(_("复水班组"))
     reason = forms.CharField(
         label=_("恢复供水原因"),
         max_length=REASON_MAX_LENGTH,
@@ -161,7 +136,7 @@ class ReconnectWithoutPaymentForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        crew_field_fill(self.fields["crew"])
+        self.fields["crew"].refresh()
 
 
 # --- the crews' finish of a disconnection or reconnection order -----------------------------

@@ -5,10 +5,12 @@ refusal comes back from the service onto the field it names."""
 import datetime as dt
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.core.forms import DATETIME_LOCAL_FORMAT, DateTimeLocalInput, DomainErrorMixin
 from waterdesk.fieldwork.models import Crew
+from waterdesk.fieldwork.selectors import crews_on_duty
 
 DATETIME_FORMATS = [DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -134,6 +136,31 @@ class SignOffForm(StepForm):
 
 class GiveUpForm(StepForm):
     reason = _text(_("未能完成原因"), rows=2)
+
+
+# --- choosing a crew (a repair's dispatch, a disconnection's approval, a reconnection) ----
+
+
+class CrewChoiceField(forms.ModelChoiceField):
+    """The active crews, those on call named and the first of them chosen. The form calls
+    ``refresh()`` in its ``__init__``: who is on call changes with the hour."""
+
+    on_duty: frozenset[int] = frozenset()
+
+    def __init__(self, label, **kwargs):
+        super().__init__(label=label, queryset=Crew.objects.none(), empty_label=None, **kwargs)
+
+    def refresh(self) -> None:
+        on_duty = [crew.pk for crew in crews_on_duty(at=timezone.now())]
+        self.on_duty = frozenset(on_duty)
+        self.queryset = Crew.objects.filter(is_active=True).order_by("code")
+        if on_duty:
+            self.initial = on_duty[0]
+
+    def label_from_instance(self, obj: Crew) -> str:
+        if obj.pk in self.on_duty:
+            return _("%(name)s（值班中）") % {"name": obj.name}
+        return obj.name
 
 
 # --- the dispatcher's roster --------------------------------------------------------------

@@ -2,12 +2,10 @@
 follow-up call)."""
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.core.forms import DATETIME_LOCAL_FORMAT, ActionForm, DateTimeLocalInput, text_area
-from waterdesk.fieldwork.models import Crew
-from waterdesk.fieldwork.selectors import crews_on_duty
+from waterdesk.fieldwork.forms import CrewChoiceField
 from waterdesk.repairs.models import COMMENT_MAX_LENGTH, FollowUpOutcome
 from waterdesk.repairs.services.common import REASON_MAX_LENGTH
 
@@ -21,17 +19,8 @@ SATISFACTION_CHOICES = [
 ]
 
 
-class CrewChoiceField(forms.ModelChoiceField):
-    on_duty: frozenset[int] = frozenset()
-
-    def label_from_instance(self, obj: Crew) -> str:
-        if obj.pk in self.on_duty:
-            return _("%(name)s（值班中）") % {"name": obj.name}
-        return obj.name
-
-
 class DispatchForm(ActionForm):
-    crew = CrewChoiceField(label=_("维修班组"), queryset=Crew.objects.none(), empty_label=None)
+    crew = CrewChoiceField(_("维修班组"))
     window_start = forms.DateTimeField(
         label=_("预约上门开始"),
         required=False,
@@ -48,12 +37,7 @@ class DispatchForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["crew"]
-        on_duty = [crew.pk for crew in crews_on_duty(at=timezone.now())]
-        field.on_duty = frozenset(on_duty)
-        field.queryset = Crew.objects.filter(is_active=True).order_by("code")
-        if on_duty:
-            field.initial = on_duty[0]
+        self.fields["crew"].refresh()
 
 
 class RecallForm(ActionForm):
