@@ -377,6 +377,22 @@ def sniff_content_type(uploaded: UploadedFile) -> str | None:
     return None
 
 
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+
+
+def photo_content_type(upload: UploadedFile, *, field: str = "photo") -> str:
+    """The type of a photo taken on site (JPEG or PNG by its first bytes, at most 10 MB);
+    ``InvalidInput`` on ``field`` otherwise."""
+    if upload.size > PHOTO_MAX_BYTES:
+        raise InvalidInput(_("照片不能超过 10 MB。"), code="photo_too_large", field=field)
+    content_type = sniff_content_type(upload)
+    if content_type not in ("image/jpeg", "image/png"):
+        raise InvalidInput(
+            _("请上传 JPEG 或 PNG 照片。"), code="photo_type_not_allowed", field=field
+        )
+    return content_type
+
+
 @transaction.atomic
 def attachment_add(
     *, case: Case, actor, uploaded_file: UploadedFile, material_code: str = ""

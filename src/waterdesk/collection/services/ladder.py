@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.cases.models import Case, Channel
-from waterdesk.cases.services import case_event_record, case_open, sniff_content_type
+from waterdesk.cases.services import case_event_record, case_open, photo_content_type
 from waterdesk.collection.models import (
     CLIMBING,
     OUTCOMES,
@@ -244,20 +244,6 @@ def _promise(
     return promised_on, amount
 
 
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
-
-
-def _photo_type(photo) -> str:
-    if photo.size > PHOTO_MAX_BYTES:
-        raise InvalidInput(_("照片不能超过 10 MB。"), code="photo_too_large", field="photo")
-    content_type = sniff_content_type(photo)
-    if content_type not in ("image/jpeg", "image/png"):
-        raise InvalidInput(
-            _("请上传 JPEG 或 PNG 照片。"), code="photo_type_not_allowed", field="photo"
-        )
-    return content_type
-
-
 def _photo_required(action: CollectionAction, outcome: str) -> bool:
     return action.kind == StepKind.VISIT or outcome == ActionOutcome.POSTED
 
@@ -296,7 +282,7 @@ def collection_action_record(
             field="photo",
         )
     if photo is not None:
-        action.photo_content_type = _photo_type(photo)
+        action.photo_content_type = photo_content_type(photo)
         action.photo.save(photo.name or "photo", photo, save=False)
     action.status = ActionStatus.DONE
     action.outcome = outcome
