@@ -430,14 +430,14 @@ def collection_ladder_run(*, today: date, at: datetime | None = None) -> dict[st
     at = at or timezone.now()
     counts = {"opened": 0, "settled": 0, "climbed": 0, "resumed": 0, "completed": 0}
     open_accounts = Dunning.objects.filter(is_open=True).values("account_id")
+    # The strategies with a ladder (one without steps opens nothing).
+    laddered = LadderStep.objects.values("strategy_id")
     to_open = (
-        AccountArrears.objects.filter(strategy__isnull=False, is_exempt=False)
+        AccountArrears.objects.filter(strategy_id__in=laddered, is_exempt=False)
         .exclude(account_id__in=open_accounts)
         .select_related("account__customer", "account__premise", "strategy")
     )
     for arrears in to_open:
-        if not arrears.strategy.steps.exists():
-            continue
         dunning_open(account=arrears.account, strategy=arrears.strategy, at=at)
         counts["opened"] += 1
     plans_expire_unstarted(today=today, at=at)
