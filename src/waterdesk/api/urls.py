@@ -3,8 +3,17 @@ from django.urls import include, path
 from waterdesk.api import views
 from waterdesk.api.docs import ApiDocsView, ApiSchemaView
 from waterdesk.api.schema import SCHEMA_SETTINGS
+from waterdesk.cases.kinds import all_kinds
 
 app_name = "api"
+
+
+def _kind_endpoints() -> list:
+    """Each registered kind's own endpoints besides intake and actions (a city hotline's
+    transfers), in this namespace under /api/."""
+    modules = dict.fromkeys(spec.api_urls for spec in all_kinds() if spec.api_urls)
+    return [path("", include(module)) for module in modules]
+
 
 urlpatterns = [
     path("cases/", views.CaseListView.as_view(), name="case-list"),
@@ -43,6 +52,7 @@ urlpatterns = [
         )
         for spec in views.intake_kinds()
     ],
+    *_kind_endpoints(),
     path("customers/", views.CustomerListView.as_view(), name="customer-list"),
     path("customers/<uuid:public_id>/", views.CustomerDetailView.as_view(), name="customer-detail"),
     path(

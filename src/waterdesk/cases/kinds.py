@@ -137,11 +137,20 @@ class KindSpec:
     events: Mapping[str, EventView] = field(default_factory=dict)
     status_classes: Mapping[str, str] = field(default_factory=dict)  # status -> badge class
     milestones: Mapping[str, Promise | str] = field(default_factory=dict)  # SLA milestone labels
+    # The policy of a milestone whose clock is timed by another milestone's policy (the
+    # reply of each round of a complaint, "reply_2" → "reply"); the others by their own.
+    milestone_policies: Mapping[str, str] = field(default_factory=dict)
     notices: tuple[str, ...] = ()  # notification template codes the kind sends
     # The stable error codes the kind's services raise: (code, HTTP status, meaning), listed
     # in the API's documentation with the platform's.
     error_codes: tuple[tuple[str, int, str], ...] = ()
     page_urls: str = ""  # module of the kind's pages (included under /desk/, "workbench:")
+    # Module of the kind's own API endpoints besides the intake and the actions (a city
+    # hotline's transfers), included under /api/ ("api:"); one kind of an app names it.
+    api_urls: str = ""
+    # Module of the kind's public pages (no login: a web form, a status look-up), included
+    # at the site's root ("portal:"); one kind of an app names it.
+    public_urls: str = ""
     customer_panel: CustomerPanel = field(default_factory=CustomerPanel)
     desk_pages: tuple[DeskPage, ...] = ()
     # Called when a case of another kind is opened from one of this kind (an inquiry turned
@@ -157,7 +166,35 @@ class KindSpec:
         return status
 
 
+@dataclass(frozen=True)
+class CasePanel:
+    """A panel that an app adds to the page of every case it concerns, whatever the kind
+    (a satisfaction survey's score): ``context(case, user)`` returns the partial's context,
+    or None when the panel has nothing to show on this case or for this user."""
+
+    name: str
+    template: str
+    context: Callable[[Any, Any], dict | None]
+
+
 _REGISTRY: dict[str, KindSpec] = {}
+_CASE_PANELS: dict[str, CasePanel] = {}
+
+
+def case_panel_register(panel: CasePanel) -> CasePanel:
+    """Add a panel to every case page (from an app's ``ready()``; idempotent by name)."""
+    _CASE_PANELS[panel.name] = panel
+    return panel
+
+
+def case_panels_for(case, user) -> list[tuple[str, dict]]:
+    """The (template, context) of every registered panel that has something to show."""
+    shown = []
+    for panel in _CASE_PANELS.values():
+        context = panel.context(case, user)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown
 
 
 def register(spec: KindSpec) -> KindSpec:

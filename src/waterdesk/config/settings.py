@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "waterdesk.fieldwork",
     "waterdesk.repairs",
     "waterdesk.collection",
+    "waterdesk.complaints",
+    "waterdesk.surveys",
     "waterdesk.workbench",
     "waterdesk.api",
     "waterdesk.portal",

@@ -23,6 +23,8 @@ class Role(models.TextChoices):
     CREW_MEMBER = "crew_member", _("维修人员")
     COLLECTOR = "collector", _("催收员")
     COLLECTION_SUPERVISOR = "collection_supervisor", _("催收主管")
+    COMPLAINT_HANDLER = "complaint_handler", _("投诉处理员")
+    DEPARTMENT_RESPONDER = "department_responder", _("部门承办人")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 

@@ -1,13 +1,23 @@
 """Public pages, without login (namespace "portal")."""
 
-from django.urls import path
+from django.urls import include, path
 
+from waterdesk.cases.kinds import all_kinds
 from waterdesk.portal import pay, views
 
 app_name = "portal"
+
+
+def _kind_public_pages() -> list:
+    """Each registered kind's public pages (a web form, a status look-up), at the root."""
+    modules = dict.fromkeys(spec.public_urls for spec in all_kinds() if spec.public_urls)
+    return [path("", include(module)) for module in modules]
+
+
 urlpatterns = [
     path("lookup/", views.lookup, name="lookup"),
     path("pay/<uuid:account>/", pay.pay, name="pay"),
     path("pay/sandbox/<uuid:order>/", pay.sandbox_pay, name="sandbox_pay"),
     path("pay/orders/<uuid:order>/", pay.pay_done, name="pay_done"),
+    *_kind_public_pages(),
 ]

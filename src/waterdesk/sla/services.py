@@ -100,19 +100,24 @@ def clock_start(
     start: dt.datetime | None = None,
     amount: Decimal | int | None = None,
     unit: str | None = None,
+    policy_milestone: str | None = None,
 ) -> SlaClock | None:
     """Start the clock of ``milestone`` on ``case``; None when no active policy applies.
 
     The policy is looked up by case kind, milestone and the case's priority, falling back
     to the "normal" priority. ``amount`` and ``unit`` replace the policy's time limit when
     the kind keeps a finer one (an inquiry's category); the policy still says whether the
-    milestone is timed and when it is at risk. Idempotent: an existing clock is returned
-    unchanged.
+    milestone is timed and when it is at risk. ``policy_milestone`` names the policy when
+    one policy times several clocks of a case (the reply of each round of a complaint:
+    clocks ``reply_1``, ``reply_2``, … under the policy ``reply``). Idempotent: an existing
+    clock is returned unchanged.
     """
     existing = SlaClock.objects.filter(case=case, milestone=milestone).first()
     if existing is not None:
         return existing
-    policy = _policy_for(case_kind=case.kind, milestone=milestone, priority=case.priority)
+    policy = _policy_for(
+        case_kind=case.kind, milestone=policy_milestone or milestone, priority=case.priority
+    )
     if policy is None:
         return None
     started_at = _now_or(start)

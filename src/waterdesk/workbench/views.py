@@ -27,7 +27,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from waterdesk.cases.access import is_desk_staff, may_intake
-from waterdesk.cases.kinds import ActionSpec, KindSpec, action_offered, desk_pages_for, kind_spec
+from waterdesk.cases.kinds import (
+    ActionSpec,
+    KindSpec,
+    action_offered,
+    case_panels_for,
+    desk_pages_for,
+    kind_spec,
+)
 from waterdesk.cases.models import Attachment, Case
 from waterdesk.cases.selectors import (
     case_assignees,
@@ -345,6 +352,7 @@ def render_case(
         "detail_template": spec.detail_template,
         "may_claim": case_claimable_by(user=user, case=case),
         "assign_form": _assign_form(case, user, assign_form),
+        "case_panels": case_panels_for(case, user),
     }
     if spec.page_context is not None:
         context.update(spec.page_context(case))

@@ -1,0 +1,17 @@
+from waterdesk.complaints.models.complaint import (  # noqa: F401
+    MATTER_MAX_LENGTH,
+    ROUNDS_LIMIT,
+    TEXT_MAX_LENGTH,
+    Complaint,
+    ComplaintCategory,
+    ComplaintPolicy,
+    ComplaintRound,
+    ComplaintStatus,
+    EscalationLevel,
+    Interview,
+    Investigation,
+    Measure,
+    ReplyChannel,
+    Response,
+    RootCause,
+)
