@@ -114,6 +114,9 @@ STAFF = [
     StaffMember("crew4", Role.CREW_MEMBER, "邓超", "repair", "13905711204"),
     StaffMember("collector1", Role.COLLECTOR, "蒋涛", "business", "13905711301"),
     StaffMember("collsup1", Role.COLLECTION_SUPERVISOR, "秦雅", "business", "13905711401"),
+    StaffMember("complaint1", Role.COMPLAINT_HANDLER, "宋佳", "supervision", "13905711501"),
+    StaffMember("responder1", Role.DEPARTMENT_RESPONDER, "曹毅", "repair", "13905711601"),
+    StaffMember("responder2", Role.DEPARTMENT_RESPONDER, "彭慧", "business", "13905711602"),
     StaffMember("admin", Role.ADMINISTRATOR, "郑宇", "it", "13905710601", is_superuser=True),
 ]
 
