@@ -364,6 +364,7 @@ COMPLAINT_KIND = register(
         customer_panel=CustomerPanel(
             template="complaints/partials/customer_panel.html", details=complaint_details
         ),
+        view_permission=HANDLE_PERMISSION,
         desk_pages=(
             DeskPage(
                 label=_("投诉经验库"),
