@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from tests import test_billing_run_support as support
 from tests import complaints_support
+from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
 from tests.factories import UserFactory
 from tests.fieldwork_support import fieldwork_world, heard
