@@ -91,7 +91,7 @@ def test_a_complaint_registered_and_walked_to_closure_through_the_api(staff):
             "add_measure",
             {"description": "班组培训", "owner": responder.username, "deadline": "2026-03-09"},
         ),
-        (handler, "reply", {"reply": "已更换阀芯", "basis": "服务规范", "channel": "sms"}),
+        (handler, "reply", {"reply": "已更换阀芯", "basis": "服务规范", "reply_channel": "sms"}),
         (handler, "satisfied", {}),
     ]
     for user, action, data in steps:
@@ -121,7 +121,7 @@ def test_a_reply_without_a_report_is_refused_with_its_code(staff):
     case = cs.walk_to(cs.register(staff.clerk), "investigating", staff)
     before = counts()
     response = act(
-        staff.handler, case.public_id, "reply", {"reply": "x", "basis": "y", "channel": "sms"}
+        staff.handler, case.public_id, "reply", {"reply": "x", "basis": "y", "reply_channel": "sms"}
     )
     assert (response.status_code, response.json()["code"]) == (
         400,

@@ -15,7 +15,7 @@ from waterdesk.cases.kinds import (
     KindSpec,
     register,
 )
-from waterdesk.cases.models import Case
+from waterdesk.cases.models import Case, Channel
 from waterdesk.complaints import forms, serializers
 from waterdesk.complaints.models import (
     ROUNDS_LIMIT,
@@ -62,6 +62,10 @@ MILESTONE_POLICIES = {reply_milestone(n): REPLY_POLICY for n in range(1, ROUNDS_
 def complaint_intake(*, actor, linked_case: str = "", **fields):
     """The intake of the shells (page and ``POST /api/complaints/``): ``complaint_register``
     with ``linked_case`` (a case number) resolved to the case it names."""
+    if fields.get("channel") == Channel.CITY_HOTLINE:
+        raise InvalidInput(
+            _("12345 转办件由平台接口推送，不能在此登记。"), code="invalid_channel", field="channel"
+        )
     target = None
     number = (linked_case or "").strip()
     if number:

@@ -148,9 +148,9 @@ class ComplaintIntakeSerializer(serializers.Serializer):
     policy's working days and replied within its reply days."""
 
     channel = serializers.ChoiceField(
-        choices=[c for c in Channel.choices if c[0] != Channel.CITY_HOTLINE],
+        choices=Channel.choices,
         default=Channel.API,
-        help_text="12345 transfers come through the platform's own endpoint.",
+        help_text="Not city_hotline: 12345 transfers come through the platform's own endpoint.",
     )
     contact_name = api_fields.CharField(max_length=100)
     contact_phone = api_fields.CharField(
@@ -243,7 +243,12 @@ class ComplaintMeasureDoneSerializer(serializers.Serializer):
 class ComplaintReplySerializer(serializers.Serializer):
     reply = api_fields.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
     basis = api_fields.CharField(max_length=TEXT_MAX_LENGTH, allow_blank=True)
-    channel = serializers.ChoiceField(choices=ReplyChannel.choices)
+    reply_channel = serializers.ChoiceField(
+        choices=ReplyChannel.choices,
+        source="channel",
+        help_text="How the outcome reached the complainant; a written notice also goes by SMS "
+        "or e-mail where they can be reached.",
+    )
 
 
 class ComplaintSatisfiedSerializer(serializers.Serializer):
