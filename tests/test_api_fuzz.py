@@ -117,6 +117,11 @@ REFERENCES = {
     "category": "categories",
     "route": "routes",
     "fault_type": "fault_types",
+    # Complaints: who and which department are complained about, route to and plan for.
+    "staff_concerned": "staff",
+    "owner": "staff",
+    "department_concerned": "departments",
+    "department": "departments",
 }
 # Rules between inputs that OpenAPI 3.0 cannot state, by operation: the inputs that an
 # ``invalid_input`` may name.
@@ -200,6 +205,7 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "categories": ["billing", "other"],
         "routes": [route.code],
         "fault_types": ["leak", "burst_main"],
+        "departments": [clerk.staff_profile.department.code],
     }
 
 

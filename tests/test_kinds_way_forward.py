@@ -19,6 +19,7 @@ import pytest
 import time_machine
 
 from tests import collection_ladder_support as ladder
+from tests import complaints_support
 from tests.factories import CustomerFactory, UserFactory, meter_read
 from tests.fieldwork_support import png_data_url
 from tests.repairs_support import report, the_order
@@ -218,6 +219,18 @@ def _collection(users) -> Iterator[Case]:
     yield ladder.case_of(planned)  # on an instalment plan
 
 
+def _complaint(users) -> Iterator[Case]:
+    staff = complaints_support.Staff(
+        clerk=users[Role.HOTLINE_AGENT],
+        handler=users[Role.COMPLAINT_HANDLER],
+        responder=users[Role.DEPARTMENT_RESPONDER],
+        supervisor=users[Role.SUPERVISOR],
+    )
+    yield complaints_support.register(staff.clerk)
+    for status in ("investigating", "awaiting_response", "resolving"):
+        yield complaints_support.walk_to(complaints_support.register(staff.clerk), status, staff)
+
+
 # How each kind's cases reach its open statuses, through its own services.
 WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "new_connection": _new_connection,
@@ -226,6 +239,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "inquiry": _inquiry,
     "repair": _repair,
     "collection": _collection,
+    "complaint": _complaint,
 }
 
 

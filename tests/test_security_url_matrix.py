@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from tests import complaints_support
 from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
 from tests.factories import UserFactory
@@ -28,6 +29,7 @@ from waterdesk.billing.models import ReadImport
 from waterdesk.billing.services.reading import read_import_csv
 from waterdesk.collection.models import CollectionAction, CollectionPolicy, CollectionStrategy
 from waterdesk.collection.services.ladder import dunning_open
+from waterdesk.complaints.services.handling import complaint_acknowledge
 from waterdesk.core.roles import Role
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
@@ -206,6 +208,11 @@ TABLE: dict[str, Row] = {
     "workbench:collection_tasks": Row("get", None, COLLECTION, 200),
     "workbench:collection_task": Row("get", "collection_task", COLLECTION, 200),
     "workbench:collection_plan": Row("get", "collection", COLLECTION, 200),
+    # Complaints: taken at the counter and on the hotline; the lessons learned are read by
+    # the complaint handlers and the supervisors (tests/test_complaints_pages.py has the
+    # complaint roles).
+    "workbench:intake_complaint": Row("get", None, frozenset({"clerk", "hotline"}), 200),
+    "workbench:complaint_lessons": Row("get", None, frozenset({"supervisor"}), 200),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # Paying online (public: the bill's QR code), and the sandbox gateway's page.
@@ -363,6 +370,23 @@ TABLE: dict[str, Row] = {
     "api:case-action-refuse_disconnection": action("collection", "collsup"),
     "api:case-action-dispatch_reconnection": action("collection", "collsup"),
     "api:case-action-reconnect_without_payment": action("collection", "collsup"),
+    # A complaint under investigation: the supervisor (who handles and escalates complaints)
+    # is asked for the input; acknowledging and "satisfied" are not moves of the status
+    # (409). The investigation and the plan are the department responders' (no role here:
+    # tests/test_complaints_api.py).
+    "api:case-action-acknowledge": action("complaint", "supervisor", status=409),
+    "api:case-action-route": action("complaint", "supervisor"),
+    "api:case-action-interview": action("complaint"),
+    "api:case-action-report": action("complaint"),
+    "api:case-action-plan": action("complaint"),
+    "api:case-action-add_measure": action("complaint"),
+    "api:case-action-measure_done": action("complaint"),
+    "api:case-action-reply": action("complaint", "supervisor"),
+    "api:case-action-satisfied": action("complaint", "supervisor", status=409),
+    "api:case-action-not_satisfied": action("complaint", "supervisor"),
+    "api:case-action-escalate": action("complaint", "supervisor"),
+    "api:case-action-close": action("complaint", "supervisor"),
+    "api:complaint": Row("post", None, frozenset({"clerk", "hotline"}), 400),
     "api:new-connection": Row("post", None, frozenset({"clerk"}), 400),
     "api:inquiry": Row("post", None, frozenset({"clerk"}), 400),
     "api:repair": Row("post", None, frozenset({"clerk", "dispatcher", "hotline"}), 400),
@@ -469,8 +493,11 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         fault_type=FaultType.objects.get(code="leak"),
         description="水表接口漏水",
     )
+    complaint = complaints_support.register(users["hotline"])
+    complaint_acknowledge(actor=users["supervisor"], case=complaint)
     return {
         "case": {"public_id": case.public_id},
+        "complaint": {"public_id": complaint.public_id},
         "case_action": {"public_id": case.public_id, "action": "assign_survey"},
         "repair": {"public_id": repair.public_id},
         "collection": {"public_id": dunning.public_id},

@@ -153,6 +153,9 @@ class KindSpec:
     public_urls: str = ""
     customer_panel: CustomerPanel = field(default_factory=CustomerPanel)
     desk_pages: tuple[DeskPage, ...] = ()
+    # Holders of this permission see every case of the kind, whatever its department (the
+    # complaint handlers: a complaint is investigated by another department than theirs).
+    view_permission: str = ""
     # Called when a case of another kind is opened from one of this kind (an inquiry turned
     # into an application): (actor=, source=, target=) inside the opening transaction.
     on_follow_up: Callable[..., None] | None = None

@@ -27,7 +27,9 @@ def case_scope(user) -> QuerySet[Case]:
     the cases assigned to the user or that the user worked on, and the department's cases of
     the kinds the user's role works on (a meter reader, who records transfer reads, sees the
     department's transfers but not its new connections). A role never widens the scope
-    beyond the department."""
+    beyond the department, except a kind's ``view_permission``: its holders see every case
+    of the kind (the complaint handlers every complaint, whichever department
+    investigates it)."""
     cases = Case.objects.all()
     if not user.is_authenticated or not user.is_active:
         return cases.none()
@@ -38,6 +40,14 @@ def case_scope(user) -> QuerySet[Case]:
     kinds = _kinds_worked_on(user)
     if profile is not None and profile.department_id and kinds:
         scope |= Q(department_id=profile.department_id, kind__in=kinds)
+    permissions = _user_permissions(user)
+    whole_kinds = sorted(
+        spec.kind
+        for spec in all_kinds()
+        if spec.view_permission and spec.view_permission in permissions
+    )
+    if whole_kinds:
+        scope |= Q(kind__in=whole_kinds)
     return cases.filter(scope)
 
 

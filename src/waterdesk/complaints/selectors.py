@@ -1,7 +1,7 @@
 """Reads of complaints."""
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from waterdesk.cases.models import Case, Channel
 from waterdesk.complaints.models import (
@@ -9,6 +9,9 @@ from waterdesk.complaints.models import (
     ComplaintCategory,
     ComplaintPolicy,
     ComplaintRound,
+    ComplaintStatus,
+    Interview,
+    Measure,
     ReplyChannel,
 )
 from waterdesk.core.memo import memo_get
@@ -60,3 +63,49 @@ def complaint_reply_channel(case: Case, complaint: Complaint) -> str:
     if customer_mobile or mobile_address(case.contact_phone):
         return ReplyChannel.SMS
     return ReplyChannel.PHONE
+
+
+def complaint_rounds(complaint: Complaint) -> list[ComplaintRound]:
+    """Every round with its report, interviews and who replied, oldest first."""
+    return list(
+        ComplaintRound.objects.filter(complaint=complaint)
+        .select_related("investigation__reported_by", "replied_by", "response_by")
+        .prefetch_related(
+            Prefetch("interviews", queryset=Interview.objects.select_related("recorded_by"))
+        )
+        .order_by("number")
+    )
+
+
+def complaint_measures(complaint: Complaint) -> list[Measure]:
+    return list(
+        Measure.objects.filter(complaint=complaint)
+        .select_related("owner", "done_by")
+        .order_by("deadline", "pk")
+    )
+
+
+def complaint_details(cases: list[Case]) -> dict[int, Complaint]:
+    """The complaints of ``cases`` by case pk, with their categories (the customer panel)."""
+    return {
+        complaint.case_id: complaint
+        for complaint in Complaint.objects.filter(case__in=cases).select_related("category")
+    }
+
+
+def complaint_lessons_search(query: str, *, limit: int = 50) -> QuerySet[Complaint]:
+    """Closed complaints whose lessons learned or investigation findings mention ``query``
+    (all closed ones with lessons for an empty query), latest first."""
+    complaints = Complaint.objects.filter(case__status=ComplaintStatus.CLOSED).exclude(lessons="")
+    query = (query or "").strip()
+    if query:
+        complaints = complaints.filter(
+            Q(lessons__icontains=query)
+            | Q(rounds__investigation__finding__icontains=query)
+            | Q(matter__icontains=query)
+        )
+    return (
+        complaints.select_related("case", "category")
+        .distinct()
+        .order_by("-case__closed_at", "-case_id")[:limit]
+    )
