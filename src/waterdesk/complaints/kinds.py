@@ -4,7 +4,7 @@ actions and their inputs, page and API pieces, timeline wording, milestones and 
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from waterdesk.cases.kinds import ActionSpec, KindSpec, register
+from waterdesk.cases.kinds import ActionSpec, DeskPage, KindSpec, register
 from waterdesk.complaints import forms, serializers
 from waterdesk.complaints.models import ROUNDS_LIMIT, ComplaintStatus
 from waterdesk.complaints.services import handling
@@ -14,6 +14,7 @@ from waterdesk.complaints.workflow import (
     FOLLOW_UP_MILESTONE,
     KIND,
     REPLY_POLICY,
+    SUPERVISE_PERMISSION,
     reply_milestone,
 )
 from waterdesk.core.api.serializers import WithdrawSerializer
@@ -72,5 +73,13 @@ COMPLAINT_KIND = register(
         milestone_policies=MILESTONE_POLICIES,
         notices=("complaint.registered",),
         error_codes=ERROR_CODES,
+        page_urls="waterdesk.complaints.urls_analysis",
+        desk_pages=(
+            DeskPage(
+                label=_("投诉分析"),
+                url_name="workbench:complaint_analysis",
+                permission=SUPERVISE_PERMISSION,
+            ),
+        ),
     )
 )
