@@ -3,14 +3,16 @@ the default period (the last 12 months before Monday 16 November 2026, 10:00, Be
 time) and one older, registered through ``complaint_register`` with their analysis inputs
 (root cause, finding, round, replies, closure) set on the rows afterwards.
 
-    name  opened       category          department  staff  phone / customer     notes
-    a     2026-09-10   billing           service     s1     13800000001          closed, substantiated, replied after 48 h
-    b     2026-10-05   billing           service     s1     13800000001          closed, not substantiated, replied after 24 h
-    c     2026-10-20   supply            network     —      13800000002          12345 transfer, substantiated
-    d     2026-11-02   supply            network     —      customer X (…0003)   round 2, department head
-    e     2026-11-10   service_attitude  service     s2     customer X (…0004)   acknowledged (its reply clock is next)
-    g     2026-11-16   other             network     —      13800000005          registered an hour ago
-    f     2025-10-15   billing           service     s1     13800000001          outside the period, still open
+    a  2026-09-10  billing           服务 s1  13800000001         closed, founded, replied in 48 h
+    b  2026-10-05  billing           服务 s1  13800000001         closed, unfounded, replied in 24 h
+    c  2026-10-20  supply            管网 —   13800000002         12345 transfer, substantiated
+    d  2026-11-02  supply            管网 —   customer X (…0003)  round 2, department head
+    e  2026-11-10  service_attitude  服务 s2  customer X (…0004)  acknowledged: reply clock next
+    g  2026-11-16  other             管网 —   13800000005         registered an hour ago
+    f  2025-10-15  billing           服务 s1  13800000001         outside the period, still open
+
+(columns: name, opened, category, handling department 客服中心/管网所, staff concerned,
+complainant, notes)
 """
 
 from dataclasses import dataclass
