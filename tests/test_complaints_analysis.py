@@ -223,6 +223,7 @@ def test_the_page_shows_the_figures_masked(client, world):
     page = response.content.decode()
     assert "投诉分析（2025-12-01 至 2026-11-16）" in page
     assert 'data-figure="total">6<' in page
+    assert 'name="start" value="2025-12-01"' in page and 'name="end" value="2026-11-16"' in page
     assert "66.7%" in page and "16.7%" in page and "36.0 小时" in page
     assert "138****0004" in page and "138****0001" in page
     for phone in ("13800000001", "13800000004", "13900000009"):

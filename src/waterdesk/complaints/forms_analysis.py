@@ -32,6 +32,14 @@ class AnalysisFilterForm(forms.Form):
         empty_label=_("全部类别"),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # Unfiltered, the page shows the default period in the fields it uses.
+            start, end = default_period(timezone.localdate())
+            self.initial.setdefault("start", start)
+            self.initial.setdefault("end", end)
+
     def clean(self):
         data = super().clean()
         start, end = self._period(data)
