@@ -203,6 +203,10 @@ TABLE: dict[str, Row] = {
     "workbench:collection_reconnection_dispatch": Row(
         "post", "collection", COLLECTION_SUPERVISOR, 400
     ),
+    # The complaint analysis and its Excel file: supervisors (complaints.supervise_complaint;
+    # tests/test_complaints_analysis.py).
+    "workbench:complaint_analysis": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:complaint_analysis_xlsx": Row("get", None, frozenset({"supervisor"}), 200),
     # The collector's pages: collectors and collection supervisors only (their own matrix is
     # tests/test_collection_pages.py). Refused before any look-up.
     "workbench:collection_tasks": Row("get", None, COLLECTION, 200),

@@ -42,6 +42,7 @@ from waterdesk.complaints.workflow import (
     INTAKE_PERMISSION,
     KIND,
     REPLY_POLICY,
+    SUPERVISE_PERMISSION,
     reply_milestone,
 )
 from waterdesk.core.api.serializers import WithdrawSerializer
@@ -370,6 +371,11 @@ COMPLAINT_KIND = register(
         ),
         view_permission=HANDLE_PERMISSION,
         desk_pages=(
+            DeskPage(
+                label=_("投诉分析"),
+                url_name="workbench:complaint_analysis",
+                permission=SUPERVISE_PERMISSION,
+            ),
             DeskPage(
                 label=_("投诉经验库"),
                 url_name="workbench:complaint_lessons",
