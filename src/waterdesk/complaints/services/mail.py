@@ -127,7 +127,7 @@ def _part_text(part: Message) -> str:
 def _is_attachment(part: Message) -> bool:
     disposition = (part.get("Content-Disposition") or "").split(";")[0].strip().lower()
     return disposition == "attachment" or (
-        part.get_filename() is not None and not part.get_content_maintype() == "multipart"
+        part.get_filename() is not None and part.get_content_maintype() != "multipart"
     )
 
 
