@@ -59,9 +59,9 @@ def praise_register(
     opened_at=None,
 ) -> Case:
     """Register a praise (表扬登记) from any channel. ``actor=None``: a channel the system
-    reads itself (the mailbox). Goes to the praised department (else the staff member's,
-    else the intake's) with an acknowledgement clock ("acknowledge", the praise policy's
-    working days)."""
+    reads itself (the mailbox). The case stays with the intake's department (the complaint
+    desk that passes it on), with an acknowledgement clock ("acknowledge", the praise
+    policy's working days); the praised department is recorded for the counts."""
     if actor is not None and not actor.has_perm(INTAKE_PERMISSION):
         raise NotPermitted()
     if channel not in Channel.values:
@@ -82,11 +82,11 @@ def praise_register(
     email = complaint_email_clean(email)
     if staff_praised is not None and not staff_praised.is_active:
         raise InvalidInput(_("被表扬员工已停用。"), code="staff_inactive", field="staff_praised")
-    now = opened_at or timezone.now()
-    department = department_praised
-    if department is None and staff_praised is not None:
+    if department_praised is None and staff_praised is not None:
+        # Counted for the staff member's department too.
         profile = getattr(staff_praised, "staff_profile", None)
-        department = profile.department if profile is not None else None
+        department_praised = profile.department if profile is not None else None
+    now = opened_at or timezone.now()
     case = case_open(
         actor=actor,
         kind=KIND,
@@ -96,7 +96,6 @@ def praise_register(
         contact_phone=contact_phone,
         customer=customer,
         premise=premise,
-        department=department,
         summary=matter,
         opened_at=now,
     )
@@ -122,14 +121,17 @@ def _lock(case: Case, action: str, actor) -> tuple[Case, Praise]:
 
 @transaction.atomic
 def praise_acknowledge(*, actor, case: Case, note: str = "") -> Case:
-    """Pass the praise to the praised department (the case's) and thank the customer: by
-    e-mail when they wrote in by e-mail or left only an address, else by SMS."""
+    """Pass the praise to the praised department (recorded as ``forwarded_to``, on the
+    timeline) and thank the customer: by e-mail when they wrote in by e-mail or left only
+    an address, else by SMS."""
     case, praise = _lock(case, "acknowledge", actor)
     note = text_input(
         note, field="note", label=_("转达说明"), limit=NOTE_MAX_LENGTH, required=False
     )
     now = timezone.now()
-    department = praise.department_praised or case.department
+    # The praised department (the staff member's when only they were named); none when
+    # only a crew by name, or nobody in particular, was praised.
+    department = praise.department_praised
     case = case_transition(
         case=case,
         action="acknowledge",
