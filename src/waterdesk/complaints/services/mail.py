@@ -33,7 +33,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from waterdesk.cases.kinds import EventView
 from waterdesk.cases.models import Case, Channel
 from waterdesk.cases.services import attachment_add, case_event_record
 from waterdesk.complaints.models import MATTER_MAX_LENGTH, ComplaintCategory, ComplaintMail
@@ -47,6 +49,9 @@ OTHER_CATEGORY = "other"
 SKIPPED_EVENT = "mail_attachment_skipped"
 # Senders label GBK text as GB2312 (its subset) all the time; GB18030 reads both.
 CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
+# How the skipped attachment reads on a complaint's timeline (the event's note says which
+# file and why): for the complaint kind's ``KindSpec.events``.
+MAIL_EVENT_VIEWS = {SKIPPED_EVENT: EventView(label=gettext_lazy("邮件附件未保存"))}
 MOBILE_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
 
 
