@@ -140,11 +140,10 @@ def test_a_page_older_than_two_hours_is_refused(clock):
     assert _counts() == before
 
 
-@pytest.mark.parametrize(
-    "token",
-    ["", "nonsense", signing.dumps(NOW.timestamp() - 60, salt="another-salt")],
-)
+@pytest.mark.parametrize("token", ["", "nonsense", "another salt"])
 def test_a_missing_or_forged_timestamp_is_refused(clock, token):
+    if token == "another salt":  # signed, but not by the form
+        token = signing.dumps(NOW.timestamp() - 60, salt="another-salt")
     before = _counts()
     response = Client().post(URL, _data(token))
     assert response.status_code == 400
