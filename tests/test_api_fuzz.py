@@ -122,6 +122,9 @@ REFERENCES = {
     "owner": "staff",
     "department_concerned": "departments",
     "department": "departments",
+    # A praise (POST /api/praise/): the staff member and the department praised.
+    "staff_praised": "staff",
+    "department_praised": "departments",
 }
 # Rules between inputs that OpenAPI 3.0 cannot state, by operation: the inputs that an
 # ``invalid_input`` may name.
@@ -194,6 +197,7 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
         # Values of the references in request bodies.
         "surveyors": [surveyor.username],
         "staff": [surveyor.username, clerk.username],
+        "departments": [clerk.staff_profile.department.code],
         "account_numbers": [
             built.account.number,
             built.transfer_account.number,

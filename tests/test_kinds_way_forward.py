@@ -33,6 +33,7 @@ from waterdesk.cases.models import Case
 from waterdesk.cases.selectors import case_available_actions
 from waterdesk.collection.services.disconnection import disconnection_approve
 from waterdesk.collection.services.payments import instalment_plan_agree
+from waterdesk.complaints.services.praise import praise_register
 from waterdesk.core.roles import ROLE_PERMISSIONS, Role
 from waterdesk.fieldwork import services as fieldwork
 from waterdesk.fieldwork.models import Crew, CrewMember
@@ -159,6 +160,16 @@ def _inquiry(users) -> Iterator[Case]:
     )
 
 
+def _praise(users) -> Iterator[Case]:
+    yield praise_register(
+        actor=users[Role.HOTLINE_AGENT],
+        channel="phone",
+        contact_name="陈女士",
+        contact_phone="13800138002",
+        matter="抢修及时，态度很好。",
+    )
+
+
 def _repair(users) -> Iterator[Case]:
     crew_member = users[Role.CREW_MEMBER]
     crew = Crew.objects.create(code="wf", name="巡检班")
@@ -237,6 +248,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "ownership_transfer": _ownership_transfer,
     "usage_change": _usage_change,
     "inquiry": _inquiry,
+    "praise": _praise,
     "repair": _repair,
     "collection": _collection,
     "complaint": _complaint,

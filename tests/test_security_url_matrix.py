@@ -30,6 +30,7 @@ from waterdesk.billing.services.reading import read_import_csv
 from waterdesk.collection.models import CollectionAction, CollectionPolicy, CollectionStrategy
 from waterdesk.collection.services.ladder import dunning_open
 from waterdesk.complaints.services.handling import complaint_acknowledge
+from waterdesk.complaints.services.praise import praise_register, praise_withdraw
 from waterdesk.core.roles import Role
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
@@ -161,6 +162,8 @@ TABLE: dict[str, Row] = {
     "workbench:intake_transfer": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_usage_change": Row("get", None, frozenset({"clerk"}), 200),
     "workbench:intake_inquiry": Row("get", None, frozenset({"clerk"}), 200),
+    # Praise: taken by whoever takes complaints (tests/test_praise.py).
+    "workbench:intake_praise": Row("get", None, frozenset({"clerk", "hotline"}), 200),
     # Repairs: the counter takes reports too (hotline agents and dispatchers: see
     # tests/test_repairs_pages.py); a caller's phone is revealed with a reason (empty: 400).
     "workbench:intake_repair": Row("get", None, frozenset({"clerk", "dispatcher", "hotline"}), 200),
@@ -219,6 +222,8 @@ TABLE: dict[str, Row] = {
     "workbench:complaint_lessons": Row("get", None, frozenset({"supervisor"}), 200),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
+    # The web complaint form (tests/test_complaints_web_form.py).
+    "portal:complaint_new": Row("get", None, EVERYONE, 200),
     # Paying online (public: the bill's QR code), and the sandbox gateway's page.
     "portal:pay": Row("get", "pay", EVERYONE, 200),
     "portal:sandbox_pay": Row("get", "order", EVERYONE, 200),
@@ -361,6 +366,9 @@ TABLE: dict[str, Row] = {
     "api:case-action-record_survey": action("change", "surveyor"),
     "api:case-action-approve_change": action("change", "approver"),
     "api:case-action-answer": action("inquiry", "clerk", "billing", "surveyor"),
+    # A praise recorded in error and withdrawn: the supervisor may acknowledge praise, not
+    # this one (tests/test_praise.py).
+    "api:case-action-acknowledge": action("praise", "supervisor", status=409),
     # Dispatchers and hotline agents only (tests/test_repairs_api.py).
     "api:case-action-dispatch": action("repair", "dispatcher"),
     "api:case-action-recall": action("repair", "dispatcher"),
@@ -393,6 +401,10 @@ TABLE: dict[str, Row] = {
     "api:complaint": Row("post", None, frozenset({"clerk", "hotline"}), 400),
     "api:new-connection": Row("post", None, frozenset({"clerk"}), 400),
     "api:inquiry": Row("post", None, frozenset({"clerk"}), 400),
+    "api:praise": Row("post", None, frozenset({"clerk", "hotline"}), 400),
+    # The 12345 platform's machine user only: no role (tests/test_complaints_city_hotline.py).
+    "api:city-hotline-transfers": Row("post", None, frozenset(), 400),
+    "api:city-hotline-transfer": Row("get", "city_transfer", frozenset(), 200),
     "api:repair": Row("post", None, frozenset({"clerk", "dispatcher", "hotline"}), 400),
     "api:ownership-transfer": Row("post", None, frozenset({"clerk"}), 400),
     "api:usage-change": Row("post", None, frozenset({"clerk"}), 400),
@@ -499,7 +511,17 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
     )
     complaint = complaints_support.register(users["hotline"])
     complaint_acknowledge(actor=users["supervisor"], case=complaint)
+    praise = praise_register(
+        actor=users["clerk"],
+        channel="phone",
+        contact_name="赵敏",
+        contact_phone="13900139008",
+        matter="抢修班组雨夜抢修，服务热情。",
+    )
+    praise_withdraw(actor=users["supervisor"], case=praise, reason="误登记")
     return {
+        "praise": {"public_id": praise.public_id},
+        "city_transfer": {"reference": "SZ12345-MATRIX-1"},
         "case": {"public_id": case.public_id},
         "complaint": {"public_id": complaint.public_id},
         "case_action": {"public_id": case.public_id, "action": "assign_survey"},

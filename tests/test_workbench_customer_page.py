@@ -108,12 +108,14 @@ def test_a_kind_panel_is_contributed_by_the_registration_alone():
         "repair": "repairs/partials/customer_panel.html",
         "collection": "collection/partials/customer_panel.html",
         "complaint": "complaints/partials/customer_panel.html",
+        "praise": "complaints/praise/customer_panel.html",
     }
     assert {kind for kind, panel in panels.items() if panel.details} == {
         "inquiry",
         "repair",
         "collection",
         "complaint",
+        "praise",
     }
 
 
@@ -143,6 +145,7 @@ def test_intake_links_start_from_this_customer_or_account(client, clerk, world):
         f"{reverse('workbench:intake')}?customer={customer_id}",
         f"{reverse('workbench:intake_inquiry')}?customer={customer_id}",
         f"{reverse('workbench:intake_complaint')}?customer={customer_id}",
+        f"{reverse('workbench:intake_praise')}?customer={customer_id}",
     ]
     [panel] = response.context["accounts"]
     assert [intake["url"] for intake in panel.intakes] == [

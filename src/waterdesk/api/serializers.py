@@ -134,7 +134,7 @@ class AvailableActionSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    uploaded_by = UserRefSerializer()
+    uploaded_by = UserRefSerializer(allow_null=True)
     withdrawn_by = UserRefSerializer(allow_null=True)
 
     class Meta:

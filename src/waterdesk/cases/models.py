@@ -192,8 +192,9 @@ class Attachment(models.Model):
     original_name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(_("类型"), max_length=100)
     size = models.PositiveIntegerField(_("大小"))
+    # Empty: received by the system itself (a complaint's e-mail attachment).
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("上传时间"))
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)

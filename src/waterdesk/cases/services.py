@@ -397,7 +397,9 @@ def photo_content_type(upload: UploadedFile, *, field: str = "photo") -> str:
 def attachment_add(
     *, case: Case, actor, uploaded_file: UploadedFile, material_code: str = ""
 ) -> Attachment:
-    if not actor.has_perm("cases.add_attachment"):
+    """Attach a file to a case. ``actor=None`` is the system (a file that came with a
+    complaint by e-mail): no permission check, no uploader recorded."""
+    if actor is not None and not actor.has_perm("cases.add_attachment"):
         raise NotPermitted()
     max_bytes = settings.WATERDESK_ATTACHMENT_MAX_BYTES
     if uploaded_file.size > max_bytes:

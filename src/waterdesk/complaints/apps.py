@@ -8,7 +8,14 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("投诉举报")
 
     def ready(self) -> None:
-        from waterdesk.complaints import kinds  # noqa: F401  registers the kinds
+        from waterdesk.complaints import (
+            kinds,  # noqa: F401  registers the kinds
+            praise_kind,  # noqa: F401  registers praise
+        )
+        from waterdesk.complaints.praise_workflow import (
+            ACKNOWLEDGE_PERMISSION as PRAISE_ACKNOWLEDGE,
+        )
+        from waterdesk.complaints.praise_workflow import INTAKE_PERMISSION as PRAISE_INTAKE
         from waterdesk.complaints.workflow import (
             HANDLE_PERMISSION,
             INTAKE_PERMISSION,
@@ -16,6 +23,14 @@ class ComplaintsConfig(AppConfig):
             SUPERVISE_PERMISSION,
         )
         from waterdesk.core.roles import Role, role_grant
+
+        # Praise: recorded by whoever takes complaints, passed on and thanked by the
+        # complaint handler or a supervisor. The 12345 platform's permission
+        # (complaints.transfer_city_hotline) is no role's: only its machine user holds it.
+        role_grant(Role.INTAKE_CLERK, PRAISE_INTAKE)
+        role_grant(Role.HOTLINE_AGENT, PRAISE_INTAKE)
+        role_grant(Role.COMPLAINT_HANDLER, PRAISE_INTAKE, PRAISE_ACKNOWLEDGE)
+        role_grant(Role.SUPERVISOR, PRAISE_ACKNOWLEDGE)
 
         reading = [
             "customers.view_customer",

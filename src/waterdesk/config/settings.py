@@ -245,6 +245,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.collection.tasks.collection_ladder_nightly",
         "schedule": 3600.0,
     },
+    # The complaint mailbox (does nothing while WATERDESK_COMPLAINT_IMAP_HOST is unset).
+    "complaints-mail-poll": {
+        "task": "waterdesk.complaints.tasks.complaints_mail_poll",
+        "schedule": 300.0,
+    },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)
@@ -321,6 +326,17 @@ WATERDESK_BENCH_VIEWS = env_bool("WATERDESK_BENCH_VIEWS", False)
 # address within the window; more are refused (429) until the window ends.
 WATERDESK_PUBLIC_LOOKUP_LIMIT = env_int("WATERDESK_PUBLIC_LOOKUP_LIMIT", 10)
 WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES = env_int("WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES", 15)
+# The public complaint form (/complaints/new/): submissions per client address within the
+# window; more are refused (429) until the window ends (waterdesk.core.antibot).
+WATERDESK_PUBLIC_COMPLAINT_LIMIT = env_int("WATERDESK_PUBLIC_COMPLAINT_LIMIT", 5)
+WATERDESK_PUBLIC_COMPLAINT_WINDOW_MINUTES = env_int("WATERDESK_PUBLIC_COMPLAINT_WINDOW_MINUTES", 60)
+# The complaint mailbox read over IMAP (waterdesk.complaints.services.mail); no host: off.
+WATERDESK_COMPLAINT_IMAP_HOST = env_str("WATERDESK_COMPLAINT_IMAP_HOST", "")
+WATERDESK_COMPLAINT_IMAP_PORT = env_int("WATERDESK_COMPLAINT_IMAP_PORT", 993)
+WATERDESK_COMPLAINT_IMAP_USER = env_str("WATERDESK_COMPLAINT_IMAP_USER", "")
+WATERDESK_COMPLAINT_IMAP_PASSWORD = env_str("WATERDESK_COMPLAINT_IMAP_PASSWORD", "")
+WATERDESK_COMPLAINT_IMAP_FOLDER = env_str("WATERDESK_COMPLAINT_IMAP_FOLDER", "INBOX")
+WATERDESK_COMPLAINT_IMAP_SSL = env_bool("WATERDESK_COMPLAINT_IMAP_SSL", True)
 
 # Money: the largest single amount (yuan) an input may carry (adjustment, fee, payment);
 # at most 999,999,999.99 so that sums fit the 14-digit columns (waterdesk.core.money).

@@ -15,3 +15,10 @@ from waterdesk.complaints.models.complaint import (  # noqa: F401
     Response,
     RootCause,
 )
+from waterdesk.complaints.models.mail import ComplaintMail  # noqa: F401
+from waterdesk.complaints.models.praise import (  # noqa: F401
+    PRAISE_MATTER_MAX_LENGTH,
+    TEAM_NAME_MAX_LENGTH,
+    Praise,
+    PraiseStatus,
+)
