@@ -209,7 +209,6 @@ def world(beijing, billing_clerk, cycles, django_capture_on_commit_callbacks):
         "categories": ["billing", "other"],
         "routes": [route.code],
         "fault_types": ["leak", "burst_main"],
-        "departments": [clerk.staff_profile.department.code],
     }
 
 

@@ -366,9 +366,6 @@ TABLE: dict[str, Row] = {
     "api:case-action-record_survey": action("change", "surveyor"),
     "api:case-action-approve_change": action("change", "approver"),
     "api:case-action-answer": action("inquiry", "clerk", "billing", "surveyor"),
-    # A praise recorded in error and withdrawn: the supervisor may acknowledge praise, not
-    # this one (tests/test_praise.py).
-    "api:case-action-acknowledge": action("praise", "supervisor", status=409),
     # Dispatchers and hotline agents only (tests/test_repairs_api.py).
     "api:case-action-dispatch": action("repair", "dispatcher"),
     "api:case-action-recall": action("repair", "dispatcher"),
