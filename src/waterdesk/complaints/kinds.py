@@ -33,6 +33,7 @@ from waterdesk.complaints.selectors import (
     complaint_rounds,
 )
 from waterdesk.complaints.services import closing, handling, intake, investigation, plan, rounds
+from waterdesk.complaints.services.mail import MAIL_EVENT_VIEWS
 from waterdesk.complaints.services.notices import NOTICES
 from waterdesk.complaints.workflow import (
     ACKNOWLEDGE_MILESTONE,
@@ -352,7 +353,7 @@ COMPLAINT_KIND = register(
                 "not_satisfied, escalate, follow_up, close, withdraw)."
             ),
         ),
-        events=EVENTS,
+        events={**EVENTS, **MAIL_EVENT_VIEWS},
         status_classes={
             ComplaintStatus.REGISTERED: "badge-open",
             ComplaintStatus.INVESTIGATING: "badge-info",

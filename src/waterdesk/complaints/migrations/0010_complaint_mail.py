@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0006_attachment_uploaded_by_optional"),
-        ("complaints", "0002_seed"),
+        ("complaints", "0003_templates_replied_escalated"),
     ]
 
     operations = [
