@@ -15,3 +15,15 @@ from waterdesk.complaints.models.complaint import (  # noqa: F401
     Response,
     RootCause,
 )
+from waterdesk.complaints.models.report import (  # noqa: F401
+    REPORT_LINE_MAX_LENGTH,
+    REPORT_TEXT_MAX_LENGTH,
+    REPORTER_PLACEHOLDER,
+    IdentityViewChannel,
+    Report,
+    ReporterIdentityView,
+    ReportEvidence,
+    ReportFinding,
+    ReportIdentity,
+    ReportStatus,
+)
