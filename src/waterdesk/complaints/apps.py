@@ -8,10 +8,7 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("投诉举报")
 
     def ready(self) -> None:
-        from waterdesk.complaints import (
-            kinds,  # noqa: F401  registers the kinds
-            report_kind,  # noqa: F401  the whistleblower reports
-        )
+        from waterdesk.complaints import kinds  # noqa: F401  registers the kinds
         from waterdesk.complaints.workflow import (
             HANDLE_PERMISSION,
             INTAKE_PERMISSION,
@@ -56,3 +53,4 @@ class ComplaintsConfig(AppConfig):
                 for action in ("view", "add", "change")
             ],
         )
+        from waterdesk.complaints import report_kind  # noqa: F401  the whistleblower reports
