@@ -218,6 +218,23 @@ def _collection(users) -> Iterator[Case]:
     yield ladder.case_of(planned)  # on an instalment plan
 
 
+def _report(users) -> Iterator[Case]:
+    from waterdesk.complaints.services import report as wb
+
+    supervisor, handler = users[Role.SUPERVISOR], users[Role.COMPLAINT_HANDLER]
+    case = wb.whistleblower_report_register(
+        actor=users[Role.HOTLINE_AGENT], channel="phone", subject="某员工", matter="索要好处费"
+    ).case
+    yield case  # received
+    case = wb.report_acknowledge(actor=supervisor, case=case, investigator=handler)
+    yield case  # investigating
+    case = wb.report_conclude(
+        actor=handler, case=case, finding="partly", action_taken="批评教育", feedback="部分属实"
+    )
+    yield case  # concluded
+    yield wb.report_feedback(actor=handler, case=case)  # feedback given
+
+
 # How each kind's cases reach its open statuses, through its own services.
 WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "new_connection": _new_connection,
@@ -226,6 +243,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "inquiry": _inquiry,
     "repair": _repair,
     "collection": _collection,
+    "report": _report,
 }
 
 
