@@ -242,6 +242,23 @@ def _complaint(users) -> Iterator[Case]:
         yield complaints_support.walk_to(complaints_support.register(staff.clerk), status, staff)
 
 
+def _report(users) -> Iterator[Case]:
+    from waterdesk.complaints.services import report as whistleblower
+
+    supervisor, handler = users[Role.SUPERVISOR], users[Role.COMPLAINT_HANDLER]
+    case = whistleblower.whistleblower_report_register(
+        actor=users[Role.HOTLINE_AGENT], channel="phone", subject="某员工", matter="索要好处费"
+    ).case
+    yield case  # received
+    case = whistleblower.report_acknowledge(actor=supervisor, case=case, investigator=handler)
+    yield case  # investigating
+    case = whistleblower.report_conclude(
+        actor=handler, case=case, finding="partly", action_taken="批评教育", feedback="部分属实"
+    )
+    yield case  # concluded
+    yield whistleblower.report_feedback(actor=handler, case=case)  # feedback given
+
+
 # How each kind's cases reach its open statuses, through its own services.
 WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "new_connection": _new_connection,
@@ -252,6 +269,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "repair": _repair,
     "collection": _collection,
     "complaint": _complaint,
+    "report": _report,
 }
 
 

@@ -13,6 +13,7 @@ tests/test_cases_evidence.py).
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -29,8 +30,10 @@ from waterdesk.billing.models import ReadImport
 from waterdesk.billing.services.reading import read_import_csv
 from waterdesk.collection.models import CollectionAction, CollectionPolicy, CollectionStrategy
 from waterdesk.collection.services.ladder import dunning_open
+from waterdesk.complaints.models import ReportEvidence
 from waterdesk.complaints.services.handling import complaint_acknowledge
 from waterdesk.complaints.services.praise import praise_register, praise_withdraw
+from waterdesk.complaints.services.report import whistleblower_report_register
 from waterdesk.core.roles import Role
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
@@ -164,6 +167,13 @@ TABLE: dict[str, Row] = {
     "workbench:intake_inquiry": Row("get", None, frozenset({"clerk"}), 200),
     # Praise: taken by whoever takes complaints (tests/test_praise.py).
     "workbench:intake_praise": Row("get", None, frozenset({"clerk", "hotline"}), 200),
+    # Whistleblower reports: the counter and the hotline take them; only supervisors open
+    # the reporter's identity (everyone else refused, and the attempt logged).
+    "workbench:intake_report": Row("get", None, frozenset({"clerk", "hotline"}), 200),
+    "workbench:report_identity": Row("post", "report", frozenset({"supervisor"}), 400),
+    "workbench:report_evidence": Row(
+        "get", "report_evidence", frozenset({"clerk", "supervisor", "administrator"}), 200
+    ),
     # Repairs: the counter takes reports too (hotline agents and dispatchers: see
     # tests/test_repairs_pages.py); a caller's phone is revealed with a reason (empty: 400).
     "workbench:intake_repair": Row("get", None, frozenset({"clerk", "dispatcher", "hotline"}), 200),
@@ -224,6 +234,8 @@ TABLE: dict[str, Row] = {
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # The web complaint form (tests/test_complaints_web_form.py).
     "portal:complaint_new": Row("get", None, EVERYONE, 200),
+    "portal:report": Row("get", None, EVERYONE, 200),
+    "portal:report_status": Row("get", None, EVERYONE, 200),
     # Paying online (public: the bill's QR code), and the sandbox gateway's page.
     "portal:pay": Row("get", "pay", EVERYONE, 200),
     "portal:sandbox_pay": Row("get", "order", EVERYONE, 200),
@@ -402,6 +414,17 @@ TABLE: dict[str, Row] = {
     # The 12345 platform's machine user only: no role (tests/test_complaints_city_hotline.py).
     "api:city-hotline-transfers": Row("post", None, frozenset(), 400),
     "api:city-hotline-transfer": Row("get", "city_transfer", frozenset(), 200),
+    "api:report": Row("post", None, frozenset({"clerk", "hotline"}), 400),
+    "api:report-identity": Row("post", "report", frozenset({"supervisor"}), 400),
+    # The report is received: the moves with a required input ask for it first (400), the
+    # others are not now (409).
+    "api:case-action-report_acknowledge": action("report", "supervisor"),
+    "api:case-action-report_note": action("report", "supervisor"),
+    "api:case-action-report_conclude": action("report", "supervisor"),
+    "api:case-action-report_feedback": action("report", "supervisor", status=409),
+    "api:case-action-report_close": action("report", "supervisor", status=409),
+    "api:case-action-report_withdraw": action("report", "supervisor"),
+    "api:case-action-report_invalidate": action("report", "supervisor"),
     "api:repair": Row("post", None, frozenset({"clerk", "dispatcher", "hotline"}), 400),
     "api:ownership-transfer": Row("post", None, frozenset({"clerk"}), 400),
     "api:usage-change": Row("post", None, frozenset({"clerk"}), 400),
@@ -492,6 +515,15 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
             category=InquiryCategory.objects.get(code="billing"),
             question="本月水费为什么比上月高？",
         )
+    report = whistleblower_report_register(
+        actor=users["clerk"],
+        channel="counter",
+        subject="营业厅某员工",
+        matter="收取好处费",
+        reporter_name="举报人",
+        evidence=[SimpleUploadedFile("e.pdf", b"%PDF-1.4 evidence")],
+    ).case
+    evidence = ReportEvidence.objects.get(report__case=report)
     # The collection department is the collectors' own: the case is in their scope.
     CollectionPolicy.objects.update(department=users["collector"].staff_profile.department)
     intensive = CollectionStrategy.objects.get(code="intensive")
@@ -528,6 +560,8 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         "receipt": {"public_id": case.public_id, "name": "receipt"},
         "collection_task": {"pk": reminder.pk},
         "inquiry": {"public_id": inquiry.public_id},
+        "report": {"public_id": report.public_id},
+        "report_evidence": {"public_id": report.public_id, "evidence_id": evidence.public_id},
         "attachment": {"public_id": case.public_id, "attachment_id": attachment.public_id},
         "transfer": {"public_id": transfer.public_id},
         "change": {"public_id": built.change.public_id},

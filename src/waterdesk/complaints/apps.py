@@ -68,3 +68,4 @@ class ComplaintsConfig(AppConfig):
                 for action in ("view", "add", "change")
             ],
         )
+        from waterdesk.complaints import report_kind  # noqa: F401  the whistleblower reports

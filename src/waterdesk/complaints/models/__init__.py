@@ -22,3 +22,15 @@ from waterdesk.complaints.models.praise import (  # noqa: F401
     Praise,
     PraiseStatus,
 )
+from waterdesk.complaints.models.report import (  # noqa: F401
+    REPORT_LINE_MAX_LENGTH,
+    REPORT_TEXT_MAX_LENGTH,
+    REPORTER_PLACEHOLDER,
+    IdentityViewChannel,
+    Report,
+    ReporterIdentityView,
+    ReportEvidence,
+    ReportFinding,
+    ReportIdentity,
+    ReportStatus,
+)
