@@ -3,14 +3,17 @@ from the SMS, and the walk of the follow-up kind for tests/test_kinds_way_forwar
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
+
+from django.utils import timezone
 
 from waterdesk.cases.models import Case
 from waterdesk.core.roles import Role
 from waterdesk.inquiries import services as inquiries
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.notify.models import Notification
-from waterdesk.surveys.models import SurveyPolicy
-from waterdesk.surveys.services import survey_answer
+from waterdesk.surveys.models import Survey, SurveyCampaign, SurveyPolicy
+from waterdesk.surveys.services import survey_answer, survey_token_hash
 
 LINK = re.compile(r"/s/([A-Za-z0-9_-]+)/")
 
@@ -49,3 +52,21 @@ def feedback_walk(users) -> Iterator[Case]:
     case = closed_inquiry(users[Role.INTAKE_CLERK])
     survey_answer(token=token_of(case), score=1, comment="答复太慢")
     yield Case.objects.get(kind="feedback")
+
+
+def survey_world() -> dict:
+    """For the URL matrix: an unanswered periodic survey with a known token, and the
+    follow-up case of another one answered with a low score."""
+    now = timezone.now()
+    campaign = SurveyCampaign.objects.create(sample_size=2, sent_count=2, created_at=now)
+    tokens = ["matrix-survey-token-0001", "matrix-survey-token-0002"]
+    for token in tokens:
+        Survey.objects.create(
+            token_hash=survey_token_hash(token),
+            campaign=campaign,
+            sent_at=now,
+            expires_at=now + timedelta(days=14),
+        )
+    survey_answer(token=tokens[1], score=1, comment="服务太差")
+    follow_up = Case.objects.get(kind="feedback")
+    return {"survey": {"token": tokens[0]}, "feedback": {"public_id": follow_up.public_id}}

@@ -22,6 +22,7 @@ from tests import collection_ladder_support as ladder
 from tests.factories import CustomerFactory, UserFactory, meter_read
 from tests.fieldwork_support import png_data_url
 from tests.repairs_support import report, the_order
+from tests.surveys_support import feedback_walk
 from tests.test_applications_new_connection import START, register, walk_to
 from tests.test_applications_transfer import make_account, register_transfer
 from tests.test_applications_usage_change import register_change
@@ -226,6 +227,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "inquiry": _inquiry,
     "repair": _repair,
     "collection": _collection,
+    "feedback": feedback_walk,
 }
 
 

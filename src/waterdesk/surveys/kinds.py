@@ -90,7 +90,9 @@ FEEDBACK_KIND = register(
         public_urls="waterdesk.surveys.urls_public",
         desk_pages=(
             DeskPage(
-                label=_("满意度统计"), url_name="workbench:survey_results", permission=RESULTS_PERMISSION
+                label=_("满意度统计"),
+                url_name="workbench:survey_results",
+                permission=RESULTS_PERMISSION,
             ),
         ),
     )

@@ -46,7 +46,7 @@ from waterdesk.surveys.models import (
     SurveyPolicy,
 )
 from waterdesk.surveys.workflow import KIND as FEEDBACK_KIND
-from waterdesk.surveys.workflow import RESOLVE_MILESTONE
+from waterdesk.surveys.workflow import RESOLVE_MILESTONE, RESULTS_PERMISSION
 
 INVITE_TEMPLATE = "survey.invite"  # about a closed case
 PERIODIC_TEMPLATE = "survey.periodic"  # a campaign's
@@ -109,22 +109,36 @@ def _expiry_text(survey: Survey) -> str:
 
 
 def _survey_phone(case: Case) -> str | None:
-    if case.customer is not None and mobile_address(case.customer.mobile):
-        return mobile_address(case.customer.mobile)
-    return mobile_address(case.contact_phone)
+    """Who dealt with us on the case rates it: the case's contact phone when it is a
+    mobile, else the customer's mobile."""
+    customer_mobile = mobile_address(case.customer.mobile) if case.customer is not None else None
+    return mobile_address(case.contact_phone) or customer_mobile
 
 
 def survey_on_case_closed(*, case: Case, actor, action: str, at: datetime) -> Survey | None:
     """The case-closed listener: when the kind's policy is enabled, the case closed in a
-    status that counts, falls in the sample and has a mobile to text, create its survey and
-    queue the invitation (SMS, after commit; at night it waits for the morning). Part of the
-    closing transaction. None when no survey is sent."""
+    status that counts and falls in the sample, send its survey (``survey_send``). Part of
+    the closing transaction. None when no survey is sent."""
     policy = SurveyPolicy.objects.filter(case_kind=case.kind, is_enabled=True).first()
     if policy is None or case.status not in (policy.counted_statuses or []):
         return None
     if not case_sampled(number=case.number, percent=policy.sample_percent):
         return None
-    if _survey_phone(case) is None or Survey.objects.filter(case=case).exists():
+    sent = survey_send(case=case, actor=actor, at=at, valid_days=policy.valid_days)
+    return sent[0] if sent is not None else None
+
+
+def survey_send(
+    *, case: Case, actor, at: datetime | None = None, valid_days: int = PERIODIC_VALID_DAYS
+) -> tuple[Survey, str] | None:
+    """Create the survey of a closed case and queue its invitation (SMS, after commit; at
+    night it waits for the morning), to the case's contact phone or the customer's mobile.
+    The staff member rated is the case's owner, else ``actor`` (who closed it). Returns the
+    survey and the raw token of its link (stored nowhere); None when there is no mobile to
+    text or the case has its survey already (one per case)."""
+    at = at or timezone.now()
+    phone = _survey_phone(case)
+    if phone is None or Survey.objects.filter(case=case).exists():
         return None
     staff = case.assignee or (actor if getattr(actor, "is_authenticated", False) else None)
     survey, token = _survey_create(
@@ -134,7 +148,7 @@ def survey_on_case_closed(*, case: Case, actor, action: str, at: datetime) -> Su
         department=case.department,
         staff=staff,
         sent_at=at,
-        expires_at=at + timedelta(days=policy.valid_days),
+        expires_at=at + timedelta(days=valid_days),
     )
     notification_queue(
         template=INVITE_TEMPLATE,
@@ -145,9 +159,10 @@ def survey_on_case_closed(*, case: Case, actor, action: str, at: datetime) -> Su
         },
         case=case,
         customer=case.customer,
+        phone=phone,
         channels=("sms",),
     )
-    return survey
+    return survey, token
 
 
 # --- periodic surveys ---------------------------------------------------------------------
@@ -271,7 +286,19 @@ def survey_answer(*, token: str, score, comment: str = "") -> Survey:
     """Record the customer's answer, once: a used link (``survey_used``), an expired one
     (``survey_expired``) or an unknown one (``survey_not_found``) is refused and changes
     nothing. A score at or below the low score opens a follow-up case (回访跟进)."""
-    survey = survey_find(token)
+    return _answer(survey_find(token), score=score, comment=comment)
+
+
+@transaction.atomic
+def survey_answer_by_phone(*, actor, survey: Survey, score, comment: str = "") -> Survey:
+    """Record the answer a customer gave on the phone (a call-back instead of the link):
+    by a supervisor, under the same rules as the link."""
+    if not actor.has_perm(RESULTS_PERMISSION):
+        raise NotPermitted()
+    return _answer(survey, score=score, comment=comment)
+
+
+def _answer(survey: Survey, *, score, comment: str) -> Survey:
     if survey.is_answered:
         raise SurveyAlreadyAnswered(_("该问卷已提交，感谢您的评价。"))
     now = timezone.now()

@@ -10,9 +10,8 @@ from django.views.decorators.http import require_GET
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.core.web import has_perm, staff_view
 from waterdesk.core.xlsx import xlsx_response
+from waterdesk.surveys import reports, selectors
 from waterdesk.surveys.forms import ResultsPeriodForm
-from waterdesk.surveys.reports import survey_results_xlsx
-from waterdesk.surveys import selectors
 from waterdesk.surveys.workflow import RESULTS_PERMISSION
 
 results_view = staff_view(has_perm(RESULTS_PERMISSION))
@@ -54,4 +53,4 @@ def survey_results(request: HttpRequest) -> HttpResponse:
 @results_view
 def survey_results_xlsx(request: HttpRequest) -> HttpResponse:
     _form, start, end = _period(request)
-    return xlsx_response(survey_results_xlsx(start=start, end=end), filename="surveys.xlsx")
+    return xlsx_response(reports.survey_results_xlsx(start=start, end=end), filename="surveys.xlsx")

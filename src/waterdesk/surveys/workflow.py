@@ -1,6 +1,6 @@
 """The workflow of a follow-up (回访跟进) that a low survey score opens:
 
-    open --resolve--> done      (what was done about the customer's dissatisfaction)
+open --resolve--> done      (what was done about the customer's dissatisfaction)
 """
 
 from django.utils.translation import gettext_lazy as _
