@@ -5,21 +5,22 @@ distribution of the scores."""
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from waterdesk.core.xlsx import Cell, workbook_bytes
 from waterdesk.surveys.selectors import ScoreRow, survey_results
 
 SHEETS = (
-    ("department", "按部门", "部门"),
-    ("staff", "按人员", "经办人"),
-    ("kind", "按业务类型", "业务类型"),
-    ("month", "按月份", "月份"),
+    ("department", gettext_lazy("按部门"), gettext_lazy("部门")),
+    ("staff", gettext_lazy("按人员"), gettext_lazy("经办人")),
+    ("kind", gettext_lazy("按业务类型"), gettext_lazy("业务类型")),
+    ("month", gettext_lazy("按月份"), gettext_lazy("月份")),
 )
 
 
-def _rows(heading: str, rows: list[ScoreRow]):
+def _rows(heading, rows: list[ScoreRow]):
     yield [
-        Cell(_(heading), bold=True),
+        Cell(str(heading), bold=True),
         Cell(_("发送数"), bold=True),
         Cell(_("回复数"), bold=True),
         Cell(_("回复率（%）"), bold=True),
@@ -40,7 +41,7 @@ def _rows(heading: str, rows: list[ScoreRow]):
 def survey_results_xlsx(*, start: datetime | None, end: datetime | None) -> bytes:
     return workbook_bytes(
         [
-            (_(title), _rows(heading, survey_results(group=group, start=start, end=end)))
+            (str(title), _rows(heading, survey_results(group=group, start=start, end=end)))
             for group, title, heading in SHEETS
         ]
     )

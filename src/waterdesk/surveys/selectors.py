@@ -85,9 +85,9 @@ _GROUPING = {
 
 def _label(group: str, row: dict) -> str:
     if group == "department":
-        return row["department__name"] or _("（未指定）")
+        return row["department__name"]
     if group == "staff":
-        return _staff_label(row) if row["staff_id"] else _("（未指定）")
+        return _staff_label(row)
     if group == "kind":
         return _kind_label(row["case_kind"])
     return f"{local(row['month']):%Y-%m}" if isinstance(row["month"], datetime) else ""
@@ -97,11 +97,17 @@ def survey_results(
     *, group: str, start: datetime | None = None, end: datetime | None = None
 ) -> list[ScoreRow]:
     """The results grouped by ``group`` (one of ``GROUPS``) of the surveys sent in
-    [``start``, ``end``): best average first (months in order)."""
+    [``start``, ``end``): best average first (months in order). By department and by staff
+    member: the surveys about a case of a department (of a staff member) only."""
     if group not in GROUPS:
         raise ValueError(group)
     fields, key_of = _GROUPING[group]
     queryset = _period(Survey.objects.all(), start, end)
+    # A periodic survey rates no department and nobody in particular.
+    if group == "department":
+        queryset = queryset.filter(department__isnull=False)
+    elif group == "staff":
+        queryset = queryset.filter(staff__isnull=False)
     if group == "month":
         queryset = queryset.annotate(month=TruncMonth("sent_at", tzinfo=LOCAL_TZ))
     answered = Q(answered_at__isnull=False)
