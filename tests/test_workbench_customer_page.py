@@ -107,6 +107,7 @@ def test_a_kind_panel_is_contributed_by_the_registration_alone():
         "inquiry": "inquiries/partials/customer_panel.html",
         "repair": "repairs/partials/customer_panel.html",
         "collection": "collection/partials/customer_panel.html",
+        "feedback": generic,  # follow-ups of low survey scores
     }
     assert {kind for kind, panel in panels.items() if panel.details} == {
         "inquiry",
