@@ -23,6 +23,7 @@ from tests import complaints_support
 from tests.factories import CustomerFactory, UserFactory, meter_read
 from tests.fieldwork_support import png_data_url
 from tests.repairs_support import report, the_order
+from tests.surveys_support import feedback_walk
 from tests.test_applications_new_connection import START, register, walk_to
 from tests.test_applications_transfer import make_account, register_transfer
 from tests.test_applications_usage_change import register_change
@@ -270,6 +271,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "collection": _collection,
     "complaint": _complaint,
     "report": _report,
+    "feedback": feedback_walk,
 }
 
 

@@ -71,6 +71,7 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     from tests.test_payments_notices import TEMPLATE_CONTEXTS as PAYMENT_CONTEXTS
     from tests.test_repairs_notices import TEMPLATE_CONTEXTS as REPAIR_CONTEXTS
     from tests.test_repairs_notices import channels_of as repair_channels
+    from tests.test_surveys_sending import TEMPLATE_CONTEXTS as SURVEY_CONTEXTS
 
     seeded = set(NotificationTemplate.objects.values_list("key", "channel"))
     keys = set(CONTEXTS) | set(CHANGE_CONTEXTS) | set(INQUIRY_CONTEXTS)
@@ -79,7 +80,10 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     customer_chosen = set(PAYMENT_CONTEXTS) | set(COLLECTION_CONTEXTS)
     assert seeded == {(key, channel) for key in keys for channel in ("sms", "email")} | {
         (key, channel) for key in customer_chosen for channel in ("sms", "email", "wechat")
-    } | {(key, channel) for key in REPAIR_CONTEXTS for channel in repair_channels(key)}
+    } | {(key, channel) for key in REPAIR_CONTEXTS for channel in repair_channels(key)} | {
+        (key, "sms")
+        for key in SURVEY_CONTEXTS  # a survey's link goes by SMS only
+    }
 
 
 @pytest.mark.parametrize("key", sorted(CONTEXTS))

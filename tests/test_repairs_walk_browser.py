@@ -163,6 +163,8 @@ def test_a_general_repair_walked_by_its_roles_on_phones(live_server):
         ("repair.booked", "email", CALLER_EMAIL),
         ("repair.completed", "sms", CALLER_PHONE),
         ("repair.completed", "email", CALLER_EMAIL),
+        # Closed after the follow-up call: the satisfaction survey's link (surveys app).
+        ("survey.invite", "sms", CALLER_PHONE),
     ]
     completed = Notification.objects.get(case=case, template_key="repair.completed", channel="sms")
     assert (completed.customer, completed.status) == (customer, "sent")

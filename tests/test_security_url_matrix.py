@@ -24,6 +24,7 @@ from tests.clients import KeyedAPIClient
 from tests.factories import UserFactory
 from tests.fieldwork_support import fieldwork_world, heard
 from tests.payments_counter_support import counter_world
+from tests.surveys_support import survey_world
 from tests.worlds import desk_world
 from waterdesk.applications.transfer import ownership_transfer_verify
 from waterdesk.billing.models import ReadImport
@@ -230,6 +231,9 @@ TABLE: dict[str, Row] = {
     # complaint roles).
     "workbench:intake_complaint": Row("get", None, frozenset({"clerk", "hotline"}), 200),
     "workbench:complaint_lessons": Row("get", None, frozenset({"supervisor"}), 200),
+    # The survey results: supervisors only (tests/test_surveys_pages.py).
+    "workbench:survey_results": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:survey_results_xlsx": Row("get", None, frozenset({"supervisor"}), 200),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # The web complaint form (tests/test_complaints_web_form.py).
@@ -240,6 +244,8 @@ TABLE: dict[str, Row] = {
     "portal:pay": Row("get", "pay", EVERYONE, 200),
     "portal:sandbox_pay": Row("get", "order", EVERYONE, 200),
     "portal:pay_done": Row("get", "order_done", EVERYONE, 200),
+    # A satisfaction survey's single-use link (tests/test_surveys_*.py).
+    "portal:survey": Row("get", "survey", EVERYONE, 200),
     # --- payments: the cash office's exceptions and the gateways' statements ---
     "payments:exceptions": Row("get", None, frozenset({"supervisor", "billing"}), 200),
     "payments:exception_resolve": Row("post", "exception", BILLING_OFFICE, 302),
@@ -408,6 +414,9 @@ TABLE: dict[str, Row] = {
     "api:case-action-escalate": action("complaint", "supervisor"),
     "api:case-action-close": action("complaint", "supervisor"),
     "api:complaint": Row("post", None, frozenset({"clerk", "hotline"}), 400),
+    # A low score's follow-up: supervisors (and complaint handlers, not in this matrix);
+    # without a note, refused by its service.
+    "api:case-action-resolve": action("feedback", "supervisor"),
     "api:new-connection": Row("post", None, frozenset({"clerk"}), 400),
     "api:inquiry": Row("post", None, frozenset({"clerk"}), 400),
     "api:praise": Row("post", None, frozenset({"clerk", "hotline"}), 400),
@@ -576,6 +585,7 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         **counter_world(account=built.account, billing_clerk=billing_clerk),
         **_payments_world(built.account, billing_clerk),
         **fieldwork_world(crew_member=users["crew"], dispatcher=users["dispatcher"], case=case),
+        **survey_world(),
     }
 
 

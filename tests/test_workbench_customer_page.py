@@ -109,6 +109,7 @@ def test_a_kind_panel_is_contributed_by_the_registration_alone():
         "collection": "collection/partials/customer_panel.html",
         "complaint": "complaints/partials/customer_panel.html",
         "praise": "complaints/praise/customer_panel.html",
+        "feedback": generic,  # follow-ups of low survey scores
     }
     assert {kind for kind, panel in panels.items() if panel.details} == {
         "inquiry",

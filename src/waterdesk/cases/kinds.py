@@ -183,6 +183,27 @@ class CasePanel:
 _REGISTRY: dict[str, KindSpec] = {}
 _CASE_PANELS: dict[str, CasePanel] = {}
 
+# Called when a case of any kind reaches a terminal status: (case=, actor=, action=, at=),
+# inside the closing transaction, after the closing event is recorded (a satisfaction
+# survey of the closed case). Keyed by the listener's qualified name: idempotent.
+CaseClosedListener = Callable[..., None]
+_CASE_CLOSED_LISTENERS: dict[str, CaseClosedListener] = {}
+
+
+def case_closed_listener_register(listener: CaseClosedListener) -> CaseClosedListener:
+    """Have ``listener(case=, actor=, action=, at=)`` called whenever a case of any kind
+    closes (``cases.services.case_transition`` to a terminal status), in the closing
+    transaction: what it writes commits or rolls back with the closure, and what it raises
+    refuses the closure. For apps above the platform that react to closures without the
+    platform knowing them (from an app's ``ready()``)."""
+    _CASE_CLOSED_LISTENERS[f"{listener.__module__}.{listener.__qualname__}"] = listener
+    return listener
+
+
+def case_closed_listeners() -> list[CaseClosedListener]:
+    """The registered listeners, in registration order."""
+    return list(_CASE_CLOSED_LISTENERS.values())
+
 
 def case_panel_register(panel: CasePanel) -> CasePanel:
     """Add a panel to every case page (from an app's ``ready()``; idempotent by name)."""

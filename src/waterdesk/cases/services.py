@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from waterdesk.cases.access import case_may_act_now
-from waterdesk.cases.kinds import kind_check, kind_spec, workflow_for
+from waterdesk.cases.kinds import case_closed_listeners, kind_check, kind_spec, workflow_for
 from waterdesk.cases.models import (
     ATTACHMENT_WITHDRAWAL_REASON_MAX_LENGTH,
     Attachment,
@@ -198,6 +198,8 @@ def case_transition(
     ``case_lock``; the compare-and-set on status makes a lost race visible even without it.
 
     ``actor=None`` means the system (a periodic job) and skips the permission check.
+    A move to a terminal status calls the case-closed listeners
+    (``cases.kinds.case_closed_listener_register``) after its event is recorded.
     """
     transition = case_check_action(case=case, action=action, actor=actor)
     at = at or timezone.now()
@@ -221,6 +223,9 @@ def case_transition(
         at=at,
     )
     case.refresh_from_db()
+    if transition.target in workflow.terminal:
+        for listener in case_closed_listeners():
+            listener(case=case, actor=actor, action=action, at=at)
     return case
 
 

@@ -250,6 +250,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.complaints.tasks.complaints_mail_poll",
         "schedule": 300.0,
     },
+    # Hourly: the first run of a month sends the month's periodic satisfaction survey.
+    "surveys-monthly-campaign": {
+        "task": "waterdesk.surveys.tasks.surveys_monthly_campaign",
+        "schedule": 3600.0,
+    },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)
