@@ -57,6 +57,7 @@ from waterdesk.customers.privacy import (
 from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
 from waterdesk.demo.collection import seed_collection
+from waterdesk.demo.complaints import seed_city_hotline_client, seed_complaints, seed_praise
 from waterdesk.demo.fieldwork import locate_premises, seed_crews
 from waterdesk.demo.inquiries import seed_inquiries
 from waterdesk.demo.payments_bank import seed_bank
@@ -64,6 +65,8 @@ from waterdesk.demo.payments_counter import seed_counter
 from waterdesk.demo.payments_gateways import seed_gateways
 from waterdesk.demo.payments_notices import seed_notices
 from waterdesk.demo.repairs import seed_repairs
+from waterdesk.demo.surveys import seed_surveys
+from waterdesk.demo.whistleblower import seed_whistleblower
 from waterdesk.sla import calendar as sla_calendar
 from waterdesk.sla import services as sla
 from waterdesk.sla.models import SlaPolicy
@@ -432,6 +435,12 @@ class DemoCity:
         seed_repairs(staff=self.staff, crews=self.crews, now=self.now)
         seed_notices(now=self.now)
         seed_collection(staff=self.staff, crews=self.crews, now=self.now)
+        self.complaints = seed_complaints(staff=self.staff, now=self.now)
+        seed_praise(staff=self.staff, now=self.now)
+        self.city_hotline_token = seed_city_hotline_client()
+        self.reports = seed_whistleblower(staff=self.staff, now=self.now)
+        # Last: the surveys of the cases closed above.
+        self.surveys = seed_surveys(staff=self.staff, now=self.now)
         sla.clocks_sweep()
         self._create_owners()
         self._create_privacy_history()

@@ -13,10 +13,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from rest_framework.authtoken.models import Token
+
 from waterdesk.cases.models import Case, Channel
 from waterdesk.complaints.models import ComplaintCategory
 from waterdesk.complaints.services import closing, handling, investigation, plan, rounds
 from waterdesk.complaints.services.intake import complaint_register
+from waterdesk.complaints.services.praise import praise_acknowledge, praise_register
 from waterdesk.core.models import Department
 from waterdesk.core.timeutil import LOCAL_TZ, local
 from waterdesk.customers.models import Customer, CustomerKind
@@ -356,3 +361,47 @@ def _route_categories() -> None:
         if department is not None and category.department_id is None:
             category.department = department
             category.save(update_fields=["department"])
+
+
+CITY_HOTLINE_USERNAME = "city-12345"
+
+
+def seed_city_hotline_client() -> str:
+    """The city's 12345 platform as the administrator sets it up (docs/complaint-channels.md):
+    a machine user without a role or a usable password, holding only the transfer
+    permission, and its API token, returned so that ``demo_seed`` prints it."""
+    user = get_user_model().objects.create_user(username=CITY_HOTLINE_USERNAME)
+    user.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="complaints", codename="transfer_city_hotline"
+        )
+    )
+    return Token.objects.create(user=user).key
+
+
+def seed_praise(*, staff: dict, now: datetime) -> dict[str, Case]:
+    """Praise as the hotline and the counter take it: one passed on to the crew's
+    department with the customer thanked, one waiting to be passed on."""
+    hotline, handler = staff["hotline1"], staff["complaint1"]
+    with at(now - timedelta(days=6)):
+        thanked = praise_register(
+            actor=hotline,
+            channel=Channel.PHONE,
+            contact_name="周秀英",
+            contact_phone="13957100811",
+            matter="夜间爆管，抢修一班冒雨两小时恢复供水，还帮忙清理了门口积水。",
+            staff_praised=staff["crew1"],
+            team_name="抢修一班",
+        )
+    with at(now - timedelta(days=5)):
+        thanked = praise_acknowledge(actor=handler, case=thanked, note="已转维修部表扬。")
+    with at(now - timedelta(hours=3)):
+        waiting = praise_register(
+            actor=staff["clerk1"],
+            channel=Channel.COUNTER,
+            contact_name="钱立新",
+            contact_phone="13957100822",
+            matter="营业厅王丽耐心讲解阶梯水价，一次办好过户。",
+            staff_praised=staff["clerk1"],
+        )
+    return {"acknowledged": thanked, "registered": waiting}

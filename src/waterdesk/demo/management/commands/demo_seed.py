@@ -32,6 +32,7 @@ from waterdesk.billing.models import (
     ReadStatus,
 )
 from waterdesk.cases.models import Case, Priority
+from waterdesk.complaints.models import ComplaintStatus
 from waterdesk.core.roles import Role
 from waterdesk.customers.models import (
     Account,
@@ -91,7 +92,8 @@ class Command(BaseCommand):
             _muted("waterdesk.notify", "celery", "kombu"),
             transaction.atomic(),
         ):
-            DemoCity(random.Random(RANDOM_SEED)).build()
+            city = DemoCity(random.Random(RANDOM_SEED))
+            city.build()
         if verbose:
             self._print_summary(seconds=time.monotonic() - started)
             self._print_inquiry_summary()
@@ -99,6 +101,7 @@ class Command(BaseCommand):
             self._print_payments_summary()
             self._print_repairs_summary()
             self._print_privacy_summary()
+            self._print_complaints_summary(city)
             self._print_logins()
 
     def _print_summary(self, *, seconds: float) -> None:
@@ -155,6 +158,35 @@ class Command(BaseCommand):
                 ),
             }
         )
+
+    def _print_complaints_summary(self, city: DemoCity) -> None:
+        write = self.stdout.write
+        complaints = Case.objects.filter(kind="complaint")
+        counts = Counter(complaints.values_list("status", flat=True))
+        write(
+            _("投诉 %(total)d 件：%(statuses)s；表扬 %(praise)d 件，举报 %(reports)d 件。")
+            % {
+                "total": complaints.count(),
+                "statuses": "，".join(
+                    f"{status.label} {counts[status.value]}"
+                    for status in ComplaintStatus
+                    if counts.get(status.value)
+                ),
+                "praise": Case.objects.filter(kind="praise").count(),
+                "reports": Case.objects.filter(kind="report").count(),
+            }
+        )
+        codes = city.reports.get("codes", {})
+        if codes:
+            state, code = next(iter(codes.items()))
+            write(
+                _("举报查询（/report/status/）查询码：%(code)s（%(state)s）")
+                % {"code": code, "state": state}
+            )
+        if city.surveys.get("link"):
+            write(_("待评价的满意度问卷：%(link)s") % {"link": city.surveys["link"]})
+        token = city.city_hotline_token
+        write(_("12345 平台接口令牌（用户 city-12345）：%(token)s") % {"token": token})
 
     def _print_repairs_summary(self) -> None:
         repairs = Case.objects.filter(kind="repair")
