@@ -5,12 +5,12 @@ action of the workflow) is the shell's generic one: it shows
 Thin: the form parses the input, a service does the work, and a ``DomainError`` comes back
 as a form error with its Chinese message."""
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from waterdesk.cases.pages import intake_page
 from waterdesk.complaints.forms import ComplaintIntakeForm, LessonsSearchForm
 from waterdesk.complaints.kinds import complaint_intake
 from waterdesk.complaints.selectors import complaint_lessons_search
@@ -20,10 +20,8 @@ from waterdesk.complaints.workflow import (
     SUPERVISE_PERMISSION,
     reply_milestone,
 )
-from waterdesk.core.errors import DomainError, NotPermitted
 from waterdesk.core.timeutil import local
 from waterdesk.core.web import staff_view
-from waterdesk.customers.forms import linked_customer, picked_customer
 from waterdesk.sla.models import SlaClock
 
 
@@ -40,27 +38,13 @@ def _registered_message(case) -> str:
 @require_http_methods(["GET", "POST"])
 @staff_view(lambda user: user.has_perm(INTAKE_PERMISSION))
 def intake_complaint(request: HttpRequest) -> HttpResponse:
-    data = request.POST if request.method == "POST" else None
-    form = ComplaintIntakeForm(data)
-    picked = linked_customer(request.GET) if data is None else None
-    status = 200
-    if request.method == "POST":
-        picked, _picked_id = picked_customer(request.POST, form)
-        if form.is_valid():
-            try:
-                case = complaint_intake(
-                    actor=request.user, customer=picked, **form.service_kwargs()
-                )
-            except NotPermitted:
-                raise
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(request, _registered_message(case))
-                return redirect("workbench:case", public_id=case.public_id)
-        status = 400
-    context = {"form": form, "picked": picked}
-    return render(request, "complaints/intake.html", context, status=status)
+    return intake_page(
+        request,
+        form_class=ComplaintIntakeForm,
+        register=complaint_intake,
+        template="complaints/intake.html",
+        registered=_registered_message,
+    )
 
 
 def _may_read_lessons(user) -> bool:

@@ -4,16 +4,13 @@ shows ``inquiries/partials/inquiry_details.html`` and the actions' forms from th
 Thin: the form parses the input, ``inquiry_register`` does the work, and a ``DomainError``
 comes back as a form error with its Chinese message."""
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from waterdesk.core.errors import DomainError, NotPermitted
+from waterdesk.cases.pages import intake_page
 from waterdesk.core.timeutil import local
 from waterdesk.core.web import has_perm, staff_view
-from waterdesk.customers.forms import linked_customer, picked_customer
 from waterdesk.inquiries.forms import InquiryIntakeForm
 from waterdesk.inquiries.selectors import inquiry_answer_clock
 from waterdesk.inquiries.services import inquiry_register
@@ -35,24 +32,10 @@ def _registered_message(case) -> str:
 @require_http_methods(["GET", "POST"])
 @staff_view(has_perm(INTAKE_PERMISSION))
 def intake_inquiry(request: HttpRequest) -> HttpResponse:
-    data = request.POST if request.method == "POST" else None
-    form = InquiryIntakeForm(data)
-    picked = linked_customer(request.GET) if data is None else None
-    status = 200
-    if request.method == "POST":
-        picked, _picked_id = picked_customer(request.POST, form)
-        if form.is_valid():
-            try:
-                case = inquiry_register(
-                    actor=request.user, customer=picked, **form.service_kwargs()
-                )
-            except NotPermitted:
-                raise
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(request, _registered_message(case))
-                return redirect("workbench:case", public_id=case.public_id)
-        status = 400
-    context = {"form": form, "picked": picked}
-    return render(request, "inquiries/intake.html", context, status=status)
+    return intake_page(
+        request,
+        form_class=InquiryIntakeForm,
+        register=inquiry_register,
+        template="inquiries/intake.html",
+        registered=_registered_message,
+    )
