@@ -110,6 +110,7 @@ def test_a_kind_panel_is_contributed_by_the_registration_alone():
         "complaint": "complaints/partials/customer_panel.html",
         "praise": "complaints/praise/customer_panel.html",
         "feedback": generic,  # follow-ups of low survey scores
+        "report": generic,  # about staff conduct: never a customer's, the panel stays empty
     }
     assert {kind for kind, panel in panels.items() if panel.details} == {
         "inquiry",

@@ -65,7 +65,8 @@ class IntakeSpec:
     summary: str = ""  # the OpenAPI summary and description of the endpoint
     description: str = ""
     # What the intake page starts from when opened from a customer's page: "customer"
-    # (``?customer=<public id>``) or "account" (``?account=<number>``, one link per account).
+    # (``?customer=<public id>``) or "account" (``?account=<number>``, one link per account);
+    # "" when the request is not about the customer (a report about staff conduct).
     starts_from: str = "customer"
     # The input that names an existing case the request joins instead of opening a new one
     # (a caller reporting a fault already reported): given, the endpoint answers 200 with

@@ -139,6 +139,7 @@ REPORT_KIND = register(
             permission=INTAKE_PERMISSION,
             label=_("举报"),
             url_name="workbench:intake_report",
+            starts_from="",  # about staff conduct, not about the customer whose page it is
             service=services.report_intake,
             serializer=serializers.ReportIntakeSerializer,
             api_path="reports/",

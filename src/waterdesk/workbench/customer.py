@@ -142,6 +142,8 @@ def _intakes(user) -> dict[str, list[dict]]:
         intake = spec.intake
         if intake is None or not intake.url_name or not user.has_perm(intake.permission):
             continue
+        if intake.starts_from not in starts:  # not started from a customer's page
+            continue
         starts[intake.starts_from].append({"label": intake.label, "url": reverse(intake.url_name)})
     return starts
 
