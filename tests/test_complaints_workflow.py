@@ -172,8 +172,14 @@ def test_a_complaint_walked_through_two_rounds_to_satisfied_and_closed(staff, ca
         ("complaint.registered", "sms", cs.CALLER_PHONE),
         ("complaint.replied", "sms", cs.CALLER_PHONE),
         ("complaint.replied", "sms", cs.CALLER_PHONE),
+        # Closed: the satisfaction survey (every complaint is surveyed, surveys/).
+        ("survey.invite", "sms", cs.CALLER_PHONE),
     ]
-    last = Notification.objects.filter(case=case).order_by("pk").last()
+    last = (
+        Notification.objects.filter(case=case, template_key="complaint.replied")
+        .order_by("pk")
+        .last()
+    )
     assert f"受理编号{case.number}" in last.body and "已更换整个阀门" in last.body
 
 

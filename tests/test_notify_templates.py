@@ -67,6 +67,7 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     # The transfer and usage-change templates are checked with their own contexts there.
     from tests.test_applications_transfer import TEMPLATE_CONTEXTS as CHANGE_CONTEXTS
     from tests.test_collection_notices import TEMPLATE_CONTEXTS as COLLECTION_CONTEXTS
+    from tests.test_complaints_notices import TEMPLATE_CONTEXTS as COMPLAINT_CONTEXTS
     from tests.test_inquiries import TEMPLATE_CONTEXTS as INQUIRY_CONTEXTS
     from tests.test_payments_notices import TEMPLATE_CONTEXTS as PAYMENT_CONTEXTS
     from tests.test_repairs_notices import TEMPLATE_CONTEXTS as REPAIR_CONTEXTS
@@ -74,7 +75,7 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     from tests.test_surveys_sending import TEMPLATE_CONTEXTS as SURVEY_CONTEXTS
 
     seeded = set(NotificationTemplate.objects.values_list("key", "channel"))
-    keys = set(CONTEXTS) | set(CHANGE_CONTEXTS) | set(INQUIRY_CONTEXTS)
+    keys = set(CONTEXTS) | set(CHANGE_CONTEXTS) | set(INQUIRY_CONTEXTS) | set(COMPLAINT_CONTEXTS)
     # Payment and collection notices go on WeChat too (the customer's chosen channels), and
     # so do the notices to a repair's callers (tests/test_repairs_notices.py).
     customer_chosen = set(PAYMENT_CONTEXTS) | set(COLLECTION_CONTEXTS)

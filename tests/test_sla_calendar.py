@@ -81,6 +81,16 @@ def test_seed_business_hours_and_default_policies():
         # Supply restored within 24 calendar hours of the payment (12 in the green channel).
         ("collection", "reconnect", "normal", Decimal("24.00"), "calendar_hours"),
         ("collection", "reconnect", "green", Decimal("12.00"), "calendar_hours"),
+        # Complaints: acknowledged in 1 working day, each round replied in 5 (clocks
+        # reply_1, reply_2, … under the "reply" policy), the follow-up call in 3.
+        ("complaint", "acknowledge", "normal", Decimal("1.00"), "working_days"),
+        ("complaint", "reply", "normal", Decimal("5.00"), "working_days"),
+        ("complaint", "follow_up", "normal", Decimal("3.00"), "working_days"),
+        ("praise", "acknowledge", "normal", Decimal("3.00"), "working_days"),
+        ("report", "acknowledge", "normal", Decimal("1.00"), "working_days"),
+        ("report", "conclude", "normal", Decimal("15.00"), "working_days"),
+        # A low survey score's follow-up.
+        ("feedback", "resolve", "normal", Decimal("2.00"), "working_days"),
     }
 
 

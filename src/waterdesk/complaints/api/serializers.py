@@ -39,7 +39,7 @@ class TransferPushSerializer(serializers.Serializer):
     address = api_fields.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class RoundSerializer(serializers.Serializer):
+class CityRoundSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     opened_at = serializers.DateTimeField()
     reason = api_fields.CharField(help_text="Why the complainant was not satisfied (round ≥ 2).")
@@ -72,6 +72,6 @@ class TransferSerializer(serializers.Serializer):
         help_text="0 department, 1 department head, 2 management."
     )
     escalation_label = api_fields.CharField()
-    rounds = RoundSerializer(many=True)
+    rounds = CityRoundSerializer(many=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     outcome = OutcomeSerializer(allow_null=True, help_text="Set once the case is closed.")
