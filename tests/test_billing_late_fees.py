@@ -321,6 +321,18 @@ def test_posting_twice_posts_nothing_more(account):
     assert fee_total(bill) == D("1.70")
 
 
+def test_an_earlier_day_posted_after_a_later_one_charges_nothing_again(account):
+    # A backfill (``late_fees_post --as-of``) of a day before the last run: the later run
+    # charged those days already, whenever its fees were posted.
+    policy("0.001")
+    bill = make_bill(account, amount="100", due=date(2026, 1, 25))
+    later = post(date(2026, 2, 11))
+    with at(2026, 2, 12, 9):
+        earlier = late_fees_post(as_of=date(2026, 2, 10))
+    assert (later.amount_posted, earlier.amount_posted) == (D("1.70"), D("0.00"))
+    assert fees(bill) == [(D("1.70"), "违约金（2026-01-26至2026-02-11）")]
+
+
 def test_the_policy_in_force_on_each_day_applies(account):
     """0.10 a day to Jan 31; from Feb 1 0.2 % (0.20 a day) with 3 grace days (the grace of
     the policy of the day: Feb 1 is past Jan 25 + 3): Jan 26–31 = 0.60, Feb 1–10 = 2.00."""

@@ -134,14 +134,19 @@ def _candidate_accounts(as_of: date) -> list[int]:
 
 
 def _load(account_ids: list[int], as_of: date):
-    """The ledgers (up to ``as_of``) and the bills' disputes of the accounts ``account_ids``
-    (ascending): read by the id range, the accounts outside the list dropped here (a range
-    is cheaper to send and plan than thousands of ids)."""
+    """The ledgers (up to ``as_of``, and every late fee posted) and the bills' disputes of
+    the accounts ``account_ids`` (ascending): read by the id range, the accounts outside the
+    list dropped here (a range is cheaper to send and plan than thousands of ids)."""
     wanted = set(account_ids)
     first, last = account_ids[0], account_ids[-1]
     end = _start_of(as_of + timedelta(days=1))
+    # The late fees already posted count whenever they were posted: a run for an earlier
+    # day after a later one (a backfill, or two runs racing in either order) must not
+    # charge the days the later run charged.
+    posted_fees = Q(kind=LedgerEntryKind.LATE_FEE, idempotency_key__startswith=KEY_PREFIX)
     rows = (
-        LedgerEntry.objects.filter(account_id__gte=first, account_id__lte=last, posted_at__lt=end)
+        LedgerEntry.objects.filter(account_id__gte=first, account_id__lte=last)
+        .filter(Q(posted_at__lt=end) | posted_fees)
         .annotate(day=TruncDate("posted_at", tzinfo=LOCAL_TZ))
         .values_list(
             "pk",
