@@ -10,6 +10,8 @@ import re
 import unicodedata
 
 import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -141,6 +143,19 @@ def validate_mobile(value) -> str:
             _("手机号码不正确：这不是手机号码。"), code="invalid_mobile", field="mobile"
         )
     return str(number.national_number)
+
+
+def validate_email_address(value, *, field: str = "email") -> str:
+    """An optional e-mail address a customer gives for a matter (where the answer goes):
+    stripped; "" when blank; ``InvalidInput`` naming ``field`` when malformed."""
+    email = str(value or "").strip()
+    if not email:
+        return ""
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvalidInput(_("电子邮箱格式不正确。"), code="invalid_email", field=field) from exc
+    return email
 
 
 def validate_phone(value) -> str:

@@ -11,8 +11,6 @@ case of another kind (``case_open(..., follows=inquiry)``) is closed as converte
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +26,7 @@ from waterdesk.cases.services import (
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.text import text_input as _text
 from waterdesk.core.timeutil import local
-from waterdesk.customers.validation import validate_phone
+from waterdesk.customers.validation import validate_email_address, validate_phone
 from waterdesk.inquiries.models import (
     ANSWER_MAX_LENGTH,
     QUESTION_MAX_LENGTH,
@@ -50,17 +48,6 @@ from waterdesk.sla.models import SlaUnit
 # clerk's screen language; the refusals below are translated for the clerk's screen.
 
 REASON_MAX_LENGTH = 2000
-
-
-def _email(value) -> str:
-    email = str(value or "").strip()
-    if not email:
-        return ""
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise InvalidInput(_("电子邮箱格式不正确。"), code="invalid_email", field="email") from exc
-    return email
 
 
 def _category(category) -> InquiryCategory:
@@ -158,7 +145,7 @@ def inquiry_register(
     answer = _text(
         answer, field="answer", label=_("答复内容"), limit=ANSWER_MAX_LENGTH, required=False
     )
-    email = _email(email)
+    email = validate_email_address(email)
     if channel == Channel.EMAIL and not (email or (customer is not None and customer.email)):
         raise InvalidInput(
             _("电子邮件咨询须填写客户的电子邮箱，答复将发送至该邮箱。"),

@@ -10,8 +10,6 @@ earlier). The complainant is told the case number and the reply deadline.
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,24 +36,13 @@ from waterdesk.complaints.workflow import (
 from waterdesk.core.errors import InvalidInput, NotPermitted
 from waterdesk.core.text import text_input
 from waterdesk.core.timeutil import local
-from waterdesk.customers.validation import validate_phone
+from waterdesk.customers.validation import validate_email_address, validate_phone
 from waterdesk.notify.services import notification_queue
 from waterdesk.sla import services as sla
 from waterdesk.sla.calendar import load_calendar
 from waterdesk.sla.models import SlaUnit
 
 CITY_REFERENCE_MAX_LENGTH = 64
-
-
-def complaint_email_clean(value) -> str:
-    email = str(value or "").strip()
-    if not email:
-        return ""
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise InvalidInput(_("电子邮箱格式不正确。"), code="invalid_email", field="email") from exc
-    return email
 
 
 def _category(category) -> ComplaintCategory:
@@ -152,7 +139,7 @@ def complaint_register(
     demand = text_input(
         demand, field="demand", label=_("投诉诉求"), limit=TEXT_MAX_LENGTH, required=False
     )
-    email = complaint_email_clean(email)
+    email = validate_email_address(email)
     if channel == Channel.EMAIL and not (email or (customer is not None and customer.email)):
         raise InvalidInput(
             _("电子邮件投诉须填写投诉人的电子邮箱，答复将发送至该邮箱。"),

@@ -19,10 +19,9 @@ from waterdesk.complaints.models import (
     PraiseStatus,
 )
 from waterdesk.complaints.praise_workflow import ACKNOWLEDGE_MILESTONE, INTAKE_PERMISSION, KIND
-from waterdesk.complaints.services.intake import complaint_email_clean
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.text import text_input
-from waterdesk.customers.validation import validate_phone
+from waterdesk.customers.validation import validate_email_address, validate_phone
 from waterdesk.notify.services import notification_queue
 from waterdesk.sla import services as sla
 
@@ -79,7 +78,7 @@ def praise_register(
         limit=TEAM_NAME_MAX_LENGTH,
         required=False,
     )
-    email = complaint_email_clean(email)
+    email = validate_email_address(email)
     if staff_praised is not None and not staff_praised.is_active:
         raise InvalidInput(_("被表扬员工已停用。"), code="staff_inactive", field="staff_praised")
     if department_praised is None and staff_praised is not None:

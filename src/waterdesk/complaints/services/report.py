@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +47,7 @@ from waterdesk.complaints.report_workflow import (
 )
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.text import text_clean_line, text_input
-from waterdesk.customers.validation import validate_phone
+from waterdesk.customers.validation import validate_email_address, validate_phone
 from waterdesk.notify.models import NotificationChannel
 from waterdesk.notify.services import mobile_address, notification_queue
 from waterdesk.sla import services as sla
@@ -93,19 +91,6 @@ def report_lock(case: Case, action: str, actor) -> tuple[Case, Report]:
         raise IllegalTransition(details={"kind": case.kind})
     case_check_action(case=case, action=action, actor=actor)
     return case, Report.objects.select_for_update().get(case=case)
-
-
-def _email(value) -> str:
-    email = str(value or "").strip()
-    if not email:
-        return ""
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise InvalidInput(
-            _("电子邮箱格式不正确。"), code="invalid_email", field="reporter_email"
-        ) from exc
-    return email
 
 
 def _phone(value) -> str:
@@ -226,7 +211,7 @@ def whistleblower_report_register(
         required=False,
     )
     reporter_phone = _phone(reporter_phone)
-    reporter_email = _email(reporter_email)
+    reporter_email = validate_email_address(reporter_email, field="reporter_email")
     files = evidence_check(evidence)
     now = opened_at or timezone.now()
     case = case_open(
