@@ -194,8 +194,8 @@ class FakeIMAP:
     instances: list["FakeIMAP"] = []
     messages: dict[bytes, bytes] = {}
 
-    def __init__(self, host, port):
-        self.host, self.port = host, port
+    def __init__(self, host, port, *, timeout):
+        self.host, self.port, self.timeout = host, port, timeout
         self.seen: set[bytes] = set()
         self.calls: list[tuple] = []
         FakeIMAP.instances.append(self)
@@ -246,7 +246,7 @@ def mailbox(settings):
 def test_the_poller_reads_unseen_messages_once(mailbox):
     assert complaint_mail_poll(imap_class=mailbox) == 3
     server = mailbox.instances[0]
-    assert (server.host, server.port) == ("imap.example.cn", 993)
+    assert (server.host, server.port, server.timeout) == ("imap.example.cn", 993, 30)
     assert server.calls[0] == ("login", "complaints", "secret")
     assert server.calls[-1] == ("logout",)
     assert server.seen == {b"11", b"12", b"13"}  # the unreadable one too: not retried

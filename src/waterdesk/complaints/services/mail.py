@@ -283,6 +283,8 @@ def complaint_mail_receive(*, raw: bytes) -> MailReceived:
 
 # --- the IMAP poller --------------------------------------------------------------------
 
+IMAP_TIMEOUT = 30  # seconds: a mail server that hangs must not hold the periodic job
+
 
 def complaint_mail_poll(*, imap_class=None) -> int | None:
     """Read the unseen messages of the complaint mailbox over IMAP into complaints, marking
@@ -294,7 +296,7 @@ def complaint_mail_poll(*, imap_class=None) -> int | None:
         return None
     if imap_class is None:
         imap_class = imaplib.IMAP4_SSL if settings.WATERDESK_COMPLAINT_IMAP_SSL else imaplib.IMAP4
-    mailbox = imap_class(host, settings.WATERDESK_COMPLAINT_IMAP_PORT)
+    mailbox = imap_class(host, settings.WATERDESK_COMPLAINT_IMAP_PORT, timeout=IMAP_TIMEOUT)
     read = 0
     try:
         mailbox.login(
