@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 from waterdesk.cases.models import Channel
 from waterdesk.complaints.public_forms import PublicComplaintForm
 from waterdesk.complaints.services.intake import complaint_register
-from waterdesk.core.antibot import public_form_limited
 from waterdesk.core.errors import DomainError, NotFound
+from waterdesk.core.ratelimit import client_over_limit
 from waterdesk.customers.selectors import account_get_by_number
 
 TEMPLATE = "complaints/public/new.html"
@@ -56,7 +56,7 @@ def _page(request, form, *, status=200, **context) -> HttpResponse:
 def complaint_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request, PublicComplaintForm())
-    if public_form_limited(
+    if client_over_limit(
         request,
         "complaint",
         limit=settings.WATERDESK_PUBLIC_COMPLAINT_LIMIT,

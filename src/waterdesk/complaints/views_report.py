@@ -35,19 +35,13 @@ from waterdesk.complaints.services.report import (
     whistleblower_report_register,
 )
 from waterdesk.core.errors import DomainError, NotPermitted
-from waterdesk.core.ratelimit import window_count
-from waterdesk.core.security import client_ip
+from waterdesk.core.ratelimit import client_over_limit
 from waterdesk.core.web import has_perm, is_active, staff_view
 
 # Submissions of the public form per client address and window (a person reports once;
 # a script would flood the supervisors' queue).
 REPORT_LIMIT = getattr(settings, "WATERDESK_PUBLIC_REPORT_LIMIT", 5)
 REPORT_WINDOW_MINUTES = getattr(settings, "WATERDESK_PUBLIC_REPORT_WINDOW_MINUTES", 60)
-
-
-def _over(name: str, request: HttpRequest, *, limit: int, minutes: int) -> bool:
-    count = window_count(f"portal:{name}:{client_ip(request)}", window_seconds=minutes * 60)
-    return count > limit
 
 
 def _service_kwargs(form) -> dict:
@@ -74,7 +68,9 @@ def report_public(request: HttpRequest) -> HttpResponse:
     """The public report form (实名或匿名举报), and the confirmation with the tracking code."""
     if request.method == "GET":
         return _public_page(request, PublicReportForm())
-    if _over("report", request, limit=REPORT_LIMIT, minutes=REPORT_WINDOW_MINUTES):
+    if client_over_limit(
+        request, "report", limit=REPORT_LIMIT, window_minutes=REPORT_WINDOW_MINUTES
+    ):
         return _public_page(request, PublicReportForm(), status=429, outcome="limited")
     form = PublicReportForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -110,11 +106,11 @@ def report_status(request: HttpRequest) -> HttpResponse:
     form = StatusForm(request.POST)
     if not form.is_valid():
         return render(request, template, {**context, "form": form}, status=400)
-    if _over(
-        "report_status",
+    if client_over_limit(
         request,
+        "report_status",
         limit=settings.WATERDESK_PUBLIC_LOOKUP_LIMIT,
-        minutes=settings.WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES,
+        window_minutes=settings.WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES,
     ):
         return render(
             request, template, {**context, "form": form, "outcome": "limited"}, status=429

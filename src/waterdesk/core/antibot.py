@@ -6,12 +6,12 @@
   (``django.core.signing``); a submission sooner than ``MIN_SECONDS`` after it (no person
   types a form that fast) or later than ``MAX_SECONDS`` (a replayed page), or with a
   token that was tampered with, is refused;
-- a **rate limit per client address** (``public_form_limited``), counted in the cache
-  (``waterdesk.core.ratelimit``) like the public look-up.
+- a **rate limit per client address** (``core.ratelimit.client_over_limit``), counted in
+  the cache like the public look-up.
 
 Use: mix ``AntiBotFormMixin`` into the form (before ``forms.Form``), include
 ``core/antibot_fields.html`` inside the ``<form>`` (``{% include "core/antibot_fields.html"
-with form=form %}``), and check ``public_form_limited(request, "<name>", limit=,
+with form=form %}``), and check ``core.ratelimit.client_over_limit(request, "<name>", limit=,
 window_minutes=)`` before saving. The refusals are form errors with clear Chinese messages
 and the codes ``antibot_honeypot``, ``antibot_too_fast``, ``antibot_expired``,
 ``antibot_invalid``.
@@ -22,9 +22,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from waterdesk.core.ratelimit import window_count
-from waterdesk.core.security import client_ip
 
 SALT = "waterdesk.core.antibot"
 MIN_SECONDS = 3
@@ -92,10 +89,3 @@ class AntiBotFormMixin:
             honeypot=self.data.get(HONEYPOT_FIELD, ""), token=self.data.get(TOKEN_FIELD, "")
         )
         return cleaned
-
-
-def public_form_limited(request, name: str, *, limit: int, window_minutes: int) -> bool:
-    """Count one submission of the public form ``name`` from the request's client address
-    and say whether it is over ``limit`` in the current window of ``window_minutes``."""
-    count = window_count(f"antibot:{name}:{client_ip(request)}", window_seconds=window_minutes * 60)
-    return count > limit

@@ -8,6 +8,8 @@ across processes; in the embedded mode it is per process (locmem).
 from django.core.cache import cache
 from django.utils import timezone
 
+from waterdesk.core.security import client_ip
+
 
 def counter_incr(key: str, *, timeout: int) -> int:
     """Add one to the counter ``key`` and return its value; a new counter lives ``timeout``
@@ -30,3 +32,10 @@ def window_count(name: str, *, window_seconds: int) -> int:
     window = int(timezone.now().timestamp()) // window_seconds
     # Kept one window longer than needed: the key is never read after its window.
     return counter_incr(f"{name}:{window}", timeout=2 * window_seconds)
+
+
+def client_over_limit(request, name: str, *, limit: int, window_minutes: int) -> bool:
+    """Count one use of the public page ``name`` by the request's client address and say
+    whether it went over ``limit`` in the current window of ``window_minutes``."""
+    count = window_count(f"portal:{name}:{client_ip(request)}", window_seconds=window_minutes * 60)
+    return count > limit

@@ -23,8 +23,7 @@ from django.views.decorators.http import require_http_methods
 from waterdesk.cases.kinds import kind_spec
 from waterdesk.cases.selectors import case_find_for_public, case_status_changes
 from waterdesk.core.errors import NotFound
-from waterdesk.core.ratelimit import window_count
-from waterdesk.core.security import client_ip
+from waterdesk.core.ratelimit import client_over_limit
 from waterdesk.portal.forms import LookupForm
 from waterdesk.sla.models import ClockState, milestone_label
 from waterdesk.sla.selectors import case_clocks
@@ -83,11 +82,12 @@ def _progress(case) -> dict:
 
 
 def _over_limit(request: HttpRequest) -> bool:
-    count = window_count(
-        f"portal:lookup:{client_ip(request)}",
-        window_seconds=settings.WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES * 60,
+    return client_over_limit(
+        request,
+        "lookup",
+        limit=settings.WATERDESK_PUBLIC_LOOKUP_LIMIT,
+        window_minutes=settings.WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES,
     )
-    return count > settings.WATERDESK_PUBLIC_LOOKUP_LIMIT
 
 
 def _page(request: HttpRequest, form: LookupForm, *, status: int = 200, **context) -> HttpResponse:

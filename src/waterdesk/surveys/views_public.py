@@ -13,8 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from waterdesk.cases.kinds import kind_spec
 from waterdesk.core.errors import DomainError, NotFound
-from waterdesk.core.ratelimit import window_count
-from waterdesk.core.security import client_ip
+from waterdesk.core.ratelimit import client_over_limit
 from waterdesk.surveys import services
 from waterdesk.surveys.forms import SurveyAnswerForm
 
@@ -37,11 +36,12 @@ def _about(survey) -> dict:
 
 
 def _over_limit(request: HttpRequest) -> bool:
-    count = window_count(
-        f"portal:survey:{client_ip(request)}",
-        window_seconds=settings.WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES * 60,
+    return client_over_limit(
+        request,
+        "survey",
+        limit=settings.WATERDESK_PUBLIC_LOOKUP_LIMIT,
+        window_minutes=settings.WATERDESK_PUBLIC_LOOKUP_WINDOW_MINUTES,
     )
-    return count > settings.WATERDESK_PUBLIC_LOOKUP_LIMIT
 
 
 def _page(request, *, outcome: str, status: int = 200, **context) -> HttpResponse:
