@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "waterdesk.collection",
     "waterdesk.complaints",
     "waterdesk.surveys",
+    "waterdesk.emergency",
     "waterdesk.workbench",
     "waterdesk.api",
     "waterdesk.portal",

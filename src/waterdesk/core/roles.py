@@ -25,6 +25,8 @@ class Role(models.TextChoices):
     COLLECTION_SUPERVISOR = "collection_supervisor", _("催收主管")
     COMPLAINT_HANDLER = "complaint_handler", _("投诉处理员")
     DEPARTMENT_RESPONDER = "department_responder", _("部门承办人")
+    EMERGENCY_OFFICE = "emergency_office", _("应急办")
+    DUTY_MANAGER = "duty_manager", _("值班主任")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 

@@ -26,6 +26,22 @@ class NoticeChannel(models.TextChoices):
     WECHAT = "wechat", _("微信")
 
 
+class SensitiveCategory(models.TextChoices):
+    """Customers told first when their water stops (an outage, a pollution event), in this
+    order: the values' rank in ``SENSITIVE_ORDER``."""
+
+    HOSPITAL = "hospital", _("医院")
+    CARE_HOME = "care_home", _("养老院")
+    SCHOOL = "school", _("学校")
+    VULNERABLE_HOUSEHOLD = "vulnerable_household", _("登记困难户")
+    OTHER = "other", _("其他重点用户")
+
+
+# The order sensitive customers are told in (lower first); not sensitive: after them all.
+SENSITIVE_ORDER = {value: rank for rank, value in enumerate(SensitiveCategory.values, start=1)}
+NOT_SENSITIVE_RANK = len(SENSITIVE_ORDER) + 1
+
+
 def default_notice_channels() -> list[str]:
     return [NoticeChannel.SMS.value, NoticeChannel.EMAIL.value]
 
@@ -41,6 +57,16 @@ class Customer(models.Model):
     contact_address = models.CharField(_("联系地址"), max_length=300, blank=True)
     is_vulnerable = models.BooleanField(
         _("特殊关爱对象"), default=False, help_text=_("如独居老人、医院等，享受绿色通道。")
+    )
+    # Hospitals, schools, care homes, registered vulnerable households: told first when the
+    # water stops (emergencies and planned outages); "" = not a sensitive customer.
+    sensitive_category = models.CharField(
+        _("重点用户类别"),
+        max_length=24,
+        choices=SensitiveCategory.choices,
+        blank=True,
+        db_index=True,
+        help_text=_("停水、水质事件时优先通知（医院、养老院、学校、登记困难户等）。"),
     )
     # Which channels the customer wants payment notices on (values of NoticeChannel).
     notice_channels = models.JSONField(
@@ -86,6 +112,8 @@ class Premise(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     address = models.CharField(_("用水地址"), max_length=300, db_index=True)
     district = models.CharField(_("区县"), max_length=50, blank=True)
+    # The street or road the premise is on (an outage's area can be drawn by streets).
+    street = models.CharField(_("街道/道路"), max_length=100, blank=True, db_index=True)
     zone = models.ForeignKey(
         SupplyZone, verbose_name=_("供水片区"), on_delete=models.PROTECT, related_name="premises"
     )

@@ -107,6 +107,9 @@ class Notification(models.Model):
     dedupe_key = models.CharField(  # noqa: DJ001
         _("去重键"), max_length=200, null=True, blank=True
     )
+    # The mass mailing the row belongs to (``notification_queue_bulk``: one notice round of
+    # an outage to every affected customer); its workers take the rows batch by batch.
+    batch_key = models.CharField(_("批次"), max_length=100, blank=True, default="", db_index=True)
 
     objects = NotificationQuerySet.as_manager()
 

@@ -8,6 +8,7 @@ channel backend with no transaction open, records sent / retry / failed. The per
 """
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -15,6 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import phonenumbers
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -433,3 +435,156 @@ def notification_retry_now(*, notification_ids: Iterable[int], actor) -> int:
         _schedule_send(notification_id)
     logger.info("notify: %s rescheduled %s notification(s) %s", actor, len(retry_ids), retry_ids)
     return len(retry_ids)
+
+
+# --- mass notices ---------------------------------------------------------------------------
+
+# The registered name of the task that fans a batch out into chunks, and of the chunk task.
+NOTIFICATION_SEND_BATCH_TASK = "waterdesk.notify.tasks.notification_send_batch"
+NOTIFICATION_SEND_MANY_TASK = "waterdesk.notify.tasks.notification_send_many"
+BULK_INSERT_SIZE = 2000
+BULK_CHUNK_SIZE = 500
+_PLAIN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@dataclass(frozen=True)
+class BulkAddressee:
+    """One customer of a mass notice, read in one query by the caller (values, not models):
+    its addresses and the channels it chose (None: every channel it has an address on)."""
+
+    customer_id: int
+    mobile: str = ""
+    email: str = ""
+    wechat_openid: str = ""
+    channels: tuple[str, ...] | None = None
+
+
+def _bulk_mobile(raw: str) -> str | None:
+    raw = (raw or "").strip()
+    if _PLAIN_MOBILE.match(raw):  # the common case, without phonenumbers' parse
+        return raw
+    return mobile_address(raw)
+
+
+# No savepoint of its own, as notification_queue: a failure fails the caller too.
+@transaction.atomic(savepoint=False)
+def notification_queue_bulk(
+    *,
+    template: str,
+    context: dict,
+    addressees: Iterable[BulkAddressee],
+    batch_key: str,
+    case: "Case | None" = None,
+    urgent: bool = False,
+) -> int:
+    """Queue one message per addressee and channel, rendered once per channel (the same
+    words for every customer), set-based: rows are inserted in ``addressees``' order (who
+    comes first is sent first), ``BULK_INSERT_SIZE`` at a time, inside the caller's
+    transaction. After the commit one task fans the batch out to the workers in chunks of
+    ``BULK_CHUNK_SIZE``.
+
+    ``batch_key`` names the mailing (at most 100 characters, e.g. ``outage:42:3``) and is
+    its dedupe key per customer: queuing the same batch again adds nothing for a customer
+    who already has it on a channel. Returns how many rows the batch holds."""
+    templates = memo_get(
+        f"{TEMPLATES_MEMO}{template}",
+        lambda: {t.channel: t for t in NotificationTemplate.objects.filter(key=template)},
+    )
+    if not templates:
+        logger.warning("notify: no template for key %r, nothing queued", template)
+        return 0
+    render_context = {"case_number": case.number, **context} if case is not None else context
+    now = timezone.now()
+    rendered: dict[str, tuple[str, str, datetime]] = {}
+    for channel, message_template in templates.items():
+        if channel == NotificationChannel.EMAIL and not settings.WATERDESK_EMAIL_ENABLED:
+            continue
+        try:
+            body = _render(message_template.body, render_context).strip()
+            subject = " ".join(_render(message_template.subject, render_context).split())
+        except TemplateSyntaxError:
+            logger.exception("notify: template %s/%s does not compile", template, channel)
+            continue
+        send_at = _earliest_send_time(channel=channel, is_urgent=urgent, at=now)
+        rendered[channel] = (subject[:SUBJECT_MAX_LENGTH], body, send_at)
+    case_id = case.pk if case is not None else None
+
+    def rows():
+        for addressee in addressees:
+            addresses = (
+                (NotificationChannel.SMS, _bulk_mobile(addressee.mobile)),
+                (NotificationChannel.EMAIL, (addressee.email or "").strip()),
+                (NotificationChannel.WECHAT, (addressee.wechat_openid or "").strip()),
+            )
+            for channel, address in addresses:
+                if not address or channel not in rendered:
+                    continue
+                if addressee.channels is not None and channel not in addressee.channels:
+                    continue
+                subject, body, send_at = rendered[channel]
+                yield Notification(
+                    template_key=template,
+                    channel=channel,
+                    is_urgent=urgent,
+                    recipient_address=address,
+                    customer_id=addressee.customer_id,
+                    case_id=case_id,
+                    subject=subject,
+                    body=body,
+                    status=NotificationStatus.PENDING,
+                    next_attempt_at=send_at,
+                    created_at=now,
+                    dedupe_key=f"{batch_key}:c{addressee.customer_id}",
+                    batch_key=batch_key,
+                )
+
+    batch: list[Notification] = []
+    for notification in rows():
+        batch.append(notification)
+        if len(batch) >= BULK_INSERT_SIZE:
+            Notification.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        Notification.objects.bulk_create(batch, ignore_conflicts=True)
+    enqueue_on_commit(NOTIFICATION_SEND_BATCH_TASK, batch_key)
+    return Notification.objects.filter(batch_key=batch_key).count()
+
+
+def notification_send_batch(*, batch_key: str) -> int:
+    """Fan a batch out: one ``notification_send_many`` task per chunk of its due pending
+    rows, first queued first. Rows deferred by the quiet hours wait for the periodic
+    dispatch. Safe to run twice (every send claims its row first). Returns the chunks."""
+    now = timezone.now()
+    ids = list(
+        Notification.objects.filter(batch_key=batch_key)
+        .due(now)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    chunks = [ids[start : start + BULK_CHUNK_SIZE] for start in range(0, len(ids), BULK_CHUNK_SIZE)]
+    task = current_app.tasks[NOTIFICATION_SEND_MANY_TASK]
+    for chunk in chunks:
+        task.delay(chunk)
+    return len(chunks)
+
+
+def notification_send_many(*, notification_ids: Iterable[int]) -> int:
+    """Deliver each of ``notification_ids`` in turn (``notification_send``); one failing
+    delivery does not stop the others. Returns how many were sent now."""
+    sent = 0
+    for notification_id in notification_ids:
+        if notification_send(notification_id=notification_id) == SendOutcome.SENT:
+            sent += 1
+    return sent
+
+
+def notification_preview(*, template: str, context: dict, channel: str = "sms") -> str:
+    """The body ``template`` renders to on ``channel`` with ``context`` ("" when the
+    template has no such channel or does not compile): the words a mass notice sent."""
+    message_template = NotificationTemplate.objects.filter(key=template, channel=channel).first()
+    if message_template is None:
+        return ""
+    try:
+        return _render(message_template.body, context).strip()
+    except TemplateSyntaxError:
+        return ""

@@ -13,3 +13,13 @@ def notification_send(notification_id: int) -> str:
 @shared_task(name="waterdesk.notify.tasks.notification_dispatch_due", ignore_result=True)
 def notification_dispatch_due() -> int:
     return services.notification_dispatch_due()
+
+
+@shared_task(name="waterdesk.notify.tasks.notification_send_batch", ignore_result=True)
+def notification_send_batch(batch_key: str) -> int:
+    return services.notification_send_batch(batch_key=batch_key)
+
+
+@shared_task(name="waterdesk.notify.tasks.notification_send_many", ignore_result=True)
+def notification_send_many(notification_ids: list[int]) -> int:
+    return services.notification_send_many(notification_ids=notification_ids)
