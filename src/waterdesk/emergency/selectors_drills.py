@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 
 from waterdesk.core.timeutil import LOCAL_TZ
@@ -60,12 +60,13 @@ class TimingRow:
 
 
 def drill_timings(drill: Drill) -> list[TimingRow]:
-    return [
-        TimingRow(timing)
-        for timing in DrillTiming.objects.filter(drill=drill)
+    # The plan's steps in their order, then the drill's own rows.
+    timings = (
+        DrillTiming.objects.filter(drill=drill)
         .select_related("step")
-        .order_by("step__position", "pk")
-    ]
+        .order_by(F("step__position").asc(nulls_last=True), "pk")
+    )
+    return [TimingRow(timing) for timing in timings]
 
 
 def drill_timing_summary(rows: list[TimingRow]) -> dict:

@@ -73,10 +73,17 @@ def version_contents(version: PlanVersion) -> dict:
     steps = list(version.steps.order_by("position", "pk"))
     for step in steps:
         step.owner_label = role_label(step.owner_role) if step.owner_role else ""
-    organisation = [
-        {"level": level, "contacts": [c for c in contacts if c.level >= level.level]}
-        for level in levels
-    ]
+    # From the least severe level up: who that level adds to the one below it.
+    organisation = []
+    below = None
+    for level in sorted(levels, key=lambda saved: -saved.level):
+        added = [
+            contact
+            for contact in contacts
+            if contact.level >= level.level and (below is None or contact.level < below.level)
+        ]
+        organisation.append({"level": level, "below": below, "contacts": added})
+        below = level
     return {
         "levels": levels,
         "contacts": contacts,
