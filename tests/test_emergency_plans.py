@@ -607,3 +607,34 @@ def test_a_new_plan_on_the_page(office):
     )
     listing = client.get(reverse("workbench:emergency_plans")).content.decode()
     assert "第 1 版草稿待发布" in listing
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+def test_the_admin_pages_open_and_published_versions_are_read_only(office, burst, draft):
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client = _client(admin_user)
+    for model in (
+        "emergencyplan",
+        "planversion",
+        "dutyshift",
+        "outagepolicy",
+        "incident",
+        "plannedoutage",
+        "noticeround",
+        "drill",
+        "measure",
+    ):
+        response = client.get(reverse(f"admin:emergency_{model}_changelist"))
+        assert response.status_code == 200, model
+    assert (
+        client.get(reverse("admin:emergency_emergencyplan_change", args=[burst.pk])).status_code
+        == 200
+    )
+    published = plan_current_version(burst)
+    page = client.get(reverse("admin:emergency_planversion_change", args=[published.pk]))
+    assert page.status_code == 200
+    assert 'name="steps-0-title"' not in page.content.decode()
+    page = client.get(reverse("admin:emergency_planversion_change", args=[draft.pk]))
+    assert 'name="steps-0-title"' in page.content.decode()
