@@ -11,6 +11,7 @@ tests/test_cases_evidence.py).
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -36,6 +37,10 @@ from waterdesk.complaints.services.handling import complaint_acknowledge
 from waterdesk.complaints.services.praise import praise_register, praise_withdraw
 from waterdesk.complaints.services.report import whistleblower_report_register
 from waterdesk.core.roles import Role
+from waterdesk.emergency.models import EmergencyPlan
+from waterdesk.emergency.selectors_plans import plan_current_version
+from waterdesk.emergency.services.drills import TimingInput, drill_plan, drill_record_held
+from waterdesk.emergency.services.measures import measure_add
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
 from waterdesk.payments.models import (
@@ -124,6 +129,8 @@ WORK_ORDER_READERS = frozenset({"crew", "dispatcher", "supervisor", "collsup"})
 # The crews and their roster: the dispatchers, and the collection supervisor through the
 # same permission (fieldwork.dispatch_workorder).
 CREW_DISPATCHERS = frozenset({"dispatcher", "collsup"})
+# The emergency plans, drills and measures: emergency.view_emergencyplan.
+PLAN_READERS = frozenset({"supervisor", "hotline", "dispatcher", "administrator"})
 
 
 @dataclass(frozen=True)
@@ -234,6 +241,30 @@ TABLE: dict[str, Row] = {
     # The survey results: supervisors only (tests/test_surveys_pages.py).
     "workbench:survey_results": Row("get", None, frozenset({"supervisor"}), 200),
     "workbench:survey_results_xlsx": Row("get", None, frozenset({"supervisor"}), 200),
+    # Emergency plans, drills and improvement measures (tests/test_emergency_plans.py,
+    # tests/test_emergency_drills.py): read by whoever holds emergency.view_emergencyplan;
+    # kept by the emergency office and supervisors (manage_plans, manage_drills). An empty
+    # POST is the form's answer; a measure is marked done by its owner or a manager.
+    "workbench:emergency_plans": Row("get", None, PLAN_READERS, 200),
+    "workbench:emergency_plan_new": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:emergency_plan": Row("get", "emergency_plan", PLAN_READERS, 200),
+    "workbench:emergency_plan_draft_new": Row(
+        "post", "emergency_plan", frozenset({"supervisor"}), 400
+    ),
+    "workbench:emergency_plan_version": Row("get", "emergency_plan", PLAN_READERS, 200),
+    "workbench:emergency_plan_version_edit": Row(
+        "post", "emergency_plan_edit", frozenset({"supervisor"}), 400
+    ),
+    "workbench:emergency_drills": Row("get", None, PLAN_READERS, 200),
+    "workbench:emergency_drill_new": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:emergency_drill": Row("get", "emergency_drill", PLAN_READERS, 200),
+    "workbench:emergency_drill_step": Row(
+        "post", "emergency_drill_step", frozenset({"supervisor"}), 400
+    ),
+    "workbench:emergency_measures": Row("get", None, PLAN_READERS, 200),
+    "workbench:emergency_measure_done": Row(
+        "post", "emergency_measure", frozenset({"supervisor"}), 400
+    ),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # The web complaint form (tests/test_complaints_web_form.py).
@@ -586,6 +617,41 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         **_payments_world(built.account, billing_clerk),
         **fieldwork_world(crew_member=users["crew"], dispatcher=users["dispatcher"], case=case),
         **survey_world(),
+        **_emergency_world(users),
+    }
+
+
+def _emergency_world(users) -> dict:
+    """A default plan's version and a drill that was held, with a measure of the
+    supervisor's."""
+    plan = EmergencyPlan.objects.get(code="pipe_burst")
+    version = plan_current_version(plan)
+    drill = drill_plan(
+        actor=users["supervisor"],
+        plan_version=version,
+        level=4,
+        scheduled_for=timezone.now() + timedelta(days=1),
+        scenario="主干管爆裂演练",
+        participants=[users["dispatcher"]],
+    )
+    drill_record_held(
+        actor=users["supervisor"],
+        drill=drill,
+        held_at=timezone.now() - timedelta(hours=1),
+        timings=[TimingInput(label="核实险情", observed_minutes=10)],
+    )
+    measure = measure_add(
+        drill=drill,
+        description="补充夜间值班表",
+        owner=users["supervisor"],
+        deadline=timezone.localdate() + timedelta(days=30),
+    )
+    return {
+        "emergency_plan": {"pk": plan.pk},
+        "emergency_plan_edit": {"pk": version.pk, "edit": "step"},
+        "emergency_drill": {"pk": drill.pk},
+        "emergency_drill_step": {"pk": drill.pk, "step": "evaluate"},
+        "emergency_measure": {"pk": measure.pk},
     }
 
 

@@ -40,6 +40,11 @@ class Drill(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    cancel_reason = models.CharField(_("取消原因"), max_length=500, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("应急演练")
