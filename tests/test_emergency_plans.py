@@ -638,3 +638,12 @@ def test_the_admin_pages_open_and_published_versions_are_read_only(office, burst
     assert 'name="steps-0-title"' not in page.content.decode()
     page = client.get(reverse("admin:emergency_planversion_change", args=[draft.pk]))
     assert 'name="steps-0-title"' in page.content.decode()
+
+
+def test_a_second_draft_on_the_page_says_why(office, burst, draft):
+    response = _client(office).post(
+        reverse("workbench:emergency_plan_draft_new", args=[burst.pk]), {"change_note": "再修订"}
+    )
+    assert response.status_code == 400
+    assert "该预案已有修订草稿（第 2 版）" in response.content.decode()
+    assert burst.versions.count() == 2

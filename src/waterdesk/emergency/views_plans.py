@@ -97,7 +97,9 @@ def version_contents(version: PlanVersion) -> dict:
 @reader_view
 def plans_page(request: HttpRequest) -> HttpResponse:
     rows = []
-    for plan in EmergencyPlan.objects.order_by("incident_type", "code"):
+    for plan in EmergencyPlan.objects.prefetch_related("versions").order_by(
+        "incident_type", "code"
+    ):
         versions = {version.status: version for version in plan.versions.all()}
         rows.append(
             {
