@@ -29,7 +29,6 @@ from waterdesk.emergency.workflow import (
     MANAGE_PERMISSION,
     OPEN_PERMISSION,
     REVIEW_MILESTONE,
-    REVIEW_PERMISSION,
 )
 
 
@@ -250,7 +249,6 @@ INCIDENT_KIND = register(
                 "incident_area, incident_task_done, incident_task_add, incident_restore, "
                 "incident_review, incident_close, incident_cancel)."
             ),
-            joins="source_reference",
         ),
         events=EVENTS,
         status_classes={
@@ -274,26 +272,6 @@ INCIDENT_KIND = register(
                 url_name="workbench:emergency_board",
                 permission=MANAGE_PERMISSION,
                 landing=True,
-            ),
-            DeskPage(
-                label=_("计划停水"),
-                url_name="workbench:outages",
-                permission="emergency.schedule_outage",
-            ),
-            DeskPage(
-                label=_("应急预案"),
-                url_name="workbench:emergency_plans",
-                permission="emergency.view_emergencyplan",
-            ),
-            DeskPage(
-                label=_("应急演练"),
-                url_name="workbench:emergency_drills",
-                permission="emergency.manage_drills",
-            ),
-            DeskPage(
-                label=_("改进措施"),
-                url_name="workbench:emergency_measures",
-                permission=REVIEW_PERMISSION,
             ),
         ),
     )

@@ -125,14 +125,6 @@ def incident_page_context(case: Case) -> dict:
     }
 
 
-def incident_details(cases) -> dict:
-    """The incident of each case (the customer panel's ``details``; unused: no customer)."""
-    return {
-        incident.case_id: incident
-        for incident in Incident.objects.filter(case__in=[case.pk for case in cases])
-    }
-
-
 @dataclass
 class BoardRow:
     incident: Incident

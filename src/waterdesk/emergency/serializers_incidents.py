@@ -199,7 +199,7 @@ class IncidentIntakeSerializer(AreaInputSerializer):
         default="",
         allow_blank=True,
         help_text="A quality result or repair case number: an active incident with the same "
-        "reference is joined (200) instead of opening another.",
+        "reference is answered instead of opening another.",
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
 
