@@ -15,7 +15,7 @@ from waterdesk.core.errors import DomainError, NotPermitted
 from waterdesk.core.web import has_perm, staff_view
 from waterdesk.emergency.forms_incidents import IncidentIntakeForm
 from waterdesk.emergency.selectors_incidents import incident_board
-from waterdesk.emergency.services.incident_open import incident_intake
+from waterdesk.emergency.services.incident_open import incident_intake, incident_joinable
 from waterdesk.emergency.workflow import MANAGE_PERMISSION, OPEN_PERMISSION
 
 
@@ -42,12 +42,21 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     if data is not None:
         if form.is_valid():
             try:
-                case = incident_intake(actor=request.user, **form.service_kwargs())
+                arguments = form.service_kwargs()
+                joined = incident_joinable(arguments["source_reference"])
+                case = incident_intake(actor=request.user, **arguments)
             except NotPermitted:
                 raise
             except DomainError as error:
                 form.add_domain_error(error)
             else:
+                if joined is not None:
+                    messages.info(
+                        request,
+                        _("来源编号相同的应急事件 %(number)s 正在处置中，已并入该事件。")
+                        % {"number": case.number},
+                    )
+                    return redirect("workbench:case", public_id=case.public_id)
                 messages.success(
                     request,
                     _("应急事件 %(number)s 已启动：处置任务已生成，相关人员和受影响客户已通知。")
