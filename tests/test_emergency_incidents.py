@@ -561,6 +561,24 @@ def test_the_pages_and_the_api(people, plan, zone, client, django_capture_on_com
     assert answer.status_code == 201, answer.json()
     assert answer.json()["incident"]["notice_rounds"][0]["customers"] == 6
 
+    # The checklist ticked off inline, the restoration confirmed on the page: the review's
+    # form is offered next.
+    for task in IncidentTask.objects.filter(incident__case=case):
+        done = client.post(
+            reverse("workbench:case_action", args=[case.public_id, "incident_task_done"]),
+            {"incident_task_done-task": task.pk},
+        )
+        assert done.status_code == 302
+    assert not IncidentTask.objects.filter(incident__case=case, done_at=None).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        restored = client.post(
+            reverse("workbench:case_action", args=[case.public_id, "incident_restore"]),
+            {"incident_restore-restored_at": "2026-12-02T08:55", "incident_restore-note": "已修复"},
+        )
+    assert restored.status_code == 302
+    text = client.get(restored["Location"]).content.decode()
+    assert 'name="incident_review-causes"' in text and 'id="incident-restored"' in text
+
 
 @pytest.mark.parametrize("key", sorted(TEMPLATE_CONTEXTS))
 def test_the_incident_templates_use_every_variable(key):
