@@ -260,6 +260,31 @@ def _report(users) -> Iterator[Case]:
     yield whistleblower.report_feedback(actor=handler, case=case)  # feedback given
 
 
+def _incident(users) -> Iterator[Case]:
+    from django.utils import timezone
+
+    from tests.factories import AccountFactory, PremiseFactory, SupplyZoneFactory
+    from waterdesk.emergency.services.incident_handling import incident_restore
+    from waterdesk.emergency.services.incident_open import incident_open
+
+    zone = SupplyZoneFactory(code="wf-zone", name="城南片区")
+    AccountFactory(premise=PremiseFactory(zone=zone))
+    duty = users[Role.DUTY_MANAGER]
+    case = incident_open(
+        actor=duty,
+        incident_type="pipe_burst",
+        level=4,
+        source="dispatcher",
+        title="城南主管爆管",
+        description="主管爆裂",
+        public_summary="城南供水主管爆裂，正在抢修。",
+        started_at=timezone.now(),
+        zones=[zone],
+    )
+    yield case  # active
+    yield incident_restore(actor=duty, case=case, restored_at=timezone.now())  # restored
+
+
 # How each kind's cases reach its open statuses, through its own services.
 WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "new_connection": _new_connection,
@@ -272,6 +297,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "complaint": _complaint,
     "report": _report,
     "feedback": feedback_walk,
+    "incident": _incident,
 }
 
 

@@ -68,6 +68,7 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     from tests.test_applications_transfer import TEMPLATE_CONTEXTS as CHANGE_CONTEXTS
     from tests.test_collection_notices import TEMPLATE_CONTEXTS as COLLECTION_CONTEXTS
     from tests.test_complaints_notices import TEMPLATE_CONTEXTS as COMPLAINT_CONTEXTS
+    from tests.test_emergency_incidents import TEMPLATE_CHANNELS as INCIDENT_CHANNELS
     from tests.test_inquiries import TEMPLATE_CONTEXTS as INQUIRY_CONTEXTS
     from tests.test_payments_notices import TEMPLATE_CONTEXTS as PAYMENT_CONTEXTS
     from tests.test_repairs_notices import TEMPLATE_CONTEXTS as REPAIR_CONTEXTS
@@ -79,6 +80,11 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     # Payment and collection notices go on WeChat too (the customer's chosen channels), and
     # so do the notices to a repair's callers (tests/test_repairs_notices.py).
     customer_chosen = set(PAYMENT_CONTEXTS) | set(COLLECTION_CONTEXTS)
+    # An incident's notices go on every channel a customer may choose, its staff alert by
+    # SMS and e-mail (tests/test_emergency_incidents.py).
+    incident = {(key, channel) for key, chans in INCIDENT_CHANNELS.items() for channel in chans}
+    assert incident <= seeded
+    seeded -= incident
     assert seeded == {(key, channel) for key in keys for channel in ("sms", "email")} | {
         (key, channel) for key in customer_chosen for channel in ("sms", "email", "wechat")
     } | {(key, channel) for key in REPAIR_CONTEXTS for channel in repair_channels(key)} | {

@@ -22,7 +22,7 @@ from django.utils import timezone
 from tests import complaints_support
 from tests import test_billing_run_support as support
 from tests.clients import KeyedAPIClient
-from tests.factories import UserFactory
+from tests.factories import AccountFactory, PremiseFactory, SupplyZoneFactory, UserFactory
 from tests.fieldwork_support import fieldwork_world, heard
 from tests.payments_counter_support import counter_world
 from tests.surveys_support import survey_world
@@ -40,6 +40,7 @@ from waterdesk.core.roles import Role
 from waterdesk.emergency.models import EmergencyPlan
 from waterdesk.emergency.selectors_plans import plan_current_version
 from waterdesk.emergency.services.drills import TimingInput, drill_plan, drill_record_held
+from waterdesk.emergency.services.incident_open import incident_open
 from waterdesk.emergency.services.measures import measure_add
 from waterdesk.inquiries.models import InquiryCategory
 from waterdesk.inquiries.services import inquiry_register
@@ -192,12 +193,16 @@ TABLE: dict[str, Row] = {
     "workbench:customers": Row("get", None, CUSTOMER_VIEWERS, 200),
     "workbench:customer_search": Row("get", None, CUSTOMER_VIEWERS, 200),
     "workbench:customer": Row("get", "customer", CUSTOMER_VIEWERS, 200),
+    # Whoever registers some kind (supervisors open incidents).
     "workbench:customer_pick": Row(
-        "get", "customer", frozenset({"clerk", "dispatcher", "hotline"}), 200
+        "get", "customer", frozenset({"clerk", "dispatcher", "hotline", "supervisor"}), 200
     ),
     "workbench:case": Row("get", "case", CASE_VIEWERS, 200),
     "workbench:case_action": Row("post", "case_action", frozenset({"clerk"}), 400),
-    "workbench:attachment_add": Row("post", "case", frozenset({"clerk", "surveyor"}), 400),
+    # Supervisors attach files too (an incident's photos: emergency.roles).
+    "workbench:attachment_add": Row(
+        "post", "case", frozenset({"clerk", "surveyor", "supervisor"}), 400
+    ),
     "workbench:attachment": Row("get", "attachment", CASE_VIEWERS, 200),
     "workbench:attachment_withdraw": Row(
         "post", "attachment", frozenset({"clerk", "supervisor"}), 400
@@ -386,7 +391,7 @@ TABLE: dict[str, Row] = {
         not_in_scope=frozenset({"billing"}),  # may reveal, but new connections are not theirs
     ),
     "api:case-attachments": Row(
-        "post", "case", frozenset({"clerk", "surveyor"}), 400, format="multipart"
+        "post", "case", frozenset({"clerk", "surveyor", "supervisor"}), 400, format="multipart"
     ),
     "api:case-attachment-withdraw": Row(
         "post", "attachment", frozenset({"clerk", "supervisor"}), 400
@@ -466,6 +471,25 @@ TABLE: dict[str, Row] = {
     "api:case-action-report_withdraw": action("report", "supervisor"),
     "api:case-action-report_invalidate": action("report", "supervisor"),
     "api:repair": Row("post", None, frozenset({"clerk", "dispatcher", "hotline"}), 400),
+    # Incidents: the hotline, the dispatchers and supervisors open them (the emergency office
+    # and the duty manager too: tests/test_emergency_incidents.py); supervisors run them. The
+    # world's incident is active without a plan: every move asks for its input first (400).
+    "workbench:emergency_board": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:incident_new": Row(
+        "get", None, frozenset({"supervisor", "hotline", "dispatcher"}), 200
+    ),
+    "api:incident": Row("post", None, frozenset({"supervisor", "hotline", "dispatcher"}), 400),
+    "api:case-action-incident_escalate": action("incident", "supervisor"),
+    "api:case-action-incident_update": action("incident", "supervisor"),
+    "api:case-action-incident_water_point_add": action("incident", "supervisor"),
+    "api:case-action-incident_water_point_close": action("incident", "supervisor"),
+    "api:case-action-incident_area": action("incident", "supervisor"),
+    "api:case-action-incident_task_done": action("incident", "supervisor"),
+    "api:case-action-incident_task_add": action("incident", "supervisor"),
+    "api:case-action-incident_restore": action("incident", "supervisor"),
+    "api:case-action-incident_review": action("incident", "supervisor"),
+    "api:case-action-incident_close": action("incident", "supervisor"),
+    "api:case-action-incident_cancel": action("incident", "supervisor"),
     "api:ownership-transfer": Row("post", None, frozenset({"clerk"}), 400),
     "api:usage-change": Row("post", None, frozenset({"clerk"}), 400),
     # --- API: customers, calendar ---
@@ -588,8 +612,10 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         matter="抢修班组雨夜抢修，服务热情。",
     )
     praise_withdraw(actor=users["supervisor"], case=praise, reason="误登记")
+    incident = _incident(users["supervisor"])
     return {
         "praise": {"public_id": praise.public_id},
+        "incident": {"public_id": incident.public_id},
         "city_transfer": {"reference": "SZ12345-MATRIX-1"},
         "case": {"public_id": case.public_id},
         "complaint": {"public_id": complaint.public_id},
@@ -653,6 +679,22 @@ def _emergency_world(users) -> dict:
         "emergency_drill_step": {"pk": drill.pk, "step": "evaluate"},
         "emergency_measure": {"pk": measure.pk},
     }
+
+
+def _incident(supervisor):
+    zone = SupplyZoneFactory(code="matrix-east", name="城东片区")
+    AccountFactory(premise=PremiseFactory(zone=zone))
+    return incident_open(
+        actor=supervisor,
+        incident_type="pipe_burst",
+        level=4,
+        source="supervisor",
+        title="城东主管爆管",
+        description="主管爆裂",
+        public_summary="城东供水主管爆裂，正在抢修。",
+        started_at=timezone.now(),
+        zones=[zone],
+    )
 
 
 def _payments_world(account, billing_clerk) -> dict:

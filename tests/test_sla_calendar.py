@@ -91,6 +91,8 @@ def test_seed_business_hours_and_default_policies():
         ("report", "conclude", "normal", Decimal("15.00"), "working_days"),
         # A low survey score's follow-up.
         ("feedback", "resolve", "normal", Decimal("2.00"), "working_days"),
+        # An incident's post-incident review: within 5 working days of the restoration.
+        ("incident", "review", "normal", Decimal("5.00"), "working_days"),
     }
 
 

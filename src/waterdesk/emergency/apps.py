@@ -9,7 +9,10 @@ class EmergencyConfig(AppConfig):
 
     def ready(self) -> None:
         from waterdesk.core.roles import Role, role_grant
-        from waterdesk.emergency import roles
+        from waterdesk.emergency import (
+            kinds,  # noqa: F401  registers the incident kind
+            roles,
+        )
 
         role_grant(Role.EMERGENCY_OFFICE, *roles.EMERGENCY_OFFICE)
         role_grant(Role.DUTY_MANAGER, *roles.DUTY_MANAGER)
