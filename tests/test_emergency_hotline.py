@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from tests.emergency_hotline_support import active_incident, announced_outage
 from tests.factories import AccountFactory, CustomerFactory, PremiseFactory, SupplyZoneFactory
@@ -27,7 +28,7 @@ from waterdesk.emergency.selectors_hotline import (
 )
 from waterdesk.fieldwork.models import WorkOrder
 from waterdesk.notify.models import Notification
-from waterdesk.repairs.models import Repair, RepairContact
+from waterdesk.repairs.models import FaultType, Repair, RepairContact
 from waterdesk.repairs.selectors.board import repair_board
 from waterdesk.repairs.services.incident import repair_dispatch_separately
 from waterdesk.sla.models import SlaClock
@@ -278,6 +279,106 @@ def test_incidents_and_outages_covering_a_premise(incident, inside, outside, nor
 # --- the pages ------------------------------------------------------------------------------
 
 
-def _login(client, user):
-    client.force_login(user)
-    return client
+def test_the_intake_page_shows_the_incident_at_the_callers_place(client, hotline, incident, inside):
+    client.force_login(hotline)
+    url = reverse("workbench:intake_repair")
+
+    page = client.get(url, {"customer": str(inside.customer.public_id)}).content.decode()
+    assert f"该地址位于应急事件 {incident.number} 影响范围：城北片区" in page
+    assert "预计 3月10日 15:00 恢复供水。" in page
+    assert "临时供水点：人民广场（送水车，8:00-20:00）" in page
+
+    # Picked later on the page (htmx): by the customer, the account number, or the zone.
+    news = reverse("workbench:intake_repair_news")
+    by_customer = client.get(news, {"customer": str(inside.customer.public_id)})
+    assert f'data-incident="{incident.number}"' in by_customer.content.decode()
+    by_account = client.get(news, {"account_number": inside.number, "customer": ""})
+    assert f'data-incident="{incident.number}"' in by_account.content.decode()
+    by_zone = client.get(news, {"zone": str(inside.premise.zone_id)})
+    assert f'data-incident="{incident.number}"' in by_zone.content.decode()
+    assert "data-incident" not in client.get(news, {"customer": "nonsense"}).content.decode()
+
+
+def test_the_intake_page_shows_planned_outages_and_nothing_elsewhere(
+    client, hotline, outside, east
+):
+    outage = announced_outage(at=TUESDAY, starts_in_hours=26, zones=[east])
+    client.force_login(hotline)
+    news = reverse("workbench:intake_repair_news")
+    body = client.get(news, {"account_number": outside.number}).content.decode()
+    assert f"计划停水 {outage.number} 将影响该地址" in body
+    assert "3月11日 12:00 至 3月11日 20:00" in body
+    quiet = client.get(reverse("workbench:intake_repair")).content.decode()
+    assert "data-incident" not in quiet and "data-outage" not in quiet
+
+
+def test_the_linked_report_from_the_page_says_so(client, hotline, incident, inside):
+    client.force_login(hotline)
+    response = client.post(
+        reverse("workbench:intake_repair"),
+        {
+            "channel": "phone",
+            "contact_name": "张三",
+            "contact_phone": "13900139000",
+            "account_number": inside.number,
+            "fault_type": FaultType.objects.get(code="no_water").pk,
+            "description": "家里没水",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "报修已并入事件，不单独派单" in page
+    assert 'id="repair-incident"' in page and incident.number in page
+    case = Case.objects.get(kind="repair")
+    assert case.status == "linked"
+
+
+def test_the_customer_page_shows_incidents_and_outages_at_its_premises(
+    client, hotline, incident, inside, east
+):
+    second = AccountFactory(
+        customer=inside.customer, premise=PremiseFactory(zone=east, address="城东区人民路3号")
+    )
+    outage = announced_outage(at=TUESDAY, starts_in_hours=-1, zones=[east])  # under way
+    client.force_login(hotline)
+    url = reverse("workbench:customer", args=[inside.customer.public_id])
+
+    page = client.get(url).content.decode()
+    assert 'id="emergency-banner"' in page
+    assert f'data-incident="{incident.number}"' in page
+    assert f"计划停水 {outage.number} 正在进行" in page
+    assert second.number in page
+
+    with CaptureQueriesContext(connection) as with_news:
+        client.get(url)
+    incident.status = "restored"
+    incident.save(update_fields=["status"])
+    outage.status = "restored"
+    outage.save(update_fields=["status"])
+    with CaptureQueriesContext(connection) as without:
+        page = client.get(url).content.decode()
+    assert 'id="emergency-banner"' not in page
+    # The banner costs a fixed number of queries: the incidents and the outages, and for
+    # those found their areas and water points.
+    assert len(with_news.captured_queries) - len(without.captured_queries) == 8
+
+
+def test_the_customer_page_banner_costs_the_same_for_more_premises(
+    client, hotline, incident, inside
+):
+    client.force_login(hotline)
+    url = reverse("workbench:customer", args=[inside.customer.public_id])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for number in range(3):
+        AccountFactory(
+            customer=inside.customer,
+            premise=PremiseFactory(zone=inside.premise.zone, street=f"路{number}"),
+        )
+    with CaptureQueriesContext(connection) as four:
+        client.get(url)
+    banner = [query for query in four.captured_queries if "emergency_" in query["sql"]]
+    assert len(banner) == len(
+        [query for query in one.captured_queries if "emergency_" in query["sql"]]
+    )

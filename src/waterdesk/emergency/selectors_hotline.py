@@ -232,3 +232,29 @@ def outages_covering_any(premises: Iterable[Premise], *, at: datetime) -> list[O
 def active_incidents_in_zone(zone) -> list[IncidentCover]:
     """The active incidents over the whole supply ``zone``."""
     return incident_covers(active_incident_cases_in_zone(zone))
+
+
+@dataclass(frozen=True)
+class PlaceNews:
+    """What a caller's place is going through: the active incidents and the current or
+    upcoming planned outages covering it."""
+
+    incidents: list[IncidentCover]
+    outages: list[OutageCover]
+
+    def __bool__(self) -> bool:
+        return bool(self.incidents or self.outages)
+
+
+def place_news(*, premises: Iterable[Premise] = (), zone=None, at: datetime) -> PlaceNews:
+    """The incidents and outages covering any of ``premises``; with no premise but a
+    supply ``zone``, the incidents over that whole zone."""
+    premises = [premise for premise in premises if premise is not None]
+    if premises:
+        return PlaceNews(
+            incidents=active_incidents_covering_any(premises),
+            outages=outages_covering_any(premises, at=at),
+        )
+    if zone is not None:
+        return PlaceNews(incidents=active_incidents_in_zone(zone), outages=[])
+    return PlaceNews(incidents=[], outages=[])
