@@ -128,6 +128,27 @@ def test_a_second_caller_inside_the_incident_is_linked_without_a_duplicate_check
     assert CaseEvent.objects.filter(case=incident, action="repair_linked").count() == 2
 
 
+def test_a_caller_joining_a_linked_repair_hears_of_the_incident(hotline, incident, inside):
+    first = report(hotline, fault_code="no_water", account=inside, address="")
+    joined = report(
+        hotline,
+        fault_code="no_water",
+        account=inside,
+        address="",
+        contact_name="李四",
+        contact_phone="13900139008",
+        link_to=first,
+    )
+    assert joined == first
+    [sms] = [
+        notice
+        for notice in notices("repair.linked", first)
+        if notice.recipient_address == "13900139008"
+    ]
+    assert incident.number in sms.body
+    assert not Notification.objects.filter(template_key="repair.registered").exists()
+
+
 def test_a_report_placed_by_its_zone_only_is_linked_when_the_incident_names_the_zone(
     hotline, incident, north
 ):

@@ -393,6 +393,8 @@ def _open_repair(
     incident: IncidentCover | None = None,
 ) -> Case:
     policy = repair_policy()
+    # Restored since it was found (rare): the report goes the usual way, unchecked for
+    # duplicates like any report the agent confirmed as new.
     incident_case = incident_lock_active(incident) if incident is not None else None
     case = case_open(
         actor=actor,

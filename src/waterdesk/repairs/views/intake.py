@@ -138,7 +138,7 @@ def intake_repair(request: HttpRequest) -> HttpResponse:
         "news": _place_news(
             customer=picked,
             account=account,
-            zone=form.cleaned_data.get("zone") if data is not None and form.is_bound else None,
+            zone=form.cleaned_data.get("zone") if form.is_bound else None,
         ),
         "show_repair_hint": True,
     }
