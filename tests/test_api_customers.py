@@ -100,6 +100,7 @@ def test_search_masks_identifiers_and_lists_accounts(reviewer):
             "id_number": "110105********002X",
             "mobile": "139****5678",
             "is_vulnerable": False,
+            "sensitive_category": "",
             "account_numbers": [account.number],
         }
     ]

@@ -37,6 +37,7 @@ def test_customer_form_cleans_through_validation():
         "email": "zhang@example.cn",
         "contact_address": "城北区 解放路1号",
         "is_vulnerable": True,
+        "sensitive_category": "",
     }
 
 
@@ -122,7 +123,12 @@ def test_premise_form(db):
     missing = PremiseForm(data={"address": "", "zone": ""})
 
     assert valid.is_valid(), valid.errors
-    assert valid.cleaned_data == {"address": "城北区 解放路8号", "zone": zone, "district": ""}
+    assert valid.cleaned_data == {
+        "address": "城北区 解放路8号",
+        "zone": zone,
+        "district": "",
+        "street": "",
+    }
     assert not missing.is_valid()
     assert sorted(missing.errors) == ["address", "zone"]
 

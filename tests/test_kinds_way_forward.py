@@ -20,7 +20,15 @@ import time_machine
 
 from tests import collection_ladder_support as ladder
 from tests import complaints_support
-from tests.factories import CustomerFactory, UserFactory, meter_read
+from tests.emergency_hotline_support import active_incident
+from tests.factories import (
+    AccountFactory,
+    CustomerFactory,
+    PremiseFactory,
+    SupplyZoneFactory,
+    UserFactory,
+    meter_read,
+)
 from tests.fieldwork_support import png_data_url
 from tests.repairs_support import report, the_order
 from tests.surveys_support import feedback_walk
@@ -192,6 +200,11 @@ def _repair(users) -> Iterator[Case]:
         actor=crew_member, order=order, signature=png_data_url(), signer_name="张三"
     )
     yield case  # completed: the follow-up call
+    # Inside an active incident: linked to it, not dispatched (dispatch separately).
+    zone = SupplyZoneFactory(code="wf-incident")
+    account = AccountFactory(premise=PremiseFactory(zone=zone))
+    active_incident(at=START, zones=[zone])
+    yield report(users[Role.HOTLINE_AGENT], fault_code="no_water", account=account, address="")
 
 
 def _collection(users) -> Iterator[Case]:

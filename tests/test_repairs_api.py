@@ -79,6 +79,7 @@ def test_a_report_answers_201_with_the_case_and_its_repair(hotline):
         "completed_by_crew": None,
         "failed": False,
         "failed_by": None,
+        "incident": None,
         "contacts": [
             {
                 "name": "张三",

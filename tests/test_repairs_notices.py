@@ -40,6 +40,20 @@ TEMPLATE_CONTEXTS = {
         {**BASE, "reported_at": "2026-10-01 02:30"},
         ["case_number", "fault", "address", "reported_at"],
     ),
+    # A report linked to an incident (services.incident), and the incident's restoration.
+    "repair.linked": (
+        {
+            **BASE,
+            "incident_number": "YJ-20261001-0001",
+            "expected_restoration": "10月1日 18:00",
+            "water_points": "人民广场（送水车，8:00-20:00）；城北小学（桶装水，全天）",
+        },
+        ["case_number", "fault", "incident_number", "expected_restoration", "water_points"],
+    ),
+    "repair.incident_restored": (
+        {**BASE, "incident_number": "YJ-20261001-0001", "restored_at": "10月1日 17:30"},
+        ["case_number", "fault", "incident_number", "restored_at"],
+    ),
 }
 # Told to staff (SMS and e-mail); the others reach callers on WeChat too.
 STAFF_NOTICES = frozenset({"repair.quality_alert", "repair.no_crew"})

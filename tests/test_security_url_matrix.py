@@ -186,6 +186,10 @@ TABLE: dict[str, Row] = {
     # Repairs: the counter takes reports too (hotline agents and dispatchers: see
     # tests/test_repairs_pages.py); a caller's phone is revealed with a reason (empty: 400).
     "workbench:intake_repair": Row("get", None, frozenset({"clerk", "dispatcher", "hotline"}), 200),
+    # The incidents and outages at the caller's place (tests/test_emergency_hotline.py).
+    "workbench:intake_repair_news": Row(
+        "get", None, frozenset({"clerk", "dispatcher", "hotline"}), 200
+    ),
     "workbench:repair_contact_reveal": Row(
         "post", "repair_caller", frozenset({"clerk", "supervisor"}), 400
     ),
@@ -423,6 +427,7 @@ TABLE: dict[str, Row] = {
     # Dispatchers and hotline agents only (tests/test_repairs_api.py).
     "api:case-action-dispatch": action("repair", "dispatcher"),
     "api:case-action-recall": action("repair", "dispatcher"),
+    "api:case-action-dispatch_separately": action("repair", "dispatcher"),
     "api:case-action-cancel": action("repair", "dispatcher"),
     "api:case-action-follow_up": action("repair", "hotline"),
     # The collection department (tests/test_collection_*.py). The case is on its first rung

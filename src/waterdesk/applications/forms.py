@@ -93,6 +93,12 @@ class IntakeForm(_IntakeFields):
         label=_("供水片区"), queryset=SupplyZone.objects.order_by("code"), empty_label=_("请选择")
     )
     district = forms.CharField(label=_("区县"), max_length=50, required=False)
+    street = forms.CharField(
+        label=_("街道/道路"),
+        max_length=100,
+        required=False,
+        help_text=_("如“解放路”：计划停水、应急事件可按街道划定影响范围。"),
+    )
     requested_usage = forms.ChoiceField(
         label=_("申请用水性质"), choices=UsageCategory.choices, initial=UsageCategory.RESIDENTIAL
     )
@@ -119,6 +125,7 @@ class IntakeForm(_IntakeFields):
             "premise_address": data["premise_address"],
             "zone": data["zone"],
             "district": data["district"],
+            "street": " ".join(data["street"].split()),
             "requested_usage": data["requested_usage"],
             "requested_size_dn": data["requested_size_dn"],
             "household_size": data["household_size"],

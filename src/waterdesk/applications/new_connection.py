@@ -76,6 +76,7 @@ def new_connection_register(
     premise_address: str = "",
     zone=None,
     district: str = "",
+    street: str = "",
     requested_usage: str = UsageCategory.RESIDENTIAL,
     requested_size_dn: int = 20,
     household_size: int = 3,
@@ -107,7 +108,7 @@ def new_connection_register(
         if zone is None:
             raise InvalidInput(_("请选择供水片区。"), code="required", field="zone")
         premise = customer_services.premise_get_or_create(
-            actor=actor, address=address, zone=zone, district=district
+            actor=actor, address=address, zone=zone, district=district, street=street
         )
     priority, green_channel_reason = case_priority(customer, priority, green_channel_reason)
     return application_register(

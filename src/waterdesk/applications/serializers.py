@@ -293,6 +293,13 @@ class NewConnectionIntakeSerializer(serializers.Serializer):
         help_text="Supply zone code, with premise_address.",
     )
     district = api_fields.CharField(max_length=50, required=False, allow_blank=True, default="")
+    street = api_fields.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The street or road of the premise (outages and incidents by street).",
+    )
     requested_usage = serializers.ChoiceField(
         choices=UsageCategory.choices, default=UsageCategory.RESIDENTIAL
     )

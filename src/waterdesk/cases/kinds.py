@@ -181,8 +181,21 @@ class CasePanel:
     context: Callable[[Any, Any], dict | None]
 
 
+@dataclass(frozen=True)
+class CustomerBanner:
+    """A banner an app shows at the top of a customer's page, whatever the kinds (the
+    incidents and planned outages at the customer's premises): ``context(customer, user)``
+    returns the partial's context (given as ``banner``), or None when there is nothing to
+    show for this customer or user. It should cost a fixed number of queries."""
+
+    name: str
+    template: str
+    context: Callable[[Any, Any], dict | None]
+
+
 _REGISTRY: dict[str, KindSpec] = {}
 _CASE_PANELS: dict[str, CasePanel] = {}
+_CUSTOMER_BANNERS: dict[str, CustomerBanner] = {}
 
 # Called when a case of any kind reaches a terminal status: (case=, actor=, action=, at=),
 # inside the closing transaction, after the closing event is recorded (a satisfaction
@@ -219,6 +232,23 @@ def case_panels_for(case, user) -> list[tuple[str, dict]]:
         context = panel.context(case, user)
         if context is not None:
             shown.append((panel.template, context))
+    return shown
+
+
+def customer_banner_register(banner: CustomerBanner) -> CustomerBanner:
+    """Add a banner to every customer's page (from an app's ``ready()``; idempotent by
+    name)."""
+    _CUSTOMER_BANNERS[banner.name] = banner
+    return banner
+
+
+def customer_banners_for(customer, user) -> list[tuple[str, dict]]:
+    """The (template, context) of every registered banner that has something to show."""
+    shown = []
+    for banner in _CUSTOMER_BANNERS.values():
+        context = banner.context(customer, user)
+        if context is not None:
+            shown.append((banner.template, context))
     return shown
 
 

@@ -55,6 +55,7 @@ class CustomerAdminForm(forms.ModelForm):
             "email",
             "contact_address",
             "is_vulnerable",
+            "sensitive_category",
             "notice_channels",
             "wechat_openid",
         ]
@@ -108,9 +109,10 @@ class CustomerAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
         "masked_id_number",
         "masked_mobile",
         "is_vulnerable",
+        "sensitive_category",
         "created_at",
     ]
-    list_filter = ["kind", "is_vulnerable"]
+    list_filter = ["kind", "is_vulnerable", "sensitive_category"]
     search_fields = ["name", "=id_number", "mobile", "=accounts__number", "contact_address"]
     readonly_fields = ["public_id", "created_at"]
     date_hierarchy = "created_at"
@@ -121,12 +123,26 @@ class CustomerAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
-            return ["public_id", "kind", "name", *self._MASKED_READONLY, "is_vulnerable"]
+            return [
+                "public_id",
+                "kind",
+                "name",
+                *self._MASKED_READONLY,
+                "is_vulnerable",
+                "sensitive_category",
+            ]
         return super().get_fields(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
-            return ["public_id", "kind", "name", *self._MASKED_READONLY, "is_vulnerable"]
+            return [
+                "public_id",
+                "kind",
+                "name",
+                *self._MASKED_READONLY,
+                "is_vulnerable",
+                "sensitive_category",
+            ]
         return super().get_readonly_fields(request, obj)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -182,10 +198,10 @@ class RouteAdmin(SimpleHistoryAdmin):
 
 @admin.register(Premise)
 class PremiseAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
-    list_display = ["address", "district", "zone", "created_at"]
+    list_display = ["address", "district", "street", "zone", "created_at"]
     list_filter = ["zone", "district"]
     list_select_related = ["zone"]
-    search_fields = ["address"]
+    search_fields = ["address", "street"]
     readonly_fields = ["public_id", "created_at"]
 
 

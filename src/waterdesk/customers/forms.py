@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.core.errors import DomainError, InvalidInput, NotFound
-from waterdesk.customers.models import Customer, CustomerKind, SupplyZone
+from waterdesk.customers.models import Customer, CustomerKind, SensitiveCategory, SupplyZone
 from waterdesk.customers.selectors import customer_get
 from waterdesk.customers.validation import validate_id_number, validate_mobile
 
@@ -40,6 +40,12 @@ class CustomerForm(DomainErrorFormMixin, forms.Form):
         label=_("特殊关爱对象"),
         required=False,
         help_text=_("如独居老人、医院等，享受绿色通道。"),
+    )
+    sensitive_category = forms.ChoiceField(
+        label=_("重点用户类别"),
+        choices=[("", _("非重点用户")), *SensitiveCategory.choices],
+        required=False,
+        help_text=_("停水、水质事件时优先通知（医院、养老院、学校、登记困难户等）。"),
     )
 
     def clean_name(self) -> str:
@@ -78,12 +84,21 @@ class PremiseForm(DomainErrorFormMixin, forms.Form):
         empty_label=_("请选择"),
     )
     district = forms.CharField(label=_("区县"), max_length=50, required=False)
+    street = forms.CharField(
+        label=_("街道/道路"),
+        max_length=100,
+        required=False,
+        help_text=_("如“解放路”：计划停水、应急事件可按街道划定影响范围。"),
+    )
 
     def clean_address(self) -> str:
         return " ".join(self.cleaned_data["address"].split())
 
     def clean_district(self) -> str:
         return " ".join(self.cleaned_data["district"].split())
+
+    def clean_street(self) -> str:
+        return " ".join(self.cleaned_data["street"].split())
 
 
 class CustomerSearchForm(forms.Form):

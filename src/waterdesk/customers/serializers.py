@@ -10,6 +10,7 @@ from waterdesk.customers.models import (
     Customer,
     CustomerKind,
     Premise,
+    SensitiveCategory,
     SupplyZone,
 )
 from waterdesk.customers.privacy import CUSTOMER_FIELDS
@@ -26,7 +27,7 @@ class PremiseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Premise
-        fields = ["public_id", "address", "district", "zone"]
+        fields = ["public_id", "address", "district", "street", "zone"]
 
 
 class CustomerListSerializer(serializers.ModelSerializer):
@@ -45,6 +46,7 @@ class CustomerListSerializer(serializers.ModelSerializer):
             "id_number",
             "mobile",
             "is_vulnerable",
+            "sensitive_category",
             "account_numbers",
         ]
 
@@ -121,6 +123,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "contact_address",
             "masked_fields",
             "is_vulnerable",
+            "sensitive_category",
             "created_at",
             "accounts",
         ]
@@ -151,6 +154,14 @@ class CustomerCreateSerializer(serializers.Serializer):
         max_length=500, required=False, allow_blank=True, default=""
     )
     is_vulnerable = serializers.BooleanField(required=False, default=False)
+    sensitive_category = serializers.ChoiceField(
+        choices=SensitiveCategory.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A hospital, care home, school, registered vulnerable household or other "
+        "sensitive customer, told first when the water stops; blank: none.",
+    )
 
 
 class CustomerSearchQuerySerializer(serializers.Serializer):

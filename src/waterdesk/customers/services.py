@@ -34,6 +34,7 @@ from waterdesk.customers.models import (
     MeterState,
     Premise,
     Route,
+    SensitiveCategory,
     SupplyZone,
     UsageCategory,
 )
@@ -58,6 +59,7 @@ CUSTOMER_EDITABLE_FIELDS = frozenset(
         "email",
         "contact_address",
         "is_vulnerable",
+        "sensitive_category",
         "notice_channels",
         "wechat_openid",
     }
@@ -90,11 +92,13 @@ def customer_create(
     email: str = "",
     contact_address: str = "",
     is_vulnerable: bool = False,
+    sensitive_category: str = "",
     notice_channels=None,
     wechat_openid: str = "",
 ) -> Customer:
     """Register a customer; refuses a second customer with the same kind and ID number.
-    ``notice_channels`` None: the default (SMS and e-mail)."""
+    ``notice_channels`` None: the default (SMS and e-mail). ``sensitive_category``: a
+    hospital, school, care home … told first when the water stops ("" = none)."""
     kind = _clean_kind(kind)
     customer = Customer(
         kind=kind,
@@ -106,6 +110,7 @@ def customer_create(
             contact_address, field="contact_address", max_length=300, label=_("联系地址")
         ),
         is_vulnerable=bool(is_vulnerable),
+        sensitive_category=_clean_sensitive_category(sensitive_category),
         wechat_openid=validate_wechat_openid(wechat_openid),
     )
     if notice_channels is not None:
@@ -142,6 +147,7 @@ def customer_update(*, actor: Actor, customer: Customer, **fields: Any) -> Custo
             value, field="contact_address", max_length=300, label=_("联系地址")
         ),
         "is_vulnerable": bool,
+        "sensitive_category": _clean_sensitive_category,
         "notice_channels": validate_notice_channels,
         "wechat_openid": validate_wechat_openid,
     }
@@ -194,10 +200,14 @@ def _refuse_duplicate_customer(customer: Customer) -> None:
 
 
 @transaction.atomic
-def premise_create(*, actor: Actor, address: str, zone: SupplyZone, district: str = "") -> Premise:
-    """Create a premise; refuses an address that already exists in the same supply zone."""
+def premise_create(
+    *, actor: Actor, address: str, zone: SupplyZone, district: str = "", street: str = ""
+) -> Premise:
+    """Create a premise; refuses an address that already exists in the same supply zone.
+    ``street``: the street or road it is on (an outage's area can be drawn by streets)."""
     address = _clean_address(address)
     district = _clean_text(district, field="district", max_length=50, label=_("区县"))
+    street = _clean_street(street)
     zone = _lock_zone(zone)
     existing = _premise_find(address=address, zone=zone)
     if existing is not None:
@@ -207,25 +217,35 @@ def premise_create(*, actor: Actor, address: str, zone: SupplyZone, district: st
             field="address",
             details={"premise": str(existing.public_id)},
         )
-    return _premise_insert(actor=actor, address=address, zone=zone, district=district)
+    return _premise_insert(
+        actor=actor, address=address, zone=zone, district=district, street=street
+    )
 
 
 @transaction.atomic
 def premise_get_or_create(
-    *, actor: Actor, address: str, zone: SupplyZone, district: str = ""
+    *, actor: Actor, address: str, zone: SupplyZone, district: str = "", street: str = ""
 ) -> Premise:
-    """The premise with this address in this zone, created when there is none yet.
+    """The premise with this address in this zone, created when there is none yet (an
+    existing one without a street gets the one given).
 
     Returns the premise only (not Django's ``(obj, created)`` pair).
     """
     address = _clean_address(address)
     district = _clean_text(district, field="district", max_length=50, label=_("区县"))
+    street = _clean_street(street)
     # The zone row lock serialises concurrent calls for the same address.
     zone = _lock_zone(zone)
     existing = _premise_find(address=address, zone=zone)
     if existing is not None:
+        if street and not existing.street:
+            existing.street = street
+            _stamp(existing, actor)
+            existing.save(update_fields=["street"])
         return existing
-    return _premise_insert(actor=actor, address=address, zone=zone, district=district)
+    return _premise_insert(
+        actor=actor, address=address, zone=zone, district=district, street=street
+    )
 
 
 def _lock_zone(zone: SupplyZone | None) -> SupplyZone:
@@ -241,8 +261,10 @@ def _premise_find(*, address: str, zone: SupplyZone) -> Premise | None:
     return Premise.objects.filter(zone=zone, address=address).order_by("pk").first()
 
 
-def _premise_insert(*, actor: Actor, address: str, zone: SupplyZone, district: str) -> Premise:
-    premise = Premise(address=address, zone=zone, district=district)
+def _premise_insert(
+    *, actor: Actor, address: str, zone: SupplyZone, district: str, street: str = ""
+) -> Premise:
+    premise = Premise(address=address, zone=zone, district=district, street=street)
     _stamp(premise, actor)
     premise.save()
     return premise
@@ -609,6 +631,21 @@ def _clean_address(value) -> str:
     if not address:
         raise InvalidInput(_("请填写用水地址。"), code="invalid_address", field="address")
     return address
+
+
+def _clean_street(value) -> str:
+    return _clean_text(value, field="street", max_length=100, label=_("街道/道路"))
+
+
+def _clean_sensitive_category(value) -> str:
+    category = _normalise(value)
+    if category and category not in SensitiveCategory.values:
+        raise InvalidInput(
+            _("重点用户类别不正确，请从列表中选择，或留空表示非重点用户。"),
+            code="invalid_sensitive_category",
+            field="sensitive_category",
+        )
+    return category
 
 
 def _clean_optional_mobile(value) -> str:

@@ -8,7 +8,8 @@ from waterdesk.repairs.models import FaultType, FollowUp, Repair, RepairContact,
 @admin.register(FaultType)
 class FaultTypeAdmin(SimpleHistoryAdmin):
     """The fault catalogue: default urgency, zone-wide faults, faults that inform the
-    water-quality team. A type in use is deactivated, never deleted (its repairs keep it)."""
+    water-quality team, faults an incident explains (linked to it, not dispatched). A type
+    in use is deactivated, never deleted (its repairs keep it)."""
 
     list_display = [
         "code",
@@ -16,10 +17,11 @@ class FaultTypeAdmin(SimpleHistoryAdmin):
         "default_urgency",
         "zone_wide",
         "informs_quality",
+        "explained_by_incident",
         "is_active",
         "position",
     ]
-    list_filter = ["is_active", "default_urgency", "zone_wide"]
+    list_filter = ["is_active", "default_urgency", "zone_wide", "explained_by_incident"]
     list_editable = ["is_active", "position"]
 
     def has_delete_permission(self, request, obj=None) -> bool:

@@ -10,9 +10,11 @@ class RepairsConfig(AppConfig):
     def ready(self) -> None:
         from waterdesk.core.memo import memo_forget_on_change
         from waterdesk.core.roles import Role, role_grant
+        from waterdesk.emergency.hooks import incident_restored_listener_register
         from waterdesk.repairs import kinds  # noqa: F401  registers the repair kind and purpose
         from waterdesk.repairs.models import RepairPolicy
         from waterdesk.repairs.selectors.policy import POLICY_MEMO
+        from waterdesk.repairs.services.incident import repairs_close_on_restoration
         from waterdesk.repairs.workflow import (
             DISPATCH_PERMISSION,
             FOLLOW_UP_PERMISSION,
@@ -20,6 +22,9 @@ class RepairsConfig(AppConfig):
         )
 
         memo_forget_on_change(RepairPolicy, POLICY_MEMO)
+        # The incident's restoration closes the repairs linked to it (emergency knows no
+        # repairs: it calls what is registered).
+        incident_restored_listener_register(repairs_close_on_restoration)
         # The hotline takes reports at any hour and makes the follow-up calls; dispatchers
         # send crews; the counter takes reports too. Supervisors see every case already.
         role_grant(

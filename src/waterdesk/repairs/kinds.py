@@ -23,7 +23,13 @@ from waterdesk.repairs.documents import (
     repair_sheet_may_print,
     repair_sheet_pdf,
 )
-from waterdesk.repairs.forms.actions import CancelForm, DispatchForm, FollowUpForm, RecallForm
+from waterdesk.repairs.forms.actions import (
+    CancelForm,
+    DispatchForm,
+    DispatchSeparatelyForm,
+    FollowUpForm,
+    RecallForm,
+)
 from waterdesk.repairs.models import FollowUpOutcome, RepairStatus, Urgency
 from waterdesk.repairs.selectors.case import (
     repair_case_facts,
@@ -37,12 +43,13 @@ from waterdesk.repairs.selectors.panel import repair_details
 from waterdesk.repairs.serializers.actions import (
     RepairCancelInputSerializer,
     RepairDispatchInputSerializer,
+    RepairDispatchSeparatelyInputSerializer,
     RepairFollowUpInputSerializer,
     RepairRecallInputSerializer,
 )
 from waterdesk.repairs.serializers.detail import RepairSerializer
 from waterdesk.repairs.serializers.intake import RepairIntakeSerializer
-from waterdesk.repairs.services import dispatch, follow_up, hooks, intake
+from waterdesk.repairs.services import dispatch, follow_up, hooks, incident, intake
 from waterdesk.repairs.services.notices import NOTICES
 from waterdesk.repairs.workflow import (
     ARRIVAL_MILESTONE,
@@ -76,6 +83,7 @@ def page_context(case) -> dict:
     detail = repair_of(case)
     return {
         "detail": detail,
+        "incident": incident.incident_cover_of(detail.incident) if detail.incident_id else None,
         "contacts": list(repair_contacts(detail)),
         "work_orders": list(repair_work_orders(case)),
         "follow_ups": list(repair_follow_ups(detail)),
@@ -183,6 +191,18 @@ EVENTS = {
         summary=lambda data: gettext("第 %(attempt)s 次（满 %(of)s 次即结案）") % data,
     ),
     "referred": EventView(label=_("转责任部门"), summary=_referred_summary),
+    "linked_to_incident": EventView(
+        label=_("并入应急事件"),
+        summary=lambda data: gettext("并入应急事件 %(incident)s，不单独派单") % data,
+    ),
+    "dispatch_separately": EventView(
+        summary=lambda data: (
+            gettext("移出应急事件 %(incident)s，等待派单") % data if data.get("incident") else ""
+        )
+    ),
+    "incident_restored": EventView(
+        summary=lambda data: gettext("应急事件 %(incident)s 已恢复供水，无需回访") % data
+    ),
 }
 
 # The codes the repair services raise besides the platform's (required, too_long,
@@ -219,7 +239,7 @@ REPAIR_KIND = register(
         label=_("报修"),
         number_prefix="BX",
         statuses=RepairStatus,
-        initial_statuses=(RepairStatus.AWAITING_DISPATCH,),
+        initial_statuses=(RepairStatus.AWAITING_DISPATCH, RepairStatus.LINKED),
         workflow=REPAIR,
         desk_pages=(
             DeskPage(
@@ -247,6 +267,12 @@ REPAIR_KIND = register(
                 serializer=RepairDispatchInputSerializer,
                 guard=dispatch.may_dispatch,
             ),
+            "dispatch_separately": ActionSpec(
+                service=incident.repair_dispatch_separately,
+                form=DispatchSeparatelyForm,
+                serializer=RepairDispatchSeparatelyInputSerializer,
+                guard=dispatch.may_dispatch,
+            ),
             "recall": ActionSpec(
                 service=dispatch.repair_recall,
                 form=RecallForm,
@@ -269,6 +295,10 @@ REPAIR_KIND = register(
             "arrive": ActionSpec(service=hooks.repair_arrive, internal=True),
             "complete": ActionSpec(service=hooks.repair_complete, internal=True),
             "return": ActionSpec(service=hooks.repair_return, internal=True),
+            # The incident's restoration closes the repairs linked to it.
+            "incident_restored": ActionSpec(
+                service=incident.repairs_close_on_restoration, internal=True
+            ),
         },
         detail_field="repair",
         detail_serializer=RepairSerializer,
@@ -278,6 +308,7 @@ REPAIR_KIND = register(
             "repair__account",
             "repair__completed_by_crew",
             "repair__failed_by",
+            "repair__incident",
         ),
         detail_template="repairs/partials/repair_details.html",
         page_context=page_context,
@@ -301,7 +332,12 @@ REPAIR_KIND = register(
                 "that repair: 200 with it) or `confirm_new` (201, a new repair). An urgent "
                 "repair is dispatched at once to the crew on call (dispatch and arrival "
                 "clocks in calendar minutes); a general one waits for a dispatcher "
-                "(`POST /api/cases/{public_id}/actions/dispatch/`)."
+                "(`POST /api/cases/{public_id}/actions/dispatch/`). A report of a fault an "
+                "incident explains (no water, low pressure, discoloured water, a burst main) "
+                "from inside an active incident's area is linked to the incident instead "
+                "(status `linked`, no crew, no clocks, no duplicate check; the caller is "
+                "texted the expected restoration and water points); a dispatcher may still "
+                "`dispatch_separately` it, and the incident's restoration closes it."
             ),
             joins="link_to",
             starts_from="account",  # a fault is at a place: one link per account
@@ -314,6 +350,7 @@ REPAIR_KIND = register(
             RepairStatus.COMPLETED: "badge-done",
             RepairStatus.CLOSED: "badge-closed",
             RepairStatus.CANCELLED: "badge-closed",
+            RepairStatus.LINKED: "badge-neutral",
         },
         milestones={
             DISPATCH_MILESTONE: _("出发（紧急）"),

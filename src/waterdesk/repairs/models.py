@@ -38,6 +38,14 @@ class FaultType(models.Model):
     informs_quality = models.BooleanField(
         _("通知水质部门"), default=False, help_text=_("如水质浑浊、发黄：报修同时告知水质部门。")
     )
+    explained_by_incident = models.BooleanField(
+        _("区域性供水故障"),
+        default=False,
+        help_text=_(
+            "停水、水压低、水质异常、管道爆裂：报修地址位于应急事件影响范围内时，报修并入该事件，"
+            "不再单独派单。"
+        ),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
     history = HistoricalRecords()
@@ -121,6 +129,9 @@ class RepairStatus(models.TextChoices):
     COMPLETED = "completed", _("已完工待回访")
     CLOSED = "closed", _("已回访结案")
     CANCELLED = "cancelled", _("已撤销")
+    # Inside an active incident's area, of a fault the incident explains: no crew is sent,
+    # the caller is told of the incident; closed at its restoration.
+    LINKED = "linked", _("已并入应急事件")
 
 
 class Repair(models.Model):
@@ -167,6 +178,16 @@ class Repair(models.Model):
     completed_by_crew = models.ForeignKey(
         "fieldwork.Crew",
         verbose_name=_("完成班组"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The incident the report was linked to instead of being dispatched (status linked);
+    # cleared when a dispatcher sends a crew separately after all.
+    incident = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("应急事件"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,

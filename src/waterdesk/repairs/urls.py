@@ -8,6 +8,7 @@ from waterdesk.repairs.views import contacts, intake
 
 urlpatterns = [
     path("repairs/new/", intake.intake_repair, name="intake_repair"),
+    path("repairs/new/news/", intake.intake_repair_news, name="intake_repair_news"),
     path(
         "repairs/<uuid:public_id>/callers/<int:position>/reveal/",
         contacts.contact_phone_reveal,

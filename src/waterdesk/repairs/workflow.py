@@ -4,7 +4,13 @@
     completed --follow_up--> closed
     dispatched | on_site --return--> awaiting_dispatch   (the crew could not complete)
     dispatched | on_site --recall--> awaiting_dispatch   (the dispatcher takes the job back)
-    awaiting_dispatch | dispatched --cancel--> cancelled  (a false report, fixed already …)
+    awaiting_dispatch | dispatched | linked --cancel--> cancelled  (a false report …)
+    linked --dispatch_separately--> awaiting_dispatch  (not the incident's fault after all)
+    linked --incident_restored--> closed  (the incident's supply restored: no follow-up call)
+
+A report of a fault an incident explains (no water, low pressure, discoloured water, a
+burst) from inside an active incident's area opens ``linked`` to the incident: no crew, no
+clocks; the incident's restoration closes it (``services.incident``).
 
 An urgent repair is dispatched at intake to the crew on call (by the system). ``arrive``,
 ``complete`` and ``return`` follow the crew's work order (``fieldwork``) and are never
@@ -52,8 +58,22 @@ REPAIR = Workflow(
         ),
         Transition("follow_up", (S.COMPLETED,), S.CLOSED, FOLLOW_UP_PERMISSION, _("回访")),
         Transition(
+            "dispatch_separately",
+            (S.LINKED,),
+            S.AWAITING_DISPATCH,
+            DISPATCH_PERMISSION,
+            _("单独派单"),
+        ),
+        Transition(
+            "incident_restored",
+            (S.LINKED,),
+            S.CLOSED,
+            DISPATCH_PERMISSION,
+            _("应急事件恢复供水，报修结案"),
+        ),
+        Transition(
             "cancel",
-            (S.AWAITING_DISPATCH, S.DISPATCHED),
+            (S.AWAITING_DISPATCH, S.DISPATCHED, S.LINKED),
             S.CANCELLED,
             DISPATCH_PERMISSION,
             _("撤销报修"),

@@ -3,8 +3,10 @@
 Accounts with premise, meters, usage category, tariff, balance and aging, the last bills,
 payments and meter reads; every case the user may see, in one panel per registered kind
 (``KindSpec.customer_panel``: a new kind brings its panel with its registration); the
-notifications sent; and what the user may start from here (an intake of any kind for this
-customer or one of its accounts, a printed statement).
+notifications sent; the banners other apps register at the top
+(``cases.kinds.customer_banner_register``: the incidents and outages at the customer's
+premises); and what the user may start from here (an intake of any kind for this customer
+or one of its accounts, a printed statement).
 """
 
 from dataclasses import dataclass, field
@@ -27,7 +29,7 @@ from waterdesk.billing.selectors.ledger import (
 )
 from waterdesk.billing.selectors.reading import account_reads
 from waterdesk.billing.selectors.tariffs import account_tariff_on
-from waterdesk.cases.kinds import KindSpec, all_kinds
+from waterdesk.cases.kinds import KindSpec, all_kinds, customer_banners_for
 from waterdesk.cases.selectors import case_scope
 from waterdesk.core.errors import NotFound
 from waterdesk.core.web import has_perm
@@ -162,6 +164,7 @@ def customer_detail(request: HttpRequest, public_id) -> HttpResponse:
     ]
     context = {
         "customer": customer,
+        "banners": customer_banners_for(customer, request.user),
         "accounts": accounts,
         "panels": kind_panels(customer, request.user, now=now),
         "notifications": Notification.objects.filter(customer=customer)

@@ -44,6 +44,17 @@ class RecallForm(ActionForm):
     reason = forms.CharField(label=_("调回原因"), max_length=REASON_MAX_LENGTH, widget=text_area())
 
 
+class DispatchSeparatelyForm(ActionForm):
+    reason = forms.CharField(
+        label=_("单独派单原因"),
+        max_length=REASON_MAX_LENGTH,
+        widget=text_area(),
+        help_text=_(
+            "核实后不属于应急事件造成的故障（如户内漏水、水表故障）时，移出事件并等待派单。"
+        ),
+    )
+
+
 class CancelForm(ActionForm):
     reason = forms.CharField(
         label=_("撤销原因"),

@@ -44,7 +44,8 @@ from waterdesk.sla.selectors import clock_status_label
 
 PAGE_SIZE = 50  # rows a page; the counts cover every open repair
 
-# The statuses of an open repair, in the order of the board's tiers.
+# The statuses of an open repair, in the order of the board's tiers. A repair linked to an
+# incident (``linked``) is the incident's: it waits for no crew and is not on the board.
 OPEN_STATUSES = (
     RepairStatus.AWAITING_DISPATCH,
     RepairStatus.DISPATCHED,

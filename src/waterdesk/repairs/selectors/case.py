@@ -21,7 +21,7 @@ from waterdesk.sla.models import SlaClock
 
 def repair_of(case: Case) -> Repair:
     return Repair.objects.select_related(
-        "fault_type", "zone", "account", "completed_by_crew", "failed_by"
+        "fault_type", "zone", "account", "completed_by_crew", "failed_by", "incident"
     ).get(case=case)
 
 

@@ -107,6 +107,9 @@ def repair_duplicates(
         fault_type=fault_type,
         completed_at__isnull=True,
         case__closed_at__isnull=True,
+        # A repair linked to an incident is the incident's: a report inside its area is
+        # linked to the incident itself (``services.incident``), one outside is not it.
+        incident__isnull=True,
         reported_at__gte=since,
         reported_at__lte=at,
     )

@@ -25,6 +25,15 @@ class RepairRecallInputSerializer(serializers.Serializer):
     reason = api_fields.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True)
 
 
+class RepairDispatchSeparatelyInputSerializer(serializers.Serializer):
+    reason = api_fields.CharField(
+        max_length=REASON_MAX_LENGTH,
+        allow_blank=True,  # the service refuses a blank reason with its own code
+        help_text="Why the repair is not the incident's fault (it leaves the incident and "
+        "waits for a crew).",
+    )
+
+
 class RepairCancelInputSerializer(serializers.Serializer):
     reason = api_fields.CharField(
         max_length=REASON_MAX_LENGTH,

@@ -105,6 +105,12 @@ class RepairSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The repeat report that marked this repair failed (the pass rate).",
     )
+    incident = api_fields.CharField(
+        source="incident.number",
+        default=None,
+        allow_null=True,
+        help_text="The incident the report is linked to (status linked): no crew is sent.",
+    )
     contacts = serializers.SerializerMethodField()
     work_orders = serializers.SerializerMethodField()
     follow_ups = serializers.SerializerMethodField()
@@ -127,6 +133,7 @@ class RepairSerializer(serializers.ModelSerializer):
             "completed_by_crew",
             "failed",
             "failed_by",
+            "incident",
             "contacts",
             "work_orders",
             "follow_ups",

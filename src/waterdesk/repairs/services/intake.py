@@ -17,6 +17,10 @@ marked failed (the pass rate); a fault that informs quality tells the quality te
 urgent repair starts its dispatch (15 min) and arrival (60 min) clocks and goes at once to
 the crew on call; with nobody on call it waits for a dispatcher, and the dispatchers are
 alerted. A general repair waits for a dispatcher (``services.dispatch``).
+
+A report of a fault an incident explains from inside an active incident's area is linked
+to the incident instead (``services.incident``): no duplicate check, no crew, no clocks;
+the caller is told the incident's expected restoration and water points.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from waterdesk.core.masking import mask_mobile
 from waterdesk.core.text import text_input as text
 from waterdesk.customers.models import Account, AccountStatus, Premise
 from waterdesk.customers.validation import validate_phone
+from waterdesk.emergency.selectors_hotline import IncidentCover
 from waterdesk.fieldwork.selectors import crew_on_duty
 from waterdesk.repairs.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -58,7 +63,15 @@ from waterdesk.repairs.selectors.duplicates import (
 )
 from waterdesk.repairs.selectors.policy import repair_policy
 from waterdesk.repairs.services.dispatch import dispatch_to_crew
+from waterdesk.repairs.services.incident import (
+    incident_cover_of,
+    incident_covering_report,
+    incident_lock_active,
+    linked_context,
+    repair_link_to_incident,
+)
 from waterdesk.repairs.services.notices import (
+    LINKED,
     REGISTERED,
     notify_contact,
     notify_dispatchers_no_crew,
@@ -258,6 +271,15 @@ def _lock_reports_of(fault_type: FaultType, zone) -> None:
 # --- a caller joining an open repair --------------------------------------------------------
 
 
+def _link_notice(case: Case, repair: Repair) -> dict:
+    """What a caller joining ``repair`` is told: its registration, or the incident's news
+    when the repair is linked to one."""
+    cover = incident_cover_of(repair.incident) if repair.incident_id else None
+    if case.status == RepairStatus.LINKED and cover is not None:
+        return {"template": LINKED, "context": linked_context(case, repair, cover)}
+    return {"template": REGISTERED, "context": repair_context(case, repair)}
+
+
 def _link(
     *,
     actor,
@@ -310,8 +332,7 @@ def _link(
     notify_contact(
         case=case,
         contact=contact,
-        template=REGISTERED,
-        context=repair_context(case, repair),
+        **_link_notice(case, repair),
         urgent=True,
     )
     if follows is not None:
@@ -369,12 +390,16 @@ def _open_repair(
     green_channel_reason,
     at,
     follows,
+    incident: IncidentCover | None = None,
 ) -> Case:
     policy = repair_policy()
+    # Restored since it was found (rare): the report goes the usual way, unchecked for
+    # duplicates like any report the agent confirmed as new.
+    incident_case = incident_lock_active(incident) if incident is not None else None
     case = case_open(
         actor=actor,
         kind=KIND,
-        status=RepairStatus.AWAITING_DISPATCH,
+        status=RepairStatus.LINKED if incident_case is not None else RepairStatus.AWAITING_DISPATCH,
         channel=channel,
         contact_name=contact_name,
         contact_phone=contact_phone,
@@ -399,6 +424,7 @@ def _open_repair(
         latitude=place.latitude,
         longitude=place.longitude,
         reported_at=at,
+        incident=incident_case,
     )
     contact = RepairContact.objects.create(
         repair=repair,
@@ -418,6 +444,19 @@ def _open_repair(
             at=at,
             data={"from": fault_type.default_urgency, "to": urgency},
         )
+    if incident_case is not None:
+        # The incident's fault, not a crew's repair: no repeat mark, no quality alert (the
+        # incident's people have it), no crew and no clocks.
+        repair_link_to_incident(
+            actor=actor,
+            case=case,
+            repair=repair,
+            contact=contact,
+            incident=incident_case,
+            cover=incident,
+            at=at,
+        )
+        return case
     _mark_repeat_faults(
         actor=actor, case=case, repair=repair, premise=place.premise, at=at, policy=policy
     )
@@ -529,7 +568,10 @@ def repair_report(
         green_channel_reason,
     )
     _lock_reports_of(fault_type, place.zone)
-    if not confirm_new:
+    incident = incident_covering_report(
+        fault_type=fault_type, premise=place.premise, zone=place.zone
+    )
+    if not confirm_new and incident is None:
         candidates = repair_duplicates(
             fault_type=fault_type,
             premise=place.premise,
@@ -554,4 +596,5 @@ def repair_report(
         green_channel_reason=green_channel_reason,
         at=at,
         follows=follows,
+        incident=incident,
     )

@@ -33,7 +33,18 @@ DELAYED = "repair.delayed"
 COMPLETED = "repair.completed"
 QUALITY_ALERT = "repair.quality_alert"
 NO_CREW = "repair.no_crew"
-NOTICES = (REGISTERED, BOOKED, DELAYED, COMPLETED, QUALITY_ALERT, NO_CREW)
+LINKED = "repair.linked"  # the report is linked to an incident: its restoration, water points
+INCIDENT_RESTORED = "repair.incident_restored"  # the incident's supply is back
+NOTICES = (
+    REGISTERED,
+    BOOKED,
+    DELAYED,
+    COMPLETED,
+    QUALITY_ALERT,
+    NO_CREW,
+    LINKED,
+    INCIDENT_RESTORED,
+)
 
 
 def when(value) -> str:

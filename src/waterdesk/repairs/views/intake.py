@@ -7,19 +7,26 @@ Thin: the form parses, ``repair_intake`` does the work. Proposed duplicates come
 the list on the page, each with "并入此报修" (``link_to``) — and one "确认为新报修"
 (``confirm_new``) — the agent's input kept. Opened from another case (``?follows=``, an
 inquiry turned into a repair) the page starts with that case's contact and customer.
+
+Once the caller's customer, account or zone is known, a banner shows the active incidents
+and planned outages covering the place (``emergency.selectors_hotline``), refreshed by htmx
+from ``intake_repair_news`` as the agent picks a customer or types an account number.
 """
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from waterdesk.cases.selectors import case_follow_source
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 from waterdesk.core.web import has_perm, staff_view
 from waterdesk.customers.forms import CustomerSearchForm, linked_customer, picked_customer
-from waterdesk.customers.selectors import account_get_by_number
+from waterdesk.customers.models import AccountStatus, SupplyZone
+from waterdesk.customers.selectors import account_get_by_number, customer_get
+from waterdesk.emergency.selectors_hotline import PlaceNews, place_news
 from waterdesk.repairs.forms.intake import RepairIntakeForm
 from waterdesk.repairs.kinds import repair_intake
 from waterdesk.repairs.models import RepairStatus
@@ -55,11 +62,30 @@ def _account(form: RepairIntakeForm):
         return None
 
 
+def _place_news(*, customer, account, zone) -> PlaceNews:
+    """The incidents and outages at the caller's place: the account's premise, else every
+    premise of the customer's open accounts, else the zone chosen."""
+    if account is not None:
+        premises = [account.premise]
+    elif customer is not None:
+        premises = [
+            each.premise for each in customer.accounts.all() if each.status != AccountStatus.CLOSED
+        ]
+    else:
+        premises = []
+    return place_news(premises=premises, zone=zone, at=timezone.now())
+
+
 def _done_message(case, *, linked: bool) -> str:
     if linked:
         return _("已并入报修 %(number)s，来电人将一并收到进展和完工通知。") % {
             "number": case.number
         }
+    if case.status == RepairStatus.LINKED:
+        return _(
+            "已受理，受理编号 %(number)s：该地址位于应急事件影响范围内，报修已并入事件，"
+            "不单独派单；来电人将收到预计恢复时间和临时供水点短信。"
+        ) % {"number": case.number}
     if case.status == RepairStatus.DISPATCHED:
         return _("已受理并派值班班组，受理编号 %(number)s。") % {"number": case.number}
     return _("已受理，受理编号 %(number)s，等待调度派单。") % {"number": case.number}
@@ -76,6 +102,9 @@ def intake_repair(request: HttpRequest) -> HttpResponse:
         picked = follows.customer if follows is not None else linked_customer(request.GET)
     duplicates = []
     status = 200
+    account = None
+    if data is None and request.GET.get("account"):
+        account = _account_quietly(request.GET["account"])
     if data is not None:
         picked, _picked_id = picked_customer(request.POST, form)
         account = _account(form) if form.is_valid() else None
@@ -106,5 +135,40 @@ def intake_repair(request: HttpRequest) -> HttpResponse:
         "follows": follows,
         "duplicates": duplicates,
         "search_form": CustomerSearchForm(),
+        "news": _place_news(
+            customer=picked,
+            account=account,
+            zone=form.cleaned_data.get("zone") if form.is_bound else None,
+        ),
+        "show_repair_hint": True,
     }
     return render(request, "repairs/intake.html", context, status=status)
+
+
+def _account_quietly(number: str):
+    try:
+        return account_get_by_number(number.strip())
+    except NotFound:
+        return None
+
+
+@require_GET
+@staff_view(has_perm(INTAKE_PERMISSION))
+def intake_repair_news(request: HttpRequest) -> HttpResponse:
+    """The banner of incidents and outages at the caller's place (htmx: the picked
+    customer, the account number and the zone of the intake form)."""
+    customer = None
+    if request.GET.get("customer", "").strip():
+        try:
+            customer = customer_get(public_id=request.GET["customer"].strip())
+        except NotFound:
+            customer = None
+    account = _account_quietly(request.GET.get("account_number", ""))
+    zone = None
+    if request.GET.get("zone", "").isdigit():
+        zone = SupplyZone.objects.filter(pk=int(request.GET["zone"])).first()
+    context = {
+        "news": _place_news(customer=customer, account=account, zone=zone),
+        "show_repair_hint": True,
+    }
+    return render(request, "emergency/partials/hotline_news.html", context)
