@@ -149,7 +149,7 @@ def unseed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("emergency", "0001_initial"),
+        ("emergency", "0003_drill_cancellation"),
         ("notify", "0005_notification_batch_key"),
         ("sla", "0005_kind_from_registry"),
     ]
