@@ -137,7 +137,8 @@ def test_a_round_queues_one_message_per_customer_and_channel_sensitive_first(
     settings.WATERDESK_EMAIL_ENABLED = True
     north, _east = zones
     plain = _account(north, mobile="13800138001", email="", notice_channels=["sms"])
-    emailer = _account(north, mobile="13800138002", notice_channels=["email"])
+    # A mobile written with the country code and spaces is still texted.
+    emailer = _account(north, mobile="+86 138 0013 8002", notice_channels=["email"])
     care = _account(north, mobile="13800138003", email="", sensitive_category="care_home")
     AccountFactory(customer=plain.customer, premise=PremiseFactory(zone=north))
     case = _case()
@@ -159,11 +160,11 @@ def test_a_round_queues_one_message_per_customer_and_channel_sensitive_first(
         )
 
     rows = list(Notification.objects.filter(batch_key=notice.batch_key).order_by("pk"))
-    assert [(row.customer_id, row.channel) for row in rows] == [
-        (care.customer_id, "sms"),
-        (plain.customer_id, "sms"),
-        (emailer.customer_id, "sms"),
-        (emailer.customer_id, "email"),
+    assert [(row.customer_id, row.channel, row.recipient_address) for row in rows] == [
+        (care.customer_id, "sms", "13800138003"),
+        (plain.customer_id, "sms", "13800138001"),
+        (emailer.customer_id, "sms", "13800138002"),
+        (emailer.customer_id, "email", emailer.customer.email),
     ]
     assert (notice.number, notice.customers, notice.sensitive_customers, notice.messages) == (
         1,

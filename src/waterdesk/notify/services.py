@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import phonenumbers
 from celery import current_app
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
@@ -443,27 +443,163 @@ def notification_retry_now(*, notification_ids: Iterable[int], actor) -> int:
 NOTIFICATION_SEND_BATCH_TASK = "waterdesk.notify.tasks.notification_send_batch"
 NOTIFICATION_SEND_MANY_TASK = "waterdesk.notify.tasks.notification_send_many"
 BULK_INSERT_SIZE = 2000
+BULK_READ_SIZE = 5000
 BULK_CHUNK_SIZE = 500
-_PLAIN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_NOT_DIGIT = re.compile(r"\D")
+# The channels in the order a customer's rows are written.
+BULK_CHANNELS = (NotificationChannel.SMS, NotificationChannel.EMAIL, NotificationChannel.WECHAT)
+
+
+def bulk_mobile(raw: str) -> str | None:
+    """A Chinese mobile number for a mass notice: the digits of ``raw`` without a leading
+    86 / 0086, when they are 11 digits starting 13–19; else None. (The same rule as the
+    PostgreSQL statement of ``notification_queue_bulk``, so both paths agree.)"""
+    digits = _NOT_DIGIT.sub("", raw or "")
+    if len(digits) == 15 and digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if _CN_MOBILE.match(digits) else None
+
+
+_BULK_INSERT_SQL = """
+INSERT INTO notify_notification (public_id, template_key, channel, is_urgent,
+    recipient_address, recipient_user_id, customer_id, case_id, subject, body, status,
+    attempts, next_attempt_at, last_attempt_at, last_error, sent_at, provider_message_id,
+    created_at, dedupe_key, batch_key)
+SELECT gen_random_uuid(), %(template)s, ch.channel, %(urgent)s, ch.address, NULL, a.id,
+       %(case)s, r.subject, r.body, 'pending', 0, r.send_at, NULL, '', NULL, '', %(now)s,
+       %(batch)s || ':c' || a.id, %(batch)s
+FROM (
+    SELECT c.*, CASE
+        WHEN length(c.digits) = 15 AND left(c.digits, 4) = '0086' THEN substr(c.digits, 5)
+        WHEN length(c.digits) = 13 AND left(c.digits, 2) = '86' THEN substr(c.digits, 3)
+        ELSE c.digits END AS national
+    FROM (
+        SELECT q.*, regexp_replace(q.mobile, '[^0-9]', '', 'g') AS digits
+        FROM ({customers}) AS q (id, mobile, email, openid, channels, priority)
+    ) AS c
+) AS a
+CROSS JOIN LATERAL (VALUES
+    (1, 'sms', CASE WHEN a.national ~ '^1[3-9][0-9]{{9}}$'
+        AND (%(always_sms)s OR a.channels @> '["sms"]') THEN a.national END),
+    (2, 'email', CASE WHEN %(always_email)s OR a.channels @> '["email"]'
+        THEN nullif(btrim(a.email), '') END),
+    (3, 'wechat', CASE WHEN %(always_wechat)s OR a.channels @> '["wechat"]'
+        THEN nullif(btrim(a.openid), '') END)
+) AS ch (position, channel, address)
+JOIN (VALUES {rendered}) AS r (channel, subject, body, send_at) ON r.channel = ch.channel
+WHERE ch.address IS NOT NULL
+ORDER BY a.priority, a.id, ch.position
+ON CONFLICT DO NOTHING
+"""
 
 
 @dataclass(frozen=True)
-class BulkAddressee:
-    """One customer of a mass notice, read in one query by the caller (values, not models):
-    its addresses and the channels it chose (None: every channel it has an address on)."""
-
-    customer_id: int
-    mobile: str = ""
-    email: str = ""
-    wechat_openid: str = ""
-    channels: tuple[str, ...] | None = None
+class _Rendered:
+    subject: str
+    body: str
+    send_at: datetime
 
 
-def _bulk_mobile(raw: str) -> str | None:
-    raw = (raw or "").strip()
-    if _PLAIN_MOBILE.match(raw):  # the common case, without phonenumbers' parse
-        return raw
-    return mobile_address(raw)
+def _bulk_render(template: str, context: dict, *, urgent: bool, now: datetime) -> dict:
+    templates = memo_get(
+        f"{TEMPLATES_MEMO}{template}",
+        lambda: {t.channel: t for t in NotificationTemplate.objects.filter(key=template)},
+    )
+    rendered: dict[str, _Rendered] = {}
+    for channel, message_template in templates.items():
+        if channel == NotificationChannel.EMAIL and not settings.WATERDESK_EMAIL_ENABLED:
+            continue
+        try:
+            body = _render(message_template.body, context).strip()
+            subject = " ".join(_render(message_template.subject, context).split())
+        except TemplateSyntaxError:
+            logger.exception("notify: template %s/%s does not compile", template, channel)
+            continue
+        send_at = _earliest_send_time(channel=channel, is_urgent=urgent, at=now)
+        rendered[channel] = _Rendered(subject[:SUBJECT_MAX_LENGTH], body, send_at)
+    return rendered
+
+
+def _bulk_insert_sql(
+    *, customers, priority: str, rendered, always, template, urgent, case_id, batch_key, now
+) -> None:
+    """PostgreSQL: the rows built by the database from the customers' query, in one
+    statement."""
+    inner, inner_params = customers.values_list(
+        "pk", "mobile", "email", "wechat_openid", "notice_channels", priority
+    ).query.sql_with_params()
+    params: dict = {
+        "template": template,
+        "urgent": urgent,
+        "case": case_id,
+        "now": now,
+        "batch": batch_key,
+        **{f"always_{channel}": channel in always for channel in BULK_CHANNELS},
+    }
+    # The inner query's positional parameters, named for the outer statement.
+    params.update({f"inner{n}": value for n, value in enumerate(inner_params)})
+    inner = inner.replace("%", "%%").replace("%%s", "%s")
+    inner = inner % tuple(f"%(inner{n})s" for n in range(len(inner_params)))
+    values = []
+    for channel, words in rendered.items():
+        values.append(
+            f"(%(ch_{channel})s, %(subject_{channel})s, %(body_{channel})s, %(at_{channel})s)"
+        )
+        params.update(
+            {
+                f"ch_{channel}": channel,
+                f"subject_{channel}": words.subject,
+                f"body_{channel}": words.body,
+                f"at_{channel}": words.send_at,
+            }
+        )
+    sql = _BULK_INSERT_SQL.format(customers=inner, rendered=", ".join(values))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _bulk_insert_python(
+    *, customers, priority: str, rendered, always, template, urgent, case_id, batch_key, now
+) -> None:
+    """Elsewhere (SQLite): the same rows built here, in the customers' order."""
+    rows = customers.values_list("pk", "mobile", "email", "wechat_openid", "notice_channels")
+    batch: list[Notification] = []
+    for pk, mobile, email, openid, chosen in rows.iterator(chunk_size=BULK_READ_SIZE):
+        wanted = {*(chosen or ()), *always}
+        addresses = (
+            (NotificationChannel.SMS, bulk_mobile(mobile)),
+            (NotificationChannel.EMAIL, (email or "").strip()),
+            (NotificationChannel.WECHAT, (openid or "").strip()),
+        )
+        for channel, address in addresses:
+            words = rendered.get(channel)
+            if not address or words is None or channel not in wanted:
+                continue
+            batch.append(
+                Notification(
+                    template_key=template,
+                    channel=channel,
+                    is_urgent=urgent,
+                    recipient_address=address,
+                    customer_id=pk,
+                    case_id=case_id,
+                    subject=words.subject,
+                    body=words.body,
+                    status=NotificationStatus.PENDING,
+                    next_attempt_at=words.send_at,
+                    created_at=now,
+                    dedupe_key=f"{batch_key}:c{pk}",
+                    batch_key=batch_key,
+                )
+            )
+        if len(batch) >= BULK_INSERT_SIZE:
+            Notification.objects.bulk_create(batch, ignore_conflicts=True)
+            batch = []
+    if batch:
+        Notification.objects.bulk_create(batch, ignore_conflicts=True)
 
 
 # No savepoint of its own, as notification_queue: a failure fails the caller too.
@@ -472,80 +608,45 @@ def notification_queue_bulk(
     *,
     template: str,
     context: dict,
-    addressees: Iterable[BulkAddressee],
+    customers,
     batch_key: str,
+    priority: str = "pk",
+    always: Iterable[str] = (),
     case: "Case | None" = None,
     urgent: bool = False,
 ) -> int:
-    """Queue one message per addressee and channel, rendered once per channel (the same
-    words for every customer), set-based: rows are inserted in ``addressees``' order (who
-    comes first is sent first), ``BULK_INSERT_SIZE`` at a time, inside the caller's
-    transaction. After the commit one task fans the batch out to the workers in chunks of
-    ``BULK_CHUNK_SIZE``.
+    """Queue one message per customer and channel, set-based, inside the caller's
+    transaction: the words rendered once per channel (the same for every customer), the
+    rows written in ``customers``' order — ``priority`` (a field or annotation of the
+    queryset, lower first), then id — so that who comes first is sent first. On
+    PostgreSQL the database builds the rows in one ``INSERT … SELECT`` from the customers'
+    query; elsewhere they are built here and inserted in batches. After the commit one task
+    fans the batch out to the workers in chunks of ``BULK_CHUNK_SIZE``.
 
-    ``batch_key`` names the mailing (at most 100 characters, e.g. ``outage:42:3``) and is
-    its dedupe key per customer: queuing the same batch again adds nothing for a customer
-    who already has it on a channel. Returns how many rows the batch holds."""
-    templates = memo_get(
-        f"{TEMPLATES_MEMO}{template}",
-        lambda: {t.channel: t for t in NotificationTemplate.objects.filter(key=template)},
-    )
-    if not templates:
-        logger.warning("notify: no template for key %r, nothing queued", template)
-        return 0
-    render_context = {"case_number": case.number, **context} if case is not None else context
+    ``customers``: a queryset of customers (``mobile``, ``email``, ``wechat_openid``,
+    ``notice_channels``); each is written to on the channels it chose for notices and on
+    the ``always`` ones, where it has an address (a mobile: 11 digits from 13–19, with or
+    without +86). ``batch_key`` names the mailing (≤ 100 characters, e.g. ``outage:42:3``)
+    and is its dedupe key per customer: the same batch again adds nothing for a customer
+    who has it on a channel. Returns how many rows the batch holds."""
     now = timezone.now()
-    rendered: dict[str, tuple[str, str, datetime]] = {}
-    for channel, message_template in templates.items():
-        if channel == NotificationChannel.EMAIL and not settings.WATERDESK_EMAIL_ENABLED:
-            continue
-        try:
-            body = _render(message_template.body, render_context).strip()
-            subject = " ".join(_render(message_template.subject, render_context).split())
-        except TemplateSyntaxError:
-            logger.exception("notify: template %s/%s does not compile", template, channel)
-            continue
-        send_at = _earliest_send_time(channel=channel, is_urgent=urgent, at=now)
-        rendered[channel] = (subject[:SUBJECT_MAX_LENGTH], body, send_at)
-    case_id = case.pk if case is not None else None
-
-    def rows():
-        for addressee in addressees:
-            addresses = (
-                (NotificationChannel.SMS, _bulk_mobile(addressee.mobile)),
-                (NotificationChannel.EMAIL, (addressee.email or "").strip()),
-                (NotificationChannel.WECHAT, (addressee.wechat_openid or "").strip()),
-            )
-            for channel, address in addresses:
-                if not address or channel not in rendered:
-                    continue
-                if addressee.channels is not None and channel not in addressee.channels:
-                    continue
-                subject, body, send_at = rendered[channel]
-                yield Notification(
-                    template_key=template,
-                    channel=channel,
-                    is_urgent=urgent,
-                    recipient_address=address,
-                    customer_id=addressee.customer_id,
-                    case_id=case_id,
-                    subject=subject,
-                    body=body,
-                    status=NotificationStatus.PENDING,
-                    next_attempt_at=send_at,
-                    created_at=now,
-                    dedupe_key=f"{batch_key}:c{addressee.customer_id}",
-                    batch_key=batch_key,
-                )
-
-    batch: list[Notification] = []
-    for notification in rows():
-        batch.append(notification)
-        if len(batch) >= BULK_INSERT_SIZE:
-            Notification.objects.bulk_create(batch, ignore_conflicts=True)
-            batch = []
-    if batch:
-        Notification.objects.bulk_create(batch, ignore_conflicts=True)
+    render_context = {"case_number": case.number, **context} if case is not None else context
+    rendered = _bulk_render(template, render_context, urgent=urgent, now=now)
+    if not rendered:
+        logger.warning("notify: no usable template for key %r, nothing queued", template)
+        return 0
+    insert = _bulk_insert_sql if connection.vendor == "postgresql" else _bulk_insert_python
+    insert(
+        customers=customers.order_by(priority, "pk"),
+        priority=priority,
+        rendered=rendered,
+        always=frozenset(always),
+        template=template,
+        urgent=urgent,
+        case_id=case.pk if case is not None else None,
+        batch_key=batch_key,
+        now=now,
+    )
     enqueue_on_commit(NOTIFICATION_SEND_BATCH_TASK, batch_key)
     return Notification.objects.filter(batch_key=batch_key).count()
 

@@ -10,7 +10,6 @@ once per channel; the round keeps the SMS text as it was sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 from django.db import transaction
@@ -20,18 +19,15 @@ from django.utils.translation import gettext as _
 
 from waterdesk.core.errors import InvalidInput
 from waterdesk.core.timeutil import local
-from waterdesk.customers.models import NOT_SENSITIVE_RANK
 from waterdesk.emergency.models import NoticeRound, WaterPoint
-from waterdesk.emergency.services.area import Area, affected_customers, area_of, area_text
-from waterdesk.notify.models import NotificationChannel
-from waterdesk.notify.services import (
-    BulkAddressee,
-    notification_preview,
-    notification_queue_bulk,
+from waterdesk.emergency.services.area import (
+    affected_counts,
+    affected_customers,
+    area_of,
+    area_text,
 )
-
-# Rows read from the database at a time while queuing (the customers of a large zone).
-READ_CHUNK = 5000
+from waterdesk.notify.models import NotificationChannel
+from waterdesk.notify.services import notification_preview, notification_queue_bulk
 
 
 def when_text(value: datetime | None) -> str:
@@ -61,21 +57,6 @@ def expected_restoration_check(value: datetime | None, *, now: datetime | None =
             _("预计恢复时间已过，请填写今后的时间。"),
             code="expected_restoration_past",
             field="expected_restoration_at",
-        )
-
-
-def _addressees(area: Area, counts: dict) -> Iterator[BulkAddressee]:
-    rows = affected_customers(area).values_list(
-        "pk", "mobile", "email", "wechat_openid", "notice_channels", "notice_rank"
-    )
-    sms = NotificationChannel.SMS.value
-    for pk, mobile, email, openid, chosen, rank in rows.iterator(chunk_size=READ_CHUNK):
-        counts["customers"] += 1
-        if rank < NOT_SENSITIVE_RANK:
-            counts["sensitive"] += 1
-        channels = tuple({*(chosen or ()), sms})
-        yield BulkAddressee(
-            customer_id=pk, mobile=mobile, email=email, wechat_openid=openid, channels=channels
         )
 
 
@@ -115,15 +96,16 @@ def notice_round_queue(
             template=template, context={"case_number": case.number, **context}
         ),
     )
-    counts = {"customers": 0, "sensitive": 0}
     notice.messages = notification_queue_bulk(
         template=template,
         context=context,
-        addressees=_addressees(area, counts),
+        customers=affected_customers(area),
+        priority="notice_rank",
+        always=(NotificationChannel.SMS,),
         batch_key=notice.batch_key,
         case=case,
         urgent=urgent,
     )
-    notice.customers, notice.sensitive_customers = counts["customers"], counts["sensitive"]
+    notice.customers, notice.sensitive_customers = affected_counts(area)
     notice.save(update_fields=["messages", "customers", "sensitive_customers"])
     return notice
