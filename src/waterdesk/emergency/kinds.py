@@ -273,6 +273,26 @@ INCIDENT_KIND = register(
                 permission=MANAGE_PERMISSION,
                 landing=True,
             ),
+            DeskPage(
+                label=_("计划停水"),
+                url_name="workbench:outages",
+                permission="emergency.schedule_outage",
+            ),
+            DeskPage(
+                label=_("应急预案"),
+                url_name="workbench:emergency_plans",
+                permission="emergency.view_emergencyplan",
+            ),
+            DeskPage(
+                label=_("应急演练"),
+                url_name="workbench:emergency_drills",
+                permission="emergency.manage_drills",
+            ),
+            DeskPage(
+                label=_("改进措施"),
+                url_name="workbench:emergency_measures",
+                permission="emergency.review_incident",
+            ),
         ),
     )
 )
