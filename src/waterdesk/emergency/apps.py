@@ -17,3 +17,4 @@ class EmergencyConfig(AppConfig):
         role_grant(Role.HOTLINE_AGENT, *roles.HOTLINE)
         role_grant(Role.DISPATCHER, *roles.DISPATCHER)
         role_grant(Role.ADMINISTRATOR, *roles.ADMINISTRATOR)
+        from waterdesk.emergency import outage_kind  # noqa: F401  the planned outages
