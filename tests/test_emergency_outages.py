@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from django.template import Context, Engine
 from django.test import Client
 from django.urls import reverse
 
@@ -25,7 +26,7 @@ from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.emergency.models import NoticeRound, OutagePolicy, PlannedOutage, WaterPoint
 from waterdesk.emergency.services import outages as services
 from waterdesk.emergency.tasks import outage_reminders
-from waterdesk.notify.models import Notification
+from waterdesk.notify.models import Notification, NotificationTemplate
 from waterdesk.sla.models import SlaClock
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.emergency_outages_urls")]
@@ -80,6 +81,35 @@ STAFF_TEMPLATE_CONTEXTS = {
         "reason": "主管道渗漏须尽快更换",
     },
 }
+
+
+def render(source: str, context: dict) -> str:
+    return Engine.get_default().from_string(source).render(Context(context, autoescape=False))
+
+
+@pytest.mark.parametrize("key", sorted({**TEMPLATE_CONTEXTS, **STAFF_TEMPLATE_CONTEXTS}))
+def test_every_notice_is_seeded_and_filled_in(key):
+    context = {**TEMPLATE_CONTEXTS, **STAFF_TEMPLATE_CONTEXTS}[key]
+    templates = NotificationTemplate.objects.filter(key=key)
+    channels = ["email", "sms", "wechat"] if key in TEMPLATE_CONTEXTS else ["email", "sms"]
+    assert sorted(templates.values_list("channel", flat=True)) == channels
+    for template in templates:
+        text = render(template.subject + "\n" + template.body, context)
+        for name, value in context.items():
+            assert value in text, (key, template.channel, name)
+        assert "{" not in text
+        if template.channel == "sms":
+            assert template.subject == ""
+            assert text.strip().startswith("【城市水务】")
+            assert len(text.strip()) <= 140, len(text.strip())
+        else:
+            assert template.subject
+
+
+def test_without_water_points_the_notice_does_not_mention_them():
+    sms = NotificationTemplate.objects.get(key="emergency.outage_notice", channel="sms")
+    text = render(sms.body, {**TEMPLATE_CONTEXTS["emergency.outage_notice"], "water_points": ""})
+    assert "临时供水点" not in text
 
 
 @pytest.fixture

@@ -260,6 +260,29 @@ def _report(users) -> Iterator[Case]:
     yield whistleblower.report_feedback(actor=handler, case=case)  # feedback given
 
 
+def _outage(users) -> Iterator[Case]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import AccountFactory, PremiseFactory, SupplyZoneFactory
+    from waterdesk.emergency.services.outages import outage_schedule
+
+    zone = SupplyZoneFactory(code="wf-outage", name="停水片区")
+    AccountFactory(premise=PremiseFactory(zone=zone))
+    now, office = timezone.now(), users[Role.EMERGENCY_OFFICE]
+    common = {"actor": office, "works": "更换阀门", "public_summary": "停水", "zones": [zone]}
+    yield outage_schedule(  # announced: 48 hours ahead
+        starts_at=now + timedelta(hours=48), ends_at=now + timedelta(hours=56), **common
+    )
+    yield outage_schedule(  # inside the notice time: waits for a duty manager
+        starts_at=now + timedelta(hours=5),
+        ends_at=now + timedelta(hours=9),
+        short_notice_reason="爆管后须尽快更换阀门",
+        **common,
+    )
+
+
 # How each kind's cases reach its open statuses, through its own services.
 WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "new_connection": _new_connection,
@@ -272,6 +295,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "complaint": _complaint,
     "report": _report,
     "feedback": feedback_walk,
+    "outage": _outage,
 }
 
 

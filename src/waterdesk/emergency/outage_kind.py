@@ -116,11 +116,13 @@ OUTAGE_KIND = register(
                 service=services.outage_restore,
                 form=forms.OutageRestoreForm,
                 serializer=serializers.OutageRestoreSerializer,
+                guard=services.outage_may_restore,
             ),
             "outage_cancel": ActionSpec(
                 service=services.outage_cancel,
                 form=forms.OutageCancelForm,
                 serializer=serializers.OutageReasonSerializer,
+                guard=services.outage_may_cancel,
                 css="secondary",
             ),
         },

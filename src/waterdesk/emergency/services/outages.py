@@ -97,6 +97,20 @@ def outage_may_approve(case: Case, user) -> bool:
     return user.has_perm(APPROVE_PERMISSION) and case.opened_by_id != user.pk
 
 
+def _has_started(case: Case) -> bool:
+    return PlannedOutage.objects.filter(case=case, starts_at__lte=timezone.now()).exists()
+
+
+def outage_may_restore(case: Case, user) -> bool:
+    """The guard of ``outage_restore``: the water is off (the start has passed)."""
+    return user.has_perm(SCHEDULE_PERMISSION) and _has_started(case)
+
+
+def outage_may_cancel(case: Case, user) -> bool:
+    """The guard of ``outage_cancel``: the water is not off yet."""
+    return user.has_perm(SCHEDULE_PERMISSION) and not _has_started(case)
+
+
 # --- input -----------------------------------------------------------------------------
 
 
