@@ -596,3 +596,35 @@ def test_the_api_schedules_and_overruns(pinned, people, area):
     )
     assert moved.status_code == 200, moved.json()
     assert moved.json()["outage"]["notice_rounds"][-1]["kind"] == "overrun"
+
+
+def test_the_announcement_waits_for_the_morning_an_overrun_does_not(
+    people, area, django_capture_on_commit_callbacks
+):
+    evening = datetime(2026, 12, 2, 22, 0, tzinfo=LOCAL_TZ)
+    with time_machine.travel(evening, tick=False) as traveller:
+        starts_at = evening + timedelta(hours=30)
+        case = services.outage_schedule(
+            actor=people["office"],
+            works=WORKS,
+            public_summary="城北片区停水",
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=6),
+            zones=[area["north"]],
+        )
+        announcement = sms_of(case, "emergency.outage_notice")
+        morning = datetime(2026, 12, 3, 8, 0, tzinfo=LOCAL_TZ)
+        assert {(m.is_urgent, m.next_attempt_at, m.status) for m in announcement} == {
+            (False, morning, "pending")
+        }
+
+        traveller.move_to(datetime(2026, 12, 4, 2, 0, tzinfo=LOCAL_TZ))  # under way, at night
+        with django_capture_on_commit_callbacks(execute=True):
+            services.outage_overrun(
+                actor=people["office"],
+                case=case,
+                ends_at=starts_at + timedelta(hours=10),
+                reason="抢修遇到障碍",
+            )
+        overrun = sms_of(case, "emergency.outage_overrun")
+        assert {(m.is_urgent, m.status) for m in overrun} == {(True, "sent")}
