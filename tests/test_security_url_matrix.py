@@ -185,13 +185,16 @@ TABLE: dict[str, Row] = {
     "workbench:customers": Row("get", None, CUSTOMER_VIEWERS, 200),
     "workbench:customer_search": Row("get", None, CUSTOMER_VIEWERS, 200),
     "workbench:customer": Row("get", "customer", CUSTOMER_VIEWERS, 200),
-    # Supervisors register planned outages (an intake, though not from a customer's page).
+    # Whoever registers some kind (supervisors open incidents).
     "workbench:customer_pick": Row(
         "get", "customer", frozenset({"clerk", "dispatcher", "hotline", "supervisor"}), 200
     ),
     "workbench:case": Row("get", "case", CASE_VIEWERS, 200),
     "workbench:case_action": Row("post", "case_action", frozenset({"clerk"}), 400),
-    "workbench:attachment_add": Row("post", "case", frozenset({"clerk", "surveyor"}), 400),
+    # Supervisors attach files too (an incident's photos: emergency.roles).
+    "workbench:attachment_add": Row(
+        "post", "case", frozenset({"clerk", "surveyor", "supervisor"}), 400
+    ),
     "workbench:attachment": Row("get", "attachment", CASE_VIEWERS, 200),
     "workbench:attachment_withdraw": Row(
         "post", "attachment", frozenset({"clerk", "supervisor"}), 400
@@ -360,7 +363,7 @@ TABLE: dict[str, Row] = {
         not_in_scope=frozenset({"billing"}),  # may reveal, but new connections are not theirs
     ),
     "api:case-attachments": Row(
-        "post", "case", frozenset({"clerk", "surveyor"}), 400, format="multipart"
+        "post", "case", frozenset({"clerk", "surveyor", "supervisor"}), 400, format="multipart"
     ),
     "api:case-attachment-withdraw": Row(
         "post", "attachment", frozenset({"clerk", "supervisor"}), 400

@@ -91,6 +91,8 @@ def test_seed_business_hours_and_default_policies():
         ("report", "conclude", "normal", Decimal("15.00"), "working_days"),
         # A low survey score's follow-up.
         ("feedback", "resolve", "normal", Decimal("2.00"), "working_days"),
+        # A short-notice planned outage: a duty manager decides within 2 calendar hours.
+        ("outage", "approve", "normal", Decimal("2.00"), "calendar_hours"),
     }
 
 
