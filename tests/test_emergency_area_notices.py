@@ -121,8 +121,7 @@ def template():
         key="emergency.test",
         channel="sms",
         body=(
-            "【水务】{{ area }}停水，预计{{ expected_restoration }}恢复。"
-            "取水点：{{ water_points }}"
+            "【水务】{{ area }}停水，预计{{ expected_restoration }}恢复。取水点：{{ water_points }}"
         ),
     )
     NotificationTemplate.objects.create(

@@ -298,6 +298,29 @@ def _incident(users) -> Iterator[Case]:
     yield incident_restore(actor=duty, case=case, restored_at=timezone.now())  # restored
 
 
+def _outage(users) -> Iterator[Case]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import AccountFactory, PremiseFactory, SupplyZoneFactory
+    from waterdesk.emergency.services.outages import outage_schedule
+
+    zone = SupplyZoneFactory(code="wf-outage", name="停水片区")
+    AccountFactory(premise=PremiseFactory(zone=zone))
+    now, office = timezone.now(), users[Role.EMERGENCY_OFFICE]
+    common = {"actor": office, "works": "更换阀门", "public_summary": "停水", "zones": [zone]}
+    yield outage_schedule(  # announced: 48 hours ahead
+        starts_at=now + timedelta(hours=48), ends_at=now + timedelta(hours=56), **common
+    )
+    yield outage_schedule(  # inside the notice time: waits for a duty manager
+        starts_at=now + timedelta(hours=5),
+        ends_at=now + timedelta(hours=9),
+        short_notice_reason="爆管后须尽快更换阀门",
+        **common,
+    )
+
+
 # How each kind's cases reach its open statuses, through its own services.
 WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "new_connection": _new_connection,
@@ -311,6 +334,7 @@ WALKS: dict[str, Callable[[dict], Iterator[Case]]] = {
     "report": _report,
     "feedback": feedback_walk,
     "incident": _incident,
+    "outage": _outage,
 }
 
 

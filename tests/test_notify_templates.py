@@ -69,6 +69,8 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     from tests.test_collection_notices import TEMPLATE_CONTEXTS as COLLECTION_CONTEXTS
     from tests.test_complaints_notices import TEMPLATE_CONTEXTS as COMPLAINT_CONTEXTS
     from tests.test_emergency_incidents import TEMPLATE_CHANNELS as INCIDENT_CHANNELS
+    from tests.test_emergency_outages import STAFF_TEMPLATE_CONTEXTS as OUTAGE_STAFF_CONTEXTS
+    from tests.test_emergency_outages import TEMPLATE_CONTEXTS as OUTAGE_CONTEXTS
     from tests.test_inquiries import TEMPLATE_CONTEXTS as INQUIRY_CONTEXTS
     from tests.test_payments_notices import TEMPLATE_CONTEXTS as PAYMENT_CONTEXTS
     from tests.test_repairs_notices import TEMPLATE_CONTEXTS as REPAIR_CONTEXTS
@@ -77,6 +79,7 @@ def test_every_key_is_seeded_for_sms_and_email(db):
 
     seeded = set(NotificationTemplate.objects.values_list("key", "channel"))
     keys = set(CONTEXTS) | set(CHANGE_CONTEXTS) | set(INQUIRY_CONTEXTS) | set(COMPLAINT_CONTEXTS)
+    keys |= set(OUTAGE_STAFF_CONTEXTS)  # the duty managers' alert
     # Payment and collection notices go on WeChat too (the customer's chosen channels), and
     # so do the notices to a repair's callers (tests/test_repairs_notices.py).
     customer_chosen = set(PAYMENT_CONTEXTS) | set(COLLECTION_CONTEXTS)
@@ -85,6 +88,7 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     incident = {(key, channel) for key, chans in INCIDENT_CHANNELS.items() for channel in chans}
     assert incident <= seeded
     seeded -= incident
+    customer_chosen |= set(OUTAGE_CONTEXTS)  # planned outages' notices
     assert seeded == {(key, channel) for key in keys for channel in ("sms", "email")} | {
         (key, channel) for key in customer_chosen for channel in ("sms", "email", "wechat")
     } | {(key, channel) for key in REPAIR_CONTEXTS for channel in repair_channels(key)} | {

@@ -247,6 +247,10 @@ TABLE: dict[str, Row] = {
     # complaint roles).
     "workbench:intake_complaint": Row("get", None, frozenset({"clerk", "hotline"}), 200),
     "workbench:complaint_lessons": Row("get", None, frozenset({"supervisor"}), 200),
+    # Planned outages: the emergency office and the duty managers (not in this matrix) and
+    # supervisors (tests/test_emergency_outages.py).
+    "workbench:outages": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:outage_new": Row("get", None, frozenset({"supervisor"}), 200),
     # The survey results: supervisors only (tests/test_surveys_pages.py).
     "workbench:survey_results": Row("get", None, frozenset({"supervisor"}), 200),
     "workbench:survey_results_xlsx": Row("get", None, frozenset({"supervisor"}), 200),
@@ -475,6 +479,14 @@ TABLE: dict[str, Row] = {
     "api:case-action-report_close": action("report", "supervisor", status=409),
     "api:case-action-report_withdraw": action("report", "supervisor"),
     "api:case-action-report_invalidate": action("report", "supervisor"),
+    # An announced planned outage, not started: approving is not now (409), restoring
+    # before the start is refused by its service, the others ask for their input first.
+    "api:outage": Row("post", None, frozenset({"supervisor"}), 400),
+    "api:case-action-outage_approve": action("outage", "supervisor", status=409),
+    "api:case-action-outage_refuse": action("outage", "supervisor"),
+    "api:case-action-outage_overrun": action("outage", "supervisor"),
+    "api:case-action-outage_restore": action("outage", "supervisor"),
+    "api:case-action-outage_cancel": action("outage", "supervisor"),
     "api:repair": Row("post", None, frozenset({"clerk", "dispatcher", "hotline"}), 400),
     # Incidents: the hotline, the dispatchers and supervisors open them (the emergency office
     # and the duty manager too: tests/test_emergency_incidents.py); supervisors run them. The
@@ -649,6 +661,7 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         **fieldwork_world(crew_member=users["crew"], dispatcher=users["dispatcher"], case=case),
         **survey_world(),
         **_emergency_world(users),
+        **_outage_world(built.account),
     }
 
 
@@ -700,6 +713,23 @@ def _incident(supervisor):
         started_at=timezone.now(),
         zones=[zone],
     )
+
+
+def _outage_world(account) -> dict:
+    from datetime import timedelta
+
+    from waterdesk.emergency.services.outages import outage_schedule
+
+    starts_at = timezone.now() + timedelta(hours=48)
+    outage = outage_schedule(
+        actor=UserFactory(username="m-emergency-office", role=Role.EMERGENCY_OFFICE),
+        works="更换阀门",
+        public_summary="更换阀门停水",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=6),
+        zones=[account.premise.zone],
+    )
+    return {"outage": {"public_id": outage.public_id}}
 
 
 def _payments_world(account, billing_clerk) -> dict:

@@ -93,6 +93,8 @@ def test_seed_business_hours_and_default_policies():
         ("feedback", "resolve", "normal", Decimal("2.00"), "working_days"),
         # An incident's post-incident review: within 5 working days of the restoration.
         ("incident", "review", "normal", Decimal("5.00"), "working_days"),
+        # A short-notice planned outage: a duty manager decides within 2 calendar hours.
+        ("outage", "approve", "normal", Decimal("2.00"), "calendar_hours"),
     }
 
 

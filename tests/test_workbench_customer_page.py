@@ -112,6 +112,7 @@ def test_a_kind_panel_is_contributed_by_the_registration_alone():
         "feedback": generic,  # follow-ups of low survey scores
         "report": generic,  # about staff conduct: never a customer's, the panel stays empty
         "incident": generic,  # about an area, never one customer's: the panel stays empty
+        "outage": generic,  # a planned outage is over an area, never a customer's case
     }
     assert {kind for kind, panel in panels.items() if panel.details} == {
         "inquiry",

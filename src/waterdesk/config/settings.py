@@ -256,6 +256,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.surveys.tasks.surveys_monthly_campaign",
         "schedule": 3600.0,
     },
+    # Every 5 minutes: each announced planned outage is reminded once before its start.
+    "emergency-outage-reminders": {
+        "task": "waterdesk.emergency.tasks.outage_reminders_send",
+        "schedule": 300.0,
+    },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)

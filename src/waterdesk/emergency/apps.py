@@ -20,4 +20,7 @@ class EmergencyConfig(AppConfig):
         role_grant(Role.HOTLINE_AGENT, *roles.HOTLINE)
         role_grant(Role.DISPATCHER, *roles.DISPATCHER)
         role_grant(Role.ADMINISTRATOR, *roles.ADMINISTRATOR)
-        from waterdesk.emergency import banners  # noqa: F401  the banner on a customer's page
+        from waterdesk.emergency import (
+            banners,  # noqa: F401  the banner on a customer's page
+            outage_kind,  # noqa: F401  the planned outages
+        )
