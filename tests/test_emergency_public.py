@@ -8,11 +8,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.test import Client
 from django.urls import reverse
 
 from tests.emergency_public_support import NOON, PERSONAL, public_world
+from tests.factories import UserFactory
+from waterdesk.core.roles import Role
 from waterdesk.emergency.models import IncidentStatus, WaterPoint
 from waterdesk.emergency.public_cache import public_cache_version, public_pages_changed
 
@@ -150,7 +154,7 @@ def test_a_change_shows_once_the_version_moves_on(
     assert _sections(after) == {"城北区": [f"outage-{world.outage.pk}"]}
 
 
-def test_entries_expire_without_a_change(client, world, settings):
+def test_entries_expire_without_a_change(client, world):
     _get(client, "/outages/")
     world.outage.public_summary = "解放路管道改造，已延长至次日。"
     world.outage.save(update_fields=["public_summary"])
@@ -170,9 +174,41 @@ def test_the_page_is_read_only(client, world):
     assert client.post("/outages/").status_code == 405
 
 
-def test_the_page_in_english(client, world, settings):
+def test_the_page_in_english(client, world):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = _get(client, "/outages/").content.decode()
 
     assert 'lang="en"' in html
     assert _sections(html)["城东区"] == [f"incident-{world.incident.pk}"]
+
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def test_each_visitor_gets_their_own_csrf_token_in_the_shared_page(world):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    pages = [_get(first, "/outages/"), _get(second, "/outages/")]
+
+    tokens = [TOKEN.findall(page.content.decode()) for page in pages]
+    assert tokens[0] and tokens[1] and tokens[0][0] != tokens[1][0]
+    assert "visitorCsrfTokenSlot" not in pages[1].content.decode()
+    assert _main(pages[0]) == _main(pages[1])
+    # The language switcher of the kept page works with the visitor's own token.
+    switched = second.post(
+        "/i18n/setlang/",
+        {"language": "en", "next": "/outages/", "csrfmiddlewaretoken": tokens[1][0]},
+    )
+    assert switched.status_code == 302
+    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+def test_staff_signed_in_get_their_own_header_not_the_shared_page(client, world):
+    _get(client, "/outages/")  # the shared page is kept
+    staff = Client()
+    staff.force_login(UserFactory(username="duty1", first_name="王值班", role=Role.DUTY_MANAGER))
+
+    mine = _get(staff, "/outages/").content.decode()
+    anyone = _get(client, "/outages/").content.decode()
+
+    assert "王值班" in mine and "王值班" not in anyone
+    assert _sections(mine) == _sections(anyone)

@@ -8,9 +8,13 @@ Built for a crowd: during a burst main tens of thousands of people open it at on
   web process) under the public pages' version; every service that changes what the page
   shows moves the version on (``public_pages_changed``), so a change shows at the next
   read, and an entry lives ``PUBLIC_CACHE_SECONDS`` at most. A read after the first costs
-  two cache look-ups and no query. A district that no event touches is answered from the
-  cached board without a cache entry of its own (any text in the URL must not fill the
-  cache).
+  no query. A district that no event touches is answered from the cached board without a
+  cache entry of its own (any text in the URL must not fill the cache).
+- The whole page is the same for every visitor who is not logged in and has no message
+  waiting, but for the visitor's CSRF token (the language switcher's form): it is kept
+  rendered with a slot for the token, which each answer fills in — a read is then two cache
+  look-ups and a string replacement instead of rendering the shell (a few milliseconds of
+  CPU each: what limits the crowd a web process serves).
 - ``Cache-Control: public, max-age=30``: browsers and a proxy in front may keep the page
   half a minute. The page carries the visitor's CSRF token (the language switcher's form),
   so the response varies on ``Cookie`` and sets one on a first visit; shared caches do not
@@ -21,10 +25,14 @@ Built for a crowd: during a burst main tens of thousands of people open it at on
   mobile carrier's gateway) exactly when it needs it most. Floods are the proxy's to stop.
 """
 
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
@@ -36,6 +44,9 @@ from waterdesk.emergency.selectors_public import public_board
 PAGE = "emergency/public/outages.html"
 LISTING = "emergency/public/listing.html"
 LISTING_KEY = "emergency:public:listing:{version}:{language}:{district}"
+PAGE_KEY = "emergency:public:page:{version}:{language}:{district}"
+# Stands for the visitor's CSRF token in a kept page (letters only: never escaped).
+TOKEN_SLOT = "visitorCsrfTokenSlot"
 BROWSER_CACHE_SECONDS = 30
 DISTRICT_MAX_LENGTH = 50
 
@@ -54,10 +65,17 @@ def _listing(board, *, district: str) -> str:
     )
 
 
-@require_safe
-def outages_public(request: HttpRequest, district: str = "") -> HttpResponse:
-    district = (district or request.GET.get("district", "")).strip()[:DISTRICT_MAX_LENGTH]
-    version, board = public_board()
+def _shared(request: HttpRequest, *, district: str) -> bool:
+    """Whether the page this visitor gets is everybody's: not logged in, no message
+    waiting, and the page's own address (the header's language form returns to it)."""
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+        return False
+    canonical = reverse("portal:outages_public", args=[district] if district else [])
+    return request.get_full_path() == canonical
+
+
+def _page_context(version: int, board, *, district: str) -> dict:
     if district and district not in board.districts:
         listing = _listing(board, district=district)
     else:
@@ -68,14 +86,27 @@ def outages_public(request: HttpRequest, district: str = "") -> HttpResponse:
         if listing is None:
             listing = _listing(board, district=district)
             cache.set(key, listing, PUBLIC_CACHE_SECONDS)
-    response = render(
-        request,
-        PAGE,
-        {
-            "district": district,
-            # Rendered by this module from the listing template (autoescaped).
-            "listing": mark_safe(listing),
-        },
-    )
+    # Rendered by this module from the listing template (autoescaped).
+    return {"district": district, "listing": mark_safe(listing)}
+
+
+@require_safe
+def outages_public(request: HttpRequest, district: str = "") -> HttpResponse:
+    district = (district or request.GET.get("district", "")).strip()[:DISTRICT_MAX_LENGTH]
+    version, board = public_board()
+    known = not district or district in board.districts
+    if known and _shared(request, district=district):
+        key = PAGE_KEY.format(
+            version=version, language=translation.get_language(), district=district
+        )
+        page = cache.get(key)
+        if page is None:
+            context = {**_page_context(version, board, district=district)}
+            context["csrf_token"] = TOKEN_SLOT
+            page = render_to_string(PAGE, context, request=request)
+            cache.set(key, page, PUBLIC_CACHE_SECONDS)
+        response = HttpResponse(page.replace(TOKEN_SLOT, get_token(request)))
+    else:
+        response = render(request, PAGE, _page_context(version, board, district=district))
     patch_cache_control(response, public=True, max_age=BROWSER_CACHE_SECONDS)
     return response
