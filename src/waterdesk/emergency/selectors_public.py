@@ -186,12 +186,13 @@ def public_board_read() -> PublicBoard:
     return PublicBoard(events=tuple(events), districts=tuple(districts))
 
 
-def public_board() -> tuple[int, PublicBoard]:
-    """(the cache version, the board): from the cache, or read and kept there."""
-    version = public_cache_version()
+def public_board(version: int | None = None) -> PublicBoard:
+    """The board of the public pages' ``version`` (the current one unless given): from the
+    cache, or read and kept there."""
+    version = public_cache_version() if version is None else version
     key = BOARD_KEY.format(version=version)
     board = cache.get(key)
     if board is None:
         board = public_board_read()
         cache.set(key, board, PUBLIC_CACHE_SECONDS)
-    return version, board
+    return board

@@ -38,7 +38,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from waterdesk.emergency.public_cache import PUBLIC_CACHE_SECONDS
+from waterdesk.emergency.public_cache import PUBLIC_CACHE_SECONDS, public_cache_version
 from waterdesk.emergency.selectors_public import public_board
 
 PAGE = "emergency/public/outages.html"
@@ -93,20 +93,22 @@ def _page_context(version: int, board, *, district: str) -> dict:
 @require_safe
 def outages_public(request: HttpRequest, district: str = "") -> HttpResponse:
     district = (district or request.GET.get("district", "")).strip()[:DISTRICT_MAX_LENGTH]
-    version, board = public_board()
-    known = not district or district in board.districts
-    if known and _shared(request, district=district):
-        key = PAGE_KEY.format(
-            version=version, language=translation.get_language(), district=district
-        )
-        page = cache.get(key)
-        if page is None:
-            context = {**_page_context(version, board, district=district)}
-            context["csrf_token"] = TOKEN_SLOT
-            page = render_to_string(PAGE, context, request=request)
-            cache.set(key, page, PUBLIC_CACHE_SECONDS)
+    version = public_cache_version()
+    language = translation.get_language()
+    shared = _shared(request, district=district)
+    # Kept only for the districts on the board: a hit needs no board.
+    page_key = PAGE_KEY.format(version=version, language=language, district=district)
+    page = cache.get(page_key) if shared else None
+    if page is None:
+        board = public_board(version)
+        known = not district or district in board.districts
+        context = _page_context(version, board, district=district)
+        if shared and known:
+            page = render_to_string(PAGE, {**context, "csrf_token": TOKEN_SLOT}, request=request)
+            cache.set(page_key, page, PUBLIC_CACHE_SECONDS)
+    if page is not None:
         response = HttpResponse(page.replace(TOKEN_SLOT, get_token(request)))
     else:
-        response = render(request, PAGE, _page_context(version, board, district=district))
+        response = render(request, PAGE, context)
     patch_cache_control(response, public=True, max_age=BROWSER_CACHE_SECONDS)
     return response
