@@ -290,6 +290,9 @@ TABLE: dict[str, Row] = {
     "portal:pay_done": Row("get", "order_done", EVERYONE, 200),
     # A satisfaction survey's single-use link (tests/test_surveys_*.py).
     "portal:survey": Row("get", "survey", EVERYONE, 200),
+    # Current incidents and planned outages, all or one district's
+    # (tests/test_emergency_public.py).
+    "portal:outages_public": Row("get", None, EVERYONE, 200),
     # --- payments: the cash office's exceptions and the gateways' statements ---
     "payments:exceptions": Row("get", None, frozenset({"supervisor", "billing"}), 200),
     "payments:exception_resolve": Row("post", "exception", BILLING_OFFICE, 302),
