@@ -8,7 +8,6 @@ from rest_framework import serializers
 from waterdesk.cases.models import Channel
 from waterdesk.core.api import fields as api_fields
 from waterdesk.core.api.serializers import UserRefSerializer
-from waterdesk.customers.models import Premise, SupplyZone
 from waterdesk.emergency.models import (
     Incident,
     IncidentReview,
@@ -16,10 +15,14 @@ from waterdesk.emergency.models import (
     IncidentTask,
     IncidentType,
     Measure,
-    NoticeRound,
     PlanVersion,
     ResponseLevel,
-    WaterPoint,
+)
+from waterdesk.emergency.serializers_area import (
+    AreaInputSerializer,
+    NoticeRoundSerializer,
+    WaterPointInputSerializer,
+    WaterPointSerializer,
 )
 
 
@@ -51,35 +54,6 @@ class IncidentTaskSerializer(serializers.ModelSerializer):
             "done_at",
             "done_by",
             "note",
-        ]
-
-
-class WaterPointSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = WaterPoint
-        fields = [
-            "id",
-            "address",
-            "district",
-            "opening_hours",
-            "supplies",
-            "opened_at",
-            "closed_at",
-        ]
-
-
-class NoticeRoundSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = NoticeRound
-        fields = [
-            "number",
-            "kind",
-            "message",
-            "expected_restoration_at",
-            "customers",
-            "sensitive_customers",
-            "messages",
-            "queued_at",
         ]
 
 
@@ -134,42 +108,6 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 
 # --- inputs --------------------------------------------------------------------------------
-
-
-class StreetSerializer(serializers.Serializer):
-    district = api_fields.CharField(max_length=50, required=False, default="", allow_blank=True)
-    street = api_fields.CharField(max_length=100)
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        return (value.get("district", ""), value["street"])
-
-
-class AreaInputSerializer(serializers.Serializer):
-    zones = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=SupplyZone.objects.all(),
-        many=True,
-        required=False,
-        default=list,
-        help_text="Supply zone codes.",
-    )
-    streets = StreetSerializer(many=True, required=False, default=list)
-    premises = serializers.SlugRelatedField(
-        slug_field="public_id",
-        queryset=Premise.objects.all(),
-        many=True,
-        required=False,
-        default=list,
-        help_text="Premise public ids.",
-    )
-
-
-class WaterPointInputSerializer(serializers.Serializer):
-    address = api_fields.CharField(max_length=300)
-    district = api_fields.CharField(max_length=50, required=False, default="", allow_blank=True)
-    opening_hours = api_fields.CharField(max_length=100, help_text="e.g. 8:00-20:00")
-    supplies = api_fields.CharField(max_length=200, help_text="e.g. 送水车、桶装水")
 
 
 class IncidentIntakeSerializer(AreaInputSerializer):

@@ -7,47 +7,20 @@ from rest_framework import serializers
 from waterdesk.cases.models import Channel
 from waterdesk.core.api import fields as api_fields
 from waterdesk.core.api.serializers import UserRefSerializer
-from waterdesk.customers.models import Premise, SupplyZone
-from waterdesk.emergency.models import NoticeRound, PlannedOutage, WaterPoint
+from waterdesk.emergency.models import PlannedOutage
+from waterdesk.emergency.serializers_area import (
+    AreaInputSerializer,
+    NoticeRoundSerializer,
+    StreetSerializer,
+    WaterPointInputSerializer,
+    WaterPointSerializer,
+)
 from waterdesk.emergency.services.area import affected_counts, area_of, area_text
 from waterdesk.emergency.services.outages import (
     REASON_MAX_LENGTH,
     SUMMARY_MAX_LENGTH,
     WORKS_MAX_LENGTH,
 )
-
-
-class StreetSerializer(serializers.Serializer):
-    district = api_fields.CharField(max_length=50, required=False, allow_blank=True, default="")
-    street = api_fields.CharField(max_length=100)
-
-
-class WaterPointInputSerializer(serializers.Serializer):
-    address = api_fields.CharField(max_length=300)
-    opening_hours = api_fields.CharField(max_length=100, help_text="e.g. 8:00-20:00")
-    supplies = api_fields.CharField(max_length=200, help_text="e.g. 送水车、桶装水")
-    district = api_fields.CharField(max_length=50, required=False, allow_blank=True, default="")
-
-
-class WaterPointSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = WaterPoint
-        fields = ["address", "district", "opening_hours", "supplies", "opened_at", "closed_at"]
-
-
-class NoticeRoundSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = NoticeRound
-        fields = [
-            "number",
-            "kind",
-            "message",
-            "expected_restoration_at",
-            "customers",
-            "sensitive_customers",
-            "messages",
-            "queued_at",
-        ]
 
 
 class AreaSerializer(serializers.Serializer):
@@ -98,7 +71,7 @@ class PlannedOutageSerializer(serializers.ModelSerializer):
         }
 
 
-class OutageIntakeSerializer(serializers.Serializer):
+class OutageIntakeSerializer(AreaInputSerializer):
     """A planned outage: the works, when, where, and the temporary water points."""
 
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
@@ -108,23 +81,6 @@ class OutageIntakeSerializer(serializers.Serializer):
     )
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField(help_text="The expected restoration.")
-    zones = serializers.SlugRelatedField(
-        slug_field="code",
-        queryset=SupplyZone.objects.all(),
-        many=True,
-        required=False,
-        default=list,
-        help_text="Supply zone codes.",
-    )
-    streets = StreetSerializer(many=True, required=False, default=list)
-    premises = serializers.SlugRelatedField(
-        slug_field="public_id",
-        queryset=Premise.objects.all(),
-        many=True,
-        required=False,
-        default=list,
-        help_text="Public ids of single premises.",
-    )
     short_notice_reason = api_fields.CharField(
         max_length=REASON_MAX_LENGTH,
         required=False,

@@ -9,7 +9,7 @@ id — the order their notices are queued and sent in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -123,6 +123,8 @@ def affected_counts(area: Area) -> tuple[int, int]:
 def _clean_streets(streets: Iterable) -> tuple[tuple[str, str], ...]:
     cleaned: list[tuple[str, str]] = []
     for item in streets:
+        if isinstance(item, Mapping):  # {"district": …, "street": …}
+            item = (item.get("district", ""), item.get("street", ""))
         district, street = (item if isinstance(item, tuple | list) else ("", item))[:2]
         district, street = (district or "").strip(), (street or "").strip()
         if street and (district, street) not in cleaned:
