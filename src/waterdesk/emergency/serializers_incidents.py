@@ -83,7 +83,7 @@ class NoticeRoundSerializer(serializers.ModelSerializer):
         ]
 
 
-class MeasureSerializer(serializers.ModelSerializer):
+class IncidentMeasureSerializer(serializers.ModelSerializer):
     owner = UserRefSerializer()
 
     class Meta:
@@ -93,7 +93,7 @@ class MeasureSerializer(serializers.ModelSerializer):
 
 class IncidentReviewSerializer(serializers.ModelSerializer):
     written_by = UserRefSerializer()
-    measures = MeasureSerializer(many=True)
+    measures = IncidentMeasureSerializer(many=True)
 
     class Meta:
         model = IncidentReview
