@@ -514,7 +514,10 @@ def test_the_pages_and_the_api(people, plan, zone, client, django_capture_on_com
     assert page.status_code == 200
     text = page.content.decode()
     assert "核实险情并启动响应" in text and "人民广场" in text and 'id="incident-notices"' in text
-    assert client.get(reverse("workbench:emergency_board")).status_code == 200
+    board = client.get(reverse("workbench:emergency_board"))
+    assert board.status_code == 200 and case.number in board.content.decode()
+    # The emergency office lands on the board.
+    assert client.get(reverse("workbench:home"))["Location"] == reverse("workbench:emergency_board")
 
     # An area without customers on the page: the form again, with the reason.
     west = SupplyZoneFactory(code="west", name="城西片区")  # no premise yet

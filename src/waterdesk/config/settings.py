@@ -399,6 +399,9 @@ SPECTACULAR_SETTINGS = {
         "UsageCategoryEnum": "waterdesk.customers.models.UsageCategory",
         "ReadKindEnum": "waterdesk.billing.models.ReadKind",
         "ReadStatusEnum": "waterdesk.billing.models.ReadStatus",
+        # Two fields named "source": where a read came from, and an incident's reporter.
+        "ReadSourceEnum": "waterdesk.billing.models.ReadSource",
+        "IncidentSourceEnum": "waterdesk.emergency.models.IncidentSource",
     },
 }
 

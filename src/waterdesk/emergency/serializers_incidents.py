@@ -57,7 +57,7 @@ class IncidentTaskSerializer(serializers.ModelSerializer):
         ]
 
 
-class MeasureSerializer(serializers.ModelSerializer):
+class IncidentMeasureSerializer(serializers.ModelSerializer):
     owner = UserRefSerializer()
 
     class Meta:
@@ -67,7 +67,7 @@ class MeasureSerializer(serializers.ModelSerializer):
 
 class IncidentReviewSerializer(serializers.ModelSerializer):
     written_by = UserRefSerializer()
-    measures = MeasureSerializer(many=True)
+    measures = IncidentMeasureSerializer(many=True)
 
     class Meta:
         model = IncidentReview
