@@ -91,9 +91,6 @@ class OutageIntakeSerializer(AreaInputSerializer):
     )
     water_points = WaterPointInputSerializer(many=True, required=False, default=list)
 
-    def validate_streets(self, value) -> list[tuple[str, str]]:
-        return [(item.get("district", ""), item["street"]) for item in value]
-
 
 class OutageApproveSerializer(serializers.Serializer):
     note = api_fields.CharField(
