@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from waterdesk.cases.models import Case
 from waterdesk.cases.services import case_check_action, case_lock
 from waterdesk.core.errors import IllegalTransition, InvalidInput
-from waterdesk.core.text import text_clean_line, text_input
+from waterdesk.core.text import text_input
 from waterdesk.emergency.models import (
     Incident,
     IncidentTask,
@@ -19,7 +19,6 @@ from waterdesk.emergency.models import (
     NoticeKind,
     NoticeRound,
     ResponseLevel,
-    WaterPoint,
 )
 from waterdesk.emergency.selectors_plans import plan_people_for_level, plan_steps_for_level
 from waterdesk.emergency.services.area import Area, affected_counts, area_text
@@ -35,7 +34,6 @@ NOTICES = (NOTICE_TEMPLATE, RESTORED_TEMPLATE, CANCELLED_TEMPLATE, ALERT_TEMPLAT
 
 TEXT_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 500
-MAX_WATER_POINTS = 20
 
 
 def incident_lock(case: Case, action: str, actor) -> tuple[Case, Incident]:
@@ -85,62 +83,6 @@ def past_time_check(value: datetime | None, *, field: str, label: str, now: date
             field=field,
         )
     return value
-
-
-def water_point_clean(
-    *, address, opening_hours, supplies, district="", field_prefix: str = ""
-) -> dict:
-    """The fields of a temporary water point, checked."""
-    return {
-        "address": text_input(
-            text_clean_line(address),
-            field=f"{field_prefix}address",
-            label=_("供水点地址"),
-            limit=300,
-        ),
-        "opening_hours": text_input(
-            text_clean_line(opening_hours),
-            field=f"{field_prefix}opening_hours",
-            label=_("开放时间"),
-            limit=100,
-        ),
-        "supplies": text_input(
-            text_clean_line(supplies),
-            field=f"{field_prefix}supplies",
-            label=_("供应内容"),
-            limit=200,
-        ),
-        "district": text_input(
-            text_clean_line(district),
-            field=f"{field_prefix}district",
-            label=_("区县"),
-            limit=50,
-            required=False,
-        ),
-    }
-
-
-def water_points_clean(points) -> list[dict]:
-    points = [point for point in (points or ()) if point]
-    if len(points) > MAX_WATER_POINTS:
-        raise InvalidInput(
-            _("一次最多设立 %(count)s 个临时供水点。") % {"count": MAX_WATER_POINTS},
-            code="too_many_water_points",
-            field="water_points",
-        )
-    return [
-        water_point_clean(
-            address=point.get("address", ""),
-            opening_hours=point.get("opening_hours", ""),
-            supplies=point.get("supplies", ""),
-            district=point.get("district", ""),
-        )
-        for point in points
-    ]
-
-
-def water_points_create(case: Case, points: list[dict], *, at: datetime) -> list[WaterPoint]:
-    return [WaterPoint.objects.create(case=case, opened_at=at, **point) for point in points]
 
 
 def tasks_from_steps(incident: Incident, steps, *, at: datetime) -> list[IncidentTask]:

@@ -40,9 +40,9 @@ from waterdesk.emergency.services.incident_common import (
     past_time_check,
     plan_people,
     plan_tasks,
-    water_point_clean,
 )
 from waterdesk.emergency.services.notices import expected_restoration_check, when_text
+from waterdesk.emergency.services.water_points import water_point_clean
 from waterdesk.emergency.workflow import REVIEW_MILESTONE
 from waterdesk.sla import services as sla
 

@@ -37,10 +37,9 @@ from waterdesk.emergency.services.incident_common import (
     past_time_check,
     plan_people,
     plan_tasks,
-    water_points_clean,
-    water_points_create,
 )
 from waterdesk.emergency.services.notices import expected_restoration_check
+from waterdesk.emergency.services.water_points import water_points_clean, water_points_create
 from waterdesk.emergency.workflow import KIND, OPEN_PERMISSION
 
 # How the case names who reported it (an incident has no customer).

@@ -20,8 +20,6 @@ and ``public_pages_changed()``; a refusal writes nothing. The notices go through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -62,13 +60,13 @@ from waterdesk.emergency.services.area import (
     area_record,
 )
 from waterdesk.emergency.services.notices import notice_round_queue, when_text
+from waterdesk.emergency.services.water_points import water_points_clean, water_points_create
 from waterdesk.notify.services import notification_queue
 from waterdesk.sla import services as sla
 
 WORKS_MAX_LENGTH = 300
 SUMMARY_MAX_LENGTH = 500
 REASON_MAX_LENGTH = 500
-MAX_WATER_POINTS = 20
 
 # The notification templates of each round (seeded by migration 0020).
 TEMPLATES = {
@@ -112,50 +110,6 @@ def outage_may_cancel(case: Case, user) -> bool:
 
 
 # --- input -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WaterPointInput:
-    address: str
-    opening_hours: str
-    supplies: str
-    district: str = ""
-
-
-def _water_points_clean(points: Iterable) -> list[WaterPointInput]:
-    cleaned = []
-    for point in points or ():
-        values = point if isinstance(point, Mapping) else point.__dict__
-        cleaned.append(
-            WaterPointInput(
-                address=text_input(
-                    values.get("address"), field="water_points", label=_("供水点地址"), limit=300
-                ),
-                opening_hours=text_input(
-                    values.get("opening_hours"),
-                    field="water_points",
-                    label=_("供水点开放时间"),
-                    limit=100,
-                ),
-                supplies=text_input(
-                    values.get("supplies"), field="water_points", label=_("供应内容"), limit=200
-                ),
-                district=text_input(
-                    values.get("district"),
-                    field="water_points",
-                    label=_("区县"),
-                    limit=50,
-                    required=False,
-                ),
-            )
-        )
-    if len(cleaned) > MAX_WATER_POINTS:
-        raise InvalidInput(
-            _("临时供水点最多 %(count)s 个。") % {"count": MAX_WATER_POINTS},
-            code="too_many_water_points",
-            field="water_points",
-        )
-    return cleaned
 
 
 def _times_check(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
@@ -285,7 +239,7 @@ def outage_schedule(
             code="short_notice",
             field="starts_at",
         )
-    points = _water_points_clean(water_points)
+    points = water_points_clean(water_points)
     area = area_clean(zones=zones, streets=streets, premises=premises)
 
     status = OutageStatus.AWAITING_APPROVAL if short_notice else OutageStatus.ANNOUNCED
@@ -300,9 +254,7 @@ def outage_schedule(
         opened_at=now,
     )
     area_record(case=case, area=area)
-    WaterPoint.objects.bulk_create(
-        WaterPoint(case=case, opened_at=now, **point.__dict__) for point in points
-    )
+    water_points_create(case, points, at=now)
     outage = PlannedOutage.objects.create(
         case=case,
         works=works,
