@@ -12,9 +12,10 @@ Built for a crowd: during a burst main tens of thousands of people open it at on
   cache entry of its own (any text in the URL must not fill the cache).
 - The whole page is the same for every visitor who is not logged in and has no message
   waiting, but for the visitor's CSRF token (the language switcher's form): it is kept
-  rendered with a slot for the token, which each answer fills in — a read is then two cache
-  look-ups and a string replacement instead of rendering the shell (a few milliseconds of
-  CPU each: what limits the crowd a web process serves).
+  rendered with a slot for the token, which each answer fills in — a read is then one round
+  trip to the cache (the version and the page together) and a string replacement instead
+  of rendering the shell (a few milliseconds of CPU each: what limits the crowd a web
+  process serves).
 - ``Cache-Control: public, max-age=30``: browsers and a proxy in front may keep the page
   half a minute. The page carries the visitor's CSRF token (the language switcher's form),
   so the response varies on ``Cookie`` and sets one on a first visit; shared caches do not
@@ -38,13 +39,19 @@ from django.utils.cache import patch_cache_control
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from waterdesk.emergency.public_cache import PUBLIC_CACHE_SECONDS, public_cache_version
+from waterdesk.emergency.public_cache import (
+    PUBLIC_CACHE_SECONDS,
+    VERSION_KEY,
+    public_cache_version,
+)
 from waterdesk.emergency.selectors_public import public_board
 
 PAGE = "emergency/public/outages.html"
 LISTING = "emergency/public/listing.html"
 LISTING_KEY = "emergency:public:listing:{version}:{language}:{district}"
-PAGE_KEY = "emergency:public:page:{version}:{language}:{district}"
+# One key per language and district holding (version, page): the version and the page are
+# read in one round trip to the cache.
+PAGE_KEY = "emergency:public:page:{language}:{district}"
 # Stands for the visitor's CSRF token in a kept page (letters only: never escaped).
 TOKEN_SLOT = "visitorCsrfTokenSlot"
 BROWSER_CACHE_SECONDS = 30
@@ -93,19 +100,25 @@ def _page_context(version: int, board, *, district: str) -> dict:
 @require_safe
 def outages_public(request: HttpRequest, district: str = "") -> HttpResponse:
     district = (district or request.GET.get("district", "")).strip()[:DISTRICT_MAX_LENGTH]
-    version = public_cache_version()
-    language = translation.get_language()
     shared = _shared(request, district=district)
-    # Kept only for the districts on the board: a hit needs no board.
-    page_key = PAGE_KEY.format(version=version, language=language, district=district)
-    page = cache.get(page_key) if shared else None
+    page = None
+    if shared:
+        # Kept only for the districts on the board: a hit needs no board.
+        page_key = PAGE_KEY.format(language=translation.get_language(), district=district)
+        found = cache.get_many([VERSION_KEY, page_key])
+        version = found.get(VERSION_KEY) or public_cache_version()
+        kept = found.get(page_key)
+        if kept is not None and kept[0] == version:
+            page = kept[1]
+    else:
+        version = public_cache_version()
     if page is None:
         board = public_board(version)
         known = not district or district in board.districts
         context = _page_context(version, board, district=district)
         if shared and known:
             page = render_to_string(PAGE, {**context, "csrf_token": TOKEN_SLOT}, request=request)
-            cache.set(page_key, page, PUBLIC_CACHE_SECONDS)
+            cache.set(page_key, (version, page), PUBLIC_CACHE_SECONDS)
     if page is not None:
         response = HttpResponse(page.replace(TOKEN_SLOT, get_token(request)))
     else:
