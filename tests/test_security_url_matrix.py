@@ -203,10 +203,7 @@ TABLE: dict[str, Row] = {
     ),
     "workbench:case": Row("get", "case", CASE_VIEWERS, 200),
     "workbench:case_action": Row("post", "case_action", frozenset({"clerk"}), 400),
-    # Supervisors attach files too (an incident's photos: emergency.roles).
-    "workbench:attachment_add": Row(
-        "post", "case", frozenset({"clerk", "surveyor", "supervisor"}), 400
-    ),
+    "workbench:attachment_add": Row("post", "case", frozenset({"clerk", "surveyor"}), 400),
     "workbench:attachment": Row("get", "attachment", CASE_VIEWERS, 200),
     "workbench:attachment_withdraw": Row(
         "post", "attachment", frozenset({"clerk", "supervisor"}), 400
@@ -402,7 +399,7 @@ TABLE: dict[str, Row] = {
         not_in_scope=frozenset({"billing"}),  # may reveal, but new connections are not theirs
     ),
     "api:case-attachments": Row(
-        "post", "case", frozenset({"clerk", "surveyor", "supervisor"}), 400, format="multipart"
+        "post", "case", frozenset({"clerk", "surveyor"}), 400, format="multipart"
     ),
     "api:case-attachment-withdraw": Row(
         "post", "attachment", frozenset({"clerk", "supervisor"}), 400

@@ -33,7 +33,12 @@ DUTY_MANAGER = [
     "emergency.schedule_outage",
     "emergency.approve_outage",
 ]
-SUPERVISOR = [*EMERGENCY_OFFICE, "emergency.approve_outage"]
+# Supervisors oversee: everything the emergency office does but attaching files (as on
+# every other kind).
+SUPERVISOR = [
+    *(permission for permission in EMERGENCY_OFFICE if permission != "cases.add_attachment"),
+    "emergency.approve_outage",
+]
 HOTLINE = ["emergency.open_incident", "emergency.view_emergencyplan"]
 DISPATCHER = ["emergency.open_incident", "emergency.view_emergencyplan"]
 ADMINISTRATOR = [
