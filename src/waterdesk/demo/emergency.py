@@ -23,7 +23,7 @@ from django.db.models import Count
 
 from waterdesk.core.timeutil import LOCAL_TZ, local
 from waterdesk.customers.models import Account, Customer, Premise, SensitiveCategory, SupplyZone
-from waterdesk.customers.services import customer_update, premise_get_or_create
+from waterdesk.customers.services import customer_update
 from waterdesk.demo.clock import at
 from waterdesk.emergency.models import (
     DutyShift,
@@ -57,7 +57,6 @@ SENSITIVE_NAMES = (
 # Where the incidents and outages happen (beside tonight's burst main, found by its zone).
 TYPHOON_ZONE = "devzone"
 OUTAGE_DISTRICTS = ("城南区", "城东区")
-BURST_CROSSING = "人民路"
 TASK_NOTES = {
     "dispatcher": "已电话报告值班主任，调派抢修一班。",
     "crew_member": "现场已关闭上下游阀门。",
@@ -66,21 +65,14 @@ TASK_NOTES = {
 }
 
 
-def streets_record(zones, *, actor) -> None:
-    """Each premise's street, read off its address ("城东区东风路12号" → 东风路)."""
+def streets_record(zones) -> None:
+    """Each premise's street, read off its address ("城东区东风路12号" → 东风路): one update
+    per road (the premises' own service sets it one by one, seconds for the whole city)."""
     for zone in zones:
         for road in zone.roads:
-            premises = Premise.objects.filter(
+            Premise.objects.filter(
                 district=zone.district, address__startswith=f"{zone.district}{road}", street=""
-            ).select_related("zone")
-            for premise in premises:
-                premise_get_or_create(
-                    actor=actor,
-                    address=premise.address,
-                    zone=premise.zone,
-                    district=premise.district,
-                    street=road,
-                )
+            ).update(street=road)
 
 
 def sensitive_customers_flag(*, actor) -> None:
@@ -176,14 +168,16 @@ class EmergencyOffice:
             .order_by("case__opened_at")
             .first()
         )
-        zone = burst.zone or burst.account.premise.zone
+        zone = burst.zone or burst.account.premise.zone  # the repairs demo names its account
         self.outage_district = next(
             district
             for district in OUTAGE_DISTRICTS
             if not Premise.objects.filter(zone=zone, district=district).exists()
         )
-        street = burst.account.premise.street if burst.account else ""
-        place = f"{street}与{BURST_CROSSING}交叉口" if street else BURST_CROSSING
+        premise = burst.account.premise
+        roads = next(z.roads for z in self.zones if z.district == premise.district)
+        crossing = next(road for road in roads if road != premise.street)
+        place = f"{premise.street}与{crossing}交叉口" if premise.street else crossing
         with at(now - timedelta(minutes=9)):
             case = incident_open.incident_open(
                 actor=self.dispatcher,
@@ -211,7 +205,7 @@ class EmergencyOffice:
                 address=f"{zone.name}文体中心广场（送水车）",
                 opening_hours="全天24小时",
                 supplies="送水车（8吨）2辆、桶装水",
-                district=burst.account.premise.district if burst.account else "",
+                district=premise.district,
             )
         with at(now - timedelta(minutes=3)):
             incident_handling.incident_update(
@@ -223,7 +217,7 @@ class EmergencyOffice:
         # A resident of the zone calls: no water. Linked to the incident, not dispatched.
         account = (
             Account.objects.filter(premise__zone=zone, customer__kind="person")
-            .exclude(pk=getattr(burst.account, "pk", None))
+            .exclude(pk=burst.account_id)
             .select_related("customer", "premise")
             .order_by("-pk")
             .first()
@@ -542,7 +536,7 @@ class EmergencyOffice:
 def seed_emergency(*, staff: dict, zones, now: datetime) -> dict:
     """The emergency demo; returns its main cases for the summary."""
     admin = staff["admin"]
-    streets_record(zones, actor=admin)
+    streets_record(zones)
     sensitive_customers_flag(actor=admin)
     duty_roster(staff=staff, now=now)
     office = EmergencyOffice(staff=staff, zones=zones, now=now)

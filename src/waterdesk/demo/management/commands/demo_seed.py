@@ -247,7 +247,7 @@ class Command(BaseCommand):
         outages = Counter(Case.objects.filter(kind="outage").values_list("status", flat=True))
         write(
             _(
-                "计划停水：%(statuses)s（已通知的其中 %(under_way)d 件正在施工）。"
+                "计划停水：%(statuses)s（其中 %(under_way)d 件正在施工）。"
                 "应急台 /desk/emergency/（emergency1 应急办、duty1 值班主任审批紧急停水），"
                 "公众停水公告 /outages/（无需登录）。"
             )
