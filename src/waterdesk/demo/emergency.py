@@ -57,12 +57,21 @@ SENSITIVE_NAMES = (
 # Where the incidents and outages happen (beside tonight's burst main, found by its zone).
 TYPHOON_ZONE = "devzone"
 OUTAGE_DISTRICTS = ("城南区", "城东区")
-TASK_NOTES = {
-    "dispatcher": "已电话报告值班主任，调派抢修一班。",
-    "crew_member": "现场已关闭上下游阀门。",
-    "duty_manager": "已按受影响范围发出停水通知，重点用户电话确认。",
-    "emergency_office": "已协调送水车和桶装水。",
-}
+# What the one ticking a task off notes, by a word of its title.
+TASK_NOTES = (
+    ("核实", "已电话报告值班主任。"),
+    ("调派", "已调派抢修一班和备勤队伍。"),
+    ("关阀", "已关闭上下游阀门。"),
+    ("通知客户", "通知已发出，医院、学校、养老院已电话确认。"),
+    ("临时供水点", "送水车已到位。"),
+    ("报告", "已电话报告市水务局。"),
+    ("冲洗", "冲洗消毒完成。"),
+    ("检测合格", "余氯、浊度检测合格。"),
+)
+
+
+def _task_note(title: str) -> str:
+    return next((note for word, note in TASK_NOTES if word in title), "")
 
 
 def streets_record(zones) -> None:
@@ -147,15 +156,19 @@ class EmergencyOffice:
 
     # --- incidents ------------------------------------------------------------------------
 
-    def _tasks_done(self, case, start: datetime, *, count: int | None = None, step=10) -> None:
-        """Tick the first ``count`` open tasks off (all when None), one every ``step``
-        minutes from ``start``, each by whoever the plan makes responsible."""
-        tasks = list(IncidentTask.objects.filter(incident__case=case, done_at__isnull=True))
-        for index, task in enumerate(tasks[:count] if count is not None else tasks):
+    def _tasks_done(self, case, start: datetime, *, titled=(), step=10) -> None:
+        """Tick the open tasks off (those whose title holds one of ``titled``, or all), one
+        every ``step`` minutes from ``start``, by the emergency office or the duty manager."""
+        tasks = [
+            task
+            for task in IncidentTask.objects.filter(incident__case=case, done_at__isnull=True)
+            if not titled or any(word in task.title for word in titled)
+        ]
+        for index, task in enumerate(tasks):
             actor = self.office if task.owner_role == "emergency_office" else self.duty
             with at(start + timedelta(minutes=step * index)):
                 incident_handling.incident_task_done(
-                    actor=actor, case=case, task=task, note=TASK_NOTES.get(task.owner_role, "")
+                    actor=actor, case=case, task=task, note=_task_note(task.title)
                 )
 
     def burst_main(self):
@@ -168,13 +181,13 @@ class EmergencyOffice:
             .order_by("case__opened_at")
             .first()
         )
-        zone = burst.zone or burst.account.premise.zone  # the repairs demo names its account
+        premise = burst.account.premise  # the repairs demo reports it from an account
+        zone = burst.zone or premise.zone
         self.outage_district = next(
             district
             for district in OUTAGE_DISTRICTS
             if not Premise.objects.filter(zone=zone, district=district).exists()
         )
-        premise = burst.account.premise
         roads = next(z.roads for z in self.zones if z.district == premise.district)
         crossing = next(road for road in roads if road != premise.street)
         place = f"{premise.street}与{crossing}交叉口" if premise.street else crossing
@@ -187,7 +200,7 @@ class EmergencyOffice:
                 title=f"{place}DN600供水主管爆裂",
                 description=(
                     f"{place}DN600球墨铸铁主管爆裂，路面大面积积水，市民已来电三次"
-                    f"（报修 {burst.case.number}）。抢修班组已出发关阀，{zone.name}将停水。"
+                    f"（报修 {burst.case.number}）。已调派抢修班组赶赴现场关阀，{zone.name}将停水。"
                 ),
                 public_summary=(
                     f"{place}供水主管爆裂，正在紧急关阀抢修，{zone.name}停水，"
@@ -197,7 +210,9 @@ class EmergencyOffice:
                 zones=[zone],
                 expected_restoration_at=now + timedelta(hours=6),
             )
-        self._tasks_done(case, now - timedelta(minutes=8), count=3, step=1)
+        self._tasks_done(
+            case, now - timedelta(minutes=8), titled=("核实", "调派", "通知客户"), step=1
+        )
         with at(now - timedelta(minutes=5)):
             incident_handling.incident_water_point_add(
                 actor=self.office,
@@ -207,6 +222,7 @@ class EmergencyOffice:
                 supplies="送水车（8吨）2辆、桶装水",
                 district=premise.district,
             )
+        self._tasks_done(case, now - timedelta(minutes=4), titled=("临时供水点",))
         with at(now - timedelta(minutes=3)):
             incident_handling.incident_update(
                 actor=self.duty,
