@@ -46,12 +46,28 @@ from waterdesk.customers.models import (
     CustomerKind,
     Meter,
     MeterState,
+    Premise,
     Route,
     SupplyZone,
 )
 from waterdesk.customers.validation import validate_mobile, validate_resident_id, validate_uscc
 from waterdesk.demo.billing import demo_arrears, demo_calendar
 from waterdesk.demo.collection import CARRIED_OVER
+from waterdesk.emergency.models import (
+    Drill,
+    DrillStatus,
+    DutyShift,
+    IncidentStatus,
+    IncidentTask,
+    Measure,
+    NoticeKind,
+    NoticeRound,
+    OutageStatus,
+    PlannedOutage,
+    PlanVersion,
+    PlanVersionStatus,
+)
+from waterdesk.emergency.services.area import affected_counts, area_of
 from waterdesk.notify.models import Notification
 from waterdesk.payments.models import (
     BankMandate,
@@ -66,6 +82,7 @@ from waterdesk.payments.models import (
     Refund,
     StatementImport,
 )
+from waterdesk.repairs.models import Repair, RepairStatus
 from waterdesk.sla.models import ClockState, SlaClock
 
 # A Friday morning; the demo's dates are computed back from "now".
@@ -135,10 +152,13 @@ def test_demo_seed_builds_the_city_once(settings):
         Role.COLLECTION_SUPERVISOR: 1,
         Role.COMPLAINT_HANDLER: 1,
         Role.DEPARTMENT_RESPONDER: 2,
+        Role.EMERGENCY_OFFICE: 1,
+        Role.DUTY_MANAGER: 1,
         Role.ADMINISTRATOR: 1,
     }
     assert sorted(Department.objects.values_list("code", "name")) == [
         ("business", "营业部"),
+        ("emergency", "应急管理办公室"),
         ("engineering", "工程部"),
         ("it", "信息中心"),
         ("repair", "供水抢修中心"),
@@ -550,6 +570,57 @@ def test_demo_seed_builds_the_city_once(settings):
         for clock in SlaClock.objects.filter(case__in=reconnecting).order_by("due_at")
     ] == [True, False]
 
+    # --- emergencies: an active incident with a linked call, outages in every state ------
+    incidents = Case.objects.filter(kind="incident")
+    assert Counter(incidents.values_list("status", flat=True)) == {
+        IncidentStatus.ACTIVE: 1,
+        IncidentStatus.RESTORED: 1,
+        IncidentStatus.CLOSED: 1,
+    }
+    active = incidents.get(status=IncidentStatus.ACTIVE)
+    burst = Repair.objects.get(fault_type__code="burst_main", case__closed_at__isnull=True)
+    assert (active.incident.level, list(active.affected_zones.values_list("zone", flat=True))) == (
+        3,
+        [burst.zone_id],
+    )
+    linked = Repair.objects.get(incident=active)
+    assert (linked.case.status, linked.fault_type.code) == (RepairStatus.LINKED, "no_water")
+    assert list(
+        NoticeRound.objects.filter(case=active).order_by("pk").values_list("kind", flat=True)
+    ) == [NoticeKind.ANNOUNCEMENT, NoticeKind.UPDATE, NoticeKind.UPDATE]
+    customers, sensitive = affected_counts(area_of(active))
+    assert customers > 0 and sensitive > 0
+    assert Customer.objects.exclude(sensitive_category="").count() > 0
+    assert Premise.objects.exclude(street="").count() >= 200  # every customer's premise
+    assert DutyShift.objects.filter(
+        user__username="duty1", starts_at__lte=now, ends_at__gt=now
+    ).exists()
+    restored = incidents.get(status=IncidentStatus.RESTORED)
+    assert not IncidentTask.objects.filter(incident__case=restored, done_at__isnull=True).exists()
+    typhoon = incidents.get(status=IncidentStatus.CLOSED)
+    measures = Measure.objects.filter(review__incident__case=typhoon)
+    assert measures.filter(done_at__isnull=False).count() == 1
+    assert measures.filter(done_at__isnull=True, deadline__lt=now.date()).count() == 1
+    assert measures.filter(done_at__isnull=True, deadline__gte=now.date()).count() == 1
+    outages = Case.objects.filter(kind="outage")
+    assert Counter(outages.values_list("status", flat=True)) == {
+        OutageStatus.ANNOUNCED: 2,
+        OutageStatus.AWAITING_APPROVAL: 1,
+        OutageStatus.RESTORED: 1,
+        OutageStatus.CANCELLED: 1,
+    }
+    overran = PlannedOutage.objects.get(case__status=OutageStatus.ANNOUNCED, starts_at__lte=now)
+    assert overran.reminded_at is not None and overran.ends_at > now
+    assert overran.case.events.filter(action="outage_overrun").count() == 1
+    assert Counter(Drill.objects.values_list("status", flat=True)) == {
+        DrillStatus.EVALUATED: 1,
+        DrillStatus.PLANNED: 1,
+    }
+    evaluated = Drill.objects.get(status=DrillStatus.EVALUATED)
+    assert evaluated.timings.filter(observed_minutes__gt=F("target_minutes")).count() == 2
+    assert evaluated.measures.count() == 2
+    assert PlanVersion.objects.filter(status=PlanVersionStatus.DRAFT).count() == 1
+
     # --- output and idempotency ----------------------------------------------------------
     text = first_output.getvalue()
     assert "demo-pass-2026" in text
@@ -567,9 +638,13 @@ def test_demo_seed_builds_the_city_once(settings):
         "cashier1",
         "collector1",
         "collsup1",
+        "emergency1",
+        "duty1",
         "admin",
     ):
         assert username in text
+    assert f"突发事件：{active.number} " in text
+    assert "公众停水公告 /outages/（无需登录）" in text
     assert "已超时 4 件，临近超时 3 件，绿色通道 3 件。" in text
     assert "2026-08  已抄 200 户，待复核 0 条，账单 200 张，合计 34,700.20 元" in text
     assert "2026-11  已抄 89 户，待复核 5 条，账单 0 张，合计 0.00 元" in text

@@ -58,6 +58,7 @@ from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
 from waterdesk.demo.collection import seed_collection
 from waterdesk.demo.complaints import seed_city_hotline_client, seed_complaints, seed_praise
+from waterdesk.demo.emergency import seed_emergency
 from waterdesk.demo.fieldwork import locate_premises, seed_crews
 from waterdesk.demo.inquiries import seed_inquiries
 from waterdesk.demo.payments_bank import seed_bank
@@ -84,6 +85,7 @@ DEPARTMENTS = [
     ("supervision", "服务监督科"),
     ("it", "信息中心"),
     ("repair", "供水抢修中心"),
+    ("emergency", "应急管理办公室"),
 ]
 
 
@@ -120,6 +122,8 @@ STAFF = [
     StaffMember("complaint1", Role.COMPLAINT_HANDLER, "宋佳", "supervision", "13905711501"),
     StaffMember("responder1", Role.DEPARTMENT_RESPONDER, "曹毅", "repair", "13905711601"),
     StaffMember("responder2", Role.DEPARTMENT_RESPONDER, "彭慧", "business", "13905711602"),
+    StaffMember("emergency1", Role.EMERGENCY_OFFICE, "高原", "emergency", "13905711701"),
+    StaffMember("duty1", Role.DUTY_MANAGER, "罗振华", "emergency", "13905711801"),
     StaffMember("admin", Role.ADMINISTRATOR, "郑宇", "it", "13905710601", is_superuser=True),
 ]
 
@@ -439,6 +443,8 @@ class DemoCity:
         seed_praise(staff=self.staff, now=self.now)
         self.city_hotline_token = seed_city_hotline_client()
         self.reports = seed_whistleblower(staff=self.staff, now=self.now)
+        # After the repairs (its incident is tonight's burst main), before the surveys.
+        self.emergency = seed_emergency(staff=self.staff, zones=ZONES, now=self.now)
         # Last: the surveys of the cases closed above.
         self.surveys = seed_surveys(staff=self.staff, now=self.now)
         sla.clocks_sweep()

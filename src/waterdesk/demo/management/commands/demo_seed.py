@@ -42,6 +42,19 @@ from waterdesk.customers.models import (
 )
 from waterdesk.demo.billing import demo_account_owing, demo_arrears
 from waterdesk.demo.city import DEMO_PASSWORD, MARKER_USERNAME, RANDOM_SEED, STAFF, DemoCity
+from waterdesk.emergency.models import (
+    Drill,
+    DrillStatus,
+    IncidentStatus,
+    Measure,
+    NoticeRound,
+    OutageStatus,
+    PlannedOutage,
+    PlanVersion,
+    PlanVersionStatus,
+    ResponseLevel,
+)
+from waterdesk.emergency.services.area import affected_counts, area_of
 from waterdesk.inquiries.models import InquiryStatus
 from waterdesk.payments.models import (
     CorrectionStatus,
@@ -50,7 +63,7 @@ from waterdesk.payments.models import (
     PaymentCorrection,
     PaymentException,
 )
-from waterdesk.repairs.models import RepairStatus
+from waterdesk.repairs.models import Repair, RepairStatus
 from waterdesk.sla.models import ClockState
 
 
@@ -102,6 +115,7 @@ class Command(BaseCommand):
             self._print_repairs_summary()
             self._print_privacy_summary()
             self._print_complaints_summary(city)
+            self._print_emergency_summary(city)
             self._print_logins()
 
     def _print_summary(self, *, seconds: float) -> None:
@@ -203,6 +217,62 @@ class Command(BaseCommand):
                     for status in RepairStatus
                     if counts.get(status.value)
                 ),
+            }
+        )
+
+    def _print_emergency_summary(self, city: DemoCity) -> None:
+        write = self.stdout.write
+        active = city.emergency["active"]
+        customers, sensitive = affected_counts(area_of(active))
+        incidents = Counter(Case.objects.filter(kind="incident").values_list("status", flat=True))
+        write(
+            _(
+                "突发事件：%(number)s %(title)s（%(level)s，应急处置中），"
+                "影响客户 %(customers)d 户，其中重点用户 %(sensitive)d 户优先通知；"
+                "已发通知 %(rounds)d 轮，来电报修 %(linked)d 件已并入事件。"
+                "另有已恢复待复盘 %(restored)d 件、已复盘结案 %(closed)d 件。"
+            )
+            % {
+                "number": active.number,
+                "title": active.incident.title,
+                "level": ResponseLevel(active.incident.level).label,
+                "customers": customers,
+                "sensitive": sensitive,
+                "rounds": NoticeRound.objects.filter(case=active).count(),
+                "linked": Repair.objects.filter(incident=active).count(),
+                "restored": incidents.get(IncidentStatus.RESTORED.value, 0),
+                "closed": incidents.get(IncidentStatus.CLOSED.value, 0),
+            }
+        )
+        outages = Counter(Case.objects.filter(kind="outage").values_list("status", flat=True))
+        write(
+            _(
+                "计划停水：%(statuses)s（其中 %(under_way)d 件正在施工）。"
+                "应急台 /desk/emergency/（emergency1 应急办、duty1 值班主任审批紧急停水），"
+                "公众停水公告 /outages/（无需登录）。"
+            )
+            % {
+                "statuses": "，".join(
+                    f"{status.label} {outages[status.value]}"
+                    for status in OutageStatus
+                    if outages.get(status.value)
+                ),
+                "under_way": PlannedOutage.objects.filter(
+                    case__status=OutageStatus.ANNOUNCED, starts_at__lte=timezone.now()
+                ).count(),
+            }
+        )
+        drills = Counter(Drill.objects.values_list("status", flat=True))
+        write(
+            _(
+                "应急演练：已评估 %(evaluated)d 次，计划中 %(planned)d 次；"
+                "预案修订草稿 %(drafts)d 份待发布，改进措施 %(measures)d 项未完成。"
+            )
+            % {
+                "evaluated": drills.get(DrillStatus.EVALUATED.value, 0),
+                "planned": drills.get(DrillStatus.PLANNED.value, 0),
+                "drafts": PlanVersion.objects.filter(status=PlanVersionStatus.DRAFT).count(),
+                "measures": Measure.objects.filter(done_at__isnull=True).count(),
             }
         )
 
