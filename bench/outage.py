@@ -47,6 +47,7 @@ import argparse
 import asyncio
 import math
 import os
+import queue
 import random
 import signal
 import statistics
@@ -556,9 +557,11 @@ def crowd(
     returns (p50 ms, p99 ms, requests a second)."""
     import multiprocessing
 
-    context = multiprocessing.get_context("fork")
+    # Fresh interpreters (spawn): nothing of this process (Django, its connections, Celery's
+    # threads) is carried into them.
+    context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    start_at = time.time() + 0.5
+    start_at = time.time() + 3.0
     shares = [
         clients // processes + (1 if n < clients % processes else 0) for n in range(processes)
     ]
@@ -569,7 +572,14 @@ def crowd(
     ]
     for worker in workers:
         worker.start()
-    parts = [results.get() for _ in workers]
+    parts = []
+    while len(parts) < len(workers):
+        try:
+            parts.append(results.get(timeout=5))
+        except queue.Empty:
+            failed = [worker.exitcode for worker in workers if worker.exitcode]
+            if failed or all(worker.exitcode is not None for worker in workers):
+                sys.exit(f"a load process ended without its figures (exit codes {failed})")
     for worker in workers:
         worker.join()
     latencies = [value for part in parts for value in part[0]]
