@@ -4,7 +4,8 @@ notice queued, delivered by Celery workers, and the public outage page read by a
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
     REDIS_URL=redis://127.0.0.1:6379/12 \\
         .venv/bin/python bench/outage.py [--customers 100000] [--celery-workers 2]
-        [--web-workers 4] [--clients 200] [--requests 10] [--no-delivery] [--keep]
+        [--web-workers 4] [--clients 200] [--requests 50] [--direct-requests 10]
+        [--load-processes 2] [--nginx-workers 2] [--no-delivery] [--keep]
 
 Like the others it only takes the server from ``DATABASE_URL``: it creates its own database
 ``waterdesk_bench_outage`` (dropped first, and at the end unless ``--keep``) and migrates
@@ -24,12 +25,18 @@ it. Tasks and the cache go to the Redis of ``REDIS_URL`` (its database is emptie
    and send through the outbox backends (SMS and WeChat log the message, e-mail goes to
    Django's dummy backend: the outside world). ``deliver_s``: from the commit until no row
    of the batch is pending or sending. Checked: every row sent once.
-4. **Read**: gunicorn (``--web-workers`` sync workers, production settings) serves
-   ``/outages/`` to ``--clients`` concurrent clients, each sending ``--requests``
-   requests one after the other on a new connection (no think time: the worst case of a
-   crowd); p50 / p99 latency, after a warm-up. For scale, the same load on the bare view
-   ``/bench/ping/`` (a JSON ``{"ok": true}`` through the same middleware): what this machine
-   serves at all at that concurrency.
+4. **Read**: gunicorn (``--web-workers`` sync workers, production settings) and, in front
+   of it, nginx (``/usr/sbin/nginx``, Debian's package) running ``deploy/nginx.conf`` with
+   its paths and ports replaced (a temporary directory holds its pid, logs, cache and temp
+   files; free ports), as the scaled deployment puts it. ``--clients`` concurrent readers,
+   each sending requests one after the other with no think time (the worst case of a
+   crowd) on a kept-alive HTTP/1.1 connection accepting gzip, as browsers do (gunicorn's
+   sync workers close each connection: a new one per request there). The load generator
+   is ``--load-processes`` processes of asyncio raw sockets; its ceiling is measured on
+   nginx answering by itself. p50 / p99 latency after a warm-up: gunicorn direct
+   (``--direct-requests`` each, and the bare view ``/bench/ping/`` for scale), then
+   through nginx (``--requests`` each). ``page_p99_ms`` is through nginx; without nginx
+   the bench says how to install it and reports gunicorn direct, labelled so.
 
 The last line reads ``result: customers=<N> queue_s=<…> page_p99_ms=<…>``.
 """
@@ -40,6 +47,7 @@ import argparse
 import asyncio
 import math
 import os
+import queue
 import random
 import signal
 import statistics
@@ -419,34 +427,122 @@ def wait_delivered(notice, committed_at: float, timeout: float) -> tuple[float, 
 
 # --- the page ---------------------------------------------------------------------------
 
+NGINX = "/usr/sbin/nginx"
+DEPLOY_CONF = ROOT / "deploy" / "nginx.conf"
+NGINX_LOG = ROOT / "var" / "bench_outage_nginx.log"
+# What deploy/nginx.conf names for a real deployment, and what the bench puts instead.
+DEPLOY_PLACEHOLDERS = (
+    ("listen 80;", "listen 127.0.0.1:{port};"),
+    ("server 127.0.0.1:8000;", "server 127.0.0.1:{upstream};"),
+    ("/var/cache/nginx/waterdesk", "{temp}/cache"),
+    ("/srv/waterdesk/var/static/", "{static}/"),
+)
+NGINX_MAIN = """
+{user}worker_processes {workers};
+pid {temp}/nginx.pid;
+error_log {temp}/error.log warn;
+daemon off;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+    keepalive_requests 100000;
+{deploy}
+    # Not in the deployment: nginx answering by itself, the load generator's ceiling.
+    server {{
+        listen 127.0.0.1:{ceiling};
+        location / {{ return 200 "ok\\n"; }}
+    }}
+}}
+"""
+# Like a browser: HTTP/1.1, keep-alive, gzip accepted.
+REQUEST = "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n\r\n"
 
-async def _get(path: str, port: int) -> tuple[int, bytes, float]:
-    started = time.perf_counter()
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def _response(reader) -> tuple[int, dict, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        if line:
+            name, _sep, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding") == "chunked":
+        parts = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            parts.append(await reader.readexactly(size + 2))
+            if size == 0:
+                break
+        body = b"".join(part[:-2] for part in parts)
+    else:
+        body = await reader.read()
+    return status, headers, body
+
+
+async def _fetch(path: str, port: int) -> tuple[int, dict, bytes]:
+    """One request without gzip, on its own connection (to check the answer)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
-    await writer.drain()
-    response = await reader.read()
+    status, headers, body = await _response(reader)
     writer.close()
-    seconds = time.perf_counter() - started
-    head, _sep, body = response.partition(b"\r\n\r\n")
-    return int(head.split(b" ", 2)[1]), body, seconds
+    return status, headers, body
 
 
-async def _crowd(
-    path: str, port: int, clients: int, requests: int
-) -> tuple[list[float], set, float]:
+async def _clients(path: str, port: int, clients: int, requests: int, start_at: float):
+    """``clients`` connections, each sending ``requests`` requests one after the other (no
+    think time), keeping its connection open as browsers do (reopened when the server
+    closes it: gunicorn's sync workers close after each answer). Latency counts from
+    writing the request (and connecting, when a new connection is needed) to the last byte
+    of the body."""
     latencies: list[float] = []
-    statuses: set = set()
+    statuses: dict[int, int] = {}
+    cache: dict[str, int] = {}
+    request = REQUEST.format(path=path).encode()
 
-    async def reader():
+    async def client():
+        reader = writer = None
         for _ in range(requests):
-            status, _body, seconds = await _get(path, port)
-            statuses.add(status)
-            latencies.append(seconds)
+            started = time.perf_counter()
+            if writer is None:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request)
+            status, headers, _body = await _response(reader)
+            latencies.append(time.perf_counter() - started)
+            statuses[status] = statuses.get(status, 0) + 1
+            label = headers.get("x-cache-status", "-")
+            cache[label] = cache.get(label, 0) + 1
+            if headers.get("connection", "").lower() == "close":
+                writer.close()
+                reader = writer = None
+        if writer is not None:
+            writer.close()
 
-    started = time.perf_counter()
-    await asyncio.gather(*(reader() for _ in range(clients)))
-    return latencies, statuses, time.perf_counter() - started
+    while time.time() < start_at:  # all processes begin together
+        await asyncio.sleep(0.001)
+    began = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return latencies, statuses, cache, time.perf_counter() - began
+
+
+def _load_process(path, port, clients, requests, start_at, results) -> None:
+    results.put(asyncio.run(_clients(path, port, clients, requests, start_at)))
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -454,19 +550,94 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(len(ordered) * share) - 1)]
 
 
-def crowd(label: str, path: str, port: int, clients: int, requests: int) -> tuple[float, float]:
-    latencies, statuses, elapsed = asyncio.run(_crowd(path, port, clients, requests))
-    assert statuses == {200}, statuses
+def crowd(
+    label: str, path: str, port: int, clients: int, requests: int, processes: int
+) -> tuple[float, float, float]:
+    """``clients`` readers split over ``processes`` load processes (asyncio, raw sockets);
+    returns (p50 ms, p99 ms, requests a second)."""
+    import multiprocessing
+
+    # Fresh interpreters (spawn): nothing of this process (Django, its connections, Celery's
+    # threads) is carried into them.
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    start_at = time.time() + 3.0
+    shares = [
+        clients // processes + (1 if n < clients % processes else 0) for n in range(processes)
+    ]
+    workers = [
+        context.Process(target=_load_process, args=(path, port, share, requests, start_at, results))
+        for share in shares
+        if share
+    ]
+    for worker in workers:
+        worker.start()
+    parts = []
+    while len(parts) < len(workers):
+        try:
+            parts.append(results.get(timeout=5))
+        except queue.Empty:
+            failed = [worker.exitcode for worker in workers if worker.exitcode]
+            if failed or all(worker.exitcode is not None for worker in workers):
+                sys.exit(f"a load process ended without its figures (exit codes {failed})")
+    for worker in workers:
+        worker.join()
+    latencies = [value for part in parts for value in part[0]]
+    statuses: dict[int, int] = {}
+    cache: dict[str, int] = {}
+    for part in parts:
+        for key, count in part[1].items():
+            statuses[key] = statuses.get(key, 0) + count
+        for key, count in part[2].items():
+            cache[key] = cache.get(key, 0) + count
+    elapsed = max(part[3] for part in parts)
+    assert set(statuses) == {200}, statuses
     ms = [value * 1000 for value in latencies]
     p50, p99 = statistics.median(ms), percentile(ms, 0.99)
+    rate = len(ms) / elapsed
+    cached = "" if set(cache) == {"-"} else f", cache {dict(sorted(cache.items()))}"
     log(
-        f"  {label}: {len(ms)} requests from {clients} clients in {elapsed:.2f} s "
-        f"({len(ms) / elapsed:.0f}/s), p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(ms):.1f} ms"
+        f"  {label}: {len(ms)} requests from {clients} clients ({len(workers)} processes) "
+        f"in {elapsed:.2f} s ({rate:.0f}/s), p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+        f"max {max(ms):.1f} ms{cached}; load average {os.getloadavg()[0]:.1f}"
     )
-    return p50, p99
+    return p50, p99, rate
 
 
-def read_page(title: str, args) -> float:
+def nginx_start(temp: Path, *, port: int, upstream: int, ceiling: int, workers: int):
+    """nginx with deploy/nginx.conf (its paths and ports replaced), in ``temp``: its own
+    pid, logs, cache and temp files, so it needs no root and leaves nothing behind."""
+    deploy = DEPLOY_CONF.read_text()
+    values = {"port": port, "upstream": upstream, "temp": temp, "static": ROOT / "var" / "static"}
+    for old, new in DEPLOY_PLACEHOLDERS:
+        assert old in deploy, f"{DEPLOY_CONF} no longer says {old!r}: update the bench"
+        deploy = deploy.replace(old, new.format(**values))
+    user = "user root;\n" if os.geteuid() == 0 else ""  # the workers can open temp's files
+    conf = temp / "nginx.conf"
+    conf.write_text(
+        NGINX_MAIN.format(user=user, workers=workers, temp=temp, ceiling=ceiling, deploy=deploy)
+    )
+    NGINX_LOG.parent.mkdir(exist_ok=True)
+    output = NGINX_LOG.open("w")
+    command = [NGINX, "-p", str(temp), "-e", str(temp / "error.log"), "-c", str(conf)]
+    subprocess.run([*command, "-t", "-q"], check=True, stdout=output, stderr=output)
+    server = subprocess.Popen(command, stdout=output, stderr=output)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if asyncio.run(_fetch("/", ceiling))[0] == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    sys.exit(f"nginx did not answer within 10 s (see {temp / 'error.log'})")
+
+
+def read_page(title: str, args) -> tuple[float, str]:
+    """(page p99 ms, through what): through nginx as deploy/nginx.conf sets it up, or
+    gunicorn directly when nginx is not installed."""
+    import tempfile
+
     SERVER_LOG.parent.mkdir(exist_ok=True)
     env = {**_child_env(), "DJANGO_SETTINGS_MODULE": "outage_settings"}
     server = gunicorn_start(
@@ -476,17 +647,74 @@ def read_page(title: str, args) -> float:
         ready_path=PING_PATH,
         log=SERVER_LOG.open("w"),
     )
+    processes = args.load_processes
     try:
-        status, body, _seconds = asyncio.run(_get(PAGE_PATH, args.port))
+        status, headers, body = asyncio.run(_fetch(PAGE_PATH, args.port))
         page = body.decode()
         assert status == 200 and title in page and "人民广场东侧" in page, status
-        crowd("warm-up", PAGE_PATH, args.port, args.clients, 2)
-        crowd("bare view /bench/ping/", PING_PATH, args.port, args.clients, args.requests)
-        _p50, p99 = crowd(f"page {PAGE_PATH}", PAGE_PATH, args.port, args.clients, args.requests)
+        assert "set-cookie" not in headers and "vary" not in headers, headers
+        assert headers["cache-control"] == "public, max-age=30", headers
+        log("  gunicorn direct (sync workers close each connection: a new one per request):")
+        crowd("warm-up", PAGE_PATH, args.port, args.clients, 2, processes)
+        crowd(
+            "bare view /bench/ping/",
+            PING_PATH,
+            args.port,
+            args.clients,
+            args.direct_requests,
+            processes,
+        )
+        _p50, direct_p99, _rate = crowd(
+            f"page {PAGE_PATH}", PAGE_PATH, args.port, args.clients, args.direct_requests, processes
+        )
+        if not os.path.exists(NGINX):
+            log(
+                f"  {NGINX} not found: install it (Debian: apt-get install nginx) to measure "
+                "the page through nginx as deploy/nginx.conf sets it up; page_p99_ms below "
+                "is gunicorn direct"
+            )
+            return direct_p99, "gunicorn direct (no nginx)"
+        with tempfile.TemporaryDirectory(prefix="waterdesk-nginx-") as temp:
+            port, ceiling = free_port(), free_port()
+            proxy = nginx_start(
+                Path(temp),
+                port=port,
+                upstream=args.port,
+                ceiling=ceiling,
+                workers=args.nginx_workers,
+            )
+            try:
+                status, headers, body = asyncio.run(_fetch(PAGE_PATH, port))
+                assert status == 200 and title in body.decode(), status
+                log(
+                    f"  through nginx (deploy/nginx.conf, {args.nginx_workers} workers, port "
+                    f"{port}; keep-alive, gzip):"
+                )
+                crowd("warm-up", PAGE_PATH, port, args.clients, 5, processes)
+                crowd(
+                    "nginx answering by itself (the load generator's ceiling)",
+                    "/",
+                    ceiling,
+                    args.clients,
+                    args.requests,
+                    processes,
+                )
+                _p50, p99, _rate = crowd(
+                    f"page {PAGE_PATH}", PAGE_PATH, port, args.clients, args.requests, processes
+                )
+            finally:
+                proxy.send_signal(signal.SIGQUIT)  # graceful
+                proxy.wait(timeout=30)
+        return p99, "through nginx"
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-    return p99
+
+
+def uptime() -> str:
+    """The machine's load (``uptime``, in UTC: Django set this process's TZ)."""
+    env = {**os.environ, "TZ": "UTC"}
+    return subprocess.run(["uptime"], capture_output=True, text=True, env=env).stdout.strip()
 
 
 def main() -> None:
@@ -496,7 +724,12 @@ def main() -> None:
     parser.add_argument("--worker-concurrency", type=int, default=1)
     parser.add_argument("--web-workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=200)
-    parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=50, help="per client, through nginx")
+    parser.add_argument(
+        "--direct-requests", type=int, default=10, help="per client, gunicorn direct"
+    )
+    parser.add_argument("--load-processes", type=int, default=2)
+    parser.add_argument("--nginx-workers", type=int, default=2)
     parser.add_argument("--deliver-timeout", type=float, default=1800.0)
     parser.add_argument(
         "--no-delivery", action="store_true", help="no workers: the queue and the page only"
@@ -533,7 +766,7 @@ def main() -> None:
     try:
         if workers:
             workers_ready(args.celery_workers)
-        log(f"queue: load average {os.getloadavg()[0]:.1f}")
+        log(f"queue: {uptime()}")
         notice, queue_s = queue_round(incident)
         committed_at = time.perf_counter()
         log(f"  notice_round_queue, commit included: {queue_s:.2f} s ({notice.messages} rows)")
@@ -551,13 +784,14 @@ def main() -> None:
     probe_s = insert_select_probe(notice)
     log(f"  the same round as one INSERT … SELECT, FK checks included: {probe_s:.2f} s")
     connections.close_all()
-    log(f"read: load average {os.getloadavg()[0]:.1f}")
-    page_p99 = read_page(incident.title, args)
+    log(f"read: {uptime()}")
+    page_p99, page_via = read_page(incident.title, args)
     connections.close_all()
     if not args.keep:
         drop_databases(maintenance, args.database)
     if workers:
         log(f"delivery: deliver_s={f'{deliver_s:.1f}' if deliver_s else 'n/a (timed out)'}")
+    log(f"page_p99_ms: {page_via}; uptime: {uptime()}")
     log(f"result: customers={args.customers} queue_s={queue_s:.2f} page_p99_ms={page_p99:.1f}")
 
 

@@ -36,7 +36,7 @@ def _sections(html: str) -> dict[str, list[str]]:
 
 
 def _main(response) -> str:
-    """The page's content (the header carries the visitor's own CSRF token)."""
+    """The page's content (without the header)."""
     html = response.content.decode()
     return html[html.index('<div class="public-outages">') : html.index("</main>")]
 
@@ -182,24 +182,104 @@ def test_the_page_in_english(client, world):
     assert _sections(html)["城东区"] == [f"incident-{world.incident.pk}"]
 
 
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+SHARED_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "public, max-age=30",
+}
 
 
-def test_each_visitor_gets_their_own_csrf_token_in_the_shared_page(world):
+def _assert_shared(response, language: str) -> None:
+    """The same bytes for everybody: a shared cache in front may keep it."""
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers and not response.cookies
+    assert "Vary" not in response.headers
+    assert response["Cache-Control"] == SHARED_HEADERS["Cache-Control"]
+    assert response["Content-Type"] == SHARED_HEADERS["Content-Type"]
+    assert response["Content-Language"] == language
+    html = response.content.decode()
+    assert "csrfmiddlewaretoken" not in html and "X-CSRFToken" not in html
+    assert 'class="language-switcher"' not in html
+
+
+@pytest.mark.parametrize(
+    ("url", "language"),
+    [
+        ("/outages/", "zh-hans"),
+        ("/outages/?lang=en", "en"),
+        ("/outages/?lang=zh-hans", "zh-hans"),
+        ("/outages/城东区/", "zh-hans"),
+        ("/outages/城东区/?lang=en", "en"),
+        ("/outages/城西区/", "zh-hans"),  # no event there: rendered, not kept
+        ("/outages/?district=城北区&lang=en", "en"),
+    ],
+)
+def test_visitors_not_logged_in_get_a_page_a_shared_cache_may_keep(world, url, language):
     first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
-    pages = [_get(first, "/outages/"), _get(second, "/outages/")]
+    second.cookies["csrftoken"] = "A" * 32  # a token from another page changes nothing
 
-    tokens = [TOKEN.findall(page.content.decode()) for page in pages]
-    assert tokens[0] and tokens[1] and tokens[0][0] != tokens[1][0]
-    assert "visitorCsrfTokenSlot" not in pages[1].content.decode()
-    assert _main(pages[0]) == _main(pages[1])
-    # The language switcher of the kept page works with the visitor's own token.
-    switched = second.post(
-        "/i18n/setlang/",
-        {"language": "en", "next": "/outages/", "csrfmiddlewaretoken": tokens[1][0]},
-    )
-    assert switched.status_code == 302
-    assert switched.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    pages = [_get(first, url), _get(second, url), _get(first, url)]
+
+    for page in pages:
+        _assert_shared(page, language)
+    assert pages[0].content == pages[1].content == pages[2].content
+
+
+def test_the_language_links_choose_the_language_and_the_page_links_keep_it(world):
+    chinese = _get(Client(), "/outages/").content.decode()
+    english = _get(Client(), "/outages/?lang=en").content.decode()
+    district = _get(Client(), "/outages/城东区/?lang=en").content.decode()
+    filtered = _get(Client(), "/outages/?district=城北区").content.decode()
+
+    assert '<html lang="zh-hans"' in chinese and '<html lang="en"' in english
+    assert '<a href="/outages/?lang=en" lang="en" hreflang="en">English</a>' in chinese
+    assert '<span lang="zh-hans" aria-current="true">简体中文</span>' in chinese
+    assert '<a href="/outages/?lang=zh-hans" lang="zh-hans" hreflang="zh-hans">' in english
+    assert '<span lang="en" aria-current="true">English</span>' in english
+    # The district links carry the chosen language (following them sets no cookie) …
+    assert '<a href="/outages/%E5%9F%8E%E5%8C%97%E5%8C%BA/?lang=en">' in english
+    assert '<a href="/outages/%E5%9F%8E%E5%8C%97%E5%8C%BA/">' in chinese
+    assert '<a href="/outages/%E5%9F%8E%E4%B8%9C%E5%8C%BA/?lang=zh-hans" lang="zh-hans"' in district
+    # … and the filter's district stays in the language links.
+    assert '<a href="/outages/?district=%E5%9F%8E%E5%8C%97%E5%8C%BA&amp;lang=en"' in filtered
+    assert _sections(english) == _sections(chinese)
+
+
+def test_the_language_cookie_chooses_the_page_language_and_lang_overrides_it(world):
+    visitor = Client()
+    visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    by_cookie = _get(visitor, "/outages/")
+    chosen = _get(visitor, "/outages/?lang=zh-hans")
+    unknown = _get(visitor, "/outages/?lang=xx")
+
+    _assert_shared(by_cookie, "en")
+    _assert_shared(chosen, "zh-hans")
+    _assert_shared(unknown, "en")
+    # The same bytes as a visitor without the cookie who chose English by the link, but
+    # for the links (those of ?lang= keep it).
+    linked = _get(Client(), "/outages/?lang=en")
+    assert _sections(by_cookie.content.decode()) == _sections(linked.content.decode())
+    assert by_cookie.content == _get(visitor, "/outages/").content
+
+
+def test_the_kept_pages_of_both_languages_refresh_when_the_version_moves_on(
+    world, django_capture_on_commit_callbacks
+):
+    urls = ("/outages/", "/outages/?lang=en", "/outages/城东区/", "/outages/城东区/?lang=en")
+    before = {url: _get(Client(), url).content.decode() for url in urls}
+    world.incident.case.status = IncidentStatus.RESTORED
+    world.incident.case.save(update_fields=["status"])
+    kept = {url: _get(Client(), url).content.decode() for url in urls}
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        public_pages_changed()
+    after = {url: _get(Client(), url) for url in urls}
+
+    for url in urls:
+        assert kept[url] == before[url], url
+        assert "人民路DN600供水主管爆管" in before[url], url
+        _assert_shared(after[url], "en" if "lang=en" in url else "zh-hans")
+        assert "人民路DN600供水主管爆管" not in after[url].content.decode(), url
 
 
 def test_staff_signed_in_get_their_own_header_not_the_shared_page(client, world):
@@ -207,8 +287,13 @@ def test_staff_signed_in_get_their_own_header_not_the_shared_page(client, world)
     staff = Client()
     staff.force_login(UserFactory(username="duty1", first_name="王值班", role=Role.DUTY_MANAGER))
 
-    mine = _get(staff, "/outages/").content.decode()
-    anyone = _get(client, "/outages/").content.decode()
+    mine = _get(staff, "/outages/")
+    anyone = _get(client, "/outages/")
 
-    assert "王值班" in mine and "王值班" not in anyone
-    assert _sections(mine) == _sections(anyone)
+    assert "王值班" in mine.content.decode() and "王值班" not in anyone.content.decode()
+    assert _sections(mine.content.decode()) == _sections(anyone.content.decode())
+    # Staff keep the normal shell (the switcher's form, their token), never kept by anyone.
+    assert 'class="language-switcher"' in mine.content.decode()
+    assert "csrfmiddlewaretoken" in mine.content.decode()
+    assert mine["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+    _assert_shared(anyone, "zh-hans")
