@@ -285,7 +285,10 @@ def test_the_kept_pages_of_both_languages_refresh_when_the_version_moves_on(
 def test_staff_signed_in_get_their_own_header_not_the_shared_page(client, world):
     _get(client, "/outages/")  # the shared page is kept
     staff = Client()
-    staff.force_login(UserFactory(username="duty1", first_name="王值班", role=Role.DUTY_MANAGER))
+    with time_machine.travel(NOON, tick=False):  # signed in just before (the idle timeout)
+        staff.force_login(
+            UserFactory(username="duty1", first_name="王值班", role=Role.DUTY_MANAGER)
+        )
 
     mine = _get(staff, "/outages/")
     anyone = _get(client, "/outages/")
