@@ -3,7 +3,7 @@ from django.urls import include, path
 from waterdesk.api import views
 from waterdesk.api.docs import ApiDocsView, ApiSchemaView
 from waterdesk.api.schema import SCHEMA_SETTINGS
-from waterdesk.cases.kinds import all_kinds
+from waterdesk.cases.kinds import url_modules
 
 app_name = "api"
 
@@ -11,8 +11,7 @@ app_name = "api"
 def _kind_endpoints() -> list:
     """Each registered kind's own endpoints besides intake and actions (a city hotline's
     transfers), in this namespace under /api/."""
-    modules = dict.fromkeys(spec.api_urls for spec in all_kinds() if spec.api_urls)
-    return [path("", include(module)) for module in modules]
+    return [path("", include(module)) for module in url_modules("api_urls")]
 
 
 urlpatterns = [

@@ -116,6 +116,20 @@ class DeskPage:
 
 
 @dataclass(frozen=True)
+class DeskModule:
+    """A domain app's pages that belong to no case kind (the water-quality lab's samples,
+    results and disclosure), registered like a kind's: its staff pages under /desk/ (the
+    ``workbench:`` namespace), its API endpoints under /api/, its public pages at the root
+    (``portal:``), and its header pages."""
+
+    name: str
+    page_urls: str = ""
+    api_urls: str = ""
+    public_urls: str = ""
+    desk_pages: tuple[DeskPage, ...] = ()
+
+
+@dataclass(frozen=True)
 class KindSpec:
     kind: str
     label: Promise | str
@@ -194,6 +208,7 @@ class CustomerBanner:
 
 
 _REGISTRY: dict[str, KindSpec] = {}
+_MODULES: dict[str, DeskModule] = {}
 _CASE_PANELS: dict[str, CasePanel] = {}
 _CUSTOMER_BANNERS: dict[str, CustomerBanner] = {}
 
@@ -291,14 +306,33 @@ def kind_check(kind: str) -> None:
         )
 
 
+def desk_module_register(module: DeskModule) -> DeskModule:
+    """Register an app's pages that belong to no kind (from its app's ``ready()``)."""
+    known = _MODULES.get(module.name)
+    if known is not None and known is not module:
+        raise ImproperlyConfigured(f"desk module {module.name!r} is registered twice")
+    _MODULES[module.name] = module
+    return module
+
+
+def url_modules(attribute: str) -> list[str]:
+    """The URL modules the kinds and the desk modules name in ``attribute`` ("page_urls",
+    "api_urls", "public_urls"), each once, kinds first, in registration order."""
+    owners = [*_REGISTRY.values(), *_MODULES.values()]
+    return list(
+        dict.fromkeys(getattr(owner, attribute) for owner in owners if getattr(owner, attribute))
+    )
+
+
 def desk_pages_for(user) -> list[DeskPage]:
-    """The kinds' header pages ``user`` may open, in registration order."""
-    return [
-        page
-        for spec in _REGISTRY.values()
-        for page in spec.desk_pages
-        if user.has_perm(page.permission)
-    ]
+    """The header pages of the kinds and desk modules ``user`` may open, in registration
+    order."""
+    pages: dict[str, DeskPage] = {}  # a page offered to several permissions shows once
+    for owner in [*_REGISTRY.values(), *_MODULES.values()]:
+        for page in owner.desk_pages:
+            if page.url_name not in pages and user.has_perm(page.permission):
+                pages[page.url_name] = page
+    return list(pages.values())
 
 
 def workflow_for(kind: str) -> Workflow:

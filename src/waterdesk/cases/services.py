@@ -49,7 +49,12 @@ def case_number_next(*, kind: str, at: datetime) -> str:
     The counter row is bumped with an atomic ``UPDATE … SET last_value = last_value + 1``,
     so concurrent intakes never get the same number; the caller's transaction owns it.
     """
-    prefix = kind_spec(kind).number_prefix
+    return number_next(prefix=kind_spec(kind).number_prefix, at=at)
+
+
+def number_next(*, prefix: str, at: datetime) -> str:
+    """The next number under ``prefix`` for the local day of ``at``: a case kind's, or a
+    record's that is numbered like a case (the quality lab's samples, ``QS-…``)."""
     day = local(at).date()
     for _attempt in range(3):
         updated = CaseSequence.objects.filter(prefix=prefix, day=day).update(

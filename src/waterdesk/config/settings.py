@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "waterdesk.complaints",
     "waterdesk.surveys",
     "waterdesk.emergency",
+    "waterdesk.quality",
     "waterdesk.workbench",
     "waterdesk.api",
     "waterdesk.portal",
@@ -260,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
     "emergency-outage-reminders": {
         "task": "waterdesk.emergency.tasks.outage_reminders_send",
         "schedule": 300.0,
+    },
+    # Hourly, so that a day is not missed: each day's due samples are scheduled once.
+    "quality-samples-schedule": {
+        "task": "waterdesk.quality.tasks.samples_schedule_due",
+        "schedule": 3600.0,
     },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.

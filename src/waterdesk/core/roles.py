@@ -27,6 +27,9 @@ class Role(models.TextChoices):
     DEPARTMENT_RESPONDER = "department_responder", _("部门承办人")
     EMERGENCY_OFFICE = "emergency_office", _("应急办")
     DUTY_MANAGER = "duty_manager", _("值班主任")
+    SAMPLER = "sampler", _("采样员")
+    LAB_ANALYST = "lab_analyst", _("化验员")
+    QUALITY_MANAGER = "quality_manager", _("水质主管")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 

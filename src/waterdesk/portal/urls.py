@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from waterdesk.cases.kinds import all_kinds
+from waterdesk.cases.kinds import url_modules
 from waterdesk.portal import pay, views
 
 app_name = "portal"
@@ -10,8 +10,7 @@ app_name = "portal"
 
 def _kind_public_pages() -> list:
     """Each registered kind's public pages (a web form, a status look-up), at the root."""
-    modules = dict.fromkeys(spec.public_urls for spec in all_kinds() if spec.public_urls)
-    return [path("", include(module)) for module in modules]
+    return [path("", include(module)) for module in url_modules("public_urls")]
 
 
 urlpatterns = [

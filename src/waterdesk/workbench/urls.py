@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from waterdesk.cases.kinds import all_kinds
+from waterdesk.cases.kinds import url_modules
 from waterdesk.workbench import customer, privacy, views
 
 app_name = "workbench"
@@ -8,8 +8,7 @@ app_name = "workbench"
 
 def _kind_pages() -> list:
     """Each registered kind's own pages (its intake …), in this namespace under /desk/."""
-    modules = dict.fromkeys(spec.page_urls for spec in all_kinds() if spec.page_urls)
-    return [path("", include(module)) for module in modules]
+    return [path("", include(module)) for module in url_modules("page_urls")]
 
 
 urlpatterns = [

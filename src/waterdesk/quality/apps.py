@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QualityConfig(AppConfig):
+    name = "waterdesk.quality"
+    label = "quality"
+    verbose_name = _("水质管理")
+
+    def ready(self) -> None:
+        from waterdesk.core.roles import Role, role_grant
+        from waterdesk.quality import (
+            desk,  # noqa: F401  registers the pages with the shells
+            roles,
+        )
+
+        role_grant(Role.SAMPLER, *roles.SAMPLER)
+        role_grant(Role.LAB_ANALYST, *roles.LAB_ANALYST)
+        role_grant(Role.QUALITY_MANAGER, *roles.QUALITY_MANAGER)
+        role_grant(Role.EMERGENCY_OFFICE, *roles.EMERGENCY)
+        role_grant(Role.DUTY_MANAGER, *roles.EMERGENCY)
+        role_grant(Role.SUPERVISOR, *roles.SUPERVISOR)
+        role_grant(Role.ADMINISTRATOR, *roles.ADMINISTRATOR)
