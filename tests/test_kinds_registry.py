@@ -18,7 +18,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from rest_framework import serializers
 
-from waterdesk.cases.kinds import all_kinds, kind_choices
+from waterdesk.cases.kinds import all_desk_modules, all_kinds, kind_choices, url_modules
 from waterdesk.cases.models import Case
 from waterdesk.core.forms import ActionForm
 from waterdesk.core.roles import ROLE_PERMISSIONS
@@ -134,3 +134,19 @@ def test_the_pieces_the_shells_use_resolve(spec):
         assert callable(spec.intake.service)
         assert issubclass(spec.intake.serializer, serializers.Serializer)
         assert reverse(f"api:{spec.intake.api_name}") == f"/api/{spec.intake.api_path}"
+
+
+@pytest.mark.parametrize("module", all_desk_modules(), ids=lambda module: module.name)
+def test_the_desk_modules_pages_resolve_and_belong_to_roles(module):
+    """An app's pages that belong to no kind (the water-quality lab) are registered the same
+    way: its URL modules are included by the shells, and each header page resolves under
+    /desk/ with a permission some role holds."""
+    granted = {
+        permission for permissions in ROLE_PERMISSIONS.values() for permission in permissions
+    }
+    for attribute in ("page_urls", "api_urls", "public_urls"):
+        if getattr(module, attribute):
+            assert getattr(module, attribute) in url_modules(attribute)
+    for page in module.desk_pages:
+        assert reverse(page.url_name).startswith("/desk/")
+        assert page.permission in granted

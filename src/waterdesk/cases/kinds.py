@@ -315,6 +315,10 @@ def desk_module_register(module: DeskModule) -> DeskModule:
     return module
 
 
+def all_desk_modules() -> list[DeskModule]:
+    return list(_MODULES.values())
+
+
 def url_modules(attribute: str) -> list[str]:
     """The URL modules the kinds and the desk modules name in ``attribute`` ("page_urls",
     "api_urls", "public_urls"), each once, kinds first, in registration order."""
