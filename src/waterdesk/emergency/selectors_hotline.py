@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from waterdesk.cases.models import Case
 from waterdesk.customers.models import Premise
+from waterdesk.emergency import outage_workflow, workflow
 from waterdesk.emergency.models import (
     AffectedPremise,
     AffectedStreet,
@@ -34,8 +35,8 @@ from waterdesk.emergency.models import (
 from waterdesk.emergency.services.area import Area, area_text, cases_covering
 from waterdesk.emergency.services.notices import water_points_text, when_text
 
-INCIDENT_KIND = "incident"
-OUTAGE_KIND = "outage"
+INCIDENT_KIND = workflow.KIND
+OUTAGE_KIND = outage_workflow.KIND
 
 
 @dataclass(frozen=True)
