@@ -65,6 +65,7 @@ from waterdesk.demo.payments_bank import seed_bank
 from waterdesk.demo.payments_counter import seed_counter
 from waterdesk.demo.payments_gateways import seed_gateways
 from waterdesk.demo.payments_notices import seed_notices
+from waterdesk.demo.quality import seed_quality
 from waterdesk.demo.repairs import seed_repairs
 from waterdesk.demo.surveys import seed_surveys
 from waterdesk.demo.whistleblower import seed_whistleblower
@@ -86,6 +87,7 @@ DEPARTMENTS = [
     ("it", "信息中心"),
     ("repair", "供水抢修中心"),
     ("emergency", "应急管理办公室"),
+    ("quality", "水质检测中心"),
 ]
 
 
@@ -124,6 +126,11 @@ STAFF = [
     StaffMember("responder2", Role.DEPARTMENT_RESPONDER, "彭慧", "business", "13905711602"),
     StaffMember("emergency1", Role.EMERGENCY_OFFICE, "高原", "emergency", "13905711701"),
     StaffMember("duty1", Role.DUTY_MANAGER, "罗振华", "emergency", "13905711801"),
+    StaffMember("sampler1", Role.SAMPLER, "夏雨", "quality", "13905711901"),
+    StaffMember("lab1", Role.LAB_ANALYST, "顾敏", "quality", "13905712001"),
+    StaffMember("lab2", Role.LAB_ANALYST, "沈洁", "quality", "13905712002"),
+    StaffMember("quality1", Role.QUALITY_MANAGER, "方正", "quality", "13905712101"),
+    StaffMember("quality2", Role.QUALITY_MANAGER, "严明", "quality", "13905712102"),
     StaffMember("admin", Role.ADMINISTRATOR, "郑宇", "it", "13905710601", is_superuser=True),
 ]
 
@@ -445,6 +452,8 @@ class DemoCity:
         self.reports = seed_whistleblower(staff=self.staff, now=self.now)
         # After the repairs (its incident is tonight's burst main), before the surveys.
         self.emergency = seed_emergency(staff=self.staff, zones=ZONES, now=self.now)
+        # After the emergencies: the open water-quality anomaly takes a zone without one.
+        self.quality = seed_quality(staff=self.staff, zones=self.zones, now=self.now)
         # Last: the surveys of the cases closed above.
         self.surveys = seed_surveys(staff=self.staff, now=self.now)
         sla.clocks_sweep()

@@ -116,6 +116,7 @@ class Command(BaseCommand):
             self._print_privacy_summary()
             self._print_complaints_summary(city)
             self._print_emergency_summary(city)
+            self._print_quality_summary(city)
             self._print_logins()
 
     def _print_summary(self, *, seconds: float) -> None:
@@ -273,6 +274,34 @@ class Command(BaseCommand):
                 "planned": drills.get(DrillStatus.PLANNED.value, 0),
                 "drafts": PlanVersion.objects.filter(status=PlanVersionStatus.DRAFT).count(),
                 "measures": Measure.objects.filter(done_at__isnull=True).count(),
+            }
+        )
+
+    def _print_quality_summary(self, city: DemoCity) -> None:
+        from waterdesk.quality.models import Sample, SampleStatus
+        from waterdesk.quality.services.schedule import samples_overdue
+
+        made = city.quality
+        statuses = Counter(Sample.objects.values_list("status", flat=True))
+        self.stdout.write(
+            _(
+                "水质：%(points)d 个采样点，已确认水样 %(confirmed)d 份；今日待采 %(scheduled)d 份，"
+                "待录入/待确认 %(analysed)d 份，待复核 %(second)d 份（lab2），超期 %(overdue)d 份。"
+                "水质异常 %(anomaly)s 处置中（连续合格 %(streak)d/%(required)d 轮，应急事件 %(incident)s）。"
+                "水质概览 /desk/quality/（quality1），公众水质公开 /water-quality/（无需登录）。"
+            )
+            % {
+                "points": len(made["points"]),
+                "confirmed": statuses.get(SampleStatus.CONFIRMED.value, 0),
+                "scheduled": statuses.get(SampleStatus.SCHEDULED.value, 0),
+                "analysed": statuses.get(SampleStatus.TAKEN.value, 0)
+                + statuses.get(SampleStatus.ANALYSED.value, 0),
+                "second": statuses.get(SampleStatus.AWAITING_SECOND.value, 0),
+                "overdue": samples_overdue().count(),
+                "anomaly": made["open"].number,
+                "streak": made["open"].pass_streak,
+                "required": made["open"].passes_required,
+                "incident": made["open"].incident.number if made["open"].incident else "—",
             }
         )
 
