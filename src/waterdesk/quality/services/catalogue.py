@@ -9,7 +9,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from waterdesk.core.errors import InvalidInput, require_permission
 from waterdesk.core.text import text_clean_line, text_input
@@ -68,7 +70,13 @@ def edition_load_operator(
     edition = Edition.objects.create(
         code=code, name=name, effective_from=effective_from, note=note, loaded_by=loaded_by
     )
-    Indicator.objects.bulk_create(Indicator(edition=edition, **item) for item in fields)
+    bulk_create_with_history(
+        [Indicator(edition=edition, **item) for item in fields],
+        Indicator,
+        default_user=loaded_by,
+        default_change_reason=_("导入"),
+        default_date=edition.loaded_at,
+    )
     return edition
 
 
@@ -114,7 +122,7 @@ def indicator_update(*, actor, indicator: Indicator, reason: str, **fields) -> I
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     reason = text_input(text_clean_line(reason), field="reason", label=_("修改原因"), limit=200)
-    indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
+    indicator = Indicator.objects.select_for_update().select_related("edition").get(pk=indicator.pk)
     values = {name: getattr(indicator, name) for name in EDITABLE_FIELDS}
     values.update(fields)
     values["name_zh"] = text_input(
@@ -172,16 +180,27 @@ def indicator_update(*, actor, indicator: Indicator, reason: str, **fields) -> I
     # A bound the limit type does not use is dropped, as when a table is loaded.
     values["min_value"] = low if "min" in needed else None
     values["max_value"] = high if "max" in needed else None
+    if not indicator.history.exists():
+        # Seeded without history (the migration): keep the loaded state as the first entry.
+        Indicator.history.bulk_history_create(
+            [indicator],
+            default_change_reason=_("导入"),
+            default_date=min(indicator.edition.loaded_at, timezone.now()),
+            default_user=indicator.edition.loaded_by,
+        )
     for name, value in values.items():
         setattr(indicator, name, value)
     indicator._change_reason = reason
+    indicator._history_user = actor
     indicator.save()
     return indicator
 
 
 def indicator_history(indicator: Indicator) -> list:
     """The indicator's versions, newest first, with who changed it and why."""
-    return list(indicator.history.select_related("history_user").order_by("-history_date"))
+    return list(
+        indicator.history.select_related("history_user").order_by("-history_date", "-history_id")
+    )
 
 
 def edition_judged_samples(edition: Edition) -> int:

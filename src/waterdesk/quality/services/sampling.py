@@ -124,7 +124,10 @@ def point_create(
             code="point_code_taken",
             field="code",
         )
-    return SamplingPoint.objects.create(code=code, **values)
+    point = SamplingPoint(code=code, **values)
+    point._history_user = actor
+    point.save()
+    return point
 
 
 @transaction.atomic
@@ -141,6 +144,7 @@ def point_update(*, actor, point: SamplingPoint, **fields) -> SamplingPoint:
     values = _point_values(values)
     for name, value in values.items():
         setattr(point, name, value)
+    point._history_user = actor
     point.save()
     return point
 
@@ -200,7 +204,10 @@ def plan_create(
             code="plan_code_taken",
             field="code",
         )
-    return SamplingPlan.objects.create(code=code, **values)
+    plan = SamplingPlan(code=code, **values)
+    plan._history_user = actor
+    plan.save()
+    return plan
 
 
 @transaction.atomic
@@ -229,6 +236,7 @@ def plan_update(
     for field_name, value in values.items():
         setattr(plan, field_name, value)
     plan.is_active = is_active
+    plan._history_user = actor
     plan.save()
     return plan
 
@@ -241,6 +249,7 @@ def plan_deactivate(*, actor, plan: SamplingPlan) -> SamplingPlan:
     if not plan.is_active:
         raise IllegalTransition(_("该计划已停用。"), code="plan_inactive")
     plan.is_active = False
+    plan._history_user = actor
     plan.save(update_fields=["is_active"])
     return plan
 
