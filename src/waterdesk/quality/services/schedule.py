@@ -134,6 +134,8 @@ def samples_schedule(day: date | None = None) -> int:
             Sample.objects.filter(plan=plan, due_date=start).values_list("point_id", flat=True)
         )
         for point in plan_points(plan).exclude(pk__in=have):
+            if not sample_codes(plan.indicator_codes, point, start):
+                continue  # nothing of the plan applies here (source water, say)
             reason = SampleReason.EXTRA if plan.anomaly_id else SampleReason.ROUTINE
             try:
                 with transaction.atomic():
