@@ -3,6 +3,7 @@ the lab's pages under /desk/quality/, the public disclosure page at /water-quali
 header links. Samplers land on the day's samples, analysts on the results to enter, the
 quality manager on the overview."""
 
+
 from waterdesk.cases.kinds import DeskModule, desk_module_register
 
 QUALITY = desk_module_register(
