@@ -310,7 +310,9 @@ def test_a_passing_sample_counts_when_confirmed(world, sample, confirmed):
 
 def test_guidance_exceeded_is_not_a_failure(world):
     sample = sample_taken(world.outlet, ["gross_alpha"])
-    result, _change = result_record(actor=world.analyst, sample=sample, code="gross_alpha", raw="0.8")
+    result, _change = result_record(
+        actor=world.analyst, sample=sample, code="gross_alpha", raw="0.8"
+    )
     assert result.verdict == Verdict.GUIDANCE
     sample_confirm(actor=world.analyst, sample=sample)
     sample.refresh_from_db()
@@ -380,6 +382,10 @@ def test_the_sample_page_lists_results_in_catalogue_order_with_limits(world, sam
     result_record(actor=world.analyst, sample=sample, code="free_chlorine_outlet", raw="0.6")
     data = sample_results(sample)
     assert [row.code for row in data.rows] == ["turbidity", "odor_taste", "free_chlorine_outlet"]
-    assert [row.limit for row in data.rows] == ["≤ 1", "无异臭、异味 (no abnormal odour or taste)", "0.3–2"]
+    assert [row.limit for row in data.rows] == [
+        "≤ 1",
+        "无异臭、异味 (no abnormal odour or taste)",
+        "0.3–2",
+    ]
     assert [row.code for row in data.missing] == ["turbidity", "odor_taste"]
     assert data.rows[2].result.verdict == Verdict.PASS

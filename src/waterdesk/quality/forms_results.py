@@ -27,7 +27,11 @@ class ResultsForm(DomainErrorMixin, forms.Form):
                 self.initial[raw] = row.result.raw
             if not self.is_bound:
                 self.initial[unit] = row.indicator.unit
-            self.fields[unit].widget.attrs.update({"size": 8})
+            # The row's header names both inputs (the table has no label elements).
+            self.fields[raw].widget.attrs["aria-labelledby"] = f"indicator-{row.code}"
+            self.fields[unit].widget.attrs.update(
+                {"size": 8, "aria-labelledby": f"indicator-{row.code} results-unit"}
+            )
             self.entry_rows.append({"row": row, "raw": raw, "unit": unit})
 
     def bound_rows(self):

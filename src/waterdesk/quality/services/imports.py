@@ -22,7 +22,6 @@ from waterdesk.quality.services.results import (
     ENTER_PERMISSION,
     UPDATED,
     _locked,
-    _open_for_results,
     _record,
     sample_catalogue,
 )
@@ -167,7 +166,6 @@ def results_import(*, actor, filename: str, data: bytes) -> ImportBatch:
         try:
             with transaction.atomic():
                 sample = _locked(sample)
-                _open_for_results(sample)
                 catalogue = sample_catalogue(sample)
                 _result, change = _record(
                     actor=actor,

@@ -79,12 +79,20 @@ def _locked(sample: Sample) -> Sample:
 
 
 def _open_for_results(sample: Sample) -> None:
+    _taken(sample)
+    _not_counted(sample)
+
+
+def _taken(sample: Sample) -> None:
     if sample.status in (SampleStatus.SCHEDULED, SampleStatus.CANCELLED):
         raise IllegalTransition(
             _("样品 %(number)s 尚未采样（状态：%(status)s），不能录入结果：请先由采样员登记采样。")
             % {"number": sample.number, "status": sample.get_status_display()},
             code="sample_not_taken",
         )
+
+
+def _not_counted(sample: Sample) -> None:
     if sample.status == SampleStatus.AWAITING_SECOND:
         raise IllegalTransition(
             _("样品 %(number)s 已确认、正待复核，结果已计入：如需更正，请先由复核化验员退回样品。")
@@ -147,7 +155,9 @@ def _write(*, actor, sample, indicator, values: _Values, outcome, batch) -> tupl
 
 
 def _record(*, actor, sample, catalogue, code, raw, unit, batch) -> tuple[Result, str]:
-    """The checks and the write of one result, for a locked sample open for results."""
+    """The checks and the write of one result, for a locked sample that was taken. A
+    sample whose results count takes no change (the same value again is "unchanged")."""
+    _taken(sample)
     code = str(code or "").strip()
     if code not in sample.indicator_codes:
         raise InvalidInput(
@@ -180,6 +190,10 @@ def _record(*, actor, sample, catalogue, code, raw, unit, batch) -> tuple[Result
         text=measured.text,
         unit=indicator.unit,
     )
+    existing = Result.objects.filter(sample=sample, indicator=indicator).first()
+    if existing is not None and _same(existing, values):
+        return existing, UNCHANGED
+    _not_counted(sample)
     result, change = _write(
         actor=actor, sample=sample, indicator=indicator, values=values, outcome=outcome, batch=batch
     )
@@ -248,7 +262,7 @@ def result_record(*, actor, sample: Sample, code: str, raw: str, unit: str = "",
     """Record one result of ``sample``: (the result, "created" / "updated" / "unchanged")."""
     require_permission(actor, ENTER_PERMISSION)
     sample = _locked(sample)
-    _open_for_results(sample)
+    _taken(sample)
     return _record(
         actor=actor,
         sample=sample,
@@ -400,7 +414,7 @@ def sample_confirm_second(*, actor, sample: Sample) -> Sample:
     _awaiting_second(sample)
     if sample.confirmed_by_id == actor.pk:
         raise IllegalTransition(
-            _("不合格样品须由另一名化验员复核：您已作了首次确认，请请其他化验员复核。"),
+            _("不合格样品须由另一名化验员复核：您已作了首次确认，请其他化验员复核。"),
             code="second_confirm_same_analyst",
         )
     sample.status = SampleStatus.CONFIRMED
