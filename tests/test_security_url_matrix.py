@@ -132,6 +132,9 @@ WORK_ORDER_READERS = frozenset({"crew", "dispatcher", "supervisor", "collsup"})
 CREW_DISPATCHERS = frozenset({"dispatcher", "collsup"})
 # The emergency plans, drills and measures: emergency.view_emergencyplan.
 PLAN_READERS = frozenset({"supervisor", "hotline", "dispatcher", "administrator"})
+# Water quality: read with quality.view_quality (supervisors here); the lab's actions are
+# the analysts' (quality.enter_results), a role the matrix does not have.
+QUALITY_READERS = frozenset({"supervisor"})
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,16 @@ TABLE: dict[str, Row] = {
     "workbench:emergency_measure_done": Row(
         "post", "emergency_measure", frozenset({"supervisor"}), 400
     ),
+    # The lab's results (tests/test_quality_results_pages.py).
+    "workbench:quality_results": Row("get", None, QUALITY_READERS, 200),
+    "workbench:quality_sample": Row("get", "quality_sample", QUALITY_READERS, 200),
+    "workbench:quality_sample_results": action("quality_sample"),
+    "workbench:quality_sample_confirm": action("quality_sample"),
+    "workbench:quality_sample_confirm_second": action("quality_sample"),
+    "workbench:quality_sample_return": action("quality_sample"),
+    "workbench:quality_result_judge": action("quality_result"),
+    "workbench:quality_import": Row("get", None, frozenset(), 200),
+    "workbench:quality_import_batch": Row("get", "quality_import_batch", QUALITY_READERS, 200),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # The web complaint form (tests/test_complaints_web_form.py).
@@ -662,6 +675,33 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         **survey_world(),
         **_emergency_world(users),
         **_outage_world(built.account),
+        **_quality_results_world(),
+    }
+
+
+def _quality_results_world() -> dict:
+    """A taken sample with a result, and an import batch."""
+    from tests.quality_support import sample_taken
+    from waterdesk.quality.models import PointType, SamplingPoint
+    from waterdesk.quality.services.imports import results_import
+    from waterdesk.quality.services.results import result_record
+
+    analyst = UserFactory(username="m-qlab-analyst", role=Role.LAB_ANALYST)
+    point = SamplingPoint.objects.create(
+        code="matrix-qlab-out",
+        name="矩阵水厂出厂水",
+        point_type=PointType.PLANT_OUTLET,
+        location="出厂水取样口",
+    )
+    sample = sample_taken(point, ["turbidity"])
+    result, _change = result_record(actor=analyst, sample=sample, code="turbidity", raw="0.5")
+    batch = results_import(
+        actor=analyst, filename="m.csv", data=b"sample_no,code,result\nQS-NONE,turbidity,1\n"
+    )
+    return {
+        "quality_sample": {"number": sample.number},
+        "quality_result": {"pk": result.pk},
+        "quality_import_batch": {"pk": batch.pk},
     }
 
 
