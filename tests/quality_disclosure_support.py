@@ -19,8 +19,11 @@ overall: samples 2/3 (66.67%), items 6/7 (85.71%)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
+
+from pypdf import PdfReader
 
 from tests.factories import AccountFactory, CustomerFactory, PremiseFactory
 from tests.quality_support import QualityWorld, indicator, quality_world, sample_taken
@@ -105,3 +108,20 @@ def disclosure_world() -> DisclosureWorld:
         premise=premise, customer=CustomerFactory(name=PERSONAL[0], mobile=PERSONAL[1])
     )
     return DisclosureWorld(world, outlet, network, tap, old_tap, account)
+
+
+def pdf_fonts(content: bytes) -> dict[str, bool]:
+    """Every font the PDF's pages use: its name → whether its program is embedded."""
+    fonts = {}
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if "/DescendantFonts" in font:
+                descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
+            else:
+                descriptor = font.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            fonts[str(font["/BaseFont"])] = bool(
+                {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
+            )
+    return fonts
