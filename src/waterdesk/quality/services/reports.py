@@ -111,7 +111,8 @@ def report_generate(*, actor, period: str, period_start: date) -> QualityReport:
     )
     if report is not None and report.status != ReportStatus.DRAFT:
         raise InvalidInput(
-            _("该期报告已%(status)s，不能重新生成。") % {"status": report.get_status_display()},
+            _("该期报告状态为“%(status)s”，不能重新生成。")
+            % {"status": report.get_status_display()},
             code="report_frozen",
             field="period_start",
         )
@@ -137,7 +138,7 @@ def report_review(*, actor, report: QualityReport) -> QualityReport:
     report = _locked(report)
     if report.status != ReportStatus.DRAFT:
         raise InvalidInput(
-            _("该报告已%(status)s，无需再审核。") % {"status": report.get_status_display()},
+            _("该报告状态为“%(status)s”，无需再审核。") % {"status": report.get_status_display()},
             code="report_status",
         )
     if report.generated_by_id == actor.pk:
@@ -161,7 +162,7 @@ def report_publish(*, actor, report: QualityReport) -> QualityReport:
         message = (
             _("该报告已发布。")
             if report.status == ReportStatus.PUBLISHED
-            else _("报告审核后才能发布：请先请生成人以外的人员审核。")
+            else _("报告须先审核才能发布：请生成人以外的人员先审核。")
         )
         raise InvalidInput(message, code="report_status")
     report.status = ReportStatus.PUBLISHED
