@@ -303,6 +303,16 @@ TABLE: dict[str, Row] = {
     # Current incidents and planned outages, all or one district's
     # (tests/test_emergency_public.py).
     "portal:outages_public": Row("get", None, EVERYONE, 200),
+    # The water-quality disclosure and the published reports' downloads
+    # (tests/test_quality_disclosure.py).
+    "portal:quality_public": Row("get", None, EVERYONE, 200),
+    "portal:quality_public_report": Row("get", "quality_public_report", EVERYONE, 200),
+    # The disclosure reports: read with quality.view_quality (tests/test_quality_reports.py).
+    "workbench:quality_reports": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:quality_report": Row("get", "quality_report", frozenset({"supervisor"}), 200),
+    "workbench:quality_report_pdf": Row("get", "quality_report", frozenset({"supervisor"}), 200),
+    "workbench:quality_report_csv": Row("get", "quality_report", frozenset({"supervisor"}), 200),
+    "workbench:quality_report_xlsx": Row("get", "quality_report", frozenset({"supervisor"}), 200),
     # --- payments: the cash office's exceptions and the gateways' statements ---
     "payments:exceptions": Row("get", None, frozenset({"supervisor", "billing"}), 200),
     "payments:exception_resolve": Row("post", "exception", BILLING_OFFICE, 302),
@@ -676,6 +686,7 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         **_emergency_world(users),
         **_outage_world(built.account),
         **_quality_results_world(),
+        **_quality_report_world(users),
     }
 
 
@@ -702,6 +713,25 @@ def _quality_results_world() -> dict:
         "quality_sample": {"number": sample.number},
         "quality_result": {"pk": result.pk},
         "quality_import_batch": {"pk": batch.pk},
+    }
+
+
+def _quality_report_world(users) -> dict:
+    """A published water-quality report (its figures do not matter here)."""
+    from waterdesk.quality.models import QualityReport, ReportPeriod, ReportStatus
+
+    today = timezone.localdate()
+    report = QualityReport.objects.create(
+        period=ReportPeriod.MONTH,
+        period_start=today.replace(day=1),
+        period_end=today,
+        status=ReportStatus.PUBLISHED,
+        snapshot={"overall": {}, "plants": [], "zones": []},
+        generated_by=users["supervisor"],
+    )
+    return {
+        "quality_report": {"pk": report.pk},
+        "quality_public_report": {"pk": report.pk, "fmt": "pdf"},
     }
 
 

@@ -4,13 +4,15 @@ import re
 import uuid
 
 from django import template
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.cases.access import case_contact_phone
-from waterdesk.cases.kinds import kind_spec
+from waterdesk.cases.kinds import customer_banners_for, kind_spec
 from waterdesk.cases.services import user_display_name
 from waterdesk.customers.models import AccessChannel
 from waterdesk.customers.privacy import customer_masked, customer_personal_data
@@ -180,3 +182,20 @@ def case_contact(context, case) -> dict:
     user = context["request"].user
     shown = case_contact_phone(user=user, case=case, channel=AccessChannel.PAGE)
     return {"shown": shown, "subject": "case", "subject_id": case.public_id}
+
+
+@register.simple_tag(takes_context=True)
+def customer_banners(context, customer) -> str:
+    """The registered customer banners (``cases.kinds.customer_banner_register``) of
+    ``customer``, for the pages that show a customer without the customer page (the intake
+    forms' picked customer)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if customer is None or user is None:
+        return ""
+    return mark_safe(  # the registered templates render autoescaped
+        "".join(
+            render_to_string(template_name, {"banner": banner}, request=request)
+            for template_name, banner in customer_banners_for(customer, user)
+        )
+    )
