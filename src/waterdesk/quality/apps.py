@@ -21,3 +21,4 @@ class QualityConfig(AppConfig):
         role_grant(Role.DUTY_MANAGER, *roles.EMERGENCY)
         role_grant(Role.SUPERVISOR, *roles.SUPERVISOR)
         role_grant(Role.ADMINISTRATOR, *roles.ADMINISTRATOR)
+        from waterdesk.quality.services import anomalies  # noqa: F401  the listener
