@@ -145,9 +145,11 @@ def test_an_anomaly_walked_to_closure(django_capture_on_commit_callbacks):
     _pass_round(world, anomaly, 2, T0 + timedelta(days=1))
     assert anomaly.pass_streak == 2
     before = _snapshot(anomaly)
-    with time_machine.travel(T0 + timedelta(days=1, hours=1), tick=False):
-        with pytest.raises(InvalidInput) as refused:
-            services.anomaly_close(actor=q.manager, anomaly=anomaly, follow_up="已恢复")
+    with (
+        time_machine.travel(T0 + timedelta(days=1, hours=1), tick=False),
+        pytest.raises(InvalidInput) as refused,
+    ):
+        services.anomaly_close(actor=q.manager, anomaly=anomaly, follow_up="已恢复")
     assert refused.value.code == "passes_missing"
     assert "还需连续合格 1 轮" in str(refused.value.message)
     assert _snapshot(anomaly) == before
