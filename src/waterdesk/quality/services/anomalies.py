@@ -344,9 +344,7 @@ def sample_confirmed(*, sample: Sample, actor) -> None:
     """The listener (``hooks.sample_confirmed_listener_register``): inside the transaction
     that makes the sample's verdict count."""
     now = timezone.now()
-    sample = Sample.objects.select_related("point", "point__zone", "point__plant").get(
-        pk=sample.pk
-    )
+    sample = Sample.objects.select_related("point", "point__zone", "point__plant").get(pk=sample.pk)
     anomaly = None
     if sample.anomaly_id is not None:
         anomaly = Anomaly.objects.select_for_update().get(pk=sample.anomaly_id)
