@@ -178,14 +178,17 @@ def _level() -> int:
 
 
 def _open_anomaly_of(point: SamplingPoint) -> Anomaly | None:
-    return (
-        Anomaly.objects.select_for_update()
-        .filter(status=AnomalyStatus.OPEN)
+    # Found first, then locked by its key (PostgreSQL locks no DISTINCT nor outer join).
+    found = (
+        Anomaly.objects.filter(status=AnomalyStatus.OPEN)
         .filter(Q(point=point) | Q(plans__point=point, plans__is_active=True))
         .order_by("opened_at", "pk")
-        .distinct()
+        .values_list("pk", flat=True)
         .first()
     )
+    if found is None:
+        return None
+    return Anomaly.objects.select_for_update().get(pk=found)
 
 
 def _incident_open(*, actor, anomaly: Anomaly, sample: Sample, zones, now: datetime):
@@ -369,7 +372,7 @@ hooks.sample_confirmed_listener_register(sample_confirmed)
 
 
 def _lock_open(anomaly: Anomaly) -> Anomaly:
-    anomaly = Anomaly.objects.select_for_update().select_related("incident").get(pk=anomaly.pk)
+    anomaly = Anomaly.objects.select_for_update().get(pk=anomaly.pk)
     if anomaly.status != AnomalyStatus.OPEN:
         raise InvalidInput(
             _("水质异常 %(number)s 已解除，不能再操作。") % {"number": anomaly.number},
