@@ -564,6 +564,14 @@ TABLE: dict[str, Row] = {
     # --- API: schema and docs (login required unless configured public) ---
     "api:schema": Row("get", None, STAFF, 200),
     "api:docs": Row("get", None, STAFF, 200),
+    # Water-quality anomalies (tests/test_quality_anomaly_pages.py): read with
+    # quality.view_quality (supervisors here); handled with quality.manage_anomaly (the
+    # quality manager and the emergency office, roles not in this matrix).
+    "workbench:quality_anomalies": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:quality_anomaly": Row("get", "quality_anomaly", frozenset({"supervisor"}), 200),
+    "workbench:quality_anomaly_adjust": Row("post", "quality_anomaly", frozenset(), 400),
+    "workbench:quality_anomaly_estimate": Row("post", "quality_anomaly", frozenset(), 400),
+    "workbench:quality_anomaly_close": Row("post", "quality_anomaly", frozenset(), 400),
 }
 
 
@@ -687,6 +695,7 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         **_outage_world(built.account),
         **_quality_results_world(),
         **_quality_report_world(users),
+        **_quality_anomaly_world(),
     }
 
 
@@ -733,6 +742,20 @@ def _quality_report_world(users) -> dict:
         "quality_report": {"pk": report.pk},
         "quality_public_report": {"pk": report.pk, "fmt": "pdf"},
     }
+
+
+def _quality_anomaly_world() -> dict:
+    """An open water-quality anomaly (no incident) at a network point."""
+    from waterdesk.quality.models import Anomaly, PointType, SamplingPoint
+    from waterdesk.quality.services.schedule import sample_create
+
+    point = SamplingPoint.objects.create(
+        code="matrix-net", name="矩阵管网点", point_type=PointType.NETWORK, location="人民路"
+    )
+    today = timezone.localdate()
+    sample = sample_create(point=point, codes=["turbidity"], due_date=today, due_by=today)
+    anomaly = Anomaly.objects.create(number="QA-MATRIX-0001", point=point, sample=sample)
+    return {"quality_anomaly": {"number": anomaly.number}}
 
 
 def _emergency_world(users) -> dict:

@@ -116,6 +116,8 @@ EVENTS = {
     "incident_restore": EventView(summary=_restore_summary),
     "incident_review": EventView(summary=_review_summary),
     "incident_cancel": EventView(summary=_notice_text),
+    # Recorded by the water-quality anomaly response on its incident.
+    "quality_treatment": EventView(label=_("水质处理工艺调整")),
 }
 
 ERROR_CODES = (

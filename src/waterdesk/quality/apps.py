@@ -22,3 +22,4 @@ class QualityConfig(AppConfig):
         role_grant(Role.SUPERVISOR, *roles.SUPERVISOR)
         role_grant(Role.ADMINISTRATOR, *roles.ADMINISTRATOR)
         from waterdesk.quality import banners  # noqa: F401  the customer page's zone results
+        from waterdesk.quality.services import anomalies  # noqa: F401  the listener

@@ -7,7 +7,8 @@ runs the anomaly response with the emergency office. Supervisors read everything
 
 VIEW = ["quality.view_quality", "quality.view_samplingpoint", "quality.view_indicator"]
 SAMPLER = [*VIEW, "quality.take_sample"]
-LAB_ANALYST = [*VIEW, "quality.enter_results", "emergency.open_incident"]
+# Opening an incident opens a case (``case_open`` requires cases.register_case).
+LAB_ANALYST = [*VIEW, "quality.enter_results", "emergency.open_incident", "cases.register_case"]
 QUALITY_MANAGER = [
     *VIEW,
     "quality.take_sample",
@@ -17,6 +18,7 @@ QUALITY_MANAGER = [
     "quality.publish_report",
     "quality.manage_anomaly",
     "emergency.open_incident",
+    "cases.register_case",
     "emergency.manage_incident",
     "emergency.view_emergencyplan",
     "customers.view_customer",
