@@ -40,6 +40,7 @@ from waterdesk.quality.models import (
     Result,
     Sample,
     SampleStatus,
+    SamplingPlan,
     SamplingPoint,
     Verdict,
 )
@@ -56,7 +57,7 @@ from waterdesk.quality.services.results import (
     sample_confirm,
     sample_confirm_second,
 )
-from waterdesk.quality.services.sampling import sample_take
+from waterdesk.quality.services.sampling import sample_add, sample_take
 from waterdesk.quality.services.schedule import samples_schedule
 
 RANDOM_SEED = 5749
@@ -67,11 +68,23 @@ PLANTS = (
 )
 # (code, name, location) per zone: a network point on a main road, a tap in a housing estate.
 ZONE_POINTS = {
-    "north": (("n-net", "解放路管网", "解放路与文化路口消火栓"), ("n-tap", "北山小区末梢", "北山小区3幢")),
-    "south": (("s-net", "人民路管网", "人民路南湖路口"), ("s-tap", "健康里末梢", "健康里社区服务站")),
-    "east": (("e-net", "东风路管网", "东风路朝阳路口"), ("e-tap", "学府花园末梢", "学府花园物业楼")),
-    "devzone": (("d-net", "科技大道管网", "科技大道创业路口"), ("d-tap", "兴业公寓末梢", "兴业公寓门卫室")),
-}  # fmt: skip
+    "north": (
+        ("n-net", "解放路管网", "解放路与文化路口消火栓"),
+        ("n-tap", "北山小区末梢", "北山小区3幢"),
+    ),
+    "south": (
+        ("s-net", "人民路管网", "人民路南湖路口"),
+        ("s-tap", "健康里末梢", "健康里社区服务站"),
+    ),
+    "east": (
+        ("e-net", "东风路管网", "东风路朝阳路口"),
+        ("e-tap", "学府花园末梢", "学府花园物业楼"),
+    ),
+    "devzone": (
+        ("d-net", "科技大道管网", "科技大道创业路口"),
+        ("d-tap", "兴业公寓末梢", "兴业公寓门卫室"),
+    ),
+}
 SECONDARY = ("e-sec", "东湖花园二次供水", "东湖花园地下泵房水箱出水", "east")
 
 # What the lab typically reports for an indicator that needs more than its limit type.
@@ -172,6 +185,16 @@ class Lab:
             with at(moment + second_after):
                 sample_confirm_second(actor=self.second, sample=sample)
 
+    def extra(self, point: SamplingPoint, day: date, note: str, moment=None) -> Sample:
+        """An ad-hoc sample at ``point`` on ``day``, with the network plan's indicators."""
+        with at(moment or datetime.combine(day, time(8, 0), tzinfo=LOCAL_TZ)):
+            return sample_add(
+                actor=self.manager,
+                point=point,
+                codes=SamplingPlan.objects.get(code="network-twice-monthly").indicator_codes,
+                note=note,
+            )
+
     def through(self, sample: Sample, day: date, overrides=None) -> None:
         """Taken in the morning, entered in the afternoon, confirmed before the day ends (a
         failure confirmed by the second analyst an hour later)."""
@@ -256,20 +279,34 @@ def seed_quality(*, staff: dict, zones: dict[str, SupplyZone], now: datetime) ->
         with at(datetime.combine(day, time(6, 0), tzinfo=LOCAL_TZ)):
             samples_schedule(day)
         for sample in _due_on(day, lab.rng):
-            if sample.point_id == overdue.pk and sample.due_by < lab.today and day >= (
-                lab.today - timedelta(days=25)
+            if (
+                sample.point_id == overdue.pk
+                and sample.due_by < lab.today
+                and day >= (lab.today - timedelta(days=25))
             ):
                 continue  # the second half of last month's sample at this tap was missed
-            overrides = None
-            if day == closed_day and sample.point.code == "d-net" and not sample.anomaly_id:
-                overrides = {"turbidity": "1.32"}
-            elif day == failing_day and sample.point_id == tap.pk and not sample.anomaly_id:
-                overrides = {"total_coliforms": "2", "plate_count": "86"}
-            lab.through(sample, day, overrides)
+            lab.through(sample, day)
+        if day == closed_day:  # after mains work, a patrol sample: turbidity over the limit
+            lab.through(
+                lab.extra(points["d-net"], day, "管网检修后巡检采样"), day, {"turbidity": "1.32"}
+            )
+        if day == failing_day:  # a customer's call about the taste: coliforms found
+            sample = lab.extra(tap, day, "客户反映水有异味，临时加采")
+            lab.through(sample, day, {"total_coliforms": "2", "plate_count": "86"})
         if day == closed_day + timedelta(days=1):
-            _adjust(lab, "d-net", day, "城南水厂加强沉淀池排泥、调整混凝剂投加量；科技大道管网排放冲洗。")
+            _adjust(
+                lab,
+                "d-net",
+                day,
+                "城南水厂加强沉淀池排泥、调整混凝剂投加量；科技大道管网排放冲洗。",
+            )
         if day == failing_day + timedelta(days=1):
-            _adjust(lab, tap.code, day, "城北水厂出厂水余氯由 0.6 提高至 0.8 mg/L；学府片区管网末梢冲洗消毒。")
+            _adjust(
+                lab,
+                tap.code,
+                day,
+                "城北水厂出厂水余氯由 0.6 提高至 0.8 mg/L；学府片区管网末梢冲洗消毒。",
+            )
             anomaly = Anomaly.objects.get(point=tap)
             with at(datetime.combine(day, time(17, 30), tzinfo=LOCAL_TZ)):
                 anomaly_estimate_update(
@@ -286,8 +323,10 @@ def seed_quality(*, staff: dict, zones: dict[str, SupplyZone], now: datetime) ->
                 anomaly_close(
                     actor=lab.manager,
                     anomaly=closing,
-                    follow_up="连续三轮复测浑浊度均低于 0.3 NTU，余氯正常；原因系管网检修后冲洗不足，"
-                    "已修订检修后冲洗规程。",
+                    follow_up=(
+                        "连续三轮复测浑浊度均低于 0.3 NTU，余氯正常；"
+                        "原因系管网检修后冲洗不足，已修订检修后冲洗规程。"
+                    ),
                 )
         day += timedelta(days=1)
     working = _working_day(lab, points, tap)
@@ -350,17 +389,17 @@ def _working_day(lab: Lab, points: dict[str, SamplingPoint], tap: SamplingPoint)
             lab.enter(sample, minutes(80))
     # A network sample whose odour the analyst has not judged yet.
     network = by_point.get("n-net")
-    if network is not None and network.status == SampleStatus.SCHEDULED:
-        lab.take(network, minutes(180))
-        lab.enter(network, minutes(60), judge=False)
-        made["judgement"] = network
+    if network is None or network.status != SampleStatus.SCHEDULED:
+        network = lab.extra(points["s-net"], lab.today, "用户反映异味，复查", minutes(185))
+    lab.take(network, minutes(180))
+    lab.enter(network, minutes(60), judge=False)
+    made["judgement"] = network
     # The secondary-supply tank over the plate count: awaiting lab2's second confirmation.
-    secondary = by_point.get("e-sec")
-    if secondary is not None and secondary.status == SampleStatus.SCHEDULED:
-        lab.take(secondary, minutes(170))
-        lab.enter(secondary, minutes(50), overrides={"plate_count": "136"})
-        lab.confirm(secondary, minutes(40))
-        made["awaiting_second"] = secondary
+    secondary = lab.extra(points["e-sec"], lab.today, "水箱清洗消毒后检测", minutes(175))
+    lab.take(secondary, minutes(170))
+    lab.enter(secondary, minutes(50), overrides={"plate_count": "136"})
+    lab.confirm(secondary, minutes(40))
+    made["awaiting_second"] = secondary
     # The south outlet: taken, on its way to the lab.
     south = by_point.get("p-south-out")
     if south is not None:

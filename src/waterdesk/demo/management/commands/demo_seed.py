@@ -285,9 +285,11 @@ class Command(BaseCommand):
         statuses = Counter(Sample.objects.values_list("status", flat=True))
         self.stdout.write(
             _(
-                "水质：%(points)d 个采样点，已确认水样 %(confirmed)d 份；今日待采 %(scheduled)d 份，"
-                "待录入/待确认 %(analysed)d 份，待复核 %(second)d 份（lab2），超期 %(overdue)d 份。"
-                "水质异常 %(anomaly)s 处置中（连续合格 %(streak)d/%(required)d 轮，应急事件 %(incident)s）。"
+                "水质：%(points)d 个采样点，已确认水样 %(confirmed)d 份；"
+                "今日待采 %(scheduled)d 份，待录入/待确认 %(analysed)d 份，"
+                "待复核 %(second)d 份（lab2），超期 %(overdue)d 份。"
+                "水质异常 %(anomaly)s 处置中（连续合格 %(streak)d/%(required)d 轮，"
+                "应急事件 %(incident)s）。"
                 "水质概览 /desk/quality/（quality1），公众水质公开 /water-quality/（无需登录）。"
             )
             % {
