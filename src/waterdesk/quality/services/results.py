@@ -15,6 +15,7 @@ counts, ``hooks.sample_confirmed_notify`` runs inside the confirming transaction
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -154,6 +155,12 @@ def _write(*, actor, sample, indicator, values: _Values, outcome, batch) -> tupl
     return result, change
 
 
+def _stored(value: Decimal | None) -> Decimal | None:
+    """The value as the column keeps it (10 decimal places), so that an unchanged re-entry
+    compares equal."""
+    return None if value is None else value.quantize(Decimal("1e-10"))
+
+
 def _record(*, actor, sample, catalogue, code, raw, unit, batch) -> tuple[Result, str]:
     """The checks and the write of one result, for a locked sample that was taken. A
     sample whose results count takes no change (the same value again is "unchanged")."""
@@ -186,7 +193,7 @@ def _record(*, actor, sample, catalogue, code, raw, unit, batch) -> tuple[Result
     values = _Values(
         raw=" ".join(str(raw).split())[:200],
         qualifier=measured.qualifier,
-        value=measured.value,
+        value=_stored(measured.value),
         text=measured.text,
         unit=indicator.unit,
     )
