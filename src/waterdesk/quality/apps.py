@@ -22,4 +22,8 @@ class QualityConfig(AppConfig):
         role_grant(Role.SUPERVISOR, *roles.SUPERVISOR)
         role_grant(Role.ADMINISTRATOR, *roles.ADMINISTRATOR)
         from waterdesk.quality import banners  # noqa: F401  the customer page's zone results
+        from waterdesk.quality.hooks import sample_confirmed_listener_register
         from waterdesk.quality.services import anomalies  # noqa: F401  the listener
+        from waterdesk.quality.services.reports import disclosure_on_confirm
+
+        sample_confirmed_listener_register(disclosure_on_confirm)

@@ -140,6 +140,13 @@ def alert_people(*, case: Case, incident: Incident, people, area: Area, customer
     return queued
 
 
+def _notice_stage(incident: Incident, kind: str) -> str:
+    """The notice's heading: a pollution incident is about the water, not its supply."""
+    if incident.incident_type == IncidentType.POLLUTION:
+        return _("水质异常进展") if kind == NoticeKind.UPDATE else _("水质异常通知")
+    return _("停水进展") if kind == NoticeKind.UPDATE else _("停水通知")
+
+
 def incident_notice(
     *, case: Case, incident: Incident, kind: str, actor, summary: str = "", at: datetime
 ) -> NoticeRound:
@@ -149,7 +156,7 @@ def incident_notice(
         NoticeKind.CANCELLATION: CANCELLED_TEMPLATE,
     }.get(kind, NOTICE_TEMPLATE)
     context = {
-        "stage": _("停水进展") if kind == NoticeKind.UPDATE else _("停水通知"),
+        "stage": _notice_stage(incident, kind),
         "title": incident.title,
         "summary": summary or incident.public_summary,
         "restored_at": when_text(incident.restored_at),

@@ -171,3 +171,9 @@ def report_publish(*, actor, report: QualityReport) -> QualityReport:
     report.save(update_fields=["status", "published_by", "published_at"])
     disclosure_changed()
     return report
+
+
+def disclosure_on_confirm(*, sample, actor) -> None:
+    """A sample's verdict came to count: the public page reads afresh after the commit
+    (``hooks.sample_confirmed_listener_register``, from ``apps.ready``)."""
+    disclosure_changed()
