@@ -27,3 +27,4 @@ class QualityConfig(AppConfig):
         from waterdesk.quality.services.reports import disclosure_on_confirm
 
         sample_confirmed_listener_register(disclosure_on_confirm)
+        from waterdesk.quality import overview_panels  # noqa: F401  the overview's blocks

@@ -1,0 +1,35 @@
+"""The overview's blocks from the anomaly response and the reports
+(``views_sampling.overview_panel_register``; imported by ``apps.ready``): the open anomalies
+with their passing streaks and incidents, and the reports waiting for a review or for
+publication."""
+
+from waterdesk.quality.models import Anomaly, AnomalyStatus, QualityReport, ReportStatus
+from waterdesk.quality.views_sampling import OverviewPanel, overview_panel_register
+
+
+def _anomalies(request) -> dict:
+    return {
+        "anomalies": list(
+            Anomaly.objects.filter(status=AnomalyStatus.OPEN)
+            .select_related("point", "incident")
+            .order_by("-opened_at")
+        )
+    }
+
+
+def _reports(request) -> dict:
+    return {
+        "reports": list(
+            QualityReport.objects.exclude(status=ReportStatus.PUBLISHED).order_by(
+                "-period_start", "period"
+            )[:6]
+        )
+    }
+
+
+ANOMALIES = overview_panel_register(
+    OverviewPanel(template="quality/partials/overview_anomalies.html", context=_anomalies)
+)
+REPORTS = overview_panel_register(
+    OverviewPanel(template="quality/partials/overview_reports.html", context=_reports)
+)
