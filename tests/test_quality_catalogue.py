@@ -17,7 +17,6 @@ from django.urls import reverse
 from tests.factories import UserFactory
 from tests.quality_support import indicator, quality_world, sample_taken
 from waterdesk.core.errors import InvalidInput, NotPermitted
-from waterdesk.core.roles import Role
 from waterdesk.core.timeutil import LOCAL_TZ
 from waterdesk.quality.models import Edition, Indicator, LimitType, PointScope, SampleVerdict
 from waterdesk.quality.services.catalogue import (

@@ -415,3 +415,28 @@ def test_the_plans_pages(world):
         ["turbidity", "color"],
         True,
     )
+
+
+def test_administrators_keep_plants_and_points_in_the_admin(world, administrator):
+    administrator.is_staff = True
+    administrator.save()
+    client = _client(administrator)
+    for name in ("samplingpoint", "plant", "qualitypolicy"):
+        assert client.get(reverse(f"admin:quality_{name}_changelist")).status_code == 200
+    add = reverse("admin:quality_samplingpoint_add")
+    refused = client.post(
+        add,
+        {
+            "code": "adm-out",
+            "name": "出厂",
+            "point_type": "plant_outlet",
+            "location": "清水池",
+            "disinfection": "chlorine",
+            "is_active": "on",
+        },
+    )
+    assert refused.status_code == 200
+    assert "出厂水采样点须选择所属水厂" in refused.content.decode()
+    assert not SamplingPoint.objects.filter(code="adm-out").exists()
+    delete = reverse("admin:quality_samplingpoint_delete", args=[world.tap.pk])
+    assert client.get(delete).status_code == 403

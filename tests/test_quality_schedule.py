@@ -122,7 +122,7 @@ def test_sample_codes_follow_the_points_disinfection_and_scope(world):
     ]
     assert sample_codes(["free_chlorine_outlet"], world.tap, day) == []
     world.outlet.disinfection = Disinfection.CHLORINE_DIOXIDE
-    dioxide = sample_codes(DAILY_OUTLET + ["chlorite", "bromate"], world.outlet, day)
+    dioxide = sample_codes([*DAILY_OUTLET, "chlorite", "bromate"], world.outlet, day)
     assert "chlorine_dioxide_outlet" in dioxide and "chlorite" in dioxide
     assert "free_chlorine_outlet" not in dioxide and "bromate" not in dioxide
     # Trihalomethanes come with their members; the algal toxin is kept (blooms decide).

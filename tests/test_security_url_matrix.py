@@ -288,6 +288,26 @@ TABLE: dict[str, Row] = {
     "workbench:quality_result_judge": action("quality_result"),
     "workbench:quality_import": Row("get", None, frozenset(), 200),
     "workbench:quality_import_batch": Row("get", "quality_import_batch", QUALITY_READERS, 200),
+    # Water quality: sampling and the catalogue (tests/test_quality_sampling.py,
+    # tests/test_quality_catalogue.py). Read with quality.view_quality (supervisors here);
+    # samplers take samples, the quality manager keeps points, plans and the catalogue
+    # (none of those roles in this matrix).
+    "workbench:quality_overview": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:quality_samples": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:quality_sample_take": Row("post", "quality_sample", frozenset(), 302),
+    "workbench:quality_sample_cancel": Row("post", "quality_sample", frozenset(), 302),
+    "workbench:quality_sample_add": Row("post", None, frozenset(), 400),
+    "workbench:quality_catalogue": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:quality_indicator_edit": Row(
+        "get", "quality_indicator", frozenset({"supervisor"}), 200
+    ),
+    "workbench:quality_edition_load": Row("get", None, frozenset(), 200),
+    "workbench:quality_points": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:quality_point_new": Row("get", None, frozenset(), 200),
+    "workbench:quality_point_edit": Row("get", "quality_point", frozenset(), 200),
+    "workbench:quality_plans": Row("get", None, frozenset({"supervisor"}), 200),
+    "workbench:quality_plan_new": Row("get", None, frozenset(), 200),
+    "workbench:quality_plan_edit": Row("get", "quality_plan", frozenset(), 200),
     # --- public pages (no login) ---
     "portal:lookup": Row("get", None, EVERYONE, 200),
     # The web complaint form (tests/test_complaints_web_form.py).
@@ -692,6 +712,7 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         **fieldwork_world(crew_member=users["crew"], dispatcher=users["dispatcher"], case=case),
         **survey_world(),
         **_emergency_world(users),
+        **_quality_sampling_world(),
         **_outage_world(built.account),
         **_quality_results_world(),
         **_quality_report_world(users),
@@ -789,6 +810,29 @@ def _emergency_world(users) -> dict:
         "emergency_drill": {"pk": drill.pk},
         "emergency_drill_step": {"pk": drill.pk, "step": "evaluate"},
         "emergency_measure": {"pk": measure.pk},
+    }
+
+
+def _quality_sampling_world() -> dict:
+    """A tap point with a scheduled sample, an indicator and a plan of the seeded
+    catalogue."""
+    from waterdesk.quality.models import Indicator, SamplingPlan, SamplingPoint
+    from waterdesk.quality.services.schedule import sample_create
+
+    point = SamplingPoint.objects.create(
+        code="matrix-tap",
+        name="矩阵末梢",
+        point_type="tap",
+        location="矩阵小区",
+        zone=SupplyZoneFactory(code="matrix-quality", name="水质片区"),
+    )
+    today = timezone.localdate()
+    sample = sample_create(point=point, codes=["turbidity"], due_date=today, due_by=today)
+    return {
+        "quality_sample": {"number": sample.number},
+        "quality_indicator": {"pk": Indicator.objects.get(code="turbidity").pk},
+        "quality_point": {"pk": point.pk},
+        "quality_plan": {"pk": SamplingPlan.objects.get(code="outlet-daily").pk},
     }
 
 
