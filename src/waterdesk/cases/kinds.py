@@ -339,6 +339,18 @@ def desk_pages_for(user) -> list[DeskPage]:
     return list(pages.values())
 
 
+def desk_landing_for(user) -> DeskPage | None:
+    """Where ``user`` lands among the registered pages: a desk module's landing page first
+    (the specialists' own desk: the quality manager holds the incidents' permissions for the
+    pollution incidents, yet works from the water-quality overview), then a kind's."""
+    owners = [*_MODULES.values(), *_REGISTRY.values()]
+    for owner in owners:
+        for page in owner.desk_pages:
+            if page.landing and user.has_perm(page.permission):
+                return page
+    return None
+
+
 def workflow_for(kind: str) -> Workflow:
     return kind_spec(kind).workflow
 

@@ -32,7 +32,7 @@ from waterdesk.cases.kinds import (
     KindSpec,
     action_offered,
     case_panels_for,
-    desk_pages_for,
+    desk_landing_for,
     kind_spec,
 )
 from waterdesk.cases.models import Attachment, Case
@@ -177,9 +177,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("workbench:workload")
     if user.is_superuser or user.has_perm("cases.view_all_cases"):
         return redirect("workbench:queue")
-    for page in desk_pages_for(user):
-        if page.landing:
-            return redirect(page.url_name)
+    landing = desk_landing_for(user)
+    if landing is not None:
+        return redirect(landing.url_name)
     if user.has_perm("billing.run_billing"):
         return redirect("billing:runs")
     if user.has_perm("billing.add_meterread") and not may_intake(user):
