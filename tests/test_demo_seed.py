@@ -59,6 +59,7 @@ from waterdesk.emergency.models import (
     DutyShift,
     IncidentStatus,
     IncidentTask,
+    IncidentType,
     Measure,
     NoticeKind,
     NoticeRound,
@@ -82,6 +83,18 @@ from waterdesk.payments.models import (
     Refund,
     StatementImport,
 )
+from waterdesk.quality.models import (
+    Anomaly,
+    AnomalyStatus,
+    PointType,
+    QualityReport,
+    ReportStatus,
+    Result,
+    Sample,
+    SampleStatus,
+    Verdict,
+)
+from waterdesk.quality.services.schedule import samples_overdue
 from waterdesk.repairs.models import Repair, RepairStatus
 from waterdesk.sla.models import ClockState, SlaClock
 
@@ -154,6 +167,9 @@ def test_demo_seed_builds_the_city_once(settings):
         Role.DEPARTMENT_RESPONDER: 2,
         Role.EMERGENCY_OFFICE: 1,
         Role.DUTY_MANAGER: 1,
+        Role.SAMPLER: 1,
+        Role.LAB_ANALYST: 2,
+        Role.QUALITY_MANAGER: 2,
         Role.ADMINISTRATOR: 1,
     }
     assert sorted(Department.objects.values_list("code", "name")) == [
@@ -161,6 +177,7 @@ def test_demo_seed_builds_the_city_once(settings):
         ("emergency", "应急管理办公室"),
         ("engineering", "工程部"),
         ("it", "信息中心"),
+        ("quality", "水质检测中心"),
         ("repair", "供水抢修中心"),
         ("supervision", "服务监督科"),
     ]
@@ -281,10 +298,12 @@ def test_demo_seed_builds_the_city_once(settings):
         NewConnectionStatus.SURVEY_BOOKED,
     ]
     # The sweep marked them: breached overdue clocks, at-risk ones still before their due
-    # (four applications, the overdue demo inquiry and the reconnection past its 24 hours).
+    # (four applications, the overdue demo inquiry, the reconnection past its 24 hours, and
+    # the review of last month's water-quality incident, restored and not reviewed yet).
     overdue = SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lt=now)
     assert sorted(overdue.values_list("case__kind", flat=True)) == [
         "collection",
+        "incident",
         "inquiry",
         "new_connection",
         "new_connection",
@@ -572,6 +591,8 @@ def test_demo_seed_builds_the_city_once(settings):
 
     # --- emergencies: an active incident with a linked call, outages in every state ------
     incidents = Case.objects.filter(kind="incident")
+    # Besides the water-quality anomalies' pollution incidents (below).
+    incidents = incidents.exclude(incident__incident_type=IncidentType.POLLUTION)
     assert Counter(incidents.values_list("status", flat=True)) == {
         IncidentStatus.ACTIVE: 1,
         IncidentStatus.RESTORED: 1,
@@ -621,6 +642,32 @@ def test_demo_seed_builds_the_city_once(settings):
     assert evaluated.measures.count() == 2
     assert PlanVersion.objects.filter(status=PlanVersionStatus.DRAFT).count() == 1
 
+    # --- water quality: the lab's day in every state, an open and a closed anomaly -------
+    open_anomaly = Anomaly.objects.get(status=AnomalyStatus.OPEN)
+    assert (open_anomaly.point.point_type, open_anomaly.pass_streak) == (PointType.TAP, 1)
+    assert (open_anomaly.incident.status, open_anomaly.incident.incident.incident_type) == (
+        IncidentStatus.ACTIVE,
+        IncidentType.POLLUTION,
+    )
+    assert open_anomaly.zone_id not in set(active.affected_zones.values_list("zone", flat=True))
+    assert open_anomaly.adjustments.count() == 1
+    assert NoticeRound.objects.filter(case=open_anomaly.incident).count() == 2
+    closed_anomaly = Anomaly.objects.get(status=AnomalyStatus.CLOSED)
+    assert closed_anomaly.pass_streak == 3 and closed_anomaly.follow_up
+    assert closed_anomaly.incident.status == IncidentStatus.RESTORED
+    samples = Counter(Sample.objects.values_list("status", flat=True))
+    assert samples[SampleStatus.AWAITING_SECOND] == 1
+    assert samples[SampleStatus.CONFIRMED] > 150
+    assert samples[SampleStatus.SCHEDULED] > 0 and samples[SampleStatus.ANALYSED] > 0
+    assert samples_overdue(SEED_AT.date()).count() == 1
+    assert Result.objects.filter(verdict=Verdict.JUDGEMENT).exists()
+    assert list(
+        QualityReport.objects.order_by("period_start").values_list("status", flat=True)
+    ) == [
+        ReportStatus.PUBLISHED,
+        ReportStatus.DRAFT,
+    ]
+
     # --- output and idempotency ----------------------------------------------------------
     text = first_output.getvalue()
     assert "demo-pass-2026" in text
@@ -640,11 +687,17 @@ def test_demo_seed_builds_the_city_once(settings):
         "collsup1",
         "emergency1",
         "duty1",
+        "sampler1",
+        "lab1",
+        "lab2",
+        "quality1",
+        "quality2",
         "admin",
     ):
         assert username in text
     assert f"突发事件：{active.number} " in text
     assert "公众停水公告 /outages/（无需登录）" in text
+    assert f"水质异常 {open_anomaly.number} 处置中（连续合格 1/3 轮" in text
     assert "已超时 4 件，临近超时 3 件，绿色通道 3 件。" in text
     assert "2026-08  已抄 200 户，待复核 0 条，账单 200 张，合计 34,700.20 元" in text
     assert "2026-11  已抄 89 户，待复核 5 条，账单 0 张，合计 0.00 元" in text
