@@ -63,3 +63,24 @@ def staff_view(check: Callable[..., bool]):
         return wrapper
 
     return decorator
+
+
+def form_post(request: HttpRequest, form, call: Callable[..., object], *, success, to: str):
+    """The POST half of a form page: a valid form is handed to ``call`` (its service, given
+    the cleaned data), the user is told ``success(result)`` and sent to the URL name ``to``;
+    a domain refusal goes on the form (a NotPermitted becomes the refusal page). Returns the
+    redirect, or None when the form is to be shown again with its errors (status 400)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    if not form.is_valid():
+        return None
+    try:
+        result = call(**form.cleaned_data)
+    except NotPermitted:
+        raise
+    except DomainError as error:
+        form.add_domain_error(error)
+        return None
+    messages.success(request, success(result))
+    return redirect(to)

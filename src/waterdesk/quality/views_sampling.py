@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from waterdesk.core.errors import DomainError, NotPermitted
 from waterdesk.core.timeutil import local
-from waterdesk.core.web import has_perm, staff_view
+from waterdesk.core.web import form_post, has_perm, staff_view
 from waterdesk.quality import forms_sampling as forms
 from waterdesk.quality import selectors_sampling as selectors
 from waterdesk.quality.models import PointType, Sample, SamplingPlan, SamplingPoint
@@ -259,23 +260,19 @@ def points_page(request: HttpRequest) -> HttpResponse:
 @manager_view
 def point_new(request: HttpRequest) -> HttpResponse:
     form = forms.PointForm(request.POST or None)
-    status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                point = services.point_create(actor=request.user, **form.cleaned_data)
-            except NotPermitted:
-                raise
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(
-                    request,
-                    _("已新建采样点“%(point)s”，适用的采样计划会自动为其排期。")
-                    % {"point": point.name},
-                )
-                return redirect("workbench:quality_points")
+        done = form_post(
+            request,
+            form,
+            partial(services.point_create, actor=request.user),
+            success=lambda point: (
+                _("已新建采样点“%(point)s”，适用的采样计划会自动为其排期。") % {"point": point.name}
+            ),
+            to="workbench:quality_points",
+        )
+        if done is not None:
+            return done
+    status = 400 if request.method == "POST" else 200
     return render(request, "quality/points/form.html", {"form": form}, status=status)
 
 
@@ -291,19 +288,17 @@ def point_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     initial.update({"plant": point.plant_id, "zone": point.zone_id, "is_active": point.is_active})
     form = forms.PointEditForm(request.POST or None, initial=initial)
-    status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.point_update(actor=request.user, point=point, **form.cleaned_data)
-            except NotPermitted:
-                raise
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(request, _("已保存采样点“%(point)s”。") % {"point": point.name})
-                return redirect("workbench:quality_points")
+        done = form_post(
+            request,
+            form,
+            partial(services.point_update, actor=request.user, point=point),
+            success=lambda _point: _("已保存采样点“%(point)s”。") % {"point": point.name},
+            to="workbench:quality_points",
+        )
+        if done is not None:
+            return done
+    status = 400 if request.method == "POST" else 200
     history = list(point.history.select_related("history_user").order_by("-history_date")[:20])
     return render(
         request,
@@ -334,23 +329,19 @@ def plans_page(request: HttpRequest) -> HttpResponse:
 @manager_view
 def plan_new(request: HttpRequest) -> HttpResponse:
     form = forms.PlanForm(request.POST or None, indicators=_indicators())
-    status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                plan = services.plan_create(actor=request.user, **form.cleaned_data)
-            except NotPermitted:
-                raise
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(
-                    request,
-                    _("已新建采样计划“%(plan)s”，将按频次为适用的采样点排期。")
-                    % {"plan": plan.name},
-                )
-                return redirect("workbench:quality_plans")
+        done = form_post(
+            request,
+            form,
+            partial(services.plan_create, actor=request.user),
+            success=lambda plan: (
+                _("已新建采样计划“%(plan)s”，将按频次为适用的采样点排期。") % {"plan": plan.name}
+            ),
+            to="workbench:quality_plans",
+        )
+        if done is not None:
+            return done
+    status = 400 if request.method == "POST" else 200
     return render(request, "quality/plans/form.html", {"form": form}, status=status)
 
 
@@ -368,23 +359,20 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "is_active": plan.is_active,
     }
     form = forms.PlanEditForm(request.POST or None, initial=initial, indicators=_indicators())
-    status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                services.plan_update(actor=request.user, plan=plan, **form.cleaned_data)
-            except NotPermitted:
-                raise
-            except DomainError as error:
-                form.add_domain_error(error)
-            else:
-                messages.success(
-                    request,
-                    _("已保存采样计划“%(plan)s”：此后排期的水样按新计划，已排期的不变。")
-                    % {"plan": plan.name},
-                )
-                return redirect("workbench:quality_plans")
+        done = form_post(
+            request,
+            form,
+            partial(services.plan_update, actor=request.user, plan=plan),
+            success=lambda _plan: (
+                _("已保存采样计划“%(plan)s”：此后排期的水样按新计划，已排期的不变。")
+                % {"plan": plan.name}
+            ),
+            to="workbench:quality_plans",
+        )
+        if done is not None:
+            return done
+    status = 400 if request.method == "POST" else 200
     history = list(plan.history.select_related("history_user").order_by("-history_date")[:20])
     return render(
         request,
