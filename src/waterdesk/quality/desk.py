@@ -14,7 +14,7 @@ QUALITY = desk_module_register(
         public_urls="waterdesk.quality.urls_public",
         desk_pages=(
             DeskPage(
-                label=_("水质概览"),
+                label=_("水质总览"),
                 url_name="workbench:quality_overview",
                 permission="quality.manage_sampling",
                 landing=True,
@@ -37,7 +37,7 @@ QUALITY = desk_module_register(
                 permission="quality.manage_anomaly",
             ),
             DeskPage(
-                label=_("水质概览"),
+                label=_("水质总览"),
                 url_name="workbench:quality_overview",
                 permission="quality.view_quality",
             ),

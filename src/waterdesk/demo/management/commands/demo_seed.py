@@ -290,7 +290,7 @@ class Command(BaseCommand):
                 "待复核 %(second)d 份（lab2），超期 %(overdue)d 份。"
                 "水质异常 %(anomaly)s 处置中（连续合格 %(streak)d/%(required)d 轮，"
                 "应急事件 %(incident)s）。"
-                "水质概览 /desk/quality/（quality1），公众水质公开 /water-quality/（无需登录）。"
+                "水质总览 /desk/quality/（quality1），公众水质公开 /water-quality/（无需登录）。"
             )
             % {
                 "points": len(made["points"]),
