@@ -68,15 +68,21 @@ def plan_points(plan: SamplingPlan):
     return points.filter(point_type__in=plan.point_types or [])
 
 
-def sample_codes(codes: Iterable[str], point: SamplingPoint, day: date) -> list[str]:
+def _catalogue(day: date) -> dict:
+    edition = edition_in_force(day)
+    return edition_indicators(edition) if edition is not None else {}
+
+
+def sample_codes(
+    codes: Iterable[str], point: SamplingPoint, day: date, catalogue: dict | None = None
+) -> list[str]:
     """The codes of ``codes`` to test at ``point``: those in the edition in force on ``day``
     that apply to the point's type and disinfection (the outlet takes the outlet residual of
     its own disinfectant; an algal toxin is kept, it applies when the sample is taken in a
-    bloom), in the plan's order; the members of a sum of ratios come with it."""
-    edition = edition_in_force(day)
-    if edition is None:
-        return []
-    catalogue = edition_indicators(edition)
+    bloom), in the plan's order; the members of a sum of ratios come with it. ``catalogue``:
+    the edition's indicators by code, when the caller has read them already."""
+    if catalogue is None:
+        catalogue = _catalogue(day)
     wanted: list[str] = []
     for code in codes:
         indicator = catalogue.get(code)
@@ -106,6 +112,7 @@ def sample_create(
     anomaly=None,
     round_number: int | None = None,
     note: str = "",
+    catalogue: dict | None = None,
 ) -> Sample:
     """One scheduled sample, numbered ``QS-yyyymmdd-nnnn`` (the caller's transaction)."""
     return Sample.objects.create(
@@ -113,7 +120,7 @@ def sample_create(
         point=point,
         plan=plan,
         reason=reason,
-        indicator_codes=sample_codes(codes, point, due_date),
+        indicator_codes=sample_codes(codes, point, due_date, catalogue),
         due_date=due_date,
         due_by=due_by,
         anomaly=anomaly,
@@ -127,26 +134,32 @@ def samples_schedule(day: date | None = None) -> int:
     the number of samples created."""
     day = day or local(timezone.now()).date()
     created = 0
-    plans = SamplingPlan.objects.filter(is_active=True).select_related("point")
+    plans = SamplingPlan.objects.filter(is_active=True).select_related("point", "anomaly")
+    catalogues: dict[date, dict] = {}  # the edition's indicators, read once per period start
     for plan in plans:
         start, end = period_of(plan.frequency, day)
+        if start not in catalogues:
+            catalogues[start] = _catalogue(start)
+        catalogue = catalogues[start]
         have = set(
             Sample.objects.filter(plan=plan, due_date=start).values_list("point_id", flat=True)
         )
         for point in plan_points(plan).exclude(pk__in=have):
-            if not sample_codes(plan.indicator_codes, point, start):
+            codes = sample_codes(plan.indicator_codes, point, start, catalogue)
+            if not codes:
                 continue  # nothing of the plan applies here (source water, say)
             reason = SampleReason.EXTRA if plan.anomaly_id else SampleReason.ROUTINE
             try:
                 with transaction.atomic():
                     sample_create(
                         point=point,
-                        codes=plan.indicator_codes,
+                        codes=codes,
                         due_date=start,
                         due_by=end,
                         reason=reason,
                         plan=plan,
                         anomaly=plan.anomaly,
+                        catalogue=catalogue,
                     )
             except IntegrityError:
                 continue  # another worker scheduled it first
