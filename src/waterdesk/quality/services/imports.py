@@ -142,6 +142,7 @@ def results_import(*, actor, filename: str, data: bytes) -> ImportBatch:
         index = columns.get(column)
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
+    catalogues: dict[str, dict] = {}
     for cells in reader:
         line = reader.line_num
         if not any(str(value).strip() for value in cells):
@@ -166,7 +167,9 @@ def results_import(*, actor, filename: str, data: bytes) -> ImportBatch:
         try:
             with transaction.atomic():
                 sample = _locked(sample)
-                catalogue = sample_catalogue(sample)
+                if number not in catalogues:  # the sample's edition: read once per sample
+                    catalogues[number] = sample_catalogue(sample)
+                catalogue = catalogues[number]
                 _result, change = _record(
                     actor=actor,
                     sample=sample,

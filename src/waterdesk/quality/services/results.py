@@ -74,8 +74,7 @@ def _where(sample: Sample) -> dict:
 
 def _locked(sample: Sample) -> Sample:
     """The sample, locked for this transaction and read afresh into the caller's object."""
-    Sample.objects.select_for_update().filter(pk=sample.pk).first()
-    sample.refresh_from_db()
+    sample.refresh_from_db(from_queryset=Sample.objects.select_for_update())
     return sample
 
 
@@ -130,10 +129,15 @@ def _same(result: Result, values: _Values) -> bool:
     )
 
 
-def _write(*, actor, sample, indicator, values: _Values, outcome, batch) -> tuple[Result, str]:
-    """Create or update the result; nothing when it is unchanged (the analyst's judgement
-    of an unchanged result stands)."""
-    result = Result.objects.filter(sample=sample, indicator=indicator).first()
+def _existing(sample: Sample, indicator) -> Result | None:
+    return Result.objects.filter(sample=sample, indicator=indicator).first()
+
+
+def _write(
+    *, actor, sample, indicator, result: Result | None, values: _Values, outcome, batch
+) -> tuple[Result, str]:
+    """Create or update the result (``result``: the one stored, or None); nothing when it is
+    unchanged (the analyst's judgement of an unchanged result stands)."""
     if result is not None and _same(result, values):
         return result, UNCHANGED
     change = CREATED if result is None else UPDATED
@@ -197,12 +201,18 @@ def _record(*, actor, sample, catalogue, code, raw, unit, batch) -> tuple[Result
         text=measured.text,
         unit=indicator.unit,
     )
-    existing = Result.objects.filter(sample=sample, indicator=indicator).first()
+    existing = _existing(sample, indicator)
     if existing is not None and _same(existing, values):
         return existing, UNCHANGED
     _not_counted(sample)
     result, change = _write(
-        actor=actor, sample=sample, indicator=indicator, values=values, outcome=outcome, batch=batch
+        actor=actor,
+        sample=sample,
+        indicator=indicator,
+        result=existing,
+        values=values,
+        outcome=outcome,
+        batch=batch,
     )
     if change != UNCHANGED:
         _sums_recompute(actor=actor, sample=sample, catalogue=catalogue, member=code)
@@ -258,6 +268,7 @@ def _sums_recompute(*, actor, sample, catalogue, member: str) -> None:
             actor=actor,
             sample=sample,
             indicator=indicator,
+            result=_existing(sample, indicator),
             values=values,
             outcome=outcome,
             batch=None,
@@ -269,7 +280,6 @@ def result_record(*, actor, sample: Sample, code: str, raw: str, unit: str = "",
     """Record one result of ``sample``: (the result, "created" / "updated" / "unchanged")."""
     require_permission(actor, ENTER_PERMISSION)
     sample = _locked(sample)
-    _taken(sample)
     return _record(
         actor=actor,
         sample=sample,
