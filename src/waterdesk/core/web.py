@@ -4,9 +4,10 @@ the domain apps' own views): the door of a view, refusals as pages, htmx detecti
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 
@@ -70,9 +71,6 @@ def form_post(request: HttpRequest, form, call: Callable[..., object], *, succes
     the cleaned data), the user is told ``success(result)`` and sent to the URL name ``to``;
     a domain refusal goes on the form (a NotPermitted becomes the refusal page). Returns the
     redirect, or None when the form is to be shown again with its errors (status 400)."""
-    from django.contrib import messages
-    from django.shortcuts import redirect
-
     if not form.is_valid():
         return None
     try:

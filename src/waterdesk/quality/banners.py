@@ -13,13 +13,13 @@ from waterdesk.quality.selectors_disclosure import zones_news
 
 def customer_zone_results(customer, user) -> dict | None:
     """The banner's context, or None when no premise of the customer is in a zone with
-    sampling points. The accounts are read with their premises (prefetched by
-    ``customers.selectors.customer_get``); a fixed number of queries otherwise."""
-    zone_ids = [
-        account.premise.zone_id
-        for account in customer.accounts.all()
-        if account.status != AccountStatus.CLOSED
-    ]
+    sampling points. The zones are read in one query, whether or not the page prefetched
+    the customer's accounts (the intake pages do not)."""
+    zone_ids = list(
+        customer.accounts.exclude(status=AccountStatus.CLOSED).values_list(
+            "premise__zone_id", flat=True
+        )
+    )
     news = zones_news(zone_ids)
     return {"zones": news} if news else None
 

@@ -101,7 +101,6 @@ class CancelForm(DomainErrorMixin, forms.Form):
 
 
 class AddForm(DomainErrorMixin, forms.Form):
-    field_aliases = {"codes": "codes"}
     point = forms.ModelChoiceField(
         label=_("采样点"), queryset=SamplingPoint.objects.filter(is_active=True)
     )

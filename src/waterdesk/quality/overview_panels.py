@@ -3,18 +3,13 @@
 with their passing streaks and incidents, and the reports waiting for a review or for
 publication."""
 
-from waterdesk.quality.models import Anomaly, AnomalyStatus, QualityReport, ReportStatus
+from waterdesk.quality.models import AnomalyStatus, QualityReport, ReportStatus
+from waterdesk.quality.selectors_anomalies import anomalies_list
 from waterdesk.quality.views_sampling import OverviewPanel, overview_panel_register
 
 
 def _anomalies(request) -> dict:
-    return {
-        "anomalies": list(
-            Anomaly.objects.filter(status=AnomalyStatus.OPEN)
-            .select_related("point", "incident")
-            .order_by("-opened_at")
-        )
-    }
+    return {"anomalies": list(anomalies_list().filter(status=AnomalyStatus.OPEN))}
 
 
 def _reports(request) -> dict:

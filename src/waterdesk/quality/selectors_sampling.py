@@ -49,11 +49,6 @@ def day_done(day: date):
     )
 
 
-def status_counts(samples) -> dict[str, int]:
-    counts = Counter(sample.status for sample in samples)
-    return {status: counts.get(status, 0) for status in SampleStatus.values}
-
-
 def overdue_list(day: date, limit: int = 50) -> list[Sample]:
     return list(
         samples_overdue(day)
@@ -103,13 +98,11 @@ def plan_summaries(day: date) -> list[SamplingPlan]:
     return plans
 
 
-def point_summaries(day: date, *, include_inactive: bool = True) -> list[SamplingPoint]:
+def point_summaries(day: date) -> list[SamplingPoint]:
     """The points with their scheduled and overdue samples."""
     open_q = Q(samples__status=SampleStatus.SCHEDULED)
     points = SamplingPoint.objects.select_related("plant", "zone").annotate(
         scheduled=Count("samples", filter=open_q),
         overdue=Count("samples", filter=open_q & Q(samples__due_by__lt=day)),
     )
-    if not include_inactive:
-        points = points.filter(is_active=True)
     return list(points.order_by("-is_active", "point_type", "code"))

@@ -31,8 +31,6 @@ from waterdesk.quality.services import anomalies as services
 reader_view = staff_view(has_perm(services.VIEW_PERMISSION))
 manager_view = staff_view(has_perm(services.MANAGE_PERMISSION))
 
-ACTIONS = ("adjust", "estimate", "close")
-
 
 def _anomaly(number: str) -> Anomaly:
     anomaly = anomaly_by_number(number)

@@ -11,20 +11,21 @@ when shown."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from waterdesk.core.errors import InvalidInput, require_permission
-from waterdesk.quality.models import QualityReport, ReportPeriod, ReportStatus
+from waterdesk.quality.models import Frequency, QualityReport, ReportPeriod, ReportStatus
 from waterdesk.quality.selectors_disclosure import (
     Area,
     Compliance,
     compliance_figures,
     disclosure_changed,
 )
+from waterdesk.quality.services.schedule import period_of
 from waterdesk.quality.verdicts import number_text
 
 PUBLISH_PERMISSION = "quality.publish_report"
@@ -33,17 +34,13 @@ SNAPSHOT_VERSION = 1
 
 def period_bounds(period: str, period_start: date) -> tuple[date, date]:
     """The first and last day of the month or quarter that ``period_start`` falls in."""
-    if period == ReportPeriod.MONTH:
-        start = period_start.replace(day=1)
-        months = 1
-    elif period == ReportPeriod.QUARTER:
-        start = period_start.replace(month=(period_start.month - 1) // 3 * 3 + 1, day=1)
-        months = 3
-    else:
+    frequency = {
+        ReportPeriod.MONTH: Frequency.MONTHLY,
+        ReportPeriod.QUARTER: Frequency.QUARTERLY,
+    }.get(period)
+    if frequency is None:
         raise InvalidInput(_("请选择报告类型：月报或季报。"), code="report_period", field="period")
-    month = start.month - 1 + months
-    following = start.replace(year=start.year + month // 12, month=month % 12 + 1)
-    return start, following - timedelta(days=1)
+    return period_of(frequency, period_start)
 
 
 def _compliance(compliance: Compliance) -> dict:
