@@ -262,6 +262,10 @@ class ReadKind(models.TextChoices):
     FINAL = "final", _("旧表止度")
     TRANSFER = "transfer", _("过户抄表")
     CHANGE = "change", _("变更抄表")
+    # Derived by the system, not read off a register (``metering``): a share of a shared or
+    # master meter's volume, or the fixed volume of a flat-fee account.
+    ALLOCATED = "allocated", _("分摊水量")
+    FLAT = "flat", _("包费核定")
 
 
 class ReadSource(models.TextChoices):
@@ -591,6 +595,8 @@ class LedgerEntryKind(models.TextChoices):
     LATE_FEE = "late_fee", _("违约金")
     REVERSAL = "reversal", _("冲正")
     NOTE = "note", _("备注")
+    # A prepaid balance applied to a bill when it is issued (``services.prepayment``).
+    PREPAID = "prepaid", _("预存抵扣")
 
 
 class LedgerEntry(models.Model):

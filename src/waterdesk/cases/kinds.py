@@ -207,10 +207,23 @@ class CustomerBanner:
     context: Callable[[Any, Any], dict | None]
 
 
+@dataclass(frozen=True)
+class AccountSection:
+    """A section an app adds to every account on the customer's page, whatever the kinds
+    (the prepaid balance, the invoice title, a shared or master meter): ``context(account,
+    user)`` returns the partial's context (given as ``section``), or None when there is
+    nothing to show for this account or user. It should cost a fixed number of queries."""
+
+    name: str
+    template: str
+    context: Callable[[Any, Any], dict | None]
+
+
 _REGISTRY: dict[str, KindSpec] = {}
 _MODULES: dict[str, DeskModule] = {}
 _CASE_PANELS: dict[str, CasePanel] = {}
 _CUSTOMER_BANNERS: dict[str, CustomerBanner] = {}
+_ACCOUNT_SECTIONS: dict[str, AccountSection] = {}
 
 # Called when a case of any kind reaches a terminal status: (case=, actor=, action=, at=),
 # inside the closing transaction, after the closing event is recorded (a satisfaction
@@ -264,6 +277,23 @@ def customer_banners_for(customer, user) -> list[tuple[str, dict]]:
         context = banner.context(customer, user)
         if context is not None:
             shown.append((banner.template, context))
+    return shown
+
+
+def account_section_register(section: AccountSection) -> AccountSection:
+    """Add a section to every account on the customer's page (from an app's ``ready()``;
+    idempotent by name)."""
+    _ACCOUNT_SECTIONS[section.name] = section
+    return section
+
+
+def account_sections_for(account, user) -> list[tuple[str, dict]]:
+    """The (template, context) of every registered account section with something to show."""
+    shown = []
+    for section in _ACCOUNT_SECTIONS.values():
+        context = section.context(account, user)
+        if context is not None:
+            shown.append((section.template, context))
     return shown
 
 

@@ -30,6 +30,7 @@ class Role(models.TextChoices):
     SAMPLER = "sampler", _("采样员")
     LAB_ANALYST = "lab_analyst", _("化验员")
     QUALITY_MANAGER = "quality_manager", _("水质主管")
+    FINANCE = "finance", _("财务会计")
     ADMINISTRATOR = "administrator", _("系统管理员")
 
 

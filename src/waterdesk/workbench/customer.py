@@ -29,7 +29,7 @@ from waterdesk.billing.selectors.ledger import (
 )
 from waterdesk.billing.selectors.reading import account_reads
 from waterdesk.billing.selectors.tariffs import account_tariff_on
-from waterdesk.cases.kinds import KindSpec, all_kinds, customer_banners_for
+from waterdesk.cases.kinds import KindSpec, account_sections_for, all_kinds, customer_banners_for
 from waterdesk.cases.selectors import case_scope
 from waterdesk.core.errors import NotFound
 from waterdesk.core.web import has_perm
@@ -57,6 +57,8 @@ class AccountPanel:
     payments: list[LedgerEntry]
     reads: list[MeterRead]
     intakes: list[dict] = field(default_factory=list)  # intakes that start from an account
+    # (template, context) of the sections other apps add (``cases.kinds.AccountSection``)
+    sections: list[tuple[str, dict]] = field(default_factory=list)
 
 
 @dataclass
@@ -76,7 +78,7 @@ def _tariff_name(account: Account, today) -> str:
         return ""
 
 
-def _account_panel(account: Account, *, today, intakes: list) -> AccountPanel:
+def _account_panel(account: Account, *, today, intakes: list, user) -> AccountPanel:
     aging = account_aging(account, as_of=today)
     return AccountPanel(
         account=account,
@@ -92,6 +94,7 @@ def _account_panel(account: Account, *, today, intakes: list) -> AccountPanel:
         ]
         if account.status != AccountStatus.CLOSED
         else [],
+        sections=account_sections_for(account, user),
     )
 
 
@@ -159,7 +162,7 @@ def customer_detail(request: HttpRequest, public_id) -> HttpResponse:
     today = timezone.localdate(now)
     intakes = _intakes(request.user)
     accounts = [
-        _account_panel(account, today=today, intakes=intakes["account"])
+        _account_panel(account, today=today, intakes=intakes["account"], user=request.user)
         for account in customer_accounts(customer)
     ]
     context = {

@@ -51,6 +51,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from waterdesk.billing.hooks import bill_run_preparing, bills_issued
 from waterdesk.billing.models import (
     BillKind,
     BillRun,
@@ -117,6 +118,7 @@ def bill_run_create(*, actor, cycle: ReadingCycle, chunk_size: int = DEFAULT_CHU
     if cycle.is_closed:
         raise IllegalTransition(_("该账期已关账，不能出账。"), code="cycle_closed")
     _refuse_if_open_run(cycle)
+    bill_run_preparing.notify(cycle=cycle, actor=actor)
     account_ids = list(accounts_to_bill(cycle).order_by("pk").values_list("pk", flat=True))
     run = BillRun.objects.create(
         cycle=cycle,
@@ -364,7 +366,9 @@ def _chunk_bill(chunk: BillRunChunk) -> tuple[int, int]:
     drafts, refused = bill_drafts_build(
         requests, terms=terms, inputs=inputs, pricer=Pricer(_tariff_book(run.public_id))
     )
-    bill_drafts_insert(drafts, issued_at=issued_at, actor_id=run.created_by_id)
+    bill_ids = bill_drafts_insert(drafts, issued_at=issued_at, actor_id=run.created_by_id)
+    if bill_ids:
+        bills_issued.notify(bill_ids=bill_ids, issued_at=issued_at)
     return len(drafts), skipped + len(refused)
 
 

@@ -51,6 +51,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from waterdesk.billing import pricing
+from waterdesk.billing.hooks import bills_issued
 from waterdesk.billing.models import (
     SKIP_NEEDS_REVIEW,
     SKIP_NO_READ,
@@ -864,6 +865,7 @@ def bill_issue_final(
         raise refused[0][1]
     (draft,) = drafts
     (bill_id,) = bill_drafts_insert([draft], issued_at=issued_at, actor_id=_actor_id(actor))
+    bills_issued.notify(bill_ids=[bill_id], issued_at=issued_at)
     return Bill.objects.get(pk=bill_id)
 
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from waterdesk.billing.hooks import bill_credited
 from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
 from waterdesk.core.errors import IllegalTransition, InvalidInput, require_permission
 from waterdesk.core.money import money_validate
@@ -143,7 +144,11 @@ def ledger_post_adjustment(
     if bill is not None and bill.account_id != account.pk:
         raise InvalidInput(_("该账单不属于此账户。"), code="bill_wrong_account", field="bill")
     now = timezone.now()
-    return _create_once(
+    credit_note = bill is not None and value < 0
+    repeat = (
+        credit_note and key is not None and LedgerEntry.objects.filter(idempotency_key=key).exists()
+    )
+    entry = _create_once(
         key=key,
         account=account,
         kind=LedgerEntryKind.ADJUSTMENT,
@@ -155,6 +160,9 @@ def ledger_post_adjustment(
         reference=bill.number if bill is not None else "",
         created_by=actor,
     )
+    if credit_note and not repeat:
+        bill_credited.notify(entry=entry, bill=bill)
+    return entry
 
 
 @transaction.atomic

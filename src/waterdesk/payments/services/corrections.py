@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from waterdesk.billing.services.ledger import ledger_reverse
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.core.timeutil import local
+from waterdesk.payments.hooks import payment_cancelled
 from waterdesk.payments.models import (
     CorrectionKind,
     CorrectionStatus,
@@ -150,6 +151,7 @@ def payment_correction_approve(
     correction.decided_at = now
     correction.decision_note = str(note or "").strip()[:REASON_MAX_LENGTH]
     correction.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    payment_cancelled.notify(payment=payment, correction=correction, actor=actor)
     return correction
 
 

@@ -32,6 +32,7 @@ from waterdesk.core.pdf import payment_url
 from waterdesk.core.timeutil import local
 from waterdesk.notify.models import Notification
 from waterdesk.notify.services import notification_queue
+from waterdesk.payments.hooks import payment_posted
 from waterdesk.payments.models import Payment, PaymentNoticePolicy, PaymentStatus
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,12 @@ def payment_followups(*, payment_id: int) -> list[str]:
         return []
     with transaction.atomic():
         payment_received_notify(payment=payment)
+    for listener in payment_posted:
+        try:
+            with transaction.atomic():
+                listener(payment=payment)
+        except Exception:  # one follow-up failing must not stop the others
+            logger.exception("payment %s: follow-up %s failed", payment.pk, listener)
     return transfers_settle_paid(account=payment.account)
 
 
