@@ -59,23 +59,23 @@ def prepayment_report_xlsx_bytes(report: PrepaymentReport) -> bytes:
             [
                 row.account.number,
                 item["customer_name"],
-                item["customer_mobile"],
+                item["customer_mobile"] or None,
                 row.balance,
-                f"{local(row.last_settled_at):%Y-%m-%d %H:%M}" if row.last_settled_at else "",
-                row.last_settled_bill,
-                row.last_settled_amount if row.last_settled_amount is not None else "",
-                "是" if row.is_below_threshold else "",
+                f"{local(row.last_settled_at):%Y-%m-%d %H:%M}" if row.last_settled_at else None,
+                row.last_settled_bill or None,
+                row.last_settled_amount,
+                "是" if row.is_below_threshold else None,
             ]
         )
     rows.append(
         [
             Cell("合计", bold=True),
             Cell(f"{report.accounts} 户", bold=True),
-            "",
+            None,
             Cell(report.total_balance, bold=True),
-            "",
-            "",
-            "",
+            None,
+            None,
+            None,
             Cell(f"{report.below_threshold} 户", bold=True),
         ]
     )
