@@ -33,12 +33,15 @@ def _sum_field():
     return DecimalField(max_digits=MONEY_SUM_MAX_DIGITS, decimal_places=2)
 
 
-def account_balances(account_ids) -> dict[int, Decimal]:
-    """The balance (``account_balance``) of each of ``account_ids`` in one query; an account
-    without entries is left out (its balance is 0)."""
+def account_balances(account_ids, *, up_to: datetime | None = None) -> dict[int, Decimal]:
+    """The balance (``account_balance``) of each of ``account_ids`` in one query, with
+    ``up_to`` of the entries posted then or before; an account without entries is left out
+    (its balance is 0)."""
+    entries = LedgerEntry.objects.filter(account_id__in=list(account_ids))
+    if up_to is not None:
+        entries = entries.filter(posted_at__lte=up_to)
     rows = (
-        LedgerEntry.objects.filter(account_id__in=list(account_ids))
-        .values("account_id")
+        entries.values("account_id")
         .annotate(total=Sum("amount", output_field=_sum_field()))
         .values_list("account_id", "total")
     )

@@ -95,7 +95,9 @@ def prepaid_settle_issued(*, bill_ids, issued_at: datetime) -> int:
     by_account: dict[int, list[dict]] = defaultdict(list)
     for bill in bills:
         by_account[bill["account_id"]].append(bill)
-    balances = account_balances(by_account)
+    # The balance at the issue (its charges included): what was posted later is no part of
+    # it (a listener run again after later payments finds the same credit).
+    balances = account_balances(by_account, up_to=issued_at)
     entries: list[LedgerEntry] = []
     crossings: dict[int, tuple[Decimal, Decimal, dict]] = {}
     threshold = policy.low_balance_threshold
