@@ -36,8 +36,6 @@ def test_the_demo_seeds_prepaid_accounts_in_every_state(
             reads={account: str(12 * month) for account in accounts},
         )
     # The first account paid its January bill: it is not one of the demo's.
-    from tests.prepayment_support import at
-    from waterdesk.billing.services.ledger import ledger_post_payment
 
     with at(2026, 2, 20):
         ledger_post_payment(
