@@ -3,6 +3,7 @@ closing and decided like any refund (customers.services.account_close, payments 
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 
 from tests.prepayment_support import D, account_with_meter, at, prepay
 from waterdesk.billing.models import LedgerEntry
@@ -123,3 +124,24 @@ def test_a_listener_refusing_undoes_the_closing(prepaid, billing_clerk, monkeypa
         close(billing_clerk, prepaid)
     prepaid.refresh_from_db()
     assert prepaid.status == AccountStatus.ACTIVE
+
+
+def test_the_close_page(client, prepaid, billing_clerk, cashier):
+    url = reverse("billing:account_close", args=[prepaid.public_id])
+    client.force_login(cashier)
+    assert client.get(url).status_code == 403
+    client.force_login(billing_clerk)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "<strong>120.00</strong>" in response.content.decode()
+    with at(2026, 3, 2):
+        response = client.post(url, {"reason": " "})
+    assert response.status_code == 400
+    prepaid.refresh_from_db()
+    assert prepaid.status == AccountStatus.ACTIVE and not Refund.objects.exists()
+    with at(2026, 3, 2):
+        response = client.post(url, {"reason": "客户迁出"})
+    assert response.status_code == 302
+    prepaid.refresh_from_db()
+    assert prepaid.status == AccountStatus.CLOSED
+    assert Refund.objects.get(account=prepaid).amount == D("120.00")

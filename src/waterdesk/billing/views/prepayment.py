@@ -1,20 +1,37 @@
 """The prepayment balances report (预存余额表) of the finance office: every account holding
 a prepaid balance, with its last settlement and whether it is below the threshold; as a
-page and as an Excel file. Customers' names and mobiles are masked (a list, never full)."""
+page and as an Excel file. Customers' names and mobiles are masked (a list, never full).
+
+And the closing of an account (销户) by the billing office: its prepaid balance is not
+lost, the closing asks for its refund (``customers.services.account_close``; the refund is
+decided on the refunds page by a supervisor)."""
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
 
-from waterdesk.billing.selectors.prepayment import PrepaymentReport, prepayment_report
+from waterdesk.billing.selectors.bills import account_get
+from waterdesk.billing.selectors.prepayment import (
+    PrepaymentReport,
+    account_prepayment,
+    prepayment_report,
+)
+from waterdesk.core.errors import DomainError, NotPermitted
+from waterdesk.core.forms import DomainErrorMixin
 from waterdesk.core.masking import mask_mobile, mask_person_name
 from waterdesk.core.timeutil import local
 from waterdesk.core.web import has_perm, staff_view
 from waterdesk.core.xlsx import Cell, workbook_bytes, xlsx_response
+from waterdesk.customers.models import AccountStatus
+from waterdesk.customers.services import account_close
 
 REPORT_PERMISSION = "billing.view_prepayment_report"
 
@@ -91,7 +108,45 @@ def prepayment_report_xlsx(request: HttpRequest) -> HttpResponse:
     )
 
 
+CLOSE_PERMISSION = "customers.change_account"
+
+
+class AccountCloseForm(DomainErrorMixin, forms.Form):
+    reason = forms.CharField(label=gettext_lazy("销户原因"), max_length=100)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(has_perm(CLOSE_PERMISSION))
+def account_close_page(request: HttpRequest, public_id) -> HttpResponse:
+    """Close the account; a prepaid balance left on it becomes a refund request."""
+    account = account_get(public_id=public_id)
+    form = AccountCloseForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and account.status != AccountStatus.CLOSED:
+        if form.is_valid():
+            try:
+                account_close(actor=request.user, account=account, **form.cleaned_data)
+            except NotPermitted:
+                raise
+            except DomainError as error:
+                form.add_domain_error(error)
+            else:
+                messages.success(
+                    request, _("账户已销户；剩余预存余额已提交退款申请，等待主管审批。")
+                )
+                return redirect("billing:account", public_id=account.public_id)
+        status = 400
+    context = {
+        "account": account,
+        "prepayment": account_prepayment(account),
+        "form": form,
+        "is_closed": account.status == AccountStatus.CLOSED,
+    }
+    return render(request, "billing/prepayment/account_close.html", context, status=status)
+
+
 urlpatterns = [
+    path("accounts/<uuid:public_id>/close/", account_close_page, name="account_close"),
     path("reports/prepayment/", prepayment_report_page, name="prepayment_report"),
     path("reports/prepayment.xlsx", prepayment_report_xlsx, name="prepayment_report_xlsx"),
 ]
