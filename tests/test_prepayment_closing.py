@@ -1,13 +1,17 @@
 """Closing an account never loses its prepaid balance: a refund of it is requested in the
 closing and decided like any refund (customers.services.account_close, payments refunds)."""
 
+from datetime import date
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from tests.factories import meter_read
 from tests.prepayment_support import D, account_with_meter, at, prepay
 from waterdesk.billing.models import LedgerEntry
 from waterdesk.billing.selectors.ledger import account_balance
+from waterdesk.billing.services.bills import bill_issue_final
 from waterdesk.core.errors import IllegalTransition, InvalidInput, NotPermitted
 from waterdesk.customers.models import AccountStatus
 from waterdesk.customers.services import account_close
@@ -145,3 +149,19 @@ def test_the_close_page(client, prepaid, billing_clerk, cashier):
     prepaid.refresh_from_db()
     assert prepaid.status == AccountStatus.CLOSED
     assert Refund.objects.get(account=prepaid).amount == D("120.00")
+
+
+def test_a_final_bill_is_settled_and_the_rest_refunded_on_closing(prepaid, billing_clerk):
+    """The final bill (10 m³ at 3.40 = 34.00) is settled from the 120.00; closing asks for
+    the 86.00 left."""
+    with at(2026, 1, 21):
+        read = meter_read(billing_clerk, prepaid, date(2026, 1, 20), "10", kind="transfer")
+        final = bill_issue_final(actor=billing_clerk, account=prepaid, closing_read=read)
+    assert final.amount == D("34.00")
+    assert [
+        (entry.bill_id, entry.amount)
+        for entry in LedgerEntry.objects.filter(account=prepaid, kind="prepaid").order_by("pk")
+    ] == [(final.pk, D("34.00")), (final.pk, D("-34.00"))]
+    assert account_balance(prepaid) == D("-86.00")
+    close(billing_clerk, prepaid)
+    assert Refund.objects.get(account=prepaid).amount == D("86.00")
