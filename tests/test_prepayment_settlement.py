@@ -240,3 +240,28 @@ def test_a_bill_run_chunk_with_prepaid_accounts_is_query_bounded(
     small = run_for(10, 1)
     large = run_for(40, 2)
     assert large <= small + 5  # the 10 of January are skipped in February (no read)
+
+
+def test_bills_are_settled_in_batches(
+    billing_clerk, cashier, django_capture_on_commit_callbacks, monkeypatch
+):
+    from waterdesk.billing.services import prepayment
+
+    monkeypatch.setattr(prepayment, "BATCH_SIZE", 3)
+    accounts = [account_with_meter() for _ in range(7)]
+    with django_capture_on_commit_callbacks(execute=True):
+        for index, account in enumerate(accounts):
+            prepay(cashier, account, "60.00", key=f"prepay-{index}")
+    bill_month(
+        billing_clerk,
+        django_capture_on_commit_callbacks,
+        year=2026,
+        month=1,
+        reads={account: "12" for account in accounts},
+    )
+    for account in accounts:
+        assert prepaid_entries(account) == [
+            (bill_of(account, 2026, 1).number, D("40.80")),
+            (bill_of(account, 2026, 1).number, D("-40.80")),
+        ]
+        assert len(low_notices(account)) == 1

@@ -16,9 +16,9 @@ and the customer's page. Rules:
    amount applied to the bill (−amount, key ``prepaid:<bill>``). A bill is settled at most
    once: a bill with PREPAID entries is skipped and the keys are unique, so issuing the same
    bills to the listener again writes nothing.
-3. One pass per call, whatever the number of bills: the bills, the entries already
-   posted for them and the balances of their accounts are read in a fixed number of
-   queries and the entries written in one bulk insert.
+3. One pass per 5,000 bills (a bill run's chunk is one pass at the default chunk size):
+   the bills, the entries already posted for them and the balances of their accounts are
+   read in a fixed number of queries and the entries written in one bulk insert.
 4. An account whose balance was at or above ``low_balance_threshold`` before the
    settlement and is below it after gets one notice (``billing.prepaid_low``, on the
    policy's channel, deduplicated by the bill that crossed): one per crossing — the next
@@ -41,6 +41,7 @@ from waterdesk.notify.services import notification_queue
 
 ZERO = Decimal("0.00")
 NOTICE_TEMPLATE = "billing.prepaid_low"
+BATCH_SIZE = 5000
 
 
 def _settlement_pair(
@@ -78,6 +79,16 @@ def prepaid_settle_issued(*, bill_ids, issued_at: datetime) -> int:
     if not policy.settles_automatically or not bill_ids:
         return 0
     ids = list(bill_ids)
+    # Batches keep every ``IN`` list within SQLite's bound on a query's parameters (a run's
+    # chunk may hold up to 50,000 accounts); a later batch's balance already counts the
+    # earlier batches' charges, so its credit is what they left.
+    return sum(
+        _settle_batch(ids[start : start + BATCH_SIZE], issued_at=issued_at, policy=policy)
+        for start in range(0, len(ids), BATCH_SIZE)
+    )
+
+
+def _settle_batch(ids: list[int], *, issued_at: datetime, policy) -> int:
     settled_before = set(
         LedgerEntry.objects.filter(kind=LedgerEntryKind.PREPAID, bill_id__in=ids).values_list(
             "bill_id", flat=True
