@@ -34,7 +34,8 @@ ROLES = ("ample", "low", "closed", "short")
 
 def _candidates(runs: list[BillRun]) -> list[tuple[Account, list[Bill]]]:
     """Active accounts billed by both runs that owed nothing before the first and have
-    nothing else on their ledger since (no payment, no adjustment), by number."""
+    nothing else on their ledger since (no payment, no adjustment), whose customer has no
+    case (no collection case about the bills the prepayment pays), by number."""
     first_issue = runs[0].bills.aggregate(first=Min("issued_at"))["first"]
     bills: dict[int, list[Bill]] = {}
     for bill in Bill.objects.filter(run__in=runs).order_by("issued_at", "pk"):
@@ -49,6 +50,7 @@ def _candidates(runs: list[BillRun]) -> list[tuple[Account, list[Bill]]]:
         Account.objects.filter(pk__in=twice, status=AccountStatus.ACTIVE)
         .exclude(pk__in=busy)
         .exclude(Q(customer__mobile="") | Q(premise__isnull=True))
+        .exclude(customer__cases__isnull=False)  # no case tells another story of them
         .select_related("customer")
         .order_by("number")
     )

@@ -108,7 +108,9 @@ def _settle_batch(ids: list[int], *, issued_at: datetime, policy) -> int:
         by_account[bill["account_id"]].append(bill)
     # The balance at the issue (its charges included): what was posted later is no part of
     # it (a listener run again after later payments finds the same credit).
-    balances = account_balances(by_account, up_to=issued_at)
+    balances = account_balances(
+        by_account, up_to=max(issued_at, *(bill["issued_at"] for bill in bills))
+    )
     entries: list[LedgerEntry] = []
     crossings: dict[int, tuple[Decimal, Decimal, dict]] = {}
     threshold = policy.low_balance_threshold
