@@ -63,4 +63,4 @@ def test_the_demo_seeds_prepaid_accounts_in_every_state(
     closed = seeded["closed"]
     assert closed.status == AccountStatus.CLOSED
     refund = Refund.objects.get(account=closed)
-    assert (refund.amount, refund.status) == (D("218.40"), RefundStatus.REQUESTED)
+    assert (refund.amount, refund.status) == (D("150.00"), RefundStatus.REQUESTED)

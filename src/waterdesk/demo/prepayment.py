@@ -1,14 +1,15 @@
 """Prepaid balances (预存) in the demo city, after the billing office's runs: four accounts
-that had nothing to pay before the last two bill runs paid in advance online two days
-before the first of them, and their bills of both runs were settled from the balance as
-the runs issued them (``services.prepayment``, each at its run's moment):
+that had nothing to pay before the last two bill runs (or the last one) and paid nothing
+since paid in advance online two days before their first of those bills, and their bills
+were settled from the balance as the runs issued them (``services.prepayment``, each at
+its run's moment):
 
-- ``ample``: 500.00 in advance, both bills settled, the balance well above the threshold;
-- ``low``: enough for both bills and 30.00 more: the second bill takes the balance below
-  the threshold (50.00), so its owner got the low-balance notice;
-- ``closed``: 300.00 in advance, both bills settled, then the account was closed this
-  morning by ``billing1``: the rest of the balance waits as a refund for a supervisor's
-  approval;
+- ``ample``: 500.00 in advance, its bills settled, the balance well above the threshold;
+- ``low``: enough for its bills and 30.00 more: a bill takes the balance below the
+  threshold (50.00), so its owner got the low-balance notice;
+- ``closed``: its bills and 150.00 more in advance, its bills settled, then the account
+  was closed two hours ago by ``billing1``: the 150.00 left waits as a refund for a
+  supervisor's approval;
 - ``short``: 20.00 in advance: the first bill was settled in part, the rest is owed.
 """
 
@@ -32,15 +33,15 @@ SOURCE = "demo-prepayment"
 ROLES = ("ample", "low", "closed", "short")
 
 
-def _candidates(runs: list[BillRun]) -> list[tuple[Account, list[Bill]]]:
-    """Active accounts billed by both runs that owed nothing before the first and have
-    nothing else on their ledger since (no payment, no adjustment), whose customer has no
-    case (no collection case about the bills the prepayment pays), by number."""
+def _candidates(runs: list[BillRun], *, wanted: int) -> list[tuple[Account, list[Bill]]]:
+    """Active accounts billed by every one of ``runs`` that owed nothing before the first
+    and have nothing else on their ledger since (no payment, no adjustment), whose customer
+    has no case (no collection case about the bills the prepayment pays), by number."""
     first_issue = runs[0].bills.aggregate(first=Min("issued_at"))["first"]
     bills: dict[int, list[Bill]] = {}
     for bill in Bill.objects.filter(run__in=runs).order_by("issued_at", "pk"):
         bills.setdefault(bill.account_id, []).append(bill)
-    twice = [account_id for account_id, billed in bills.items() if len(billed) == 2]
+    twice = [account_id for account_id, billed in bills.items() if len(billed) == len(runs)]
     busy = set(
         LedgerEntry.objects.filter(account_id__in=twice, posted_at__gte=first_issue)
         .exclude(kind=LedgerEntryKind.CHARGE)
@@ -58,7 +59,7 @@ def _candidates(runs: list[BillRun]) -> list[tuple[Account, list[Bill]]]:
     for account in accounts:
         if account_balance(account, before=first_issue) == 0:
             chosen.append((account, bills[account.pk]))
-        if len(chosen) == len(ROLES):
+        if len(chosen) == wanted:
             break
     return chosen
 
@@ -71,17 +72,25 @@ def seed_prepayment(*, billing_clerk, now: datetime) -> dict[str, Account]:
         .filter(issued__isnull=False)
         .order_by("-issued")[:2]
     )[::-1]
-    if len(runs) < 2:
+    if not runs:
         return {}
-    chosen = _candidates(runs)
+    # Most demo customers pay each bill: those who paid nothing since the last two runs are
+    # few, the rest come from the last run alone (one settlement each).
+    chosen = _candidates(runs, wanted=len(ROLES)) if len(runs) == 2 else []
+    taken = {account.pk for account, _bills in chosen}
+    chosen += [
+        (account, bills)
+        for account, bills in _candidates(runs[-1:], wanted=len(ROLES))
+        if account.pk not in taken
+    ][: len(ROLES) - len(chosen)]
     first_issue = min(bills[0].issued_at for _account, bills in chosen) if chosen else now
-    paid_at = first_issue - timedelta(days=2)
     seeded: dict[str, Account] = {}
     for index, (role, (account, bills)) in enumerate(zip(ROLES, chosen, strict=False)):
+        paid_at = bills[0].issued_at - timedelta(days=2)
         amount = {
             "ample": Decimal("500.00"),
-            "low": bills[0].amount + bills[1].amount + Decimal("30.00"),
-            "closed": Decimal("300.00"),
+            "low": sum((bill.amount for bill in bills), Decimal("30.00")),
+            "closed": sum((bill.amount for bill in bills), Decimal("150.00")),
             "short": Decimal("20.00"),
         }[role]
         with at(paid_at + timedelta(minutes=index)):
