@@ -22,6 +22,7 @@ from tests.test_billing_run_support import month_cycle, run_cycle
 from waterdesk.billing.models import Bill, LedgerEntry, LedgerEntryKind
 from waterdesk.billing.selectors.ledger import account_aging, account_balance, account_statement
 from waterdesk.billing.services.prepayment import prepaid_settle_issued
+from waterdesk.notify.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +266,43 @@ def test_bills_are_settled_in_batches(
             (bill_of(account, 2026, 1).number, D("-40.80")),
         ]
         assert len(low_notices(account)) == 1
+
+
+def test_the_notice_goes_on_the_policys_channel(
+    billing_clerk, cashier, django_capture_on_commit_callbacks
+):
+    """By default on the customer's chosen channels (SMS and e-mail); the policy may keep
+    it to SMS."""
+    by_preference, sms_only = account_with_meter(), account_with_meter()
+    with django_capture_on_commit_callbacks(execute=True):
+        prepay(cashier, by_preference, "60.00", key="prepay-1")
+        prepay(cashier, sms_only, "60.00", key="prepay-2")
+    bill_month(
+        billing_clerk,
+        django_capture_on_commit_callbacks,
+        year=2026,
+        month=1,
+        reads={by_preference: "12"},
+    )
+    assert Notification.objects.filter(template_key="billing.prepaid_low").count() == 2
+    channels = set(
+        Notification.objects.filter(template_key="billing.prepaid_low").values_list(
+            "channel", flat=True
+        )
+    )
+    assert channels == {"sms", "email"}
+    set_policy(notice_channel="sms")
+    bill_month(
+        billing_clerk,
+        django_capture_on_commit_callbacks,
+        year=2026,
+        month=2,
+        reads={sms_only: "12"},
+    )
+    rows = Notification.objects.filter(
+        template_key="billing.prepaid_low", recipient_address=sms_only.customer.mobile
+    )
+    assert list(rows.values_list("channel", flat=True)) == ["sms"]
+    assert not Notification.objects.filter(
+        template_key="billing.prepaid_low", recipient_address=sms_only.customer.email
+    ).exists()
