@@ -31,6 +31,7 @@ from waterdesk.billing.models import (
     LedgerEntry,
     MeterRead,
     MeterReadCorrection,
+    PrepaymentPolicy,
     ReadImport,
     ReadingCycle,
     ReadingPolicy,
@@ -706,3 +707,16 @@ class LateFeeWaiverAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "approved_amount",
     ]
     search_fields = ["bill__number"]
+
+
+@admin.register(PrepaymentPolicy)
+class PrepaymentPolicyAdmin(SimpleHistoryAdmin):
+    """The one row of the prepayment policy (预存规则); edited, never added or deleted."""
+
+    list_display = ["__str__", "low_balance_threshold", "settles_automatically", "notice_channel"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -763,3 +763,50 @@ class LateFeeWaiver(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bill} {self.amount or '*'}"
+
+
+# --- prepayment -----------------------------------------------------------------------------
+
+
+class PrepaymentNoticeChannel(models.TextChoices):
+    PREFERENCE = "preference", _("客户选择的通知渠道")
+    ALL = "all", _("客户的全部联系方式")
+    SMS = "sms", _("仅短信")
+
+
+class PrepaymentPolicy(models.Model):
+    """How prepaid balances (预存) are used (``services.prepayment``); one row (pk 1), edited
+    in the admin. Without the row the defaults apply."""
+
+    low_balance_threshold = _money_field(
+        _("预存余额提醒线（元）"),
+        default=50,
+        help_text=_("出账抵扣后预存余额从此金额以上降到此金额以下时，通知客户一次。"),
+    )
+    settles_automatically = models.BooleanField(
+        _("出账时自动抵扣"),
+        default=True,
+        help_text=_("出账时用账户的预存余额抵扣新账单（记“预存抵扣”流水）。"),
+    )
+    notice_channel = models.CharField(
+        _("提醒渠道"),
+        max_length=20,
+        choices=PrepaymentNoticeChannel.choices,
+        default=PrepaymentNoticeChannel.PREFERENCE,
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预存规则")
+        verbose_name_plural = _("预存规则")
+        permissions = [("view_prepayment_report", _("可查看预存余额报表"))]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="prepaymentpolicy_singleton"),
+            models.CheckConstraint(
+                condition=models.Q(low_balance_threshold__gte=0),
+                name="prepaymentpolicy_threshold_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.core.errors import DomainError, InvalidInput, NotPermitted
 from waterdesk.core.text import text_clean_line
+from waterdesk.customers.hooks import account_closed
 from waterdesk.customers.models import (
     Account,
     AccountNumberSequence,
@@ -387,6 +388,26 @@ def account_supply_set(*, actor: Actor, account: Account, suspended: bool, reaso
     _stamp(locked, actor)
     locked._change_reason = str(reason or "")[:100]
     locked.save(update_fields=["status"])
+    return locked
+
+
+@transaction.atomic
+def account_close(*, actor: Actor, account: Account, reason: str) -> Account:
+    """Close the account (销户): it takes no more reads or bills; its ledger stays. Needs
+    ``customers.change_account`` and a reason (kept in the account's history). The apps
+    listening to ``hooks.account_closed`` act in the same transaction (a prepaid balance
+    left on the account is asked to be refunded), so a refusal there closes nothing."""
+    if actor is None or not actor.has_perm("customers.change_account"):
+        raise NotPermitted()
+    text = " ".join(str(reason or "").split())[:100]
+    if not text:
+        raise InvalidInput(_("请填写销户原因。"), code="reason_required", field="reason")
+    locked = _lock_open_account(account)
+    locked.status = AccountStatus.CLOSED
+    _stamp(locked, actor)
+    locked._change_reason = text
+    locked.save(update_fields=["status"])
+    account_closed.notify(account=locked, actor=actor)
     return locked
 
 

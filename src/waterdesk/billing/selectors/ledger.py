@@ -18,6 +18,13 @@ Aging (账龄) applies payments and credits to the oldest debts first (FIFO):
    after every debt is settled is reported as ``credit``.
 
 So ``sum(buckets) − credit`` is the balance on ``as_of``.
+
+Prepaid settlements (预存抵扣, ``services.prepayment``) are zero-sum pairs of PREPAID
+entries naming the bill they settled: the credit drawn (> 0) and the same amount applied
+to the bill (< 0), posted together. They record which bill a prepayment paid and leave
+the balance as it was; aging leaves them out, so it is exactly what it would be without
+them (the credit they record settles the bill by rule 3 already, oldest first). The
+statement shows each pair as one row: the amount applied, the balance unchanged.
 """
 
 from __future__ import annotations
@@ -100,8 +107,8 @@ def ledger_settle(entries) -> tuple[list[tuple[object, date, Decimal]], Decimal]
     targeted: dict[int, Decimal] = {}  # bill id -> payments that name it
     waived: dict[int, Decimal] = {}  # bill id -> late-fee waivers that name it
     for entry in entries:
-        if entry.pk in cancelled:
-            continue
+        if entry.pk in cancelled or entry.kind == LedgerEntryKind.PREPAID:
+            continue  # a prepaid pair sums to zero and records what rule 3 does anyway
         if entry.amount > 0:
             due = entry.due_date or local(entry.posted_at).date()
             debts.append([due, entry.posted_at, entry.pk, entry, entry.amount])
@@ -174,12 +181,16 @@ class StatementRow:
 def account_statement(account: Account, *, limit: int | None = None) -> list[StatementRow]:
     """The account's ledger in posting order with the running balance after each entry;
     with ``limit``, only the latest ``limit`` rows (their balances still count everything
-    before them)."""
+    before them). A prepaid pair is one row, the amount applied to the bill (< 0): its
+    drawn half (> 0, posted first) is counted in the balance but not listed, so the row's
+    balance is the same as the row's before it."""
     entries = LedgerEntry.objects.filter(account=account).select_related("bill", "reverses")
     ordered = list(entries.order_by("posted_at", "pk"))
     rows = []
     balance = ZERO
     for entry in ordered:
         balance += entry.amount
+        if entry.kind == LedgerEntryKind.PREPAID and entry.amount > 0:
+            continue
         rows.append(StatementRow(entry=entry, balance=balance))
     return rows[-limit:] if limit else rows

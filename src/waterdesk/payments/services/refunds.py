@@ -142,3 +142,27 @@ def refund_reject(*, actor, refund: Refund, note: str) -> Refund:
     refund.decision_note = text
     refund.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     return refund
+
+
+CLOSING_REASON = "销户退还预存余额"
+
+
+def refund_request_on_close(*, account: Account, actor) -> Refund | None:
+    """The ``customers.hooks.account_closed`` listener: a closed account's prepaid balance
+    is never lost. What is refundable (the credit less refunds waiting for a decision) is
+    asked to be refunded in cash, requested by whoever closed the account (the closing is
+    the request's authority, so no ``billing.post_adjustment`` is needed here); the billing
+    office may change nothing of it, a supervisor other than the closer approves or
+    rejects it like any refund. Inside the closing transaction, on the account's row
+    already locked by the closing. Nothing to refund: nothing written, None."""
+    available = refundable(account)
+    if available <= 0:
+        return None
+    return Refund.objects.create(
+        account=account,
+        amount=available,
+        reason=CLOSING_REASON,
+        method=RefundMethod.CASH,
+        requested_by=actor,
+        requested_at=timezone.now(),
+    )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from waterdesk.billing.selectors.ledger import account_balance
+from waterdesk.billing.selectors.prepayment import account_prepayment
 from waterdesk.core.errors import DomainError, NotFound, NotPermitted
 from waterdesk.core.forms import DomainErrorMixin
 from waterdesk.core.money import MoneyFormField
@@ -136,3 +137,17 @@ urlpatterns = [
     path("refunds/<uuid:public_id>/approve/", refund_approve_view, name="refund_approve"),
     path("refunds/<uuid:public_id>/reject/", refund_reject_view, name="refund_reject"),
 ]
+
+
+def prepayment_section(account, user) -> dict | None:
+    """The prepaid balance (预存) under an account on the customer's page (an
+    ``AccountSection``): the balance, its latest settlements, whether it is below the
+    threshold, and the refunds of it waiting for approval. Shown to those who see bills,
+    when the account holds or held a prepaid balance or has a refund waiting."""
+    if not user.has_perm("billing.view_bill"):
+        return None
+    state = account_prepayment(account)
+    pending = list(Refund.objects.filter(account=account, status=RefundStatus.REQUESTED))
+    if not state.balance and not state.settlements and not pending:
+        return None
+    return {"prepayment": state, "pending_refunds": pending}
