@@ -40,7 +40,7 @@ class ArrangementForm(DomainErrorMixin, forms.Form):
         widget=text_area(5),
         help_text=_(
             "每行一项：总分表填分表表号，一表多户填成员户号；"
-            "按固定比例分摊时在后面空格加比例（%），如“WM001 40”。"
+            "按固定比例分摊时在后面空格加百分比数值，如“WM001 40”。"
         ),
     )
     flat_basis = forms.ChoiceField(label=_("包费方式"), choices=FlatBasis.choices, required=False)
