@@ -153,7 +153,7 @@ class ArrangementPart(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
     share_percent = models.DecimalField(
-        _("固定比例（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+        _("固定比例（百分比）"), max_digits=5, decimal_places=2, null=True, blank=True
     )
 
     class Meta:

@@ -164,7 +164,7 @@ def _check_shares(rule: str, shares: list[Decimal | None]) -> None:
     total = sum(shares, Decimal("0"))
     if total != HUNDRED:
         raise InvalidInput(
-            format_lazy(_("固定比例合计应为 100%，现为 {total}%。"), total=total),
+            format_lazy(_("固定比例之和应为100（百分比），现为{total}。"), total=total),
             code="shares_not_hundred",
             field="parts",
         )
