@@ -22,6 +22,7 @@ from tests.metering_support import (
 from tests.test_billing_run_support import pinned_now  # noqa: F401  fixture
 from waterdesk.billing.models import Bill, MeterRead, ReadKind, ReadStatus
 from waterdesk.billing.selectors.bills import bill_statement
+from waterdesk.billing.services.bills import bill_issue_final
 from waterdesk.billing.services.reading import meter_read_correct
 from waterdesk.core.errors import IllegalTransition, InvalidInput
 from waterdesk.customers.models import BillingMode
@@ -170,6 +171,13 @@ def test_difference_apportioned_by_share_across_a_tier_boundary(
     assert (feb_a.volume, feb_a.amount) == (D("150.00"), D("527.00"))
     # B: 45 + 5 = 50 m³, 60..110 all tier 1: 105.00 + 15.00 + 50.00 = 170.00.
     assert (feb_b.volume, feb_b.amount) == (D("50.00"), D("170.00"))
+    # The derived read explains itself (the bill lists it with its meter and kind).
+    derived = MeterRead.objects.get(account=house_a, cycle=cycles[2], kind=ReadKind.ALLOCATED)
+    assert derived.note == (
+        "阳光小区总表：总表 200.00 m³ − 分表 180.00 m³ = 差额 20.00 m³，"
+        "本户 15.00 m³（按分表水量比例分摊）"
+    )
+    assert derived.meter.state == "virtual" and derived.source == "system"
     # The bill shows the field meter's registers, not the virtual meter's.
     statement = bill_statement(feb_a)
     assert (statement.opening_value, statement.closing_value) == (D("30.00"), D("165.00"))
@@ -316,6 +324,14 @@ def test_negative_difference_waits_for_review_then_accepted_as_zero(
     assert (bill.volume, bill.amount) == (D("0.00"), D("0.00"))
     with pytest.raises(IllegalTransition):
         allocation_accept_zero(actor=billing_clerk, allocation=allocation, note="again")
+    # A metering point gets no final bill either.
+    with pytest.raises(InvalidInput) as refused:
+        bill_issue_final(
+            actor=billing_clerk,
+            account=point,
+            closing_read=MeterRead.objects.get(account=point, read_on=JAN_END),
+        )
+    assert refused.value.code == "account_is_metering_point"
 
 
 def test_negative_difference_recalculated_after_a_re_read(

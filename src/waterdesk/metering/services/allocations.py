@@ -618,6 +618,13 @@ def _lock_flagged(allocation: Allocation) -> Allocation:
     )
     if locked.status != AllocationStatus.FLAGGED:
         raise IllegalTransition(_("该分摊结果不在待复核状态。"), code="allocation_not_flagged")
+    if allocation_is_billed(locked):
+        # Its derived read was validated and billed meanwhile (from the read review queue):
+        # the bill stands; corrections go through the account's ledger.
+        raise IllegalTransition(
+            _("该分摊已随账单出账，不能再复核；如需更正请在账户账务页做调整。"),
+            code="allocation_billed",
+        )
     return locked
 
 
