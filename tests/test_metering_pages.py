@@ -209,3 +209,52 @@ def test_calculate_review_and_report(client, billing_clerk, finance, estate, cyc
         reverse("workbench:customer", args=[point.customer.public_id])
     ).content.decode()
     assert "分摊计量点（本账户不出账）" in point_page
+
+
+def test_edit_and_deactivate_on_the_page(client, billing_clerk, estate):
+    arrangement, _point, house_a, house_b, _company = estate
+    client.force_login(billing_clerk)
+    edit = reverse("workbench:metering_arrangement_edit", args=[arrangement.public_id])
+    form = client.get(edit).content.decode()
+    assert meter_of(house_a).serial in form and meter_of(house_b).serial in form
+    response = client.post(
+        edit,
+        {
+            "name": "阳光小区总表",
+            "rule": "fixed",
+            "meter_serial": arrangement.meter.serial,
+            "parts": f"{meter_of(house_a).serial} 40\n{meter_of(house_b).serial} 60",
+        },
+    )
+    assert response.status_code == 302
+    shares = list(arrangement.parts.order_by("position").values_list("share_percent", flat=True))
+    assert shares == [D("40.00"), D("60.00")]
+    deactivate = reverse("workbench:metering_arrangement_deactivate", args=[arrangement.public_id])
+    assert client.post(deactivate, {"note": "改为一户一表"}).status_code == 302
+    arrangement.refresh_from_db()
+    assert not arrangement.is_active and not arrangement.parts.exists()
+    assert arrangement.events.values_list("kind", flat=True).last() == "deactivated"
+
+
+def test_flat_fee_on_the_page(client, billing_clerk):
+    toilet = plain_account(usage_category="non_residential")
+    client.force_login(billing_clerk)
+    url = reverse("workbench:metering_arrangement_new", args=["flat_fee"])
+    response = client.post(
+        url,
+        {"name": "公厕包费", "account_number": toilet.number, "flat_basis": "amount"},
+    )
+    assert response.status_code == 400  # no amount
+    assert not Arrangement.objects.exists()
+    response = client.post(
+        url,
+        {
+            "name": "公厕包费",
+            "account_number": toilet.number,
+            "flat_basis": "amount",
+            "flat_amount": "60.00",
+        },
+    )
+    assert response.status_code == 302
+    toilet.refresh_from_db()
+    assert (toilet.billing_mode, toilet.flat_amount) == (BillingMode.FLAT_AMOUNT, D("60.00"))

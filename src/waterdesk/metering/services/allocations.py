@@ -565,7 +565,7 @@ def _calculate_one(arrangement: Arrangement, cycle: ReadingCycle, *, actor) -> A
 def _calculate_cycle(cycle: ReadingCycle, *, actor) -> list[Allocation]:
     results = []
     arrangements = list(
-        Arrangement.objects.select_for_update()
+        Arrangement.objects.select_for_update(of=("self",))
         .filter(is_active=True)
         .select_related("meter", "account")
         .order_by("pk")
@@ -612,7 +612,7 @@ def allocations_prepare_run(*, cycle: ReadingCycle, actor) -> None:
 
 def _lock_flagged(allocation: Allocation) -> Allocation:
     locked = (
-        Allocation.objects.select_for_update()
+        Allocation.objects.select_for_update(of=("self",))
         .select_related("arrangement", "cycle")
         .get(pk=allocation.pk)
     )
