@@ -172,6 +172,9 @@ def test_calculate_review_and_report(client, billing_clerk, finance, estate, cyc
     assert allocation.status == AllocationStatus.FLAGGED
     page = client.get(reverse("workbench:metering_review")).content.decode()
     assert "阳光小区总表" in page and "-5.00" in page
+    results = client.get(reverse("workbench:metering_allocations"), {"cycle": "2026-01"})
+    html = results.content.decode()
+    assert f"{meter_of(house_a).serial} 60.00 m³" in html and "2026-01-31 100.00" in html
 
     client.force_login(finance)
     response = client.get(reverse("workbench:metering_report"), {"cycle": "2026-01"})
