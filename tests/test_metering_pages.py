@@ -112,7 +112,7 @@ def test_set_up_on_the_page_and_a_loop_refused(client, billing_clerk):
 
 
 def test_loops_and_two_masters_refused_with_nothing_written(billing_clerk):
-    top, middle, bottom, other = (account_with_meter() for _ in range(4))
+    top, middle, bottom, other, company_meter = (account_with_meter() for _ in range(5))
     company = plain_account()
 
     def master(name, meter_account, *subs):
@@ -129,6 +129,17 @@ def test_loops_and_two_masters_refused_with_nothing_written(billing_clerk):
     master("顶层", top, middle)
     master("中层", middle, bottom)  # nested: a sub meter that is a master itself
     modes = dict(Account.objects.values_list("pk", "billing_mode"))
+    with pytest.raises(InvalidInput) as refused:
+        arrangement_create(
+            actor=billing_clerk,
+            kind="master_sub",
+            name="差额记到计量点",
+            meter=meter_of(other),
+            rule="master_account",
+            account=other,  # would become the metering point: never billed
+            parts=[PartInput(meter=meter_of(company_meter))],
+        )
+    assert refused.value.code == "account_not_metered"
     for name, meter_account, subs, code in (
         ("自环", other, (other,), "meter_loop"),
         ("底层", bottom, (top,), "meter_loop"),  # bottom → top → middle → bottom

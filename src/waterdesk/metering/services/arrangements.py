@@ -324,7 +324,10 @@ def _check(
     billed_account = None
     if rule == AllocationRule.MASTER_ACCOUNT:
         billed_account = _fresh_account(account, field="account")
-        if billed_account.billing_mode != BillingMode.METERED:
+        if (
+            billed_account.billing_mode != BillingMode.METERED
+            or billed_account.pk == master_account.pk
+        ):
             raise InvalidInput(
                 _("差额账户应是按表计量的账户（不能是计量点或包费户）。"),
                 code="account_not_metered",
