@@ -191,6 +191,18 @@ class AccountStatus(models.TextChoices):
     CLOSED = "closed", _("销户")
 
 
+class BillingMode(models.TextChoices):
+    """How an account's bills are made (``billing.services.bills``; the arrangements that
+    set the last three live in ``metering``)."""
+
+    METERED = "metered", _("按表计量")
+    # Holds a master or shared meter whose volume is allocated to other accounts: its reads
+    # are read and validated like any, but the account itself is never billed.
+    METERING_POINT = "metering_point", _("分摊计量点（不出账）")
+    FLAT_VOLUME = "flat_volume", _("包量户（按核定水量计费）")
+    FLAT_AMOUNT = "flat_amount", _("包费户（按固定金额计费）")
+
+
 class Account(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(_("户号"), max_length=20, unique=True)
@@ -217,12 +229,32 @@ class Account(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    billing_mode = models.CharField(
+        _("计费方式"),
+        max_length=20,
+        choices=BillingMode.choices,
+        default=BillingMode.METERED,
+        help_text=_("由总分表、一表多户和包费设置自动维护。"),
+    )
+    # The fixed amount billed per cycle of a FLAT_AMOUNT account (kept by ``metering``).
+    flat_amount = models.DecimalField(
+        _("每期包费金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("账户")
         verbose_name_plural = _("账户")
         ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(billing_mode="flat_amount", flat_amount__gt=0)
+                    | (~models.Q(billing_mode="flat_amount") & models.Q(flat_amount__isnull=True))
+                ),
+                name="account_flat_amount_iff_flat_mode",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -251,6 +283,10 @@ class MeterState(models.TextChoices):
     INSTALLED = "installed", _("在用")
     REMOVED = "removed", _("已拆除")
     FAULTY = "faulty", _("故障")
+    # A share point of an allocation (``metering``): never read in the field, so left out
+    # of routes and read entry (they look for installed meters); the system writes its
+    # derived reads.
+    VIRTUAL = "virtual", _("虚拟表（系统分摊）")
 
 
 class Meter(models.Model):

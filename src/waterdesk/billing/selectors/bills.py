@@ -31,7 +31,7 @@ from waterdesk.billing.models import (
 )
 from waterdesk.billing.selectors.ledger import account_balance, account_open_debts
 from waterdesk.core.errors import NotFound
-from waterdesk.customers.models import Account, AccountStatus
+from waterdesk.customers.models import Account, AccountStatus, BillingMode, MeterState
 
 SKIPPED_LIST_LIMIT = 200
 SKIP_COVERED = "covered_by_other_bill"
@@ -50,17 +50,22 @@ def _get_or_not_found(queryset, **lookup):
 
 def accounts_to_bill(cycle: ReadingCycle) -> QuerySet[Account]:
     """Accounts a run on ``cycle`` should look at: active ones and any with a validated or
-    pending read in the cycle, without a bill for the cycle yet."""
-    return Account.objects.filter(
-        Q(status=AccountStatus.ACTIVE)
-        | Exists(
-            MeterRead.objects.filter(
-                account_id=OuterRef("pk"),
-                cycle_id=cycle.pk,
-                status__in=[ReadStatus.VALIDATED, ReadStatus.NEEDS_REVIEW],
+    pending read in the cycle, without a bill for the cycle yet; never a metering point
+    (its meter's volume is billed to other accounts through derived reads)."""
+    return (
+        Account.objects.exclude(billing_mode=BillingMode.METERING_POINT)
+        .filter(
+            Q(status=AccountStatus.ACTIVE)
+            | Exists(
+                MeterRead.objects.filter(
+                    account_id=OuterRef("pk"),
+                    cycle_id=cycle.pk,
+                    status__in=[ReadStatus.VALIDATED, ReadStatus.NEEDS_REVIEW],
+                )
             )
         )
-    ).exclude(Exists(Bill.objects.filter(account_id=OuterRef("pk"), cycle_id=cycle.pk)))
+        .exclude(Exists(Bill.objects.filter(account_id=OuterRef("pk"), cycle_id=cycle.pk)))
+    )
 
 
 def bill_run_list(*, cycle: ReadingCycle | None = None) -> QuerySet[BillRun]:
@@ -285,10 +290,16 @@ def bill_reads_covered(bill: Bill) -> list[MeterRead]:
 
 
 def bill_statement(bill: Bill) -> BillStatement:
+    """The opening and closing register values are those of the meter read in the field
+    when the bill covers any such read; derived reads (allocated shares, flat-fee volumes,
+    on virtual meters) add volume, not register values."""
     lines = list(bill.lines.order_by("pk"))
     reads = bill_reads_covered(bill)
     closing = bill.closing_read
-    first = reads[0] if reads else closing
+    metered = [read for read in reads if read.meter.state != MeterState.VIRTUAL]
+    if metered and closing.meter_id not in {read.meter_id for read in metered}:
+        closing = metered[-1]
+    first = metered[0] if metered else (reads[0] if reads else closing)
     opening = first.previous
     charge_moment = bill.issued_at
     brought_forward = account_balance(bill.account, before=charge_moment)

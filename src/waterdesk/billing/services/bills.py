@@ -34,6 +34,15 @@ Rules:
 - **Money.** Each line is rounded once to the fen by pricing; the bill is their sum.
 - **Immutability.** Nothing here or anywhere else updates a bill: corrections are ledger
   adjustments or credit notes (``services.ledger``).
+- **Billing modes** (``customers.BillingMode``, kept by ``metering``). A *metering point*
+  (an account holding a master or shared meter whose volume is allocated to other
+  accounts) is never billed: ``account_rows`` leaves it out, a final bill is refused. The
+  allocated shares and flat-fee volumes reach the receiving accounts as derived reads
+  (kinds ``allocated`` and ``flat``, on virtual meters) and are billed like any read:
+  added to the account's own volume and priced together, so tiers apply to the sum. A
+  *flat-amount* account is billed one line "包费" per covered ``flat`` read at the
+  account's fixed amount per cycle (component "other", no tier, volume 0, unit price =
+  the amount), whatever its volume: no volume pricing, and nothing counts towards tiers.
 """
 
 from __future__ import annotations
@@ -59,16 +68,18 @@ from waterdesk.billing.models import (
     Bill,
     BillKind,
     BillLine,
+    ComponentKind,
     LedgerEntry,
     LedgerEntryKind,
     MeterRead,
+    ReadKind,
     ReadStatus,
     TierBasis,
 )
 from waterdesk.billing.tariff_book import Segment, TariffBook
 from waterdesk.core.errors import DomainError, InvalidInput
 from waterdesk.core.timeutil import local
-from waterdesk.customers.models import Account
+from waterdesk.customers.models import Account, BillingMode
 
 ONE_DAY = timedelta(days=1)
 _VALIDATED = str(ReadStatus.VALIDATED.value)
@@ -89,6 +100,8 @@ class AccountRow:
     status: str
     billed_to: date | None  # the last bill's period end (= its closing read's day)
     has_cycle_bill: bool  # already billed for the cycle asked about (``account_rows``)
+    billing_mode: str = BillingMode.METERED.value
+    flat_amount: Decimal | None = None  # per covered flat read (FLAT_AMOUNT accounts)
 
 
 @dataclass(slots=True)
@@ -100,6 +113,7 @@ class ReadRow:
     consumption: Decimal | None
     cycle_id: int | None
     previous_id: int | None
+    kind: str = ReadKind.ACTUAL.value
 
     @property
     def is_billable(self) -> bool:
@@ -125,12 +139,23 @@ class BillingInputs:
 def account_rows(queryset, *, cycle_id: int | None = None) -> dict[int, AccountRow]:
     """``AccountRow`` of each account of ``queryset`` (ids within one range) with its
     billed-to day and whether it has a bill for ``cycle_id``: two queries (three when some
-    account was never billed: its opening day starts its first bill)."""
+    account was never billed: its opening day starts its first bill). Metering points are
+    left out: they are never billed."""
     latest_end = Bill.objects.filter(account_id=OuterRef("pk")).order_by("-period_end")
     rows = list(
-        queryset.annotate(billed_to=Subquery(latest_end.values("period_end")[:1]))
+        queryset.exclude(billing_mode=BillingMode.METERING_POINT)
+        .annotate(billed_to=Subquery(latest_end.values("period_end")[:1]))
         .order_by("pk")
-        .values_list("id", "number", "usage_category", "household_size", "status", "billed_to")
+        .values_list(
+            "id",
+            "number",
+            "usage_category",
+            "household_size",
+            "status",
+            "billed_to",
+            "billing_mode",
+            "flat_amount",
+        )
     )
     if not rows:
         return {}
@@ -162,8 +187,10 @@ def account_rows(queryset, *, cycle_id: int | None = None) -> dict[int, AccountR
             status,
             billed_to,
             pk in billed_for_cycle,
+            mode,
+            flat_amount,
         )
-        for pk, number, category, household, status, billed_to in rows
+        for pk, number, category, household, status, billed_to, mode, flat_amount in rows
     }
 
 
@@ -191,7 +218,7 @@ def billing_inputs_load(*, accounts: dict[int, AccountRow], up_to: date | None) 
         reads_query = reads_query.filter(read_on__lte=up_to)
     reads: dict[int, list[ReadRow]] = defaultdict(list)
     for row in reads_query.order_by("read_on", "id").values_list(
-        "id", "account_id", "read_on", "status", "consumption", "cycle_id", "previous_id"
+        "id", "account_id", "read_on", "status", "consumption", "cycle_id", "previous_id", "kind"
     ):
         account = accounts.get(row[1])
         if account is not None and (account.billed_to is None or row[2] > account.billed_to):
@@ -544,15 +571,19 @@ def bill_draft_build(
         volume = covered[0].consumption
     else:
         volume = sum((read.consumption for read in covered), ZERO_VOLUME)
-    cut = pricer.cut(
-        account.usage_category, inputs.tariffs.get(account.id, []), period_start, period_end
-    )
-    lines, amount = pricer.lines(
-        cut,
-        volume=volume,
-        household_size=account.household_size,
-        cumulative=cumulative_before(inputs, account, cut, pricer),
-    )
+    if account.billing_mode == BillingMode.FLAT_AMOUNT:
+        lines = flat_amount_lines(account, covered, period_start)
+        amount = pricing.lines_total(lines)
+    else:
+        cut = pricer.cut(
+            account.usage_category, inputs.tariffs.get(account.id, []), period_start, period_end
+        )
+        lines, amount = pricer.lines(
+            cut,
+            volume=volume,
+            household_size=account.household_size,
+            cumulative=cumulative_before(inputs, account, cut, pricer),
+        )
     return BillDraft(
         account_id=account.id,
         number=number,
@@ -567,6 +598,39 @@ def bill_draft_build(
         due_date=terms.due_date,
         lines=lines,
     )
+
+
+FLAT_FEE_LINE_NAME = "包费"
+
+
+def flat_amount_lines(
+    account: AccountRow, covered: Sequence[ReadRow], period_start: date
+) -> list[pricing.LineDraft]:
+    """The lines of a flat-amount account's bill: one per covered ``flat`` read, from the
+    day after the previous one (the bill's first day for the first) to its day."""
+    if account.flat_amount is None:
+        raise InvalidInput(
+            _("包费户未设置每期包费金额，请在包费设置中填写。"), code="flat_amount_missing"
+        )
+    lines = []
+    start = period_start
+    for read in covered:
+        if read.kind != ReadKind.FLAT:
+            continue
+        lines.append(
+            pricing.LineDraft(
+                component_kind=ComponentKind.OTHER.value,
+                component_name=FLAT_FEE_LINE_NAME,
+                tier_index=None,
+                period_start=min(start, read.read_on),
+                period_end=read.read_on,
+                volume=ZERO_VOLUME,
+                unit_price=account.flat_amount,
+                amount=account.flat_amount,
+            )
+        )
+        start = read.read_on + ONE_DAY
+    return lines
 
 
 def bill_drafts_build(
@@ -828,6 +892,12 @@ def bill_issue_final(
     account (``FOR KEY SHARE``) and makes the chunk wait in turn: never two overlapping bills.
     """
     locked = Account.objects.select_for_update().get(pk=account.pk)
+    if locked.billing_mode == BillingMode.METERING_POINT:
+        raise InvalidInput(
+            _("分摊计量点账户不出账单：其水量已分摊到其他账户。"),
+            code="account_is_metering_point",
+            field="account",
+        )
     read = MeterRead.objects.get(pk=closing_read.pk)
     if read.account_id != locked.pk:
         raise InvalidInput(
