@@ -83,10 +83,9 @@ def invoice_title_save(
             raise InvalidInput(
                 _("接收邮箱格式不正确。"), code="invalid_email", field="email"
             ) from error
-    title, _created = InvoiceTitle.objects.select_for_update().get_or_create(
-        account=account,
-        defaults={"kind": kind, "name": clean_name, "updated_at": timezone.now()},
-    )
+    # The account's row lock orders concurrent first saves (one title per account).
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    title = InvoiceTitle.objects.filter(account=account).first() or InvoiceTitle(account=account)
     title.kind = kind
     title.name = clean_name
     title.tax_id = clean_tax_id
