@@ -38,7 +38,13 @@ def _sandbox():
 
 def lines_of(invoice):
     return [
-        (line.component_kind, line.quantity, line.amount_with_tax, line.tax_amount, line.amount_without_tax)
+        (
+            line.component_kind,
+            line.quantity,
+            line.amount_with_tax,
+            line.tax_amount,
+            line.amount_without_tax,
+        )
         for line in invoice.lines.order_by("pk")
     ]
 
@@ -112,13 +118,18 @@ def test_counter_payment_to_issued_invoice_then_reversed(
     # Nothing deleted: both invoices and the bill links are kept, the links no longer live.
     assert Invoice.objects.count() == 2
     assert list(InvoiceBill.objects.values_list("is_live", flat=True)) == [False, False]
-    assert [event.action for event in invoice.events.all()] == ["requested", "issued", "reversed", "red_issued"]
+    assert [event.action for event in invoice.events.all()] == [
+        "requested",
+        "issued",
+        "reversed",
+        "red_issued",
+    ]
 
 
 def test_failing_once_then_succeeding_issues_one_invoice(
     billed, cashier, django_capture_on_commit_callbacks
 ):
-    account, bills = billed
+    account, _bills = billed
     sandbox_fail_next(1)
     with at(2026, 4, 10):
         pay_at_counter(
@@ -138,13 +149,18 @@ def test_failing_once_then_succeeding_issues_one_invoice(
     invoice.refresh_from_db()
     assert (invoice.state, invoice.attempts) == (InvoiceState.ISSUED, 2)
     assert (Invoice.objects.count(), SandboxInvoice.objects.count()) == (1, 1)
-    assert [event.action for event in invoice.events.all()] == ["requested", "failed", "retried", "issued"]
+    assert [event.action for event in invoice.events.all()] == [
+        "requested",
+        "failed",
+        "retried",
+        "issued",
+    ]
 
 
 def test_timeout_after_the_platform_issued_gives_no_second_invoice(
     billed, cashier, django_capture_on_commit_callbacks
 ):
-    account, bills = billed
+    account, _bills = billed
     sandbox_fail_next(1, after_issue=True)
     with at(2026, 4, 10):
         pay_at_counter(
@@ -165,7 +181,7 @@ def test_timeout_after_the_platform_issued_gives_no_second_invoice(
 def test_permanent_failure_waits_for_a_fixed_title(
     billed, cashier, django_capture_on_commit_callbacks
 ):
-    account, bills = billed
+    account, _bills = billed
     sandbox_fail_next(1, permanent=True)
     with at(2026, 4, 10):
         pay_at_counter(
@@ -209,12 +225,10 @@ def test_a_payment_that_settles_no_bill_in_full_asks_for_no_invoice(
     assert invoice.amount_with_tax == D("100.00")
 
 
-def test_automatic_invoices_can_be_turned_off(
-    billed, cashier, django_capture_on_commit_callbacks
-):
+def test_automatic_invoices_can_be_turned_off(billed, cashier, django_capture_on_commit_callbacks):
     from waterdesk.invoicing.services.titles import invoice_title_save
 
-    account, bills = billed
+    account, _bills = billed
     invoice_title_save(
         actor=finance_user(), account=account, kind="individual", name="李四", auto_issue=False
     )

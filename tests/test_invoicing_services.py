@@ -46,7 +46,9 @@ def finance(db):
 def manual(billed, finance):
     """The billed account with automatic invoices turned off."""
     account, bills = billed
-    invoice_title_save(actor=finance, account=account, kind="individual", name="李四", auto_issue=False)
+    invoice_title_save(
+        actor=finance, account=account, kind="individual", name="李四", auto_issue=False
+    )
     return account, bills
 
 
@@ -87,7 +89,7 @@ def test_staff_invoice_paid_bills_on_request(
 def test_organisation_title_goes_on_the_invoice(
     manual, cashier, finance, django_capture_on_commit_callbacks
 ):
-    account, bills = manual
+    account, _bills = manual
     title = invoice_title_save(
         actor=finance,
         account=account,
@@ -125,7 +127,7 @@ def test_organisation_title_goes_on_the_invoice(
     ],
 )
 def test_invalid_tax_ids_are_refused(billed, finance, kind, tax_id, code):
-    account, bills = billed
+    account, _bills = billed
     before = written()
     with pytest.raises(InvalidInput) as refusal:
         invoice_title_save(actor=finance, account=account, kind=kind, name="某某", tax_id=tax_id)
@@ -134,8 +136,10 @@ def test_invalid_tax_ids_are_refused(billed, finance, kind, tax_id, code):
 
 
 def test_an_individual_may_give_a_resident_id(billed, finance):
-    account, bills = billed
-    title = invoice_title_save(actor=finance, account=account, kind="individual", name="李四", tax_id=RIC)
+    account, _bills = billed
+    title = invoice_title_save(
+        actor=finance, account=account, kind="individual", name="李四", tax_id=RIC
+    )
     assert title.tax_id == RIC
 
 
@@ -176,7 +180,7 @@ def billing_run_support_user():
 def test_reversing_an_invoice_never_issued_is_refused(
     billed, cashier, finance, django_capture_on_commit_callbacks
 ):
-    account, bills = billed
+    account, _bills = billed
     sandbox_fail_next(1)
     pay(django_capture_on_commit_callbacks, cashier, account, "100.00")
     failed = Invoice.objects.get()
@@ -238,7 +242,7 @@ def test_a_credit_note_reverses_the_bills_invoice(
 def test_a_payment_cancelled_before_its_invoice_was_issued_cancels_it(
     billed, cashier, billing_clerk, supervisor, django_capture_on_commit_callbacks
 ):
-    account, bills = billed
+    account, _bills = billed
     sandbox_fail_next(1)
     payment = pay(django_capture_on_commit_callbacks, cashier, account, "100.00")
     with at(2026, 4, 12), django_capture_on_commit_callbacks(execute=True):
@@ -265,8 +269,12 @@ def test_tax_items_are_configurable(billed, finance, supervisor):
     sewage = TaxItem.objects.get(component_kind="sewage")
     with pytest.raises(NotPermitted):
         tax_item_update(
-            actor=supervisor, tax_item=sewage, goods_name="x", tax_code="1" * 19,
-            treatment="taxable", rate="0.06",
+            actor=supervisor,
+            tax_item=sewage,
+            goods_name="x",
+            tax_code="1" * 19,
+            treatment="taxable",
+            rate="0.06",
         )
     for kwargs, code in [
         (dict(tax_code="123", treatment="taxable", rate="0.06"), "invalid_tax_code"),

@@ -40,6 +40,8 @@ class InvoicingConfig(AppConfig):
                 label=_("发票开具与冲红统计"),
                 url_name="workbench:invoicing_report",
                 permission="invoicing.view_finance_reports",
-                description=_("按日、按税目统计开具和冲红的发票：价税合计、不含税金额、税额，可导出 Excel。"),
+                description=_(
+                    "按日、按税目统计开具和冲红的发票：价税合计、不含税金额、税额，可导出 Excel。"
+                ),
             )
         )

@@ -17,6 +17,7 @@ from waterdesk.core.timeutil import local
 from waterdesk.invoicing.models import SandboxInvoice
 
 RED_TITLE = ParagraphStyle("red_title", parent=TITLE, textColor=colors.red)
+TAX_ID_LABEL = "统一社会信用代码/纳税人识别号"
 TREATMENT_TEXT = {"exempt": "免税", "not_taxable": "不征税"}
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 UNITS = ["", "拾", "佰", "仟"]
@@ -77,16 +78,33 @@ def sandbox_invoice_pdf(record: SandboxInvoice) -> bytes:
         para(title + ("（红字）" if record.is_red else ""), RED_TITLE if record.is_red else TITLE),
         para("沙箱平台开具，仅供演示和测试，不是有效发票", SUBTITLE),
         Spacer(1, 4 * mm),
-        para(f"发票号码：{record.number}　　开票日期：{local(record.issued_at):%Y年%m月%d日}", SMALL),
+        para(
+            f"发票号码：{record.number}　　开票日期：{local(record.issued_at):%Y年%m月%d日}", SMALL
+        ),
     ]
     if record.is_red:
-        story.append(para(f"被红冲蓝字发票号码：{record.original_number}　　原因：{data.get('reason', '')}", SMALL))
+        story.append(
+            para(
+                f"被红冲蓝字发票号码：{record.original_number}　　原因：{data.get('reason', '')}",
+                SMALL,
+            )
+        )
     story += [
         Spacer(1, 3 * mm),
         grid(
             [
-                cells(["购买方", f"名称：{buyer['name']}\n统一社会信用代码/纳税人识别号：{buyer['tax_id'] or '—'}"]),
-                cells(["销售方", f"名称：{seller['name']}\n统一社会信用代码/纳税人识别号：{seller['tax_id']}"]),
+                cells(
+                    [
+                        "购买方",
+                        f"名称：{buyer['name']}\n{TAX_ID_LABEL}：{buyer['tax_id'] or '—'}",
+                    ]
+                ),
+                cells(
+                    [
+                        "销售方",
+                        f"名称：{seller['name']}\n{TAX_ID_LABEL}：{seller['tax_id']}",
+                    ]
+                ),
             ],
             [22 * mm, 148 * mm],
         ),

@@ -265,6 +265,9 @@ class InvoiceBill(models.Model):
             models.UniqueConstraint(fields=["invoice", "bill"], name="invoicebill_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.invoice_id}:{self.bill_id}"
+
 
 class InvoiceEvent(models.Model):
     """What happened to an invoice, in order (append-only): its state history."""
@@ -294,6 +297,9 @@ class InvoiceEvent(models.Model):
         verbose_name_plural = _("发票事件")
         ordering = ["invoice", "at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.action}"
+
     @property
     def label(self) -> str:
         return str(self.LABELS.get(self.action, self.action))
@@ -313,6 +319,9 @@ class InvoiceDelivery(models.Model):
     class Meta:
         verbose_name = _("发票交付")
         verbose_name_plural = _("发票交付")
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.queued_at:%Y-%m-%d %H:%M}"
 
 
 class SandboxInvoice(models.Model):

@@ -67,7 +67,9 @@ def invoice_report(*, start: date, end: date) -> InvoiceReport:
     lines = (
         InvoiceLine.objects.filter(
             invoice__issued_at__gte=datetime.combine(start, time.min, tzinfo=LOCAL_TZ),
-            invoice__issued_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=LOCAL_TZ),
+            invoice__issued_at__lt=datetime.combine(
+                end + timedelta(days=1), time.min, tzinfo=LOCAL_TZ
+            ),
         )
         .select_related("invoice")
         .order_by("invoice__issued_at", "invoice_id", "pk")

@@ -174,17 +174,13 @@ def account_issue_page(request: HttpRequest, public_id) -> HttpResponse:
         if form.is_valid():
             bills = list(Bill.objects.filter(public_id__in=form.cleaned_data["bills"]))
             try:
-                invoice = services.invoice_request(
-                    actor=request.user, account=account, bills=bills
-                )
+                invoice = services.invoice_request(actor=request.user, account=account, bills=bills)
             except NotPermitted:
                 raise
             except DomainError as error:
                 form.add_domain_error(error)
             else:
-                messages.success(
-                    request, _("已申请开票 %(number)s。") % {"number": invoice.number}
-                )
+                messages.success(request, _("已申请开票 %(number)s。") % {"number": invoice.number})
                 return redirect("workbench:invoice", public_id=invoice.public_id)
         status = 400
     return render(
@@ -274,9 +270,7 @@ def tax_item_page(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("税目已保存。"))
                 return redirect("workbench:invoicing_tax_items")
         status = 400
-    return render(
-        request, "invoicing/tax_item.html", {"item": item, "form": form}, status=status
-    )
+    return render(request, "invoicing/tax_item.html", {"item": item, "form": form}, status=status)
 
 
 @require_GET

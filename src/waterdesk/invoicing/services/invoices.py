@@ -272,9 +272,7 @@ def _invoice_create(
 
 
 @transaction.atomic
-def invoice_request(
-    *, actor, account: Account, bills, payment: Payment | None = None
-) -> Invoice:
+def invoice_request(*, actor, account: Account, bills, payment: Payment | None = None) -> Invoice:
     """Staff ask for an invoice of ``account``'s paid ``bills`` (optionally for
     ``payment``). Refused, with nothing written: a bill of another account, a bill not paid
     in full, a bill already on a live invoice, a payment already invoiced or cancelled."""
@@ -365,9 +363,7 @@ def invoice_issue(*, invoice_id: int) -> Invoice | None:
     """Send a requested invoice to the platform and record the answer. Safe to run twice
     and concurrently: the platform dedupes on the request id, and the answer is recorded
     only on a requested (or, for a late answer, cancelled) invoice."""
-    invoice = (
-        Invoice.objects.select_related("account", "reverses").filter(pk=invoice_id).first()
-    )
+    invoice = Invoice.objects.select_related("account", "reverses").filter(pk=invoice_id).first()
     if invoice is None or invoice.state != InvoiceState.REQUESTED:
         return invoice
     request = platform_request(invoice)
@@ -449,7 +445,9 @@ def _record_issued(invoice_id: int, result: IssueResult) -> Invoice:
         return invoice
     invoice_deliver(invoice)
     if invoice.kind == InvoiceKind.RED:
-        _event(invoice.reverses, "red_issued", from_state=invoice.reverses.state, note=result.number)
+        _event(
+            invoice.reverses, "red_issued", from_state=invoice.reverses.state, note=result.number
+        )
     return invoice
 
 
@@ -490,13 +488,11 @@ def invoice_retry(*, actor, invoice: Invoice) -> Invoice:
     id is used; after a temporary one the same request id is sent, so that nothing is
     issued twice."""
     require_permission(actor, ISSUE_PERMISSION)
-    invoice = Invoice.objects.select_for_update().select_related("account__customer").get(
-        pk=invoice.pk
+    invoice = (
+        Invoice.objects.select_for_update().select_related("account__customer").get(pk=invoice.pk)
     )
     if invoice.state != InvoiceState.FAILED:
-        raise IllegalTransition(
-            _("只有开具失败的发票可以重试。"), code="invoice_not_failed"
-        )
+        raise IllegalTransition(_("只有开具失败的发票可以重试。"), code="invoice_not_failed")
     return _retry(invoice, actor=actor)
 
 
@@ -671,6 +667,9 @@ def on_payment_cancelled(*, payment: Payment, correction, actor) -> None:
 def on_bill_credited(*, entry, bill: Bill) -> None:
     """A credit note against a bill: its live invoice is reversed (or cancelled); its other
     bills come back on the reconciliation list to be invoiced again."""
-    reason = str(_("账单 %(number)s 已调减：%(reason)s") % {"number": bill.number, "reason": entry.description})
+    reason = str(
+        _("账单 %(number)s 已调减：%(reason)s")
+        % {"number": bill.number, "reason": entry.description}
+    )
     for link in InvoiceBill.objects.filter(bill=bill, is_live=True).select_related("invoice"):
         _withdraw(link.invoice, reason=reason[:REASON_MAX_LENGTH], actor=entry.created_by)

@@ -17,7 +17,13 @@ from stdnum.cn import ric, uscc
 
 from waterdesk.core.errors import InvalidInput, require_permission
 from waterdesk.customers.models import Account
-from waterdesk.invoicing.models import TAX_CODE_VALIDATOR, InvoiceTitle, TaxItem, TaxTreatment, TitleKind
+from waterdesk.invoicing.models import (
+    TAX_CODE_VALIDATOR,
+    InvoiceTitle,
+    TaxItem,
+    TaxTreatment,
+    TitleKind,
+)
 
 ISSUE_PERMISSION = "invoicing.issue_invoice"
 MANAGE_TAX_ITEMS_PERMISSION = "invoicing.manage_tax_items"
@@ -29,7 +35,9 @@ def tax_id_clean(*, kind: str, tax_id: str) -> str:
     if kind == TitleKind.ORGANISATION:
         if not value:
             raise InvalidInput(
-                _("单位抬头须填写统一社会信用代码（18位）。"), code="tax_id_required", field="tax_id"
+                _("单位抬头须填写统一社会信用代码（18位）。"),
+                code="tax_id_required",
+                field="tax_id",
             )
         if not uscc.is_valid(value):
             raise InvalidInput(
@@ -131,9 +139,13 @@ def tax_item_update(
     try:
         value = Decimal(str(rate))
     except (InvalidOperation, ValueError) as error:
-        raise InvalidInput(_("税率应为数字，如 0.03。"), code="invalid_rate", field="rate") from error
-    if not value.is_finite() or not Decimal("0") <= value < Decimal("1") or value != value.quantize(
-        Decimal("0.0001")
+        raise InvalidInput(
+            _("税率应为数字，如 0.03。"), code="invalid_rate", field="rate"
+        ) from error
+    if (
+        not value.is_finite()
+        or not Decimal("0") <= value < Decimal("1")
+        or value != value.quantize(Decimal("0.0001"))
     ):
         raise InvalidInput(
             _("税率应在 0 到 1 之间且最多4位小数，如 0.03。"), code="invalid_rate", field="rate"
