@@ -230,7 +230,13 @@ def _check_payment(account: Account, payment: Payment) -> None:
 
 
 def _invoice_create(
-    *, account: Account, bills: list[Bill], payment: Payment | None, origin: str, actor
+    *,
+    account: Account,
+    bills: list[Bill],
+    payment: Payment | None,
+    origin: str,
+    actor,
+    issue_now: bool = True,
 ) -> Invoice:
     lines = invoice_lines_compute(bills)
     if not lines:
@@ -267,15 +273,19 @@ def _invoice_create(
             _("所选账单或缴费刚刚已开过发票，请刷新后查看。"), code="bill_invoiced"
         ) from error
     _event(invoice, "requested", from_state="", actor=actor, at=now)
-    enqueue_on_commit(ISSUE_TASK, invoice.pk)
+    if issue_now:
+        enqueue_on_commit(ISSUE_TASK, invoice.pk)
     return invoice
 
 
 @transaction.atomic
-def invoice_request(*, actor, account: Account, bills, payment: Payment | None = None) -> Invoice:
+def invoice_request(
+    *, actor, account: Account, bills, payment: Payment | None = None, issue_now: bool = True
+) -> Invoice:
     """Staff ask for an invoice of ``account``'s paid ``bills`` (optionally for
     ``payment``). Refused, with nothing written: a bill of another account, a bill not paid
-    in full, a bill already on a live invoice, a payment already invoiced or cancelled."""
+    in full, a bill already on a live invoice, a payment already invoiced or cancelled.
+    ``issue_now`` False leaves it requested for the periodic run (a batch sent later)."""
     require_permission(actor, ISSUE_PERMISSION)
     account = Account.objects.select_for_update().select_related("customer").get(pk=account.pk)
     chosen = list(Bill.objects.filter(pk__in=[bill.pk for bill in bills]).order_by("period_end"))
@@ -283,7 +293,12 @@ def invoice_request(*, actor, account: Account, bills, payment: Payment | None =
         _check_payment(account, payment)
     _check_bills(account, chosen)
     return _invoice_create(
-        account=account, bills=chosen, payment=payment, origin=InvoiceOrigin.MANUAL, actor=actor
+        account=account,
+        bills=chosen,
+        payment=payment,
+        origin=InvoiceOrigin.MANUAL,
+        actor=actor,
+        issue_now=issue_now,
     )
 
 
