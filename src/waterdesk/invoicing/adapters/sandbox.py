@@ -2,8 +2,8 @@
 
 It keeps what it issued in its own table (``SandboxInvoice``), dedupes on the request id
 (the same id returns the invoice issued the first time), numbers its invoices like the
-数电 platform (20 digits: year, a fixed area code, a sequence) and serves each invoice as a
-real PDF at ``/e-invoices/<token>.pdf``. It has no OFD.
+数电 platform (20 digits: year, an area code, digits drawn from the request id) and
+serves each invoice as a real PDF at ``/e-invoices/<token>.pdf``. It has no OFD.
 
 Tests (and the demo) make it fail: ``sandbox_fail_next(n, permanent=False,
 after_issue=False)`` — the next ``n`` calls raise a temporary (or permanent) error; with
@@ -12,6 +12,7 @@ not turn into a second invoice."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 from decimal import Decimal
 
@@ -90,12 +91,14 @@ class SandboxAdapter:
         if known is not None:
             return known
         now = timezone.now()
+        # 20 digits like a 数电 number: the year, an area code, then digits drawn from the
+        # request id (the same request always gets the same number).
+        digits = int(uuid.UUID(str(request.request_id)).hex[:15], 16) % 10**14
         try:
             with transaction.atomic():
-                sequence = SandboxInvoice.objects.count() + 1
                 return SandboxInvoice.objects.create(
                     request_id=request.request_id,
-                    number=f"{local(now):%y}330000{sequence:012d}",
+                    number=f"{local(now):%y}3300{digits:014d}",
                     is_red=is_red,
                     original_number=request.original_number,
                     issued_at=now,
