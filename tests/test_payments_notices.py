@@ -82,7 +82,7 @@ def test_a_payment_queues_one_received_notice_on_the_customers_channels(
         "sent",
     )
     assert sent["wechat"][:2] == ("oWx-demo_001", "缴费到账通知")
-    assert Notification.objects.get(channel="sms").dedupe_key == (
+    assert Notification.objects.get(channel="sms", template_key="payment.received").dedupe_key == (
         f"payment_received:{payment.public_id}"
     )
 

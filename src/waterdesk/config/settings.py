@@ -270,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.quality.tasks.samples_schedule_due",
         "schedule": 3600.0,
     },
+    # E-invoices that failed for a temporary reason are issued again (with back-off).
+    "invoicing-retry-due": {
+        "task": "waterdesk.invoicing.tasks.invoices_retry_due",
+        "schedule": 300.0,
+    },
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)

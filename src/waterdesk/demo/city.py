@@ -61,10 +61,13 @@ from waterdesk.demo.complaints import seed_city_hotline_client, seed_complaints,
 from waterdesk.demo.emergency import seed_emergency
 from waterdesk.demo.fieldwork import locate_premises, seed_crews
 from waterdesk.demo.inquiries import seed_inquiries
+from waterdesk.demo.invoicing import seed_invoicing
+from waterdesk.demo.metering import seed_metering
 from waterdesk.demo.payments_bank import seed_bank
 from waterdesk.demo.payments_counter import seed_counter
 from waterdesk.demo.payments_gateways import seed_gateways
 from waterdesk.demo.payments_notices import seed_notices
+from waterdesk.demo.prepayment import seed_prepayment
 from waterdesk.demo.quality import seed_quality
 from waterdesk.demo.repairs import seed_repairs
 from waterdesk.demo.surveys import seed_surveys
@@ -131,6 +134,7 @@ STAFF = [
     StaffMember("lab2", Role.LAB_ANALYST, "沈洁", "quality", "13905712002"),
     StaffMember("quality1", Role.QUALITY_MANAGER, "方正", "quality", "13905712101"),
     StaffMember("quality2", Role.QUALITY_MANAGER, "严明", "quality", "13905712102"),
+    StaffMember("finance1", Role.FINANCE, "陆佳", "business", "13905712201"),
     StaffMember("admin", Role.ADMINISTRATOR, "郑宇", "it", "13905710601", is_superuser=True),
 ]
 
@@ -441,11 +445,15 @@ class DemoCity:
             cashier=self.staff["cashier1"], supervisor=self.staff["supervisor1"], now=self.now
         )
         seed_gateways(billing_clerk=self.staff["billing1"], now=self.now)
+        # After the payments: prepaid accounts settled by the last runs, a closing refund.
+        self.prepayment = seed_prepayment(billing_clerk=self.staff["billing1"], now=self.now)
         self._create_cases(established)
         seed_inquiries(clerk=self.staff["clerk1"], now=self.now)
         seed_repairs(staff=self.staff, crews=self.crews, now=self.now)
         seed_notices(now=self.now)
         seed_collection(staff=self.staff, crews=self.crews, now=self.now)
+        # After the collection ladder (its metering points are never billed, so never chased).
+        self.metering = seed_metering(staff=self.staff, zones=self.zones, now=self.now)
         self.complaints = seed_complaints(staff=self.staff, now=self.now)
         seed_praise(staff=self.staff, now=self.now)
         self.city_hotline_token = seed_city_hotline_client()
@@ -454,6 +462,8 @@ class DemoCity:
         self.emergency = seed_emergency(staff=self.staff, zones=ZONES, now=self.now)
         # After the emergencies: the open water-quality anomaly takes a zone without one.
         self.quality = seed_quality(staff=self.staff, zones=self.zones, now=self.now)
+        # After every payment above: invoices in each state, paid bills awaiting one.
+        self.invoicing = seed_invoicing(staff=self.staff, now=self.now)
         # Last: the surveys of the cases closed above.
         self.surveys = seed_surveys(staff=self.staff, now=self.now)
         sla.clocks_sweep()

@@ -20,14 +20,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
 from stdnum.cn import uscc
 
-from waterdesk.core.roles import Role
 from waterdesk.customers.models import CustomerKind
-from waterdesk.demo.city import DEMO_PASSWORD
 from waterdesk.demo.clock import at
 from waterdesk.invoicing.adapters.sandbox import sandbox_fail_next, sandbox_reset
 from waterdesk.invoicing.selectors import bills_paid_without_invoice
@@ -38,20 +33,6 @@ FINANCE_USERNAME = "finance1"
 DEMO_USCC_BODY = "91330102MA2H7K3Q5"
 
 
-def _finance_user(staff: dict):
-    user = staff.get(FINANCE_USERNAME)
-    if user is not None:
-        return user
-    user, created = get_user_model().objects.get_or_create(
-        username=FINANCE_USERNAME,
-        defaults={"first_name": "陆佳", "password": make_password(DEMO_PASSWORD)},
-    )
-    if created:
-        user.groups.add(Group.objects.get(name=Role.FINANCE))
-    staff[FINANCE_USERNAME] = user
-    return user
-
-
 def _issued(invoice):
     return invoice_issue(invoice_id=invoice.pk)
 
@@ -60,7 +41,7 @@ def seed_invoicing(*, staff: dict, now: datetime) -> dict:
     """Seed the invoices described in the module docstring; returns what was made (numbers
     by state) for the summary. Needs at least five accounts with paid bills and no invoice;
     with fewer it makes what it can."""
-    finance = _finance_user(staff)
+    finance = staff[FINANCE_USERNAME]
     sandbox_reset()
     by_account = defaultdict(list)
     for row in bills_paid_without_invoice():

@@ -117,6 +117,8 @@ class Command(BaseCommand):
             self._print_complaints_summary(city)
             self._print_emergency_summary(city)
             self._print_quality_summary(city)
+            self._print_invoices_summary()
+            self._print_metering_summary(city)
             self._print_logins()
 
     def _print_summary(self, *, seconds: float) -> None:
@@ -304,6 +306,45 @@ class Command(BaseCommand):
                 "streak": made["open"].pass_streak,
                 "required": made["open"].passes_required,
                 "incident": made["open"].incident.number if made["open"].incident else "—",
+            }
+        )
+
+    def _print_invoices_summary(self) -> None:
+        from waterdesk.billing.selectors.prepayment import prepayment_report
+        from waterdesk.invoicing.models import Invoice
+        from waterdesk.invoicing.selectors import bills_paid_without_invoice
+
+        states = Counter(Invoice.objects.values_list("state", flat=True))
+        prepaid = prepayment_report()
+        self.stdout.write(
+            _(
+                "电子发票：已开具 %(issued)d 张，已冲红 %(reversed)d 张，开具失败 %(failed)d 张，"
+                "待开具 %(requested)d 张；已缴未开票账单 %(uninvoiced)d 张。"
+                "发票管理 /desk/invoices/，财务报表 /desk/finance/（finance1）。"
+                "预存余额 %(prepaid)d 户，其中低于提醒线 %(low)d 户（客户页“预存”一节）。"
+            )
+            % {
+                "issued": states.get("issued", 0),
+                "reversed": states.get("reversed", 0),
+                "failed": states.get("failed", 0),
+                "requested": states.get("requested", 0),
+                "uninvoiced": len(bills_paid_without_invoice()),
+                "prepaid": prepaid.accounts,
+                "low": prepaid.below_threshold,
+            }
+        )
+
+    def _print_metering_summary(self, city: DemoCity) -> None:
+        from waterdesk.metering.models import Allocation, AllocationStatus, Arrangement
+
+        self.stdout.write(
+            _(
+                "总分表与分摊：%(arrangements)d 组（总分表、一表多户、包费户），"
+                "负差待复核 %(flagged)d 次。总分表与分摊 /desk/metering/（billing1）。"
+            )
+            % {
+                "arrangements": Arrangement.objects.count(),
+                "flagged": Allocation.objects.filter(status=AllocationStatus.FLAGGED).count(),
             }
         )
 
