@@ -6,7 +6,8 @@ needs the utility's credentials and its own signature scheme; each is an adapter
 ``POST /api/amr/valve-commands/<id>/confirm/``), confirmed at once (a synchronous
 platform), or refused with its reason. The sandbox adapter, used by the demo and the tests,
 makes no network call: it confirms every command at once with a confirmation id of its own
-— unless the meter's device id ends with ``-FAIL``, which it refuses (to walk the failure).
+— unless the meter's device id ends with ``-FAIL``, which it refuses (to walk the failure),
+or with ``-ASYNC``, which it accepts to confirm later through the API.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class SandboxHeadEnd:
     def send(self, command) -> SendResult:
         if command.remote_meter.device_id.endswith("-FAIL"):
             return SendResult(accepted=False, failure="sandbox: device did not answer")
+        if command.remote_meter.device_id.endswith("-ASYNC"):
+            return SendResult(accepted=True)
         return SendResult(
             accepted=True,
             confirmation_id=f"SBX-{command.public_id.hex[:12].upper()}",
