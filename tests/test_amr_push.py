@@ -90,9 +90,7 @@ def test_a_staff_session_may_not_push(client):
 
     new_head_end()
     client.force_login(UserFactory(username="boss", role=Role.ADMINISTRATOR))
-    response = client.post(
-        "/api/amr/readings/", {"readings": []}, content_type="application/json"
-    )
+    response = client.post("/api/amr/readings/", {"readings": []}, content_type="application/json")
     assert response.status_code in (401, 403)
 
 

@@ -10,6 +10,7 @@ another person than the one who asked (``valvecommand_second_person``)."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -169,7 +170,7 @@ class AmrPolicy(models.Model):
     )
     low_battery_percent = models.PositiveSmallIntegerField(_("低电量阈值（%）"), default=20)
     night_flow_threshold = models.DecimalField(
-        _("夜间流量阈值（m³/h）"), max_digits=10, decimal_places=3, default="0.010"
+        _("夜间流量阈值（m³/h）"), max_digits=10, decimal_places=3, default=Decimal("0.010")
     )
     night_flow_nights = models.PositiveSmallIntegerField(_("连续夜数"), default=3)
     # How many days before a cycle's read_to a reading may be to become its billing read.
