@@ -58,6 +58,7 @@ from waterdesk.core.errors import IllegalTransition, InvalidInput, require_permi
 from waterdesk.core.text import text_input
 from waterdesk.core.timeutil import local
 from waterdesk.customers.services import account_supply_set
+from waterdesk.fieldwork.models import Crew
 from waterdesk.fieldwork.selectors import crew_on_duty
 from waterdesk.fieldwork.services import work_order_create, work_order_withdraw
 from waterdesk.sla import services as sla
@@ -280,8 +281,6 @@ def disconnection_remote_done(
 def disconnection_remote_failed(*, case: Case, crew_id: int | None, reason: str, at: datetime):
     """The remote close failed: the crew chosen at approval is sent after all (the order's
     approval stands); without a crew the order is withdrawn and a collector asks again."""
-    from waterdesk.fieldwork.models import Crew
-
     case, dunning = lock_dunning(case)
     order = _remote_order(dunning)
     if order is None:
