@@ -3,7 +3,10 @@
 Idempotent by meter and timestamp: a reading whose (meter, ``read_at``) is already stored —
 or appears earlier in the same batch — is counted as a duplicate and stores nothing. The
 insert is set-based (``bulk_create(ignore_conflicts=True)`` on the unique constraint
-``remotereading_unique_meter_time``), so a batch of thousands costs a few queries.
+``remotereading_unique_meter_time``), so a batch of thousands costs a few queries. Pushes
+of one head-end are serialised (its row is locked), so the counts are exact; a reading that
+another head-end's concurrent push stored for the same meter and time would be counted as
+stored by both, yet kept once.
 
 Each item is judged on its own; a refused item does not stop the others. Refusals (codes):
 ``unknown_meter`` (no remote meter with that device id, or one no longer in use),
