@@ -56,9 +56,9 @@ def reading(meter: RemoteMeter, at: datetime, value, **flags) -> RemoteReading:
     )
 
 
-def daily(meter: RemoteMeter, first: date, days: int, *, start="10", step="0.5", hour=8):
+def daily(meter: RemoteMeter, first: date, days: int, *, start="10", step="0.5", hour=8, **flags):
     """One reading a day at ``hour`` from ``first``, rising by ``step`` m³."""
     value = Decimal(start)
     for offset in range(days):
-        reading(meter, moment(first + timedelta(days=offset), hour), value)
+        reading(meter, moment(first + timedelta(days=offset), hour), value, **flags)
         value += Decimal(step)

@@ -165,3 +165,27 @@ def test_alarms_are_raised_once_and_resolved(reader):
         assert alarms_scan()["reverse_flow"] == 1
     assert Alarm.objects.filter(remote_meter=reverse).count() == 2
     assert Alarm.objects.filter(remote_meter=reverse, status=AlarmStatus.OPEN).count() == 1
+
+
+def test_the_periodic_tasks_make_the_reads_and_scan_once(billing_clerk):
+    from waterdesk.amr.tasks import amr_alarms_scan, amr_billing_reads
+
+    head_end, _key = new_head_end()
+    meter = remote_meter(head_end, "IMEI-A")
+    with pinned(date(2026, 2, 1)):
+        reading_cycle_create(
+            actor=billing_clerk,
+            code="2026-02",
+            period_start=date(2026, 2, 1),
+            period_end=date(2026, 2, 28),
+            read_from=date(2026, 2, 20),
+            read_to=date(2026, 2, 28),
+        )
+    daily(meter, date(2026, 2, 20), 9, reverse_flow=False)
+    with pinned(date(2026, 3, 2), 3):
+        assert amr_billing_reads() == {"2026-02": 1}
+        assert amr_billing_reads() == {"2026-02": 0}
+        assert amr_alarms_scan()["silent"] == 0
+    with pinned(date(2026, 3, 20), 3):
+        assert amr_billing_reads() == {}  # the window ended more than a week ago
+    assert MeterRead.objects.get(kind=ReadKind.ACTUAL).read_on == date(2026, 2, 28)

@@ -59,8 +59,10 @@ def _skip(run: BillingReadRun, meter: RemoteMeter, code: str, message) -> None:
 
 @transaction.atomic
 def billing_reads_make(*, actor, cycle: ReadingCycle, at: datetime | None = None) -> BillingReadRun:
-    """Make the cycle's billing reads of every active remote meter (see the module)."""
-    require_permission(actor, PERMISSION)
+    """Make the cycle's billing reads of every active remote meter (see the module);
+    ``actor`` None is the daily task."""
+    if actor is not None:
+        require_permission(actor, PERMISSION)
     cycle = ReadingCycle.objects.select_for_update().get(pk=cycle.pk)
     if cycle.is_closed:
         raise IllegalTransition(_("该账期已关账，不能再生成结算读数。"), code="cycle_closed")
