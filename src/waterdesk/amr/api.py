@@ -12,6 +12,7 @@ hash is stored, see ``services.head_ends``). A wrong or revoked key is 401, any 
 """
 
 from django.urls import path
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import TokenAuthentication
@@ -38,6 +39,23 @@ class HeadEndTokenAuthentication(TokenAuthentication):
         if head_end is None or not head_end.user.is_active:
             raise exceptions.AuthenticationFailed("invalid token")
         return head_end.user, head_end
+
+    def authenticate_header(self, request):
+        return 'Token realm="waterdesk"'
+
+
+class HeadEndTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "waterdesk.amr.api.HeadEndTokenAuthentication"
+    name = "headEndToken"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>`: the head-end's own key (only its hash is stored).",
+        }
 
 
 class IsHeadEnd(BasePermission):
