@@ -422,10 +422,14 @@ def test_the_roles_see_the_arrears_and_the_supervisor_keeps_the_matrix():
         "view_accountarrears",
     }
     assert viewing <= collector
-    # Besides reading, a collector works the ladder's tasks (calls, visits, notices, plans).
-    assert {p for p in collector if not p.startswith("view_")} == {"work_dunning"}
+    # Besides reading, a collector works the ladder's tasks (calls, visits, notices, plans)
+    # and may ask for a remote valve command (amr; a supervisor approves it).
+    assert {p for p in collector if not p.startswith("view_")} == {
+        "work_dunning",
+        "request_valve_command",
+    }
     # The supervisor keeps the matrix, the ladders, the policy and the exemptions, approves
-    # disconnections and sends the crews.
+    # disconnections and sends the crews (and approves remote valve commands, amr).
     assert {p for p in supervisor if not p.startswith("view_")} == {
         f"{action}_{model}"
         for model in ("amountband", "ageband", "collectionstrategy", "classificationrule")
@@ -440,6 +444,8 @@ def test_the_roles_see_the_arrears_and_the_supervisor_keeps_the_matrix():
         "work_dunning",
         "approve_disconnection",
         "dispatch_workorder",
+        "request_valve_command",
+        "approve_valve_command",
     }
 
 

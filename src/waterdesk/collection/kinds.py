@@ -106,6 +106,15 @@ EVENTS = {
     ),
     "plan_not_started": EventView(label=_("首期未缴，分期协议取消")),
     "no_crew_for_reconnection": EventView(label=_("无值班班组，待主管派复水工单")),
+    "remote_close_sent": EventView(
+        label=_("远程关阀指令已发出"), summary=lambda data: gettext("指令 %(command)s") % data
+    ),
+    "remote_open_sent": EventView(
+        label=_("远程开阀指令已发出"), summary=lambda data: gettext("指令 %(command)s") % data
+    ),
+    "remote_valve_failed": EventView(
+        label=_("远程阀控失败，改派班组"), summary=lambda data: str(data.get("reason", ""))
+    ),
     "reconnection_order_closed": EventView(
         label=_("复水工单未完成"), summary=lambda data: gettext("工单 %(order)s") % data
     ),

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from waterdesk.cases.models import Case
 from waterdesk.cases.services import case_event_record
+from waterdesk.collection.hooks import remote_valve_for
 from waterdesk.collection.models import (
     DisconnectionOrder,
     DisconnectionOrderStatus,
@@ -57,6 +58,7 @@ from waterdesk.core.errors import IllegalTransition, InvalidInput, require_permi
 from waterdesk.core.text import text_input
 from waterdesk.core.timeutil import local
 from waterdesk.customers.services import account_supply_set
+from waterdesk.fieldwork.models import Crew
 from waterdesk.fieldwork.selectors import crew_on_duty
 from waterdesk.fieldwork.services import work_order_create, work_order_withdraw
 from waterdesk.sla import services as sla
@@ -188,8 +190,37 @@ def disconnection_approve(
         note, field="note", label=_("审批意见"), limit=REASON_MAX_LENGTH, required=False
     )
     case = move(case=case, action="approve_disconnection", actor=actor, at=at, note=text)
+    order.status = DisconnectionOrderStatus.APPROVED
+    order.decided_at = at
+    order.decided_by = actor
+    order.decision_note = text
+    valve = remote_valve_for(dunning.account)
+    if valve is not None:
+        # The meter's valve is closed from afar; ``crew`` goes only if the command fails.
+        order.save()
+        reference = valve.close(
+            case=case,
+            account=dunning.account,
+            requested_by=order.requested_by,
+            approved_by=actor,
+            crew=crew,
+            note=text,
+            at=at,
+        )
+        case_event_record(
+            case=case, actor=actor, action="remote_close_sent", at=at, data={"command": reference}
+        )
+        return case
+    order.work_order = _disconnection_dispatch(
+        case=case, dunning=dunning, order=order, crew=crew, actor=actor, at=at
+    )
+    order.save()
+    return case
+
+
+def _disconnection_dispatch(*, case: Case, dunning: Dunning, order, crew, actor, at: datetime):
     premise = case.premise
-    work_order = work_order_create(
+    return work_order_create(
         actor=actor,
         case=case,
         purpose=DISCONNECTION_PURPOSE,
@@ -201,12 +232,69 @@ def disconnection_approve(
         contact_phone=case.contact_phone,
         at=at,
     )
-    order.status = DisconnectionOrderStatus.APPROVED
-    order.decided_at = at
-    order.decided_by = actor
-    order.decision_note = text
-    order.work_order = work_order
+
+
+def _remote_order(dunning: Dunning) -> DisconnectionOrder | None:
+    """The approved order being carried out by a remote valve (no crew's work order)."""
+    order = _pending_order(dunning)
+    if order is None or order.status != DisconnectionOrderStatus.APPROVED or order.work_order_id:
+        return None
+    return order
+
+
+def _suspend(*, case: Case, dunning: Dunning, order, actor, at: datetime, data: dict) -> Case:
+    order.status = DisconnectionOrderStatus.EXECUTED
+    order.executed_at = at
     order.save()
+    dunning.disconnected_at = at
+    dunning.save(update_fields=["disconnected_at"])
+    account_supply_set(
+        actor=actor, account=dunning.account, suspended=True, reason=f"欠费停水 {case.number}"
+    )
+    return move(case=case, action="disconnect", actor=None, at=at, data=data)
+
+
+@transaction.atomic
+def disconnection_remote_done(
+    *, case: Case, reference: str, reading: Decimal | None, at: datetime
+) -> Case:
+    """The head-end confirmed the remote close of an approved order: supply is suspended as
+    when a crew finishes (the reading is the meter's last remote reading). Nothing happens
+    when the order was withdrawn meanwhile (the provider reopens the valve)."""
+    case, dunning = lock_dunning(case)
+    order = _remote_order(dunning)
+    if order is None:
+        return case
+    order.meter_reading = reading
+    text = f"{reading:.2f}" if reading is not None else "—"
+    return _suspend(
+        case=case,
+        dunning=dunning,
+        order=order,
+        actor=None,
+        at=at,
+        data={"reading": text, "seal": gettext("远程关阀 %(command)s") % {"command": reference}},
+    )
+
+
+@transaction.atomic
+def disconnection_remote_failed(*, case: Case, crew_id: int | None, reason: str, at: datetime):
+    """The remote close failed: the crew chosen at approval is sent after all (the order's
+    approval stands); without a crew the order is withdrawn and a collector asks again."""
+    case, dunning = lock_dunning(case)
+    order = _remote_order(dunning)
+    if order is None:
+        return case
+    case_event_record(
+        case=case, actor=None, action="remote_valve_failed", at=at, data={"reason": reason[:200]}
+    )
+    crew = Crew.objects.filter(pk=crew_id, is_active=True).first() if crew_id else None
+    if crew is None:
+        return disconnection_cancel_locked(case=case, dunning=dunning, reason=reason, at=at)
+    order.work_order = _disconnection_dispatch(
+        case=case, dunning=dunning, order=order, crew=crew, actor=None, at=at
+    )
+    order.save(update_fields=["work_order"])
     return case
 
 
@@ -242,6 +330,10 @@ def disconnection_cancel_locked(*, case: Case, dunning: Dunning, reason: str, at
     order.save(update_fields=["status", "cancelled_at", "cancelled_reason"])
     if order.work_order is not None and order.work_order.is_open:
         work_order_withdraw(order=order.work_order, reason=reason)
+    elif order.work_order is None and order.decided_at is not None:
+        valve = remote_valve_for(dunning.account)
+        if valve is not None:
+            valve.withdraw(case=case, reason=reason, at=at)
     if case.status == DunningStatus.DISCONNECTION_APPROVED:
         case = move(case=case, action="disconnection_withdrawn", actor=None, at=at, note=reason)
     elif case.status == DunningStatus.AWAITING_APPROVAL:
@@ -289,20 +381,13 @@ def disconnection_order_event(*, order, action: str, actor, at: datetime, data: 
         seal = str(data.get("seal_number", "")).strip()
         if not seal:
             raise InvalidInput(_("请填写铅封号。"), code="required", field="seal_number")
-        disconnection.status = DisconnectionOrderStatus.EXECUTED
-        disconnection.executed_at = at
         disconnection.meter_reading = reading
         disconnection.seal_number = seal[:40]
-        disconnection.save()
-        dunning.disconnected_at = at
-        dunning.save(update_fields=["disconnected_at"])
-        account_supply_set(
-            actor=actor, account=dunning.account, suspended=True, reason=f"欠费停水 {case.number}"
-        )
-        move(
+        _suspend(
             case=case,
-            action="disconnect",
-            actor=None,
+            dunning=dunning,
+            order=disconnection,
+            actor=actor,
             at=at,
             data={"reading": f"{reading:.2f}", "seal": disconnection.seal_number},
         )
@@ -358,6 +443,30 @@ def _reconnection_begin(
     dunning.reconnection_requested_at = at
     dunning.save(update_fields=["reconnection_requested_at"])
     due_at = reconnection_due_at(case, at=at)
+    valve = remote_valve_for(dunning.account)
+    if valve is not None:
+        # The valve is opened from afar; a crew goes only if the command fails.
+        reference = valve.open(
+            case=case,
+            account=dunning.account,
+            approved_by=actor,
+            reason=gettext("缴费复水 %(case)s") % {"case": case.number},
+            at=at,
+        )
+        case_event_record(
+            case=case, actor=actor, action="remote_open_sent", at=at, data={"command": reference}
+        )
+        tell_customer(
+            case=case,
+            dunning=dunning,
+            template=RECONNECTION,
+            context={
+                "due_at": local(due_at).strftime("%Y-%m-%d %H:%M"),
+                "crew": gettext("远程开阀"),
+            },
+            key=at.isoformat(),
+        )
+        return due_at
     crew = crew or crew_on_duty(at=at) or policy().reconnection_crew
     if crew is None:
         case_event_record(case=case, actor=None, action="no_crew_for_reconnection", at=at)
@@ -447,22 +556,7 @@ def reconnection_order_event(*, order, action: str, actor, at: datetime, data: d
         return
     if action == "finish":
         reading = _reading(data)
-        dunning.reconnected_at = at
-        dunning.save(update_fields=["reconnected_at"])
-        account_supply_set(
-            actor=actor, account=dunning.account, suspended=False, reason=f"缴费复水 {case.number}"
-        )
-        sla.clock_stop(case=case, milestone=RECONNECT_MILESTONE, at=at)
-        live = InstalmentPlan.objects.filter(dunning=dunning, status=PlanStatus.ACTIVE).exists()
-        data = {"reading": f"{reading:.2f}"}
-        if live:
-            move(case=case, action="reconnect_on_plan", actor=None, at=at, data=data)
-        else:
-            move(case=case, action="reconnect", actor=None, at=at, data=data)
-            dunning.is_open = False
-            dunning.settled_at = dunning.settled_at or at
-            dunning.save(update_fields=["is_open", "settled_at"])
-        tell_customer(case=case, dunning=dunning, template=RECONNECTED, context={}, key="done")
+        _restore(case=case, dunning=dunning, actor=actor, at=at, reading=f"{reading:.2f}")
     elif action in ("cancel", "give_up"):
         case_event_record(
             case=case,
@@ -471,3 +565,62 @@ def reconnection_order_event(*, order, action: str, actor, at: datetime, data: d
             at=at,
             data={"order": order.number},
         )
+
+
+def _restore(*, case: Case, dunning: Dunning, actor, at: datetime, reading: str) -> None:
+    """Supply restored (by the crew's finish or a remote open): the clock stopped, the case
+    ended (or back on its instalment plan), the customer told."""
+    dunning.reconnected_at = at
+    dunning.save(update_fields=["reconnected_at"])
+    account_supply_set(
+        actor=actor, account=dunning.account, suspended=False, reason=f"缴费复水 {case.number}"
+    )
+    sla.clock_stop(case=case, milestone=RECONNECT_MILESTONE, at=at)
+    live = InstalmentPlan.objects.filter(dunning=dunning, status=PlanStatus.ACTIVE).exists()
+    data = {"reading": reading}
+    if live:
+        move(case=case, action="reconnect_on_plan", actor=None, at=at, data=data)
+    else:
+        move(case=case, action="reconnect", actor=None, at=at, data=data)
+        dunning.is_open = False
+        dunning.settled_at = dunning.settled_at or at
+        dunning.save(update_fields=["is_open", "settled_at"])
+    tell_customer(case=case, dunning=dunning, template=RECONNECTED, context={}, key="done")
+
+
+@transaction.atomic
+def reconnection_remote_done(*, case: Case, reading: Decimal | None, at: datetime) -> Case:
+    """The head-end confirmed the remote open: supply restored as when a crew finishes
+    (nothing happens when the case no longer waits for reconnection)."""
+    case, dunning = lock_dunning(case)
+    if case.status != DunningStatus.RECONNECTING:
+        return case
+    text = f"{reading:.2f}" if reading is not None else "—"
+    _restore(case=case, dunning=dunning, actor=None, at=at, reading=text)
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def reconnection_remote_failed(*, case: Case, reason: str, at: datetime) -> Case:
+    """The remote open failed: a crew after all — the crew on call, else the policy's, else
+    the supervisors dispatch one from the case page; the reconnection clock keeps running."""
+    case, dunning = lock_dunning(case)
+    if case.status != DunningStatus.RECONNECTING:
+        return case
+    case_event_record(
+        case=case, actor=None, action="remote_valve_failed", at=at, data={"reason": reason[:200]}
+    )
+    crew = crew_on_duty(at=at) or policy().reconnection_crew
+    if crew is None:
+        case_event_record(case=case, actor=None, action="no_crew_for_reconnection", at=at)
+        return case
+    _reconnection_dispatch_locked(
+        case=case,
+        dunning=dunning,
+        crew=crew,
+        actor=None,
+        at=at,
+        due_at=reconnection_due_at(case, at=at),
+    )
+    return case
