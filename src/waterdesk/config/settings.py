@@ -275,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "waterdesk.invoicing.tasks.invoices_retry_due",
         "schedule": 300.0,
     },
+    # Remote-read meters: alarms (no data, reverse flow, night flow, battery) hourly, and
+    # each closed cycle's billing reads once a day.
+    "amr-alarms-scan": {"task": "waterdesk.amr.tasks.amr_alarms_scan", "schedule": 3600.0},
+    "amr-billing-reads": {"task": "waterdesk.amr.tasks.amr_billing_reads", "schedule": 86400.0},
 }
 # In the embedded mode a thread in the web process runs the same periodic jobs.
 WATERDESK_INPROCESS_SCHEDULER = env_bool("WATERDESK_INPROCESS_SCHEDULER", not REDIS_URL)

@@ -54,6 +54,7 @@ from waterdesk.customers.privacy import (
     customer_personal_data,
     personal_data_reveal,
 )
+from waterdesk.demo.amr import seed_amr
 from waterdesk.demo.billing import BILLING_RANDOM_SEED, BillingOffice
 from waterdesk.demo.clock import at
 from waterdesk.demo.collection import seed_collection
@@ -454,6 +455,7 @@ class DemoCity:
         seed_collection(staff=self.staff, crews=self.crews, now=self.now)
         # After the collection ladder (its metering points are never billed, so never chased).
         self.metering = seed_metering(staff=self.staff, zones=self.zones, now=self.now)
+        self.amr = seed_amr(staff=self.staff, now=self.now)
         self.complaints = seed_complaints(staff=self.staff, now=self.now)
         seed_praise(staff=self.staff, now=self.now)
         self.city_hotline_token = seed_city_hotline_client()

@@ -119,6 +119,7 @@ class Command(BaseCommand):
             self._print_quality_summary(city)
             self._print_invoices_summary()
             self._print_metering_summary(city)
+            self._print_amr_summary(city)
             self._print_logins()
 
     def _print_summary(self, *, seconds: float) -> None:
@@ -345,6 +346,22 @@ class Command(BaseCommand):
             % {
                 "arrangements": Arrangement.objects.count(),
                 "flagged": Allocation.objects.filter(status=AllocationStatus.FLAGGED).count(),
+            }
+        )
+
+    def _print_amr_summary(self, city: DemoCity) -> None:
+        made = city.amr
+        self.stdout.write(
+            _(
+                "远传表：%(meters)d 块（主站 %(head_end)s），未处理告警 %(alarms)d 条，"
+                "关阀指令待审批 1 条（collsup1）。远传表 /desk/amr/（reader1、billing1）；"
+                "主站推送接口 POST /api/amr/readings/，演示令牌 %(token)s"
+            )
+            % {
+                "meters": len(made["meters"]),
+                "head_end": made["head_end"].code,
+                "alarms": len(made["alarms"]),
+                "token": made["token"],
             }
         )
 
