@@ -258,6 +258,7 @@ def test_the_files_are_read_in_a_fixed_number_of_queries(
     assert cost([current]) == cost([current, settled])
     assert cost([current, settled, world["exempt"]]) == cost([current, settled]) + 1  # aging
     # The whole page, the workbench's own reads included (a bound, on both databases: the
-    # files' own cost is exact above).
-    with django_assert_max_num_queries(80):
+    # files' own cost is exact above), with the other apps' account sections (e-invoices,
+    # prepaid balance, metering, remote meter).
+    with django_assert_max_num_queries(90):
         assert page(client, world["people"].supervisor, world["customer"]).status_code == 200

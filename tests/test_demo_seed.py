@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
+from waterdesk.amr.models import RemoteMeter, ValveCommand
 from waterdesk.applications.models import ApplicationKind, NewConnectionStatus
 from waterdesk.billing.models import (
     Bill,
@@ -69,6 +70,9 @@ from waterdesk.emergency.models import (
     PlanVersionStatus,
 )
 from waterdesk.emergency.services.area import affected_counts, area_of
+from waterdesk.invoicing.models import Invoice
+from waterdesk.invoicing.selectors import bills_paid_without_invoice
+from waterdesk.metering.models import Allocation, AllocationStatus, Arrangement
 from waterdesk.notify.models import Notification
 from waterdesk.payments.models import (
     BankMandate,
@@ -145,9 +149,8 @@ def test_demo_seed_builds_the_city_once(settings):
     users = (
         get_user_model()
         .objects.filter(payment_device__isnull=True)
-        .exclude(
-            username="city-12345"  # the 12345 platform's machine user, no role either
-        )
+        .exclude(username="city-12345")  # the 12345 platform's machine user, no role either
+        .exclude(username="headend-demo-nb")  # the remote meters' head-end, no role either
     )
     assert Counter(users.values_list("groups__name", flat=True)) == {
         Role.INTAKE_CLERK: 2,
@@ -170,6 +173,7 @@ def test_demo_seed_builds_the_city_once(settings):
         Role.SAMPLER: 1,
         Role.LAB_ANALYST: 2,
         Role.QUALITY_MANAGER: 2,
+        Role.FINANCE: 1,
         Role.ADMINISTRATOR: 1,
     }
     assert sorted(Department.objects.values_list("code", "name")) == [
@@ -239,9 +243,9 @@ def test_demo_seed_builds_the_city_once(settings):
         "south",
     ]
     assert Counter(Customer.objects.values_list("kind", "is_vulnerable")) == {
-        (CustomerKind.PERSON, False): 178,
+        (CustomerKind.PERSON, False): 186,
         (CustomerKind.PERSON, True): 6,
-        (CustomerKind.ORGANISATION, False): 14,
+        (CustomerKind.ORGANISATION, False): 17,
         (CustomerKind.ORGANISATION, True): 2,
     }
     for kind, id_number, mobile in Customer.objects.values_list("kind", "id_number", "mobile"):
@@ -253,13 +257,22 @@ def test_demo_seed_builds_the_city_once(settings):
         accounts__meters__state="installed",
         accounts__meters__premise=F("accounts__premise"),
     ).distinct()
-    assert equipped.count() == 200
+    assert equipped.count() == 206
     # 200 established accounts and meters, plus those of the cases that got that far:
     # meters for meter_installed/account_opened/completed, accounts for the last two; and
-    # the new meter of this month's exchange, which removed the old one.
-    assert Account.objects.count() == 204
-    assert Meter.objects.count() == 207
+    # the new meter of this month's exchange, which removed the old one. The metering seed
+    # adds an estate's master meter with its sub meters, a shared meter of three households
+    # and two flat-fee accounts: their metering points and the receivers' virtual meters.
+    assert Account.objects.count() == 216
+    assert Counter(Account.objects.values_list("billing_mode", flat=True)) == {
+        "metered": 212,
+        "metering_point": 2,
+        "flat_volume": 1,
+        "flat_amount": 1,
+    }
+    assert Meter.objects.count() == 219
     assert Meter.objects.filter(state=MeterState.REMOVED).count() == 1
+    assert Meter.objects.filter(state=MeterState.VIRTUAL).count() == 6
     first = Customer.objects.order_by("pk").first()  # the generator is deterministic
     assert (first.name, first.id_number) == ("黄鹏", "110108199706294956")
 
@@ -369,6 +382,19 @@ def test_demo_seed_builds_the_city_once(settings):
         ("2026-08", "actual", "handheld", "validated"): 200,
         ("2026-09", "actual", "handheld", "validated"): 200,
         ("2026-10", "actual", "handheld", "validated"): 200,
+        # The metering seed: its field meters' first and monthly reads, the derived reads of
+        # the receiving accounts (shares, flat volumes), October's negative difference held.
+        (None, "initial", "system", "validated"): 6,
+        ("2026-08", "actual", "manual", "validated"): 6,
+        ("2026-09", "actual", "manual", "validated"): 6,
+        ("2026-10", "actual", "manual", "validated"): 6,
+        ("2026-08", "allocated", "system", "validated"): 4,
+        ("2026-09", "allocated", "system", "validated"): 4,
+        ("2026-10", "allocated", "system", "validated"): 3,
+        ("2026-10", "allocated", "system", "needs_review"): 1,
+        ("2026-08", "flat", "system", "validated"): 2,
+        ("2026-09", "flat", "system", "validated"): 2,
+        ("2026-10", "flat", "system", "validated"): 2,
         ("2026-11", "actual", "manual", "validated"): 81,
         ("2026-11", "actual", "manual", "needs_review"): 5,
         ("2026-11", "estimated", "manual", "validated"): 2,
@@ -377,8 +403,9 @@ def test_demo_seed_builds_the_city_once(settings):
     }
     in_review = MeterRead.objects.filter(status="needs_review")
     issues = Counter(issue for read in in_review for issue in read.issues)
-    assert issues == {"jump": 3, "negative_consumption": 2}
+    assert issues == {"jump": 3, "negative_consumption": 3}
     assert sorted(in_review.values_list("read_on", "entered_by__username")) == [
+        (date(2026, 10, 28), "billing1"),  # the estate's negative difference (metering)
         (date(2026, 11, 26), "reader1"),
         (date(2026, 11, 26), "reader1"),
         (date(2026, 11, 26), "reader1"),
@@ -402,8 +429,10 @@ def test_demo_seed_builds_the_city_once(settings):
         ("billing1", Decimal("10.00"), "validated", "reader2", "2026-11"),
     ]
     # Readers enter reads on their own routes only.
+    # (The city's established accounts: the metering seed's reads are the billing office's.)
+    established = MeterRead.objects.filter(note="系统上线接管读数").values("account")
     assert (
-        MeterRead.objects.filter(cycle__isnull=False)
+        MeterRead.objects.filter(cycle__isnull=False, account__in=established)
         .exclude(entered_by=F("account__route__reader"))
         .count()
         == 0
@@ -425,15 +454,20 @@ def test_demo_seed_builds_the_city_once(settings):
             "cycle__code", "status", "total_accounts", "billed_accounts", "skipped_accounts"
         )
     ) == [
+        # The metering seed's own run per month after its arrangements were set up: the
+        # metering points are never billed, October's held difference waits for review.
+        ("2026-08", "completed", 14, 10, 4),
         ("2026-08", "completed", 200, 200, 0),
+        ("2026-09", "completed", 14, 10, 4),
         ("2026-09", "completed", 200, 200, 0),
+        ("2026-10", "completed", 14, 9, 5),
         ("2026-10", "completed", 200, 200, 0),
     ]
     # The switch-over reads are the accounts' baselines: no bill of their own.
     assert Counter(Bill.objects.values_list("kind", "cycle__code")) == {
-        (BillKind.CYCLE, "2026-08"): 200,
-        (BillKind.CYCLE, "2026-09"): 200,
-        (BillKind.CYCLE, "2026-10"): 200,
+        (BillKind.CYCLE, "2026-08"): 210,
+        (BillKind.CYCLE, "2026-09"): 210,
+        (BillKind.CYCLE, "2026-10"): 209,
     }
     takeover = MeterRead.objects.filter(note="系统上线接管读数")
     assert (takeover.count(), set(takeover.values_list("read_on", "consumption"))) == (
@@ -458,9 +492,12 @@ def test_demo_seed_builds_the_city_once(settings):
             "ledgerentry_id"
         )
     )
+    # With the metering seed's 29 bills and the prepayment seed's 4 payments in advance and
+    # their 6 settlements (pairs).
     assert Counter(billing_entries.values_list("kind", flat=True)) == {
-        "charge": 600,
-        "payment": 594,
+        "charge": 629,
+        "payment": 598,
+        "prepaid": 12,
         "adjustment": 3,
         "reversal": 2,
     }
@@ -473,7 +510,11 @@ def test_demo_seed_builds_the_city_once(settings):
     # The collection demo's accounts owe on top (their debts carried over).
     collected = Account.objects.filter(ledger__description=CARRIED_OVER).distinct()
     overdue = [account_owed(account, day=now.date()).overdue for account in collected]
-    arrears = (6 + sum(1 for amount in overdue if amount), Decimal("1527.20") + sum(overdue))
+    # The metering seed's seven accounts owe their bills too (576.62).
+    arrears = (
+        6 + 7 + sum(1 for amount in overdue if amount),
+        Decimal("1527.20") + Decimal("576.62") + sum(overdue),
+    )
     assert demo_arrears(as_of=now.date()) == arrears
     owing = [
         account
@@ -481,10 +522,10 @@ def test_demo_seed_builds_the_city_once(settings):
         if account_balance(account) != 0
     ]
     assert sorted(account_balance(account) for account in owing)[:2] == [
+        Decimal("-421.80"),  # the prepayment seed's 500.00 after two settlements
         Decimal("-300.00"),
-        Decimal("-200.00"),
     ]
-    assert len(owing) == 12  # six in arrears, six in credit
+    assert len(owing) == 22  # six in arrears, six in credit; the metering and prepaid seeds
 
     # --- the counter: yesterday closed 0.50 short and signed off; today one void approved,
     # one waiting --------------------------------------------------------------------------
@@ -518,6 +559,7 @@ def test_demo_seed_builds_the_city_once(settings):
     ] == [
         ("approved", Decimal("30.00")),
         ("rejected", Decimal("20.00")),
+        ("requested", Decimal("150.00")),  # a closed account's prepaid balance (预存)
         ("requested", Decimal("25.00")),
     ]
     received = Notification.objects.filter(template_key="payment.received")
@@ -527,6 +569,10 @@ def test_demo_seed_builds_the_city_once(settings):
     # open exception), the sandbox's statement with one line missing on each side.
     assert sorted(Payment.objects.filter(channel="online").values_list("source", flat=True)) == [
         "alipay",
+        "demo-prepayment",
+        "demo-prepayment",
+        "demo-prepayment",
+        "demo-prepayment",
         "sandbox",
         "sandbox",
         "sandbox",  # the payment in advance (payments_notices)
@@ -668,6 +714,25 @@ def test_demo_seed_builds_the_city_once(settings):
         ReportStatus.DRAFT,
     ]
 
+    # --- e-invoices, prepayment, metering, remote meters --------------------------------
+    assert Counter(Invoice.objects.values_list("kind", "state")) == {
+        ("blue", "issued"): 1,  # the others after the seed's commit (payment follow-ups)
+        ("red", "issued"): 1,
+        ("blue", "reversed"): 1,
+        ("blue", "failed"): 2,
+        ("blue", "requested"): 1,
+    }
+    assert len(bills_paid_without_invoice()) == 567
+    assert LedgerEntry.objects.filter(kind="prepaid").count() == 12
+    assert Notification.objects.filter(template_key="billing.prepaid_low").exists()
+    assert Arrangement.objects.count() == 4
+    assert Allocation.objects.filter(status=AllocationStatus.FLAGGED).count() == 1
+    assert RemoteMeter.objects.count() == 20
+    assert Counter(ValveCommand.objects.values_list("state", flat=True)) == {
+        "requested": 1,
+        "confirmed": 1,
+    }
+
     # --- output and idempotency ----------------------------------------------------------
     text = first_output.getvalue()
     assert "demo-pass-2026" in text
@@ -692,14 +757,24 @@ def test_demo_seed_builds_the_city_once(settings):
         "lab2",
         "quality1",
         "quality2",
+        "finance1",
         "admin",
     ):
         assert username in text
     assert f"突发事件：{active.number} " in text
     assert "公众停水公告 /outages/（无需登录）" in text
     assert f"水质异常 {open_anomaly.number} 处置中（连续合格 1/3 轮" in text
+    assert (
+        "电子发票：已开具 2 张，已冲红 1 张，开具失败 2 张，待开具 1 张；已缴未开票账单 567 张。"
+        in text
+    )
+    assert "总分表与分摊：4 组（总分表、一表多户、包费户），负差待复核 1 次。" in text
+    assert (
+        "远传表：20 块（主站 demo-nb），未处理告警 4 条，关阀指令待审批 1 条（collsup1）。" in text
+    )
     assert "已超时 4 件，临近超时 3 件，绿色通道 3 件。" in text
-    assert "2026-08  已抄 200 户，待复核 0 条，账单 200 张，合计 34,700.20 元" in text
+    # The metering points' derived reads are not counted as read; their accounts' bills are.
+    assert "2026-08  已抄 206 户，待复核 0 条，账单 210 张，合计 35,266.12 元" in text
     assert "2026-11  已抄 89 户，待复核 5 条，账单 0 张，合计 0.00 元" in text
     assert f"欠费账户 {arrears[0]} 户，逾期欠费合计 {arrears[1]:,.2f} 元。" in text
     assert after_second == after_first

@@ -7,6 +7,7 @@ import pytest
 
 from tests import test_billing_run_support as billing_run_support
 from tests.factories import meter_read
+from tests.invoicing_support import finance_user
 from tests.payments_support import SHANGHAI, at
 from waterdesk.demo.invoicing import seed_invoicing
 from waterdesk.invoicing.models import Invoice, InvoiceTitle
@@ -46,7 +47,10 @@ def five_paid(billing_clerk, cycles, cashier, django_capture_on_commit_callbacks
 
 def test_demo_invoices_in_every_state(five_paid, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        made = seed_invoicing(staff={}, now=datetime(2026, 4, 20, 10, tzinfo=SHANGHAI))
+        made = seed_invoicing(
+            staff={"finance1": finance_user("finance1")},
+            now=datetime(2026, 4, 20, 10, tzinfo=SHANGHAI),
+        )
     states = Counter(Invoice.objects.values_list("kind", "state"))
     assert states == {
         ("blue", "issued"): 1,

@@ -94,6 +94,12 @@ def test_every_key_is_seeded_for_sms_and_email(db):
     } | {(key, channel) for key in REPAIR_CONTEXTS for channel in repair_channels(key)} | {
         (key, "sms")
         for key in SURVEY_CONTEXTS  # a survey's link goes by SMS only
+    } | {
+        # The invoice link and the low prepaid balance go on the customer's chosen channels
+        # (tests/test_invoicing_flow.py, tests/test_prepayment_settlement.py).
+        (key, channel)
+        for key in ("invoice.issued", "billing.prepaid_low")
+        for channel in ("sms", "email", "wechat")
     }
 
 

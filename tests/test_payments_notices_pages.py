@@ -120,5 +120,8 @@ def test_the_customer_page_shows_payments_and_the_notices_sent(
         ("payment.received", "email", "sent"),
         ("payment.notice", "sms", "sent"),
         ("payment.notice", "email", "sent"),
+        # The e-invoice of the bills the kept payment settled (the voided one settled none).
+        ("invoice.issued", "sms", "sent"),
+        ("invoice.issued", "email", "sent"),
     }
     assert Notification.objects.filter(template_key="payment.received").count() == 4
