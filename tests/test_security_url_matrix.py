@@ -135,6 +135,22 @@ PLAN_READERS = frozenset({"supervisor", "hotline", "dispatcher", "administrator"
 # Water quality: read with quality.view_quality (supervisors here); the lab's actions are
 # the analysts' (quality.enter_results), a role the matrix does not have.
 QUALITY_READERS = frozenset({"supervisor"})
+# E-invoices (invoicing/roles.py): read by the billing office, the counter and supervisors;
+# issued by the billing office and the counter; reversed by the billing office. The tax
+# items are kept by the finance office (财务会计, a role the matrix does not have).
+INVOICE_READERS = frozenset({"billing", "cashier", "supervisor"})
+INVOICE_ISSUERS = frozenset({"billing", "cashier"})
+# The finance index lists the finance reports a role may read: the prepayment balances and
+# the metering differences for the billing office; those and the invoice report for
+# supervisors.
+FINANCE_REPORT_READERS = frozenset({"billing", "supervisor"})
+# Master/sub and shared meters (metering/roles.py): kept by the billing office, read by
+# supervisors (and the finance office).
+METERING_VIEWERS = frozenset({"billing", "supervisor"})
+# Remote-read meters (amr/roles.py): seen by the reading roles, the collection department,
+# supervisors and administrators; the reading roles make billing reads and work the
+# alarms; the collection supervisor approves valve commands (a second person).
+AMR_VIEWERS = READ_ENTRY | COLLECTION | {"supervisor", "administrator"}
 
 
 @dataclass(frozen=True)
@@ -592,6 +608,61 @@ TABLE: dict[str, Row] = {
     "workbench:quality_anomaly_adjust": Row("post", "quality_anomaly", frozenset(), 400),
     "workbench:quality_anomaly_estimate": Row("post", "quality_anomaly", frozenset(), 400),
     "workbench:quality_anomaly_close": Row("post", "quality_anomaly", frozenset(), 400),
+    # --- e-invoices (tests/test_invoicing_pages.py) ---
+    "workbench:invoices": Row("get", None, INVOICE_READERS, 200),
+    "workbench:invoice": Row("get", "invoice", INVOICE_READERS, 200),
+    "workbench:invoicing_uninvoiced": Row("get", None, INVOICE_READERS, 200),
+    "workbench:invoicing_tax_items": Row("get", None, INVOICE_READERS, 200),
+    # The tax items are kept by the finance office only (invoicing.manage_tax_items).
+    "workbench:invoicing_tax_item": Row("get", "tax_item", frozenset(), 200),
+    "workbench:invoicing_account_issue": Row("get", "account", INVOICE_ISSUERS, 200),
+    "workbench:invoicing_account_title": Row("get", "account", INVOICE_ISSUERS, 200),
+    # The world's invoice is issued: a retry is refused by its service (400); a reversal
+    # without a reason is the form's answer.
+    "workbench:invoice_retry": Row("post", "invoice", INVOICE_ISSUERS, 400),
+    "workbench:invoice_reverse": Row("post", "invoice", BILLING_OFFICE, 400),
+    "workbench:finance_index": Row("get", None, FINANCE_REPORT_READERS, 200),
+    "workbench:invoicing_report": Row("get", None, frozenset({"supervisor"}), 200),
+    # The sandbox tax platform's PDF link sent to the customer (an opaque token, no login).
+    "portal:invoice_sandbox_pdf": Row("get", "sandbox_invoice", EVERYONE, 200),
+    # --- prepayment: the balances report and closing an account (billing/apps.py) ---
+    "billing:prepayment_report": Row("get", None, FINANCE_REPORT_READERS, 200),
+    "billing:prepayment_report_xlsx": Row("get", None, FINANCE_REPORT_READERS, 200),
+    "billing:account_close": Row("get", "account", BILLING_OFFICE, 200),
+    # --- master/sub and shared meters (tests/test_metering_pages.py) ---
+    "workbench:metering_arrangements": Row("get", None, METERING_VIEWERS, 200),
+    "workbench:metering_arrangement": Row("get", "arrangement", METERING_VIEWERS, 200),
+    "workbench:metering_arrangement_new": Row("get", "arrangement_kind", BILLING_OFFICE, 200),
+    "workbench:metering_arrangement_edit": Row("get", "arrangement", BILLING_OFFICE, 200),
+    # The arrangement is stopped already: refused with a message, back to its page (an
+    # active one is stopped by a bare POST: the note is optional).
+    "workbench:metering_arrangement_deactivate": Row(
+        "post", "arrangement_stopped", BILLING_OFFICE, 302
+    ),
+    "workbench:metering_allocations": Row("get", None, METERING_VIEWERS, 200),
+    "workbench:metering_review": Row("get", None, METERING_VIEWERS, 200),
+    # An allocation awaiting review, no review chosen: the form's answer.
+    "workbench:metering_review_action": Row("post", "allocation", BILLING_OFFICE, 400),
+    "workbench:metering_report": Row("get", None, METERING_VIEWERS, 200),
+    # --- remote-read meters (tests/test_amr_pages.py) ---
+    "workbench:amr_meters": Row("get", None, AMR_VIEWERS, 200),
+    "workbench:amr_meter": Row("get", "remote_meter", AMR_VIEWERS, 200),
+    "workbench:amr_alarms": Row("get", None, AMR_VIEWERS, 200),
+    "workbench:amr_valves": Row("get", None, AMR_VIEWERS, 200),
+    "workbench:amr_imports": Row("get", None, AMR_VIEWERS, 200),
+    "workbench:amr_billing": Row("get", None, AMR_VIEWERS, 200),
+    # Empty forms: refused with a message, back to the list (302).
+    "workbench:amr_alarm_assign": Row("post", "alarm", READ_ENTRY, 302),
+    "workbench:amr_alarm_resolve": Row("post", "alarm", READ_ENTRY, 302),
+    # The world's command was asked for by the collection supervisor: approving it is
+    # refused (a second person), refusing it without a reason too; back to the list.
+    "workbench:amr_valve_approve": Row("post", "valve_command", COLLECTION_SUPERVISOR, 302),
+    "workbench:amr_valve_refuse": Row("post", "valve_command", COLLECTION_SUPERVISOR, 302),
+    # The cycle is closed: making its billing reads is refused, back to the page.
+    "workbench:amr_billing_make": Row("post", "closed_cycle", READ_ENTRY, 302),
+    # --- API: the remote-read head-ends (their own tokens only; no staff role) ---
+    "api:amr-readings": Row("post", None, frozenset(), 400),
+    "api:amr-valve-confirm": Row("post", "valve_command_confirm", frozenset(), 400),
 }
 
 
@@ -717,6 +788,105 @@ def world(users, billing_clerk, cycles, heard, django_capture_on_commit_callback
         **_quality_results_world(),
         **_quality_report_world(users),
         **_quality_anomaly_world(),
+        **_invoicing_world(cycles, billing_clerk, django_capture_on_commit_callbacks),
+        **_metering_world(cycles, billing_clerk),
+        **_amr_world(users, billing_clerk),
+    }
+
+
+def _invoicing_world(cycles, billing_clerk, capture) -> dict:
+    """An account billed for March and paid at the counter: its invoice issued on the
+    sandbox platform (the PDF's token); a seeded tax item."""
+    from tests.invoicing_support import pay_at_counter, sandbox_reset
+    from tests.payments_counter_support import counter_cashier
+    from waterdesk.billing.models import Bill
+    from waterdesk.invoicing.models import Invoice, SandboxInvoice, TaxItem
+    from waterdesk.payments.models import Office
+
+    sandbox_reset()
+    account = support.account_with_meter()
+    support.meter_read(billing_clerk, account, cycles[3].period_end, "10")
+    support.run_cycle(billing_clerk, cycles[3], capture)
+    bill = Bill.objects.get(account=account)
+    cashier = counter_cashier(Office.objects.create(code="INV", name="开票营业厅"), "m-inv-c")
+    pay_at_counter(capture, cashier=cashier, account=account, amount=bill.amount, bills=[bill])
+    invoice = Invoice.objects.get(bill_links__bill=bill)
+    return {
+        "invoice": {"public_id": invoice.public_id},
+        "sandbox_invoice": {
+            "token": SandboxInvoice.objects.get(request_id=invoice.request_id).token
+        },
+        "tax_item": {"pk": TaxItem.objects.first().pk},
+    }
+
+
+def _metering_world(cycles, billing_clerk) -> dict:
+    """A master meter over two sub-meters that read more than it in February: the
+    allocation is flagged for review; and a stopped arrangement."""
+    from tests.metering_support import PartInput, arrangement_create, meter_of, plain_account
+    from waterdesk.metering.services.allocations import allocations_calculate
+    from waterdesk.metering.services.arrangements import arrangement_deactivate
+
+    point, house_a, house_b = (support.account_with_meter() for _ in range(3))
+    arrangement = arrangement_create(
+        actor=billing_clerk,
+        kind="master_sub",
+        name="矩阵小区总表",
+        meter=meter_of(point),
+        rule="master_account",
+        account=plain_account(usage_category="non_residential"),
+        parts=[PartInput(meter=meter_of(house_a)), PartInput(meter=meter_of(house_b))],
+    )
+    end = cycles[2].period_end
+    for account, value in ((point, "100"), (house_a, "60"), (house_b, "45")):
+        support.meter_read(billing_clerk, account, end, value)
+    (allocation,) = allocations_calculate(actor=billing_clerk, cycle=cycles[2])
+    stopped = arrangement_create(
+        actor=billing_clerk,
+        kind="master_sub",
+        name="矩阵停用总表",
+        meter=meter_of(support.account_with_meter()),
+        rule="master_account",
+        account=plain_account(usage_category="non_residential"),
+        parts=[PartInput(meter=meter_of(support.account_with_meter()))],
+    )
+    arrangement_deactivate(actor=billing_clerk, arrangement=stopped, note="矩阵：已停用")
+    return {
+        "arrangement": {"public_id": arrangement.public_id},
+        "arrangement_kind": {"kind": "master_sub"},
+        "arrangement_stopped": {"public_id": stopped.public_id},
+        "allocation": {"pk": allocation.pk},
+    }
+
+
+def _amr_world(users, billing_clerk) -> dict:
+    """A remote meter with a valve on a head-end, an open alarm, a valve command asked for
+    by the collection supervisor, and a closed cycle (December 2025)."""
+    from tests.amr_support import new_head_end, remote_meter
+    from waterdesk.amr.models import Alarm, AlarmKind
+    from waterdesk.amr.services.valves import valve_command_request
+    from waterdesk.billing.models import ReadingCycle
+
+    head_end, _key = new_head_end("matrix")
+    meter = remote_meter(head_end, "MATRIX-0001", valve=True)
+    alarm = Alarm.objects.create(
+        remote_meter=meter,
+        kind=AlarmKind.values[0],
+        opened_at=timezone.now(),
+        evidence_at=timezone.now(),
+        detail="矩阵告警",
+    )
+    command = valve_command_request(
+        actor=users["collsup"], remote_meter=meter, action="close", reason="欠费关阀"
+    )
+    closed = support.month_cycle(billing_clerk, 2025, 12)
+    ReadingCycle.objects.filter(pk=closed.pk).update(is_closed=True)
+    return {
+        "remote_meter": {"pk": meter.pk},
+        "alarm": {"pk": alarm.pk},
+        "valve_command": {"pk": command.pk},
+        "valve_command_confirm": {"public_id": command.public_id},
+        "closed_cycle": {"pk": closed.pk},
     }
 
 
