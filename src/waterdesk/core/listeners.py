@@ -5,8 +5,13 @@ called in registration order."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
 
 Listener = Callable[..., Any]
 
@@ -27,8 +32,15 @@ class Listeners:
         for listener in list(self._listeners.values()):
             listener(**event)
 
-    def __iter__(self):
-        return iter(list(self._listeners.values()))
+    def notify_each(self, **event) -> None:
+        """Call each listener in its own transaction, after the event's own commit: one
+        that fails is rolled back and logged, and the others still run."""
+        for name, listener in list(self._listeners.items()):
+            try:
+                with transaction.atomic():
+                    listener(**event)
+            except Exception:  # the boundary of an independent follow-up
+                logger.exception("%s: follow-up %s failed", self.name, name)
 
     def __len__(self) -> int:
         return len(self._listeners)

@@ -100,12 +100,7 @@ def payment_followups(*, payment_id: int) -> list[str]:
         return []
     with transaction.atomic():
         payment_received_notify(payment=payment)
-    for listener in payment_posted:
-        try:
-            with transaction.atomic():
-                listener(payment=payment)
-        except Exception:  # one follow-up failing must not stop the others
-            logger.exception("payment %s: follow-up %s failed", payment.pk, listener)
+    payment_posted.notify_each(payment=payment)
     return transfers_settle_paid(account=payment.account)
 
 
